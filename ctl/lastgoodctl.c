@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lastgoodctl: inspect and steer lastgood's boot state. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "macro.h"
+
+static void help(void) {
+        printf("Usage: lastgoodctl [OPTIONS...] COMMAND [ARGS...]\n"
+               "\n"
+               "Inspect and steer lastgood, the boot-loop recovery controller.\n"
+               "\n"
+               "Commands:\n"
+               "  status                 Show the boot state, level, and what is withheld and why\n"
+               "  good                   Mark this boot proven now (new last known good)\n"
+               "  bad                    Count this boot as failed\n"
+               "  reset                  Clear the failed-boot counter and the level\n"
+               "  arm                    Arm the counter (after installing modules or agent content)\n"
+               "  list                   List withheld items (this boot and persistently)\n"
+               "  release NAME...|--all  Let withheld items load again\n"
+               "  restore                Put quarantined agent content back\n"
+               "  crash FILE...          Name the culprit of a kernel crash log\n"
+               "  fleet --directory=DIR  Summarise the lastgood events of a fleet's journals\n"
+               "\n"
+               "Options:\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --json              Print one JSON object (status, list, crash, fleet)\n"
+               "     --root=DIR          Resolve every host path under DIR\n"
+               "     --kernel-release=R  Use R instead of uname -r\n"
+               "     --store=file        Use the file store under /var/lib/lastgood even with EFI\n"
+               "     --all               With release: release every withheld item\n"
+               "  -D --directory=DIR     With fleet: the journal directory to read\n"
+               "\n"
+               "Environment:\n"
+               "  EFIVARFS_PATH, LIBEFIVAR_OPS=efivarfs  point libefivar at another efivarfs\n"
+               "\n"
+               "Exit status:\n"
+               "  0 success, 1 failure, 2 usage error. status exits 0 also when no record\n"
+               "  exists yet (\"no state\" is the state of a host that was never armed).\n"
+               "\n"
+               "See lastgoodctl(8) and DESIGN.md for the state machine.\n");
+}
+
+static const struct {
+        const char *name;
+        int (*run)(lg_ctl *c, int argc, char **argv);
+} verbs[] = {
+        { "status", verb_status },   { "good", verb_good },     { "bad", verb_bad },
+        { "reset", verb_reset },     { "arm", verb_arm },       { "list", verb_list },
+        { "release", verb_release }, { "restore", verb_restore }, { "crash", verb_crash },
+        { "fleet", verb_fleet },
+};
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "kernel-release", required_argument, NULL, ARG_KERNEL_RELEASE },
+                { "store", required_argument, NULL, ARG_STORE },
+                { "all", no_argument, NULL, ARG_ALL },
+                { "directory", required_argument, NULL, 'D' },
+                {}
+        };
+        lg_ctl c = {};
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "hD:", options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        help();
+                        return LG_EXIT_OK;
+                case ARG_VERSION:
+                        printf("lastgoodctl " PACKAGE_VERSION "\n");
+                        return LG_EXIT_OK;
+                case ARG_JSON:
+                        c.json = true;
+                        break;
+                case ARG_ROOT:
+                        c.root_dir = optarg;
+                        break;
+                case ARG_KERNEL_RELEASE:
+                        c.kernel_release = optarg;
+                        break;
+                case ARG_STORE:
+                        if (streq(optarg, "file"))
+                                c.force_file = true;
+                        else if (!streq(optarg, "auto")) {
+                                fprintf(stderr, "lastgoodctl: --store= takes \"auto\" or \"file\", not \"%s\".\n", optarg);
+                                return LG_EXIT_USAGE;
+                        }
+                        break;
+                case ARG_ALL:
+                        c.all = true;
+                        break;
+                case 'D':
+                        c.directory = optarg;
+                        break;
+                default:
+                        return LG_EXIT_USAGE;
+                }
+
+        if (optind >= argc) {
+                fprintf(stderr, "lastgoodctl: no command given; see lastgoodctl --help.\n");
+                return LG_EXIT_USAGE;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (!streq(verbs[i].name, argv[optind]))
+                        continue;
+                r = lg_root_new(c.root_dir, &c.root);
+                if (r < 0) {
+                        fprintf(stderr, "lastgoodctl: cannot open root %s: %s\n", c.root_dir ? c.root_dir : "/", strerror(-r));
+                        return LG_EXIT_FAILURE;
+                }
+                r = verbs[i].run(&c, argc - optind, argv + optind);
+                lg_root_free(c.root);
+                return r;
+        }
+
+        fprintf(stderr, "lastgoodctl: unknown command \"%s\"; see lastgoodctl --help.\n", argv[optind]);
+        return LG_EXIT_USAGE;
+}

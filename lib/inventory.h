@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bootstate.h"
+#include "cmdline.h"
+#include "config.h"
+#include "rootfs.h"
+
+/* The inventory of third-party items (libkmod), the last-known-good
+ * manifest, the diff between them, and the withheld set of a boot.
+ *
+ * Fingerprints are cheap and stable: derived from stat() data (size, mtime
+ * ns, inode) and, for modules, the modinfo srcversion/vermagic when read. */
+
+#define LG_MANIFEST_PATH "/var/lib/lastgood/manifest"
+#define LG_RUN_DIR "/run/lastgood"
+#define LG_MODPROBE_CONF "/run/modprobe.d/lastgood.conf"
+
+typedef struct lg_inv_item {
+        lg_item_kind kind;     /* MODULE or CONTENT */
+        char *name;            /* module name (normalized) or absolute content path */
+        char *path;            /* module: path relative to /lib/modules/KVER; content: NULL */
+        char *agent;           /* owning agent, or NULL */
+        uint64_t fingerprint;
+} lg_inv_item;
+
+typedef struct lg_inventory {
+        char *kernel;          /* kernel release */
+        size_t n;
+        lg_inv_item *items;    /* third-party modules and agent content, sorted by (kind, name) */
+} lg_inventory;
+
+/* Scan /lib/modules/KVER under root (third-party modules only) and every
+ * agent's Content= globs. Unreadable or corrupt module files are skipped
+ * and counted in *ret_skipped (may be NULL). Returns 0 or -errno. */
+int lg_inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
+                      const lg_agents *agents, lg_inventory *ret, unsigned *ret_skipped);
+const lg_inv_item *lg_inventory_find(const lg_inventory *inv, lg_item_kind kind, const char *name);
+void lg_inventory_done(lg_inventory *inv);
+
+/* The manifest is an inventory written to a file (text, one item a line).
+ * load: 0, -ENOENT, -EBADMSG when corrupt. save: atomic. */
+int lg_manifest_load(const lg_root *root, const char *path, lg_inventory *ret);
+int lg_manifest_parse(const char *buf, size_t size, lg_inventory *ret);
+int lg_manifest_format(const lg_inventory *inv, char **ret, size_t *ret_size);
+int lg_manifest_save(const lg_root *root, const char *path, const lg_inventory *inv);
+
+/* Items of now that are new or differ from good; with another kernel
+ * release, every item of now. ret is a list of pointers into now. */
+typedef struct lg_changes {
+        size_t n;
+        const lg_inv_item **items;
+        bool kernel_changed;
+} lg_changes;
+int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_changes *ret);
+void lg_changes_done(lg_changes *c);
+
+/* The withheld set of one boot. */
+typedef enum lg_reason {
+        LG_REASON_CHANGED,
+        LG_REASON_CRASH_LOG,
+        LG_REASON_ALL_THIRD_PARTY,
+        LG_REASON_BLOCK,
+        LG_REASON_QUARANTINE,
+        _LG_REASON_MAX,
+        _LG_REASON_INVALID = -1,
+} lg_reason;
+const char *lg_reason_to_string(lg_reason r); /* "changed", "crash-log", ... */
+lg_reason lg_reason_from_string(const char *s);
+
+typedef struct lg_withheld_item {
+        lg_item_kind kind;
+        char *name;
+        lg_reason reason;
+        char *agent;          /* owning agent or NULL */
+        uint64_t fingerprint;
+} lg_withheld_item;
+
+typedef struct lg_withheld {
+        size_t n;
+        lg_withheld_item *items;
+} lg_withheld;
+
+typedef struct lg_policy_input {
+        unsigned level;                 /* effective level from lg_machine_step() */
+        const lg_inventory *now;        /* may be NULL (pre-udev: initramfs copy only) */
+        const lg_changes *changes;      /* may be NULL */
+        const lg_quarantine *quarantine;/* may be NULL */
+        const lg_cmdline *cmdline;
+        const lg_config *config;
+        const lg_agents *agents;
+        const char *culprit;            /* crash-log fast path, or NULL */
+} lg_policy_input;
+
+/* Pure. Level 1: changed items (+ agent policies), level 2: every
+ * third-party module and every agent whose policy is not keep, level 3 and
+ * level 0: only quarantine/block/culprit. allow= and Allow= always win,
+ * release= drops. Returns 0 or -ENOMEM. */
+int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret);
+/* Adds unless (kind, name) is there already: 1 added, 0 present, -ENOMEM. */
+int lg_withheld_add(lg_withheld *w, lg_item_kind kind, const char *name, lg_reason reason,
+                    const char *agent, uint64_t fingerprint);
+void lg_withheld_done(lg_withheld *w);

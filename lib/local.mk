@@ -1,0 +1,13 @@
+# Basic helpers (path context, strv, names, the /run hand-over) and the pure
+# state machine.
+noinst_LIBRARIES += libbasic.a libstate.a
+LG_LIBS += libstate.a libbasic.a
+libbasic_a_SOURCES = \
+	%reldir%/macro.h \
+	%reldir%/rootfs.c %reldir%/rootfs.h \
+	%reldir%/strv.c %reldir%/strv.h \
+	%reldir%/names.c \
+	%reldir%/runstate.c %reldir%/runstate.h
+libstate_a_SOURCES = \
+	%reldir%/bootstate.h %reldir%/inventory.h %reldir%/events.h \
+	%reldir%/machine.c %reldir%/machine.h

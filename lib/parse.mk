@@ -1,0 +1,1 @@
+# owned by the work on this folder; filled in as it lands

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmdline.h"
+#include "inventory.h"
+#include "rootfs.h"
+
+/* What lastgood-early decided for this boot, handed to the main system under
+ * /run/lastgood/ (which survives the switch to the real root):
+ *
+ *   /run/lastgood/decision   KEY=VALUE lines: LEVEL, MODE, TRIES, THRESHOLD,
+ *                            BOOT_SEQ, KERNEL, COUNTED, EXHAUSTED, FAST_PATH,
+ *                            OVERRIDE, NOOP, STAGE (pre-udev|pre-switch),
+ *                            CULPRIT, CULPRIT_EVIDENCE
+ *   /run/lastgood/withheld   one item a line: KIND<TAB>NAME<TAB>REASON<TAB>AGENT
+ *                            ('-' for no agent); '\\', '\t', '\n' in names
+ *                            are written as C escapes.
+ *
+ * Readers must treat both as untrusted input. */
+
+#define LG_RUN_DECISION "/run/lastgood/decision"
+#define LG_RUN_WITHHELD "/run/lastgood/withheld"
+
+typedef struct lg_runstate {
+        unsigned level;
+        lg_mode mode;
+        unsigned tries;
+        unsigned threshold;
+        uint32_t boot_seq;
+        bool counted, exhausted, fast_path, override, noop;
+        char *stage;
+        char *kernel;
+        char *culprit;           /* NULL: none */
+        char *culprit_evidence;  /* NULL: none */
+        lg_withheld withheld;
+} lg_runstate;
+
+/* Both files, atomically each. Returns 0 or -errno. */
+int lg_runstate_write(const lg_root *root, const lg_runstate *rs);
+/* 0, -ENOENT when lastgood-early left nothing, -EBADMSG when unreadable
+ * (bad lines are skipped; -EBADMSG only when nothing usable). */
+int lg_runstate_read(const lg_root *root, lg_runstate *ret);
+/* Pure parsers behind lg_runstate_read(). */
+int lg_runstate_parse_decision(const char *buf, size_t size, lg_runstate *rs);
+int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w);
+void lg_runstate_done(lg_runstate *rs);

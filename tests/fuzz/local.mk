@@ -1,0 +1,16 @@
+# libFuzzer targets (configure --enable-fuzzing, CC=clang). Each target is
+# one tests/fuzz/fuzz-NAME.c with a seed corpus in tests/fuzz/corpus/NAME/;
+# tests/fuzz/run-fuzzers.sh runs each for a bounded time.
+FUZZ_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
+FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
+if ENABLE_FUZZING
+# Each target adds itself here:
+#   noinst_PROGRAMS += tests/fuzz/fuzz-NAME
+#   tests_fuzz_fuzz_NAME_SOURCES = tests/fuzz/fuzz-NAME.c
+#   tests_fuzz_fuzz_NAME_CFLAGS = $(FUZZ_CFLAGS)
+#   tests_fuzz_fuzz_NAME_LDFLAGS = $(FUZZ_LDFLAGS)
+#   tests_fuzz_fuzz_NAME_LDADD = $(FUZZ_LDADD)
+#   tests_fuzz_fuzz_NAME_DEPENDENCIES = $(LG_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh

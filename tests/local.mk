@@ -1,0 +1,11 @@
+# Unit tests (cmocka) shared settings. Each area adds its own tests in its
+# fragment; this one holds the state machine's table test.
+TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/unit
+TEST_LIBS = $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test-machine
+TESTS += tests/unit/test-machine
+tests_unit_test_machine_SOURCES = tests/unit/test-machine.c
+tests_unit_test_machine_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_machine_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_machine_DEPENDENCIES = $(LG_LIBS)
