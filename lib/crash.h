@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "rootfs.h"
+
+/* Naming the culprit of a kernel crash log (oops, BUG, GPF, WARNING, panic,
+ * KASAN) and reading the crash records that pstore left. The attribution is
+ * a pure function over the text: it names one third-party module (or none,
+ * when the evidence points at in-tree code only), with a confidence and the
+ * log lines that decided it. */
+
+typedef enum lg_confidence {
+        LG_CONFIDENCE_NONE,   /* no culprit */
+        LG_CONFIDENCE_LOW,
+        LG_CONFIDENCE_MEDIUM,
+        LG_CONFIDENCE_HIGH,
+        _LG_CONFIDENCE_MAX,
+} lg_confidence;
+
+const char *lg_confidence_to_string(lg_confidence c); /* "none","low","medium","high" */
+
+typedef struct lg_crash_report {
+        char *culprit;        /* normalized module name ('_'), or NULL */
+        lg_confidence confidence;
+        char **evidence;      /* NULL-terminated: the deciding log lines (never NULL after success) */
+        char *kernel;         /* kernel release from the log, or NULL */
+        char *taint;          /* taint flags from the log ("P OE", "G D"), or NULL */
+        char *rip;            /* the faulting-instruction line, or NULL */
+        uint32_t id;          /* stable id of the crash text (hash), never 0 */
+} lg_crash_report;
+
+/* Pure. agents (may be NULL) merge an agent's Modules= into one family and
+ * map them to the agent. Returns 0 (also when no culprit), -ENOMEM. */
+int lg_crash_attribute(const char *text, size_t size, const lg_agents *agents, lg_crash_report *ret);
+void lg_crash_report_done(lg_crash_report *r);
+
+/* pstore: the newest crash among the records under /sys/fs/pstore and
+ * /var/lib/systemd/pstore (systemd-pstore's archive) of the root, its parts
+ * joined in order. Only records newer than since_usec (CLOCK_REALTIME µs,
+ * 0 = all) count. Returns 0 and the joined text, -ENOENT when there is
+ * none, other -errno. Unreadable records are skipped. */
+int lg_pstore_read(const lg_root *root, uint64_t since_usec, char **ret_text, size_t *ret_size);
