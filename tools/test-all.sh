@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Build everything and run the whole test suite:
+#   1. gcc -Werror build, `make check` (unit, integration, QEMU end-to-end),
+#   2. the same unit and integration tests again under ASan+UBSan,
+#   3. every libFuzzer target for a bounded time on its committed corpus.
+# Ends with one line of totals summed over every suite.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${JOBS:-$(nproc)}
+fuzz_seconds=${FUZZ_SECONDS:-30}
+out=${BUILD_ROOT:-$top/build-test}
+
+"$top/tools/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+count_suite() { # $1 = label, $2 = test-suite.log
+        local log=$2 p=0 f=0 s=0
+        if [ -f "$log" ]; then
+                p=$(sed -n 's/^# PASS: *//p;s/^# XFAIL: *//p' "$log" | paste -sd+ | bc)
+                f=$(sed -n 's/^# FAIL: *//p;s/^# ERROR: *//p;s/^# XPASS: *//p' "$log" | paste -sd+ | bc)
+                s=$(sed -n 's/^# SKIP: *//p' "$log" | paste -sd+ | bc)
+        else
+                f=1
+        fi
+        echo "== $1: $p passed, $f failed, $s skipped"
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+step_failed() {
+        echo "== $1 failed"
+        failed=$((failed + 1))
+}
+
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# 1. warnings are errors; everything, QEMU included
+mkdir -p "$out/gcc" && cd "$out/gcc"
+if "$top/configure" -q --enable-werror --prefix=/usr --sysconfdir=/etc --localstatedir=/var &&
+   make -s -j"$jobs"; then
+        make -j"$jobs" check || true
+        count_suite "make check" test-suite.log
+        make -s distcheck >/dev/null 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e &&
+                echo "== make distcheck: ok" && passed=$((passed + 1)) || step_failed "make distcheck"
+else
+        step_failed "gcc -Werror build"
+fi
+
+# 2. sanitizers over the unit and integration tests
+mkdir -p "$out/asan" && cd "$out/asan"
+if "$top/configure" -q --enable-werror --disable-e2e \
+        CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+        LDFLAGS="-fsanitize=address,undefined" && make -s -j"$jobs"; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+                make -j"$jobs" check || true
+        count_suite "ASan+UBSan make check" test-suite.log
+else
+        step_failed "ASan+UBSan build"
+fi
+
+# 3. fuzzing, bounded
+mkdir -p "$out/fuzz" && cd "$out/fuzz"
+if CC=clang "$top/configure" -q --enable-fuzzing --disable-e2e \
+        CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" && make -s -j"$jobs"; then
+        make -s -j"$jobs" $(sed -n 's/^noinst_PROGRAMS += \(tests\/fuzz\/fuzz-[a-z0-9-]*\).*/\1/p' "$top/tests/fuzz/local.mk") &&
+        if "$top/tests/fuzz/run-fuzzers.sh" "$out/fuzz" "$fuzz_seconds" | tee fuzz.log; then :; fi
+        fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' fuzz.log)
+        ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' fuzz.log)
+        echo "== fuzz: ${fp:-0} passed, ${ff:-1} failed"
+        passed=$((passed + ${fp:-0})) failed=$((failed + ${ff:-1}))
+else
+        step_failed "fuzz build"
+fi
+
+if [ "$skipped" -gt 0 ]; then
+        echo "$passed passed, $failed failed, $skipped skipped"
+else
+        echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
