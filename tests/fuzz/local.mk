@@ -2,15 +2,23 @@
 # one tests/fuzz/fuzz-NAME.c with a seed corpus in tests/fuzz/corpus/NAME/;
 # tests/fuzz/run-fuzzers.sh runs each for a bounded time.
 FUZZ_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
-FUZZ_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
-FUZZ_LDFLAGS = -fsanitize=fuzzer,address,undefined
+# (not FUZZ_LDADD/FUZZ_LDFLAGS: automake -Wall -Werror takes those for the
+# variables of a program named FUZZ and fails)
+FUZZ_LINK_LIBS = $(LG_LINK) $(LG_PKG_LIBS)
+FUZZ_LINK_FLAGS = -fsanitize=fuzzer,address,undefined
 if ENABLE_FUZZING
 # Each target adds itself here:
 #   noinst_PROGRAMS += tests/fuzz/fuzz-NAME
 #   tests_fuzz_fuzz_NAME_SOURCES = tests/fuzz/fuzz-NAME.c
 #   tests_fuzz_fuzz_NAME_CFLAGS = $(FUZZ_CFLAGS)
-#   tests_fuzz_fuzz_NAME_LDFLAGS = $(FUZZ_LDFLAGS)
-#   tests_fuzz_fuzz_NAME_LDADD = $(FUZZ_LDADD)
+#   tests_fuzz_fuzz_NAME_LDFLAGS = $(FUZZ_LINK_FLAGS)
+#   tests_fuzz_fuzz_NAME_LDADD = $(FUZZ_LINK_LIBS)
 #   tests_fuzz_fuzz_NAME_DEPENDENCIES = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-state
+tests_fuzz_fuzz_state_SOURCES = tests/fuzz/fuzz-state.c
+tests_fuzz_fuzz_state_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_state_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_state_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_state_DEPENDENCIES = $(LG_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh
