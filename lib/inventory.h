@@ -26,19 +26,51 @@ typedef struct lg_inv_item {
         char *path;            /* module: path relative to /lib/modules/KVER; content: NULL */
         char *agent;           /* owning agent, or NULL */
         uint64_t fingerprint;
+        /* stat() key the fingerprint was computed under: a later scan that
+         * sees the same key reuses the fingerprint without reading the file. */
+        uint64_t size, mtime_ns, ino;
 } lg_inv_item;
+
+/* Stat cache of in-tree module files (path relative to /lib/modules/KVER):
+ * a file whose stat key matches needs no ELF read to know it is in-tree. */
+typedef struct lg_inv_stat {
+        char *path;
+        uint64_t size, mtime_ns, ino;
+} lg_inv_stat;
 
 typedef struct lg_inventory {
         char *kernel;          /* kernel release */
         size_t n;
         lg_inv_item *items;    /* third-party modules and agent content, sorted by (kind, name) */
+        size_t n_intree;
+        lg_inv_stat *intree;   /* sorted by path; only a cache, never policy input */
 } lg_inventory;
+
+/* How a cached stat key is compared: STRICT on the same file system (size,
+ * mtime ns, inode), LOOSE across a copy into an initramfs image (size and
+ * mtime seconds, which cp -p and cpio newc keep). */
+typedef enum lg_stat_match {
+        LG_STAT_STRICT,
+        LG_STAT_LOOSE,
+} lg_stat_match;
 
 /* Scan /lib/modules/KVER under root (third-party modules only) and every
  * agent's Content= globs. Unreadable or corrupt module files are skipped
  * and counted in *ret_skipped (may be NULL). Returns 0 or -errno. */
 int lg_inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
                       const lg_agents *agents, lg_inventory *ret, unsigned *ret_skipped);
+/* Same, with a previous inventory (usually the manifest) as stat cache:
+ * files whose stat key matches are not read at all. cache may be NULL. */
+int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_config *config,
+                             const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
+                             lg_inventory *ret, unsigned *ret_skipped);
+/* Fingerprint of one module file (content hash; compressed files as
+ * stored). path is an absolute host path under root. 0 or -errno. */
+int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret);
+/* True for a valid module name (what modprobe.d can carry safely):
+ * [A-Za-z0-9_-], 1..LG_ITEM_NAME_MAX bytes. */
+bool lg_module_name_valid(const char *name);
+/* Binary search: items must be sorted (as scan and load leave them). */
 const lg_inv_item *lg_inventory_find(const lg_inventory *inv, lg_item_kind kind, const char *name);
 void lg_inventory_done(lg_inventory *inv);
 
@@ -58,6 +90,9 @@ typedef struct lg_changes {
 } lg_changes;
 int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_changes *ret);
 void lg_changes_done(lg_changes *c);
+/* True when now is not the last known good set (new, modified or removed
+ * items, another kernel release, or no manifest at all: good == NULL). */
+bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now);
 
 /* The withheld set of one boot. */
 typedef enum lg_reason {

@@ -1,1 +1,11 @@
-# owned by the work on this folder; filled in as it lands
+# The inventory of third-party items (libkmod), the last-known-good
+# manifest and its diff, and the withheld-set policy.
+noinst_LIBRARIES += libinventory.a
+LG_LIBS += libinventory.a
+libinventory_a_SOURCES = \
+	%reldir%/inventory.h \
+	%reldir%/inventory.c \
+	%reldir%/manifest.c \
+	%reldir%/policy.c
+libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
+

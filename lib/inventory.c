@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The inventory of third-party items: modules of /lib/modules/KVER (libkmod
+ * reads their modinfo, compressed or not) and the agents' content files.
+ *
+ * The common case must be cheap: a file whose stat key (size, mtime ns,
+ * inode) matches the cache (the last-known-good manifest) is not opened at
+ * all, in-tree or not. Only new or touched files are read. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libkmod.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "inventory.h"
+#include "macro.h"
+#include "strv.h"
+
+#define WALK_DEPTH_MAX 16
+#define MODULE_FILE_MAX (256u * 1024 * 1024)
+
+static const char *const module_suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+
+bool lg_module_name_valid(const char *name) {
+        size_t n = 0;
+
+        if (!name)
+                return false;
+        for (const char *p = name; *p; p++, n++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '_' || *p == '-'))
+                        return false;
+        return n > 0 && n <= LG_ITEM_NAME_MAX;
+}
+
+/* "foo-bar.ko.xz" -> "foo_bar", or NULL when not a module file name. */
+static char *module_name_from_file(const char *file) {
+        size_t len = strlen(file);
+
+        for (size_t i = 0; i < ELEMENTSOF(module_suffixes); i++) {
+                size_t sl = strlen(module_suffixes[i]);
+                _cleanup_free_ char *base = NULL;
+
+                if (len <= sl || !streq(file + len - sl, module_suffixes[i]))
+                        continue;
+                base = strndup(file, len - sl);
+                if (!base)
+                        return NULL;
+                return lg_module_name_normalize(base);
+        }
+        return NULL;
+}
+
+static bool is_module_file(const char *file) {
+        size_t len = strlen(file);
+
+        for (size_t i = 0; i < ELEMENTSOF(module_suffixes); i++) {
+                size_t sl = strlen(module_suffixes[i]);
+                if (len > sl && streq(file + len - sl, module_suffixes[i]))
+                        return true;
+        }
+        return false;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t size) {
+        const unsigned char *p = data;
+
+        for (size_t i = 0; i < size; i++) {
+                h ^= p[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+static int fingerprint_fd(int fd, uint64_t *ret) {
+        char buf[65536];
+        uint64_t h = FNV_OFFSET, total = 0;
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                h = fnv1a(h, buf, (size_t) n);
+                total += (uint64_t) n;
+                if (total > MODULE_FILE_MAX)
+                        return -EFBIG;
+        }
+        h = fnv1a(h, &total, sizeof(total));
+        /* 0 means "no fingerprint" in the cold record. */
+        *ret = h ? h : 1;
+        return 0;
+}
+
+int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret) {
+        _cleanup_close_ int fd = lg_root_open(root, path, O_RDONLY | O_NOCTTY, 0);
+
+        if (fd < 0)
+                return fd;
+        return fingerprint_fd(fd, ret);
+}
+
+static uint64_t stat_mtime_ns(const struct stat *st) {
+        return (uint64_t) st->st_mtim.tv_sec * 1000000000ULL + (uint64_t) st->st_mtim.tv_nsec;
+}
+
+static bool stat_key_match(lg_stat_match match, uint64_t size, uint64_t mtime_ns, uint64_t ino,
+                           const struct stat *st) {
+        if (size != (uint64_t) st->st_size)
+                return false;
+        if (match == LG_STAT_LOOSE)
+                return mtime_ns / 1000000000ULL == (uint64_t) st->st_mtim.tv_sec;
+        return mtime_ns == stat_mtime_ns(st) && ino == (uint64_t) st->st_ino;
+}
+
+/* Lookup tables over the cache, by module path. */
+typedef struct cache_index {
+        const lg_inv_item **items; /* modules, by path */
+        size_t n_items;
+        const lg_inventory *inv;   /* ->intree is sorted by path already */
+} cache_index;
+
+static int cmp_item_path(const void *a, const void *b) {
+        const lg_inv_item *x = *(const lg_inv_item *const *) a, *y = *(const lg_inv_item *const *) b;
+        return strcmp(x->path, y->path);
+}
+
+static int cmp_stat_path(const void *a, const void *b) {
+        return strcmp(((const lg_inv_stat *) a)->path, ((const lg_inv_stat *) b)->path);
+}
+
+static int cache_index_build(const lg_inventory *cache, cache_index *ret) {
+        *ret = (cache_index) { .inv = cache };
+        if (!cache || cache->n == 0)
+                return 0;
+        ret->items = malloc(sizeof(*ret->items) * cache->n);
+        if (!ret->items)
+                return -ENOMEM;
+        for (size_t i = 0; i < cache->n; i++)
+                if (cache->items[i].kind == LG_ITEM_MODULE && cache->items[i].path)
+                        ret->items[ret->n_items++] = &cache->items[i];
+        qsort(ret->items, ret->n_items, sizeof(*ret->items), cmp_item_path);
+        return 0;
+}
+
+static const lg_inv_item *cache_find_item(const cache_index *c, const char *path) {
+        lg_inv_item key = { .path = (char *) path };
+        const lg_inv_item *k = &key, **f;
+
+        if (!c->items)
+                return NULL;
+        f = bsearch(&k, c->items, c->n_items, sizeof(*c->items), cmp_item_path);
+        return f ? *f : NULL;
+}
+
+static const lg_inv_stat *cache_find_intree(const cache_index *c, const char *path) {
+        lg_inv_stat key = { .path = (char *) path };
+
+        if (!c->inv || c->inv->n_intree == 0)
+                return NULL;
+        return bsearch(&key, c->inv->intree, c->inv->n_intree, sizeof(lg_inv_stat), cmp_stat_path);
+}
+
+typedef struct scan {
+        const lg_root *root;
+        const lg_config *config;
+        const lg_agents *agents;
+        cache_index cache;
+        lg_stat_match match;
+        struct kmod_ctx *kmod;
+        char *moddir;          /* host path "/lib/modules/KVER" */
+        char *moddir_full;     /* the same under the root prefix, for libkmod */
+        lg_inventory inv;
+        size_t alloc, alloc_intree;
+        unsigned skipped;
+} scan;
+
+static int push_item(scan *s, lg_inv_item *it) {
+        if (s->inv.n == s->alloc) {
+                size_t want = s->alloc ? s->alloc * 2 : 64;
+                lg_inv_item *t = realloc(s->inv.items, sizeof(*t) * want);
+
+                if (!t)
+                        return -ENOMEM;
+                s->inv.items = t;
+                s->alloc = want;
+        }
+        s->inv.items[s->inv.n++] = *it;
+        return 0;
+}
+
+static int push_intree(scan *s, const char *path, const struct stat *st) {
+        lg_inv_stat *e;
+
+        if (s->inv.n_intree == s->alloc_intree) {
+                size_t want = s->alloc_intree ? s->alloc_intree * 2 : 256;
+                lg_inv_stat *t = realloc(s->inv.intree, sizeof(*t) * want);
+
+                if (!t)
+                        return -ENOMEM;
+                s->inv.intree = t;
+                s->alloc_intree = want;
+        }
+        e = &s->inv.intree[s->inv.n_intree];
+        *e = (lg_inv_stat) { .size = (uint64_t) st->st_size, .mtime_ns = stat_mtime_ns(st),
+                             .ino = (uint64_t) st->st_ino };
+        e->path = strdup(path);
+        if (!e->path)
+                return -ENOMEM;
+        s->inv.n_intree++;
+        return 0;
+}
+
+static bool under_third_party_dir(const scan *s, const char *rel) {
+        const char *slash = strchr(rel, '/');
+        char *const *dirs = s->config ? s->config->third_party_dirs : NULL;
+        static const char *const fallback[] = { "updates", "extra", "weak-updates", "dkms", NULL };
+
+        if (!dirs)
+                dirs = (char *const *) fallback;
+        if (!slash)
+                return false;
+        /* updates/, extra/, weak-updates/ at the top of the tree; a dkms/
+         * folder (or any configured name) anywhere below it. */
+        for (const char *p = rel; (slash = strchr(p, '/')); p = slash + 1) {
+                size_t len = (size_t) (slash - p);
+
+                for (char *const *d = dirs; *d; d++)
+                        if (strlen(*d) == len && strncmp(*d, p, len) == 0 &&
+                            (p == rel || streq(*d, "dkms")))
+                                return true;
+                if (len == 4 && strncmp(p, "dkms", 4) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Reads modinfo through libkmod (decompresses as needed). 1 = in-tree,
+ * 0 = out of tree, -errno when the file is no usable module. */
+static int read_intree(scan *s, const char *rel) {
+        _cleanup_free_ char *full = NULL;
+        struct kmod_module *mod = NULL;
+        struct kmod_list *info = NULL, *l;
+        int r, intree = 0;
+
+        if (!s->kmod) {
+                /* No configuration at all: modinfo needs none, and the host's
+                 * /etc/modprobe.d must not leak into a --root run. */
+                static const char *const no_config[] = { NULL };
+
+                s->kmod = kmod_new(s->moddir_full, no_config);
+                if (!s->kmod)
+                        return -ENOMEM;
+                kmod_set_log_priority(s->kmod, 0);
+        }
+        if (asprintf(&full, "%s/%s", s->moddir_full, rel) < 0)
+                return -ENOMEM;
+        r = kmod_module_new_from_path(s->kmod, full, &mod);
+        if (r < 0)
+                return r;
+        r = kmod_module_get_info(mod, &info);
+        if (r < 0) {
+                kmod_module_unref(mod);
+                return r;
+        }
+        kmod_list_foreach(l, info)
+                if (streq(kmod_module_info_get_key(l), "intree") &&
+                    streq_ptr(kmod_module_info_get_value(l), "Y"))
+                        intree = 1;
+        kmod_module_info_free_list(info);
+        kmod_module_unref(mod);
+        return intree;
+}
+
+static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
+        _cleanup_free_ char *name = NULL, *abs = NULL;
+        const lg_inv_item *cached;
+        const lg_agent *agent;
+        struct stat st;
+        bool third;
+        lg_inv_item it;
+        int r;
+
+        /* Follow symlinks (weak-updates/ is made of them), but a loop or a
+         * dangling link is only a skipped file. */
+        if (fstatat(dfd, file, &st, 0) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+                s->skipped++;
+                return 0;
+        }
+        name = module_name_from_file(file);
+        if (!name)
+                return -ENOMEM;
+        if (!lg_module_name_valid(name)) {
+                s->skipped++;
+                return 0;
+        }
+
+        agent = s->agents ? lg_agents_find_module(s->agents, name) : NULL;
+        third = agent || under_third_party_dir(s, rel);
+
+        cached = cache_find_item(&s->cache, rel);
+        if (cached && (!streq(cached->name, name) ||
+                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, &st)))
+                cached = NULL;
+
+        if (!cached && !third) {
+                const lg_inv_stat *c = cache_find_intree(&s->cache, rel);
+
+                if (c && stat_key_match(s->match, c->size, c->mtime_ns, c->ino, &st))
+                        return push_intree(s, rel, &st);
+        }
+
+        it = (lg_inv_item) { .kind = LG_ITEM_MODULE, .size = (uint64_t) st.st_size,
+                             .mtime_ns = stat_mtime_ns(&st), .ino = (uint64_t) st.st_ino };
+        if (cached)
+                it.fingerprint = cached->fingerprint;
+        else {
+                /* Read it: this validates the ELF even for updates/ files,
+                 * so a truncated or non-ELF file is skipped, not listed. */
+                r = read_intree(s, rel);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        s->skipped++;
+                        return 0;
+                }
+                if (r > 0 && !third)
+                        return push_intree(s, rel, &st);
+                if (asprintf(&abs, "%s/%s", s->moddir, rel) < 0)
+                        return -ENOMEM;
+                r = lg_module_fingerprint(s->root, abs, &it.fingerprint);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        s->skipped++;
+                        return 0;
+                }
+        }
+
+        it.name = TAKE_PTR(name);
+        it.path = strdup(rel);
+        it.agent = agent ? strdup(agent->name) : NULL;
+        if (!it.path || (agent && !it.agent)) {
+                free(it.name);
+                free(it.path);
+                free(it.agent);
+                return -ENOMEM;
+        }
+        r = push_item(s, &it);
+        if (r < 0) {
+                free(it.name);
+                free(it.path);
+                free(it.agent);
+        }
+        return r;
+}
+
+static int walk(scan *s, int dfd, const char *rel, unsigned depth) {
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (depth > WALK_DEPTH_MAX) {
+                close(dfd);
+                s->skipped++;
+                return 0;
+        }
+        d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                s->skipped++;
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *sub = NULL;
+                unsigned char type = de->d_type;
+
+                if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+                        continue;
+                if (asprintf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (type == DT_UNKNOWN) {
+                        struct stat st;
+
+                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+                }
+                if (type == DT_DIR) {
+                        /* Never through a symlink: O_NOFOLLOW keeps loops out. */
+                        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                        if (fd < 0) {
+                                s->skipped++;
+                                continue;
+                        }
+                        r = walk(s, fd, sub, depth + 1);
+                        if (r < 0)
+                                break;
+                        continue;
+                }
+                if ((type != DT_REG && type != DT_LNK) || !is_module_file(de->d_name))
+                        continue;
+                r = scan_module(s, dirfd(d), de->d_name, sub);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static bool content_seen(const lg_inventory *inv, const char *path) {
+        /* Not sorted yet while scanning; content lists are short. */
+        for (size_t i = inv->n; i > 0; i--) {
+                if (inv->items[i - 1].kind != LG_ITEM_CONTENT)
+                        break;
+                if (streq(inv->items[i - 1].name, path))
+                        return true;
+        }
+        return false;
+}
+
+/* Content files: the agent's globs, matched under the root, lstat()ed so
+ * that a symlink is fingerprinted as a link and never followed out. */
+static int scan_content(scan *s) {
+        size_t plen = strlen(s->root->prefix);
+
+        for (size_t a = 0; s->agents && a < s->agents->n; a++) {
+                const lg_agent *ag = &s->agents->agents[a];
+
+                for (char **pat = ag->content; pat && *pat; pat++) {
+                        _cleanup_free_ char *full = NULL;
+                        glob_t g = {};
+                        int r;
+
+                        if ((*pat)[0] != '/' || strstr(*pat, "/../") || strstr(*pat, "/.."))
+                                continue;
+                        full = lg_root_path(s->root, *pat);
+                        if (!full)
+                                return -ENOMEM;
+                        r = glob(full, GLOB_NOSORT, NULL, &g);
+                        if (r == GLOB_NOSPACE) {
+                                globfree(&g);
+                                return -ENOMEM;
+                        }
+                        for (size_t i = 0; r == 0 && i < g.gl_pathc; i++) {
+                                const char *m = g.gl_pathv[i];
+                                struct stat st;
+                                lg_inv_item it;
+                                uint64_t h = FNV_OFFSET, v[3];
+
+                                if (strncmp(m, s->root->prefix, plen) != 0 || m[plen] != '/')
+                                        continue;
+                                if (lstat(m, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+                                        continue;
+                                if (content_seen(&s->inv, m + plen))
+                                        continue; /* two globs, one file */
+                                v[0] = (uint64_t) st.st_size;
+                                v[1] = stat_mtime_ns(&st);
+                                v[2] = (uint64_t) st.st_ino;
+                                h = fnv1a(h, v, sizeof(v));
+                                it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = h ? h : 1,
+                                                     .size = v[0], .mtime_ns = v[1], .ino = v[2] };
+                                it.name = strdup(m + plen);
+                                it.agent = strdup(ag->name);
+                                if (!it.name || !it.agent || push_item(s, &it) < 0) {
+                                        free(it.name);
+                                        free(it.agent);
+                                        globfree(&g);
+                                        return -ENOMEM;
+                                }
+                        }
+                        globfree(&g);
+                }
+        }
+        return 0;
+}
+
+static int cmp_item(const void *a, const void *b) {
+        const lg_inv_item *x = a, *y = b;
+        int c;
+
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        c = strcmp(x->name, y->name);
+        if (c)
+                return c;
+        /* Same module name twice: updates/ first, as depmod's search order. */
+        return strcmp(x->path ? x->path : "", y->path ? y->path : "");
+}
+
+static void item_free(lg_inv_item *it) {
+        free(it->name);
+        free(it->path);
+        free(it->agent);
+}
+
+static void scan_done(scan *s) {
+        free(s->cache.items);
+        if (s->kmod)
+                kmod_unref(s->kmod);
+        free(s->moddir);
+        free(s->moddir_full);
+        lg_inventory_done(&s->inv);
+}
+
+int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_config *config,
+                             const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
+                             lg_inventory *ret, unsigned *ret_skipped) {
+        scan s = { .root = root, .config = config, .agents = agents, .match = match };
+        int r, fd;
+
+        if (!kernel || !kernel[0] || strchr(kernel, '/'))
+                return -EINVAL;
+        r = cache_index_build(cache, &s.cache);
+        if (r < 0)
+                return r;
+        s.inv.kernel = strdup(kernel);
+        if (!s.inv.kernel || asprintf(&s.moddir, "/lib/modules/%s", kernel) < 0) {
+                s.moddir = NULL;
+                scan_done(&s);
+                return -ENOMEM;
+        }
+        s.moddir_full = lg_root_path(root, s.moddir);
+        if (!s.moddir_full) {
+                scan_done(&s);
+                return -ENOMEM;
+        }
+
+        fd = lg_root_open(root, s.moddir, O_RDONLY | O_DIRECTORY, 0);
+        if (fd >= 0)
+                r = walk(&s, fd, "", 0);
+        else if (fd != -ENOENT)
+                s.skipped++;
+        if (r >= 0)
+                r = scan_content(&s);
+        if (r < 0) {
+                scan_done(&s);
+                return r;
+        }
+
+        qsort(s.inv.items, s.inv.n, sizeof(lg_inv_item), cmp_item);
+        /* Drop later duplicates of a module name (kept order: by path). */
+        for (size_t i = 1, w = 1; i <= s.inv.n; i++) {
+                if (i == s.inv.n) {
+                        s.inv.n = w;
+                        break;
+                }
+                if (s.inv.items[i].kind == s.inv.items[w - 1].kind &&
+                    streq(s.inv.items[i].name, s.inv.items[w - 1].name))
+                        item_free(&s.inv.items[i]);
+                else
+                        s.inv.items[w++] = s.inv.items[i];
+        }
+        if (s.inv.n_intree)
+                qsort(s.inv.intree, s.inv.n_intree, sizeof(lg_inv_stat), cmp_stat_path);
+
+        if (ret_skipped)
+                *ret_skipped = s.skipped;
+        *ret = s.inv;
+        s.inv = (lg_inventory) {};
+        scan_done(&s);
+        return 0;
+}
+
+int lg_inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
+                      const lg_agents *agents, lg_inventory *ret, unsigned *ret_skipped) {
+        return lg_inventory_scan_cached(root, kernel, config, agents, NULL, LG_STAT_STRICT, ret, ret_skipped);
+}
+
+const lg_inv_item *lg_inventory_find(const lg_inventory *inv, lg_item_kind kind, const char *name) {
+        _cleanup_free_ char *norm = NULL;
+
+        if (!inv || !name)
+                return NULL;
+        if (kind == LG_ITEM_MODULE) {
+                norm = lg_module_name_normalize(name);
+                if (!norm)
+                        return NULL;
+                name = norm;
+        }
+        /* items are sorted by (kind, name): binary search on those two. */
+        for (size_t lo = 0, hi = inv->n; lo < hi;) {
+                size_t mid = lo + (hi - lo) / 2;
+                const lg_inv_item *it = &inv->items[mid];
+                int c = it->kind != kind ? (it->kind < kind ? -1 : 1) : strcmp(it->name, name);
+
+                if (c == 0)
+                        return it;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+void lg_inventory_done(lg_inventory *inv) {
+        if (!inv)
+                return;
+        for (size_t i = 0; i < inv->n; i++)
+                item_free(&inv->items[i]);
+        for (size_t i = 0; i < inv->n_intree; i++)
+                free(inv->intree[i].path);
+        free(inv->items);
+        free(inv->intree);
+        free(inv->kernel);
+        *inv = (lg_inventory) {};
+}
