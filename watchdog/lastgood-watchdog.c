@@ -1,0 +1,980 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lastgood-watchdog: decides when a boot is healthy and proven, keeps the
+ * boot-state bookkeeping of the running system, watches for runtime
+ * changes, and sends the initramfs's events to the journal.
+ *
+ * Event driven (sd-event): at rest the only wake-ups are the service
+ * manager's watchdog ping and the StableSec/ProveSec timers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libudev.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <systemd/sd-journal.h>
+
+#include "bus.h"
+#include "cmdline.h"
+#include "config.h"
+#include "events.h"
+#include "health.h"
+#include "inventory.h"
+#include "machine.h"
+#include "macro.h"
+#include "proven.h"
+#include "rootfs.h"
+#include "runstate.h"
+#include "store.h"
+#include "strv.h"
+#include "watch.h"
+
+#define CMDLINE_MAX (64 * 1024)
+
+static char *arg_root;
+static char *arg_kernel;
+static char *arg_bus_address;
+static char *arg_journal_export;
+static long arg_stable_sec = -1, arg_prove_sec = -1, arg_check_timeout_sec = -1;
+static unsigned arg_crash_after_step;
+static bool arg_prove_now;
+static bool arg_check;
+static bool arg_no_module_watch;
+
+typedef struct Context {
+        lg_root *root;
+        char *kernel;
+        lg_cmdline cmdline;
+        lg_config config;
+        lg_agents agents;
+        lg_runstate rs;
+        bool have_rs;
+        lg_store *store;
+        FILE *export;
+
+        sd_event *event;
+        sd_bus *bus;
+        sd_event_source *stable_timer, *prove_timer, *ping_timer;
+        sd_event_source *inotify_source, *udev_source;
+        uint64_t watchdog_usec;
+
+        int inotify_fd;
+        char **watch_dirs;      /* index = position of the wd in wds */
+        int *wds;
+        size_t n_wds;
+        struct udev *udev;
+        struct udev_monitor *monitor;
+
+        bool off;
+        bool boot_complete;
+        bool unhealthy;
+        bool healthy;
+        bool tainted_after_healthy;
+        bool proven;
+        unsigned long taint_base;
+        int exit_code;
+} Context;
+
+static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
+static void log_msg(int prio, const char *fmt, ...) {
+        va_list ap;
+
+        /* stderr is the journal for a service; the "<N>" prefix carries the
+         * priority (sd-daemon(3)). */
+        fprintf(stderr, "<%d>lastgood-watchdog: ", prio);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void export_iov(Context *c, const struct iovec *iov, size_t n) {
+        if (!c->export)
+                return;
+        fprintf(c->export, "__REALTIME_TIMESTAMP=%" PRIu64 "\n", realtime_usec());
+        for (size_t i = 0; i < n; i++) {
+                const char *s = iov[i].iov_base, *eq = memchr(s, '=', iov[i].iov_len);
+                uint64_t len;
+
+                if (!eq)
+                        continue;
+                if (!memchr(s, '\n', iov[i].iov_len)) {
+                        fwrite(s, 1, iov[i].iov_len, c->export);
+                        fputc('\n', c->export);
+                        continue;
+                }
+                /* Binary form of the export format for values with newlines. */
+                fwrite(s, 1, (size_t) (eq - s), c->export);
+                fputc('\n', c->export);
+                len = htole64((uint64_t) (iov[i].iov_len - (size_t) (eq - s) - 1));
+                fwrite(&len, sizeof len, 1, c->export);
+                fwrite(eq + 1, 1, iov[i].iov_len - (size_t) (eq - s) - 1, c->export);
+                fputc('\n', c->export);
+        }
+        fputc('\n', c->export);
+        fflush(c->export);
+}
+
+static int forward_sender(const struct iovec *iov, size_t n, void *userdata) {
+        Context *c = userdata;
+        int r;
+
+        r = sd_journal_sendv(iov, (int) n);
+        if (c->export) {
+                export_iov(c, iov, n);
+                return ferror(c->export) ? -EIO : 0;
+        }
+        return r;
+}
+
+static void forward_spool(Context *c) {
+        int r = lg_events_forward_spool_with(c->root, forward_sender, c);
+
+        if (r < 0 && r != -ENOENT)
+                log_msg(LOG_WARNING, "Could not forward the initramfs events to the journal (they stay spooled): %s",
+                        strerror(-r));
+        else if (r > 0)
+                log_msg(LOG_INFO, "Forwarded %d event(s) of the initramfs to the journal.", r);
+}
+
+static void emit(Context *c, lg_msg msg, int prio, const char *item, const char *kind, const char *reason,
+                 const char *fmt, ...) _printf_(7, 8);
+static void emit(Context *c, lg_msg msg, int prio, const char *item, const char *kind, const char *reason,
+                 const char *fmt, ...) {
+        lg_event e = LG_EVENT_INIT(msg);
+        _cleanup_free_ char *message = NULL;
+        lg_state st;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&message, fmt, ap) < 0)
+                message = NULL;
+        va_end(ap);
+        e.priority = prio;
+        e.message = message ?: "lastgood event";
+        e.item = item;
+        e.item_kind = kind;
+        e.reason = reason;
+        e.kernel = c->kernel;
+        e.mode = lg_mode_to_string(c->cmdline.mode);
+        if (c->store && lg_store_read_state(c->store, &st) == 0) {
+                e.tries = st.tries;
+                e.level = st.level;
+                e.boot_seq = st.boot_seq;
+        } else if (c->have_rs) {
+                e.tries = (int) c->rs.tries;
+                e.level = (int) c->rs.level;
+                e.boot_seq = c->rs.boot_seq;
+        }
+        e.threshold = (int) (c->cmdline.threshold ?: c->config.threshold);
+
+        /* The journal, or stderr when it is unavailable: never fatal. */
+        (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
+        if (c->export) {
+                lg_export_meta meta = { .realtime_usec = realtime_usec() };
+                if (lg_event_format_export(&e, &meta, c->export) < 0)
+                        log_msg(LOG_WARNING, "Could not write to %s.", arg_journal_export);
+                fflush(c->export);
+        }
+}
+
+/* ---- state machine steps --------------------------------------------------- */
+
+/* One step that touches only the hot record (HEALTHY, ARM). */
+static int step_state(Context *c, lg_step step, lg_decision *ret) {
+        lg_state st = {}, nst;
+        lg_facts facts = { .healthy = c->healthy, .now_usec = realtime_usec() };
+        lg_decision d;
+        int r;
+
+        if (!c->store)
+                return -ENODEV;
+        r = lg_store_read_state(c->store, &st);
+        if (r < 0 && r != -ENOENT) {
+                if (r != -EBADMSG && r != -EMSGSIZE && r != -EPROTONOSUPPORT && r != -ERANGE)
+                        return r;
+                emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, NULL, NULL, "corrupt",
+                     "The boot state record is corrupt (%s); treating it as no state.", strerror(-r));
+                st = (lg_state) {};
+        }
+        lg_machine_step(&st, step, &c->cmdline, &c->config, &facts, &nst, &d);
+        if (d.write && !d.noop) {
+                r = lg_store_write_state(c->store, &nst);
+                if (r < 0)
+                        return r;
+        }
+        if (ret)
+                *ret = d;
+        return 0;
+}
+
+static void after_step_hook(lg_proven_step step, void *userdata) {
+        if (arg_crash_after_step == (unsigned) step) {
+                /* Test knob: die here, as a power cut or OOM kill would. */
+                fflush(NULL);
+                raise(SIGKILL);
+        }
+}
+
+static int do_proven(Context *c, lg_step step, const char *why) {
+        lg_proven_input in = {
+                .root = c->root,
+                .store = c->store,
+                .kernel = c->kernel,
+                .config = &c->config,
+                .agents = &c->agents,
+                .cmdline = &c->cmdline,
+                .withheld = c->have_rs ? &c->rs.withheld : NULL,
+                .step = step,
+                .healthy = c->healthy,
+                .now_usec = realtime_usec(),
+                .after_step = after_step_hook,
+        };
+        lg_proven_result res = {};
+        int r;
+
+        if (!c->store) {
+                log_msg(LOG_ERR, "No boot-state store; cannot record this boot.");
+                return -ENODEV;
+        }
+        r = lg_proven_write(&in, &res);
+        if (r < 0) {
+                log_msg(LOG_ERR, "The proven write failed (%s); the last known good is unchanged.", strerror(-r));
+                return r;
+        }
+        if (res.state_was_corrupt)
+                emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, NULL, NULL, "corrupt",
+                     "The boot state record was corrupt; it was rewritten.");
+        if (res.manifest_was_corrupt)
+                emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, LG_MANIFEST_PATH, NULL, "corrupt",
+                     "The last-known-good manifest was corrupt; it was replaced by the current set.");
+        if (res.decision.proven) {
+                c->proven = true;
+                emit(c, LG_MSG_PROVEN, LOG_NOTICE, NULL, NULL, why,
+                     "Boot proven (%s): %s%zu item(s) are the new last known good%s.", why,
+                     res.steady ? "unchanged, " : "", res.n_items,
+                     res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
+                log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
+                        res.generation, res.n_linked, res.n_copied, res.n_quarantined,
+                        res.steady ? " (steady state, nothing written)" : "");
+        } else if (res.decision.neutral)
+                log_msg(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
+        return 0;
+}
+
+/* ---- health ---------------------------------------------------------------- */
+
+static void ping_cb(void *userdata) {
+        (void) sd_notify(0, "WATCHDOG=1");
+}
+
+static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void evaluate_health(Context *c) {
+        _cleanup_strv_free_ char **reasons = NULL;
+        _cleanup_free_ char *joined = NULL;
+        lg_check_results res = {};
+        unsigned long taint = 0;
+        char tbuf[16];
+        size_t len = 0;
+        int r;
+
+        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD))
+                (void) lg_strv_pushf(&reasons, "kernel taint %s appeared",
+                                     lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf));
+
+        for (char **u = c->config.require_units; u && *u; u++) {
+                _cleanup_free_ char *state = NULL;
+
+                if (!c->bus) {
+                        (void) lg_strv_pushf(&reasons, "%s: no connection to the service manager", *u);
+                        continue;
+                }
+                r = lg_bus_unit_state(c->bus, *u, &state, NULL);
+                if (r < 0)
+                        (void) lg_strv_pushf(&reasons, "%s: state unknown (%s)", *u, strerror(-r));
+                else if (!streq(state, "active"))
+                        (void) lg_strv_pushf(&reasons, "%s is %s", *u, state);
+        }
+
+        r = lg_health_run_checks(c->root, LG_HEALTH_DIR, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
+                                 c->watchdog_usec ? ping_cb : NULL, c, c->watchdog_usec / 2, &res);
+        if (r < 0 && r != -ENOENT)
+                (void) lg_strv_pushf(&reasons, "health checks could not run (%s)", strerror(-r));
+        for (size_t i = 0; r >= 0 && i < res.n; i++) {
+                lg_check_result *k = &res.items[i];
+
+                if (k->passed)
+                        continue;
+                (void) lg_strv_pushf(&reasons, "health check %s %s", k->name, strna(k->reason));
+                /* Truncated output: a check printing megabytes must not
+                 * flood the journal. */
+                log_msg(LOG_WARNING, "Health check %s failed: %s; output (%zu bytes%s): %.512s", k->name,
+                        strna(k->reason), k->output_total, k->output_total > 512 ? ", truncated" : "",
+                        k->output ?: "");
+        }
+        lg_check_results_done(&res);
+
+        if (reasons) {
+                for (char **p = reasons; *p; p++)
+                        len += strlen(*p) + 2;
+                joined = calloc(1, len + 1);
+                for (char **p = reasons; joined && *p; p++) {
+                        if (p != reasons)
+                                strcat(joined, "; ");
+                        strcat(joined, *p);
+                }
+                c->unhealthy = true;
+                emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, joined, "Boot unhealthy: %s.", strna(joined));
+                return;
+        }
+
+        c->healthy = true;
+        r = step_state(c, LG_STEP_HEALTHY, NULL);
+        if (r < 0)
+                log_msg(LOG_ERR, "Could not record the healthy boot: %s", strerror(-r));
+        emit(c, LG_MSG_HEALTHY, LOG_NOTICE, NULL, NULL, NULL,
+             "Boot healthy: boot-complete.target reached, checks passed, stable for %u s.", c->config.stable_sec);
+        /* The marker lastgoodctl bad reads to know this boot was healthy. */
+        r = lg_root_write_atomic(c->root, LG_HEALTHY_MARKER, "1\n", 2, 0644);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Could not write %s: %s", LG_HEALTHY_MARKER, strerror(-r));
+        /* The journal may have come up since the start. */
+        forward_spool(c);
+
+        if (lg_taint_read(c->root, &taint) == 0)
+                c->taint_base = taint;
+        r = sd_event_add_time_relative(c->event, &c->prove_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) c->config.prove_sec * 1000000ULL, 0, on_prove_timer, c);
+        if (r < 0)
+                log_msg(LOG_ERR, "Could not arm the ProveSec timer: %s", strerror(-r));
+}
+
+static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        evaluate_health(userdata);
+        return 0;
+}
+
+static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        unsigned long taint = 0;
+        char tbuf[16];
+
+        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD)) {
+                c->tainted_after_healthy = true;
+                lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf);
+                emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, "taint",
+                     "Boot not proven: kernel taint %s appeared after healthy.", tbuf);
+                return 0;
+        }
+        (void) do_proven(c, LG_STEP_PROVEN, "prove-sec");
+        return 0;
+}
+
+static void boot_complete_reached(Context *c) {
+        int r;
+
+        if (c->boot_complete)
+                return;
+        c->boot_complete = true;
+        log_msg(LOG_INFO, "boot-complete.target reached; healthy after %u s of stability.", c->config.stable_sec);
+        r = sd_event_add_time_relative(c->event, &c->stable_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) c->config.stable_sec * 1000000ULL, 0, on_stable_timer, c);
+        if (r < 0)
+                log_msg(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
+}
+
+static void check_boot_complete(Context *c) {
+        _cleanup_free_ char *state = NULL;
+        int r;
+
+        r = lg_bus_unit_state(c->bus, LG_BOOT_COMPLETE_TARGET, &state, NULL);
+        if (r < 0) {
+                log_msg(LOG_WARNING, "Could not read the state of %s: %s", LG_BOOT_COMPLETE_TARGET, strerror(-r));
+                return;
+        }
+        if (streq(state, "active"))
+                boot_complete_reached(c);
+}
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        if (!streq(unit, LG_BOOT_COMPLETE_TARGET) || c->boot_complete)
+                return 0;
+        if (streq(result, "done"))
+                check_boot_complete(c);
+        else if (!c->unhealthy) {
+                c->unhealthy = true;
+                emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, LG_BOOT_COMPLETE_TARGET, "unit", result,
+                     "Boot unhealthy: %s was not reached (job %s).", LG_BOOT_COMPLETE_TARGET, result);
+        }
+        return 0;
+}
+
+/* ---- runtime change watch ------------------------------------------------- */
+
+static uint32_t boot_seq(Context *c) {
+        lg_state st;
+
+        if (c->store && lg_store_read_state(c->store, &st) == 0)
+                return st.boot_seq;
+        return c->have_rs ? c->rs.boot_seq : 0;
+}
+
+static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
+        _cleanup_free_ char *dest = NULL;
+        lg_quarantine q = {};
+        lg_watch_verdict v;
+        lg_decision d = {};
+        uint64_t fp;
+        const char *agent;
+        lg_watch_ctx w = {
+                .root = c->root,
+                .kernel = c->kernel,
+                .config = &c->config,
+                .agents = &c->agents,
+        };
+        int r;
+
+        if (c->store && lg_store_read_quarantine(c->store, &q) == 0)
+                w.quarantine = &q;
+        r = lg_watch_judge(&w, kind, name, &v, &fp, &agent);
+        lg_quarantine_done(&q);
+        if (r < 0) {
+                log_msg(LOG_WARNING, "Could not judge the change of %s: %s", name, strerror(-r));
+                return;
+        }
+
+        switch (v) {
+        case LG_WATCH_NONE:
+                return;
+        case LG_WATCH_WITHHOLD:
+                r = lg_content_withhold(c->root, name, boot_seq(c), &dest);
+                if (r < 0) {
+                        log_msg(LOG_ERR, "Could not withhold %s again: %s", name, strerror(-r));
+                        return;
+                }
+                emit(c, LG_MSG_WITHHELD, LOG_WARNING, name, "content", "quarantine",
+                     "Withheld %s again (agent %s): it matches a persistently withheld item; moved to %s.", name,
+                     strna(agent), dest);
+                return;
+        case LG_WATCH_ARM:
+                r = step_state(c, LG_STEP_ARM, &d);
+                if (r < 0) {
+                        log_msg(LOG_ERR, "Could not arm the boot counter: %s", strerror(-r));
+                        return;
+                }
+                if (d.armed_now)
+                        emit(c, LG_MSG_ARMED, LOG_NOTICE, name, lg_item_kind_to_string(kind), "changed",
+                             "Change seen at run time (%s %s%s%s), counting armed.", lg_item_kind_to_string(kind),
+                             name, agent ? ", agent " : "", agent ?: "");
+                else
+                        log_msg(LOG_INFO, "Change seen at run time (%s %s); already armed.",
+                                lg_item_kind_to_string(kind), name);
+                return;
+        }
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Context *c = userdata;
+        char buf[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(8)));
+        _cleanup_strv_free_ char **paths = NULL;
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof buf);
+
+                if (n <= 0)
+                        break;
+                for (char *p = buf; p < buf + n;) {
+                        struct inotify_event *ev = (struct inotify_event *) p;
+
+                        p += sizeof(*ev) + ev->len;
+                        if (ev->len == 0 || (ev->mask & IN_ISDIR))
+                                continue;
+                        for (size_t i = 0; i < c->n_wds; i++) {
+                                _cleanup_free_ char *path = NULL;
+
+                                if (c->wds[i] != ev->wd)
+                                        continue;
+                                if (asprintf(&path, "%s/%s", streq(c->watch_dirs[i], "/") ? "" : c->watch_dirs[i],
+                                             ev->name) < 0)
+                                        break;
+                                if (lg_watch_content_agent(&c->agents, path) && !lg_strv_contains(paths, path))
+                                        (void) lg_strv_push(&paths, path);
+                                break;
+                        }
+                }
+        }
+        /* One judgement per file for a burst of events. */
+        for (char **p = paths; p && *p; p++)
+                runtime_change(c, LG_ITEM_CONTENT, *p);
+        return 0;
+}
+
+static int setup_inotify(Context *c) {
+        int r;
+
+        c->watch_dirs = lg_watch_content_dirs(&c->agents);
+        if (!c->watch_dirs)
+                return -ENOMEM;
+        if (!c->watch_dirs[0])
+                return 0;
+        c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (c->inotify_fd < 0)
+                return negative_errno();
+        c->wds = calloc(lg_strv_length(c->watch_dirs), sizeof(int));
+        if (!c->wds)
+                return -ENOMEM;
+        for (char **d = c->watch_dirs; *d; d++) {
+                _cleanup_free_ char *full = lg_root_path(c->root, *d);
+                int wd;
+
+                if (!full)
+                        return -ENOMEM;
+                wd = inotify_add_watch(c->inotify_fd, full,
+                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR);
+                c->wds[c->n_wds++] = wd; /* -1 for a missing folder: never matches */
+                if (wd < 0)
+                        log_msg(LOG_INFO, "Not watching %s: %m", *d);
+        }
+        r = sd_event_add_io(c->event, &c->inotify_source, c->inotify_fd, EPOLLIN, on_inotify, c);
+        return r;
+}
+
+static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Context *c = userdata;
+        struct udev_device *d;
+
+        while ((d = udev_monitor_receive_device(c->monitor))) {
+                const char *action = udev_device_get_action(d), *name = udev_device_get_sysname(d);
+
+                if (action && name && streq(action, "add"))
+                        runtime_change(c, LG_ITEM_MODULE, name);
+                udev_device_unref(d);
+        }
+        return 0;
+}
+
+static int setup_udev(Context *c) {
+        int r;
+
+        c->udev = udev_new();
+        if (!c->udev)
+                return -ENOMEM;
+        /* Kernel uevents: a module "add" is sent by the kernel as the module
+         * loads, whether or not udevd runs. */
+        c->monitor = udev_monitor_new_from_netlink(c->udev, "kernel");
+        if (!c->monitor)
+                return -EOPNOTSUPP;
+        r = udev_monitor_filter_add_match_subsystem_devtype(c->monitor, "module", NULL);
+        if (r < 0)
+                return r;
+        r = udev_monitor_enable_receiving(c->monitor);
+        if (r < 0)
+                return r;
+        return sd_event_add_io(c->event, &c->udev_source, udev_monitor_get_fd(c->monitor), EPOLLIN, on_udev, c);
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static int on_ping(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+
+        (void) sd_notify(0, "WATCHDOG=1");
+        return sd_event_source_set_time(s, usec + c->watchdog_usec / 2);
+}
+
+static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Context *c = userdata;
+        int r;
+
+        (void) sd_notify(0, "STOPPING=1");
+        if (c->off || c->proven)
+                return sd_event_exit(c->event, 0);
+
+        r = c->bus ? lg_bus_shutting_down(c->bus) : -ENOTCONN;
+        if (r < 0)
+                log_msg(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.", strerror(-r));
+        else if (r == 0)
+                log_msg(LOG_INFO, "Stopped without a shutdown: recording nothing.");
+        else if (c->tainted_after_healthy)
+                log_msg(LOG_WARNING, "Orderly shutdown, but the kernel was tainted after healthy: not proven.");
+        else
+                (void) do_proven(c, LG_STEP_SHUTDOWN, "orderly-shutdown");
+        return sd_event_exit(c->event, 0);
+}
+
+static int setup_bus(Context *c) {
+        int r;
+
+        if (arg_bus_address) {
+                r = sd_bus_new(&c->bus);
+                if (r < 0)
+                        return r;
+                r = sd_bus_set_address(c->bus, arg_bus_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(c->bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(c->bus);
+        } else
+                r = sd_bus_open_system(&c->bus);
+        if (r < 0) {
+                c->bus = sd_bus_unref(c->bus);
+                return r;
+        }
+        r = sd_bus_attach_event(c->bus, c->event, 0);
+        if (r < 0)
+                return r;
+        r = lg_bus_watch_jobs(c->bus, on_job_removed, c);
+        if (r < 0)
+                return r;
+        check_boot_complete(c);
+        return 0;
+}
+
+static void context_done(Context *c) {
+        c->stable_timer = sd_event_source_unref(c->stable_timer);
+        c->prove_timer = sd_event_source_unref(c->prove_timer);
+        c->ping_timer = sd_event_source_unref(c->ping_timer);
+        c->inotify_source = sd_event_source_unref(c->inotify_source);
+        c->udev_source = sd_event_source_unref(c->udev_source);
+        if (c->monitor)
+                udev_monitor_unref(c->monitor);
+        if (c->udev)
+                udev_unref(c->udev);
+        if (c->inotify_fd >= 0)
+                close(c->inotify_fd);
+        free(c->wds);
+        lg_strv_free(c->watch_dirs);
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        c->event = sd_event_unref(c->event);
+        if (c->export)
+                fclose(c->export);
+        lg_store_free(c->store);
+        if (c->have_rs)
+                lg_runstate_done(&c->rs);
+        lg_agents_done(&c->agents);
+        lg_config_done(&c->config);
+        lg_cmdline_done(&c->cmdline);
+        free(c->kernel);
+        lg_root_free(c->root);
+}
+
+static void help(void) {
+        printf("lastgood-watchdog [OPTIONS]\n\n"
+               "Decide when this boot is healthy and proven, keep the boot-state bookkeeping,\n"
+               "watch for runtime changes of third-party modules and agent content.\n\n"
+               "  -h --help                  Show this help\n"
+               "     --root=DIR              Resolve every host path under DIR\n"
+               "     --kernel-release=REL    Use REL instead of uname -r\n"
+               "     --check                 Run the health checks once and exit 0/1\n"
+               "                             (lastgood-check.service, before boot-complete.target)\n"
+               "     --stable-sec=N          Override StableSec=\n"
+               "     --prove-sec=N           Override ProveSec=\n"
+               "     --check-timeout-sec=N   Override CheckTimeoutSec=\n"
+               "Test and benchmark options:\n"
+               "     --bus-address=ADDR      Talk to the service manager on this bus\n"
+               "     --journal-export=FILE   Also write every event to FILE (journal export format)\n"
+               "     --prove-now             Do the proven write now and exit\n"
+               "     --crash-after-step=N    Die by SIGKILL after step N of the proven write\n"
+               "     --no-module-watch       Do not listen to kernel module uevents\n");
+}
+
+static int parse_long(const char *s, long max, long *ret) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 0 || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_ROOT = 0x100,
+                ARG_KERNEL,
+                ARG_CHECK,
+                ARG_STABLE,
+                ARG_PROVE,
+                ARG_TIMEOUT,
+                ARG_BUS,
+                ARG_EXPORT,
+                ARG_PROVE_NOW,
+                ARG_CRASH,
+                ARG_NO_MODULE_WATCH,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "kernel-release", required_argument, NULL, ARG_KERNEL },
+                { "check", no_argument, NULL, ARG_CHECK },
+                { "stable-sec", required_argument, NULL, ARG_STABLE },
+                { "prove-sec", required_argument, NULL, ARG_PROVE },
+                { "check-timeout-sec", required_argument, NULL, ARG_TIMEOUT },
+                { "bus-address", required_argument, NULL, ARG_BUS },
+                { "journal-export", required_argument, NULL, ARG_EXPORT },
+                { "prove-now", no_argument, NULL, ARG_PROVE_NOW },
+                { "crash-after-step", required_argument, NULL, ARG_CRASH },
+                { "no-module-watch", no_argument, NULL, ARG_NO_MODULE_WATCH },
+                {},
+        };
+        long v;
+        int o;
+
+        while ((o = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (o) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
+                case ARG_KERNEL:
+                        arg_kernel = optarg;
+                        break;
+                case ARG_CHECK:
+                        arg_check = true;
+                        break;
+                case ARG_STABLE:
+                case ARG_PROVE:
+                case ARG_TIMEOUT:
+                        if (parse_long(optarg, 365L * 24 * 3600, &v) < 0) {
+                                log_msg(LOG_ERR, "Bad number: %s", optarg);
+                                return -EINVAL;
+                        }
+                        *(o == ARG_STABLE ? &arg_stable_sec : o == ARG_PROVE ? &arg_prove_sec : &arg_check_timeout_sec) = v;
+                        break;
+                case ARG_BUS:
+                        arg_bus_address = optarg;
+                        break;
+                case ARG_EXPORT:
+                        arg_journal_export = optarg;
+                        break;
+                case ARG_PROVE_NOW:
+                        arg_prove_now = true;
+                        break;
+                case ARG_CRASH:
+                        if (parse_long(optarg, _LG_PROVEN_STEP_MAX, &v) < 0) {
+                                log_msg(LOG_ERR, "Bad step: %s", optarg);
+                                return -EINVAL;
+                        }
+                        arg_crash_after_step = (unsigned) v;
+                        break;
+                case ARG_NO_MODULE_WATCH:
+                        arg_no_module_watch = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                log_msg(LOG_ERR, "No arguments expected.");
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static void load_inputs(Context *c) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        int r;
+
+        r = lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &buf, &size);
+        if (r < 0) {
+                log_msg(LOG_WARNING, "Cannot read /proc/cmdline (%s); using defaults.", strerror(-r));
+                size = 0;
+        }
+        if (lg_cmdline_parse(buf ?: "", size, &c->cmdline) < 0)
+                c->cmdline = (lg_cmdline) { .mode = LG_MODE_AUTO };
+        for (char **w = c->cmdline.warnings; w && *w; w++)
+                log_msg(LOG_WARNING, "%s", *w);
+        c->off = c->cmdline.mode == LG_MODE_OFF;
+        if (c->off)
+                return;
+
+        (void) lg_config_load(c->root, &c->config);
+        for (char **w = c->config.warnings; w && *w; w++)
+                log_msg(LOG_WARNING, "%s", *w);
+        if (arg_stable_sec >= 0)
+                c->config.stable_sec = (unsigned) arg_stable_sec;
+        if (arg_prove_sec >= 0)
+                c->config.prove_sec = (unsigned) arg_prove_sec;
+        if (arg_check_timeout_sec >= 0)
+                c->config.check_timeout_sec = (unsigned) arg_check_timeout_sec;
+        if (c->config.check_timeout_sec == 0)
+                c->config.check_timeout_sec = LG_DEFAULT_CHECK_TIMEOUT_SEC;
+
+        (void) lg_agents_load(c->root, &c->agents);
+        for (char **w = c->agents.warnings; w && *w; w++)
+                log_msg(LOG_WARNING, "%s", *w);
+        r = lg_runstate_read(c->root, &c->rs);
+        c->have_rs = r >= 0;
+        if (r < 0 && r != -ENOENT)
+                log_msg(LOG_WARNING, "Cannot read what lastgood-early decided (%s).", strerror(-r));
+}
+
+/* lastgood-check.service: the checks once, before boot-complete.target. */
+static int run_check(Context *c) {
+        lg_check_results res = {};
+        unsigned failed = 0;
+        int r;
+
+        for (char **u = c->config.require_units; u && *u; u++) {
+                _cleanup_free_ char *state = NULL;
+
+                r = c->bus ? lg_bus_unit_state(c->bus, *u, &state, NULL) : -ENOTCONN;
+                if (r < 0 || !streq(state, "active")) {
+                        log_msg(LOG_ERR, "Required unit %s is %s.", *u, r < 0 ? "in an unknown state" : state);
+                        failed++;
+                }
+        }
+        r = lg_health_run_checks(c->root, LG_HEALTH_DIR, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
+                                 NULL, NULL, 0, &res);
+        if (r < 0 && r != -ENOENT) {
+                log_msg(LOG_ERR, "Health checks could not run: %s", strerror(-r));
+                failed++;
+        }
+        for (size_t i = 0; r >= 0 && i < res.n; i++)
+                if (!res.items[i].passed) {
+                        log_msg(LOG_ERR, "Health check %s %s; output (%zu bytes): %.512s", res.items[i].name,
+                                strna(res.items[i].reason), res.items[i].output_total, res.items[i].output ?: "");
+                        failed++;
+                }
+        lg_check_results_done(&res);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char *argv[]) {
+        Context c = { .inotify_fd = -1 };
+        sigset_t ss;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = lg_root_new(arg_root, &c.root);
+        if (r < 0) {
+                log_msg(LOG_ERR, "Cannot open the root %s: %s", strna(arg_root), strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = lg_kernel_release(arg_kernel, &c.kernel);
+        if (r < 0) {
+                log_msg(LOG_ERR, "Cannot tell the kernel release: %s", strerror(-r));
+                goto finish;
+        }
+        if (lg_config_init(&c.config) < 0)
+                goto finish;
+        load_inputs(&c);
+
+        if (arg_journal_export && !c.off) {
+                c.export = fopen(arg_journal_export, "ae");
+                if (!c.export)
+                        log_msg(LOG_WARNING, "Cannot open %s: %m", arg_journal_export);
+        }
+
+        r = sd_event_default(&c.event);
+        if (r < 0) {
+                log_msg(LOG_ERR, "Cannot create the event loop: %s", strerror(-r));
+                goto finish;
+        }
+        if (!c.off && (arg_check || !arg_prove_now)) {
+                r = setup_bus(&c);
+                if (r < 0)
+                        log_msg(LOG_WARNING, "No connection to the service manager (%s): this boot cannot become "
+                                "healthy.", strerror(-r));
+        }
+        if (arg_check) {
+                c.exit_code = c.off ? EXIT_SUCCESS : run_check(&c);
+                goto finish;
+        }
+
+        if (!c.off) {
+                r = lg_store_open(c.root, LG_STORE_AUTO, &c.store);
+                if (r < 0)
+                        log_msg(LOG_ERR, "Cannot open the boot-state store (%s): nothing will be recorded.",
+                                strerror(-r));
+                forward_spool(&c);
+        }
+
+        if (arg_prove_now) {
+                c.healthy = true;
+                r = c.off ? 0 : do_proven(&c, LG_STEP_PROVEN, "prove-now");
+                c.exit_code = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                goto finish;
+        }
+
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        (void) sd_event_add_signal(c.event, NULL, SIGTERM, on_stop, &c);
+        (void) sd_event_add_signal(c.event, NULL, SIGINT, on_stop, &c);
+
+        if (sd_watchdog_enabled(false, &c.watchdog_usec) > 0 && c.watchdog_usec > 0) {
+                r = sd_event_add_time_relative(c.event, &c.ping_timer, CLOCK_MONOTONIC, c.watchdog_usec / 2, 0,
+                                               on_ping, &c);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c.ping_timer, SD_EVENT_ON);
+                if (r < 0)
+                        log_msg(LOG_WARNING, "Cannot arm the watchdog ping: %s", strerror(-r));
+        } else
+                c.watchdog_usec = 0;
+
+        if (!c.off) {
+                if (lg_taint_read(c.root, &c.taint_base) < 0)
+                        c.taint_base = 0;
+                if (c.taint_base & LG_TAINT_BAD)
+                        log_msg(LOG_WARNING, "The kernel was already tainted (%lu) when the watchdog started.",
+                                c.taint_base);
+                r = setup_inotify(&c);
+                if (r < 0)
+                        log_msg(LOG_WARNING, "No content watch: %s", strerror(-r));
+                if (!arg_no_module_watch) {
+                        r = setup_udev(&c);
+                        if (r < 0)
+                                log_msg(LOG_WARNING, "No module watch: %s", strerror(-r));
+                }
+        } else
+                log_msg(LOG_NOTICE, "lastgood.mode=off: doing nothing this boot.");
+
+        (void) sd_notify(0, c.off ? "READY=1\nSTATUS=lastgood.mode=off: idle" : "READY=1\nSTATUS=Waiting for boot-complete.target");
+        r = sd_event_loop(c.event);
+        if (r < 0) {
+                log_msg(LOG_ERR, "Event loop failed: %s", strerror(-r));
+                c.exit_code = EXIT_FAILURE;
+        }
+
+finish:
+        r = c.exit_code;
+        context_done(&c);
+        return r;
+}

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The proven write (see proven.h for the layout and the order of steps). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "proven.h"
+
+#define GEN_DIR "generations"
+#define KEEP_GENERATIONS 2 /* current and the one before it */
+
+char *lg_lastgood_copy_path(const char *agent, const char *path) {
+        char *s;
+
+        if (asprintf(&s, "%s/%s%s%s", LG_CONTENT_DIR, agent, path[0] == '/' ? "" : "/", path) < 0)
+                return NULL;
+        return s;
+}
+
+/* mkdir -p of a path relative to dfd. */
+static int mkdirat_p(int dfd, const char *rel, mode_t mode) {
+        _cleanup_free_ char *p = strdup(rel);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char c = *s;
+                *s = '\0';
+                if (mkdirat(dfd, p, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                *s = c;
+                if (c == '\0')
+                        return 0;
+        }
+}
+
+/* Remove a tree of our own making (old generations, interrupted temporary
+ * ones). Never used on agent content or the quarantine. */
+static int rm_rf_at(int dfd, const char *name) {
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+
+        if (fd < 0) {
+                if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+                        return negative_errno();
+                return 0;
+        }
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        fd = -EBADF;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) rm_rf_at(dirfd(d), de->d_name);
+        closedir(d);
+        if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+/* Generation number `current` points at, 0 when none. */
+static unsigned current_generation(int libfd) {
+        char buf[256];
+        ssize_t n = readlinkat(libfd, "current", buf, sizeof buf - 1);
+        unsigned g;
+
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        if (sscanf(buf, GEN_DIR "/%u", &g) != 1)
+                return 0;
+        return g;
+}
+
+static unsigned max_generation(int libfd) {
+        _cleanup_close_ int fd = openat(libfd, GEN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        unsigned max = 0;
+        DIR *d;
+        struct dirent *de;
+
+        if (fd < 0)
+                return 0;
+        d = fdopendir(fd);
+        if (!d)
+                return 0;
+        fd = -EBADF;
+        while ((de = readdir(d))) {
+                unsigned g;
+                if (sscanf(de->d_name, "%u", &g) == 1 && g > max)
+                        max = g;
+        }
+        closedir(d);
+        return max;
+}
+
+/* Leftovers of interrupted runs and generations older than the one before
+ * `current` go; they are lastgood's own copies, never anyone's data. */
+static void prune_generations(int libfd, unsigned current) {
+        _cleanup_close_ int fd = openat(libfd, GEN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        fd = -EBADF;
+        while ((de = readdir(d))) {
+                unsigned g;
+                char *end;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                errno = 0;
+                g = (unsigned) strtoul(de->d_name, &end, 10);
+                if (end == de->d_name)
+                        continue; /* legacy-* and anything else: kept */
+                if (*end != '\0' || (current > 0 && g + KEEP_GENERATIONS <= current) ||
+                    (current > 0 && g > current))
+                        (void) rm_rf_at(dirfd(d), de->d_name);
+        }
+        closedir(d);
+}
+
+static int cmp_item(const void *a, const void *b) {
+        const lg_inv_item *x = a, *y = b;
+
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+static const lg_withheld_item *withheld_find(const lg_withheld *w, lg_item_kind kind, const char *name) {
+        for (size_t i = 0; w && i < w->n; i++)
+                if (w->items[i].kind == kind && streq(w->items[i].name, name))
+                        return &w->items[i];
+        return NULL;
+}
+
+static int item_copy(lg_inv_item *dst, const lg_inv_item *src) {
+        *dst = *src;
+        dst->name = strdup(src->name);
+        dst->path = src->path ? strdup(src->path) : NULL;
+        dst->agent = src->agent ? strdup(src->agent) : NULL;
+        if (!dst->name || (src->path && !dst->path) || (src->agent && !dst->agent)) {
+                free(dst->name), free(dst->path), free(dst->agent);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The new last known good: what runs now, except the items withheld in
+ * this boot, which keep their old entry (or none) so that they stay
+ * "changed" against it. Takes the items out of scan. */
+static int build_manifest(lg_inventory *scan, const lg_inventory *old, const lg_withheld *w,
+                          lg_inventory *ret) {
+        lg_inventory inv = {};
+        size_t max = scan->n + (old ? old->n : 0);
+
+        inv.kernel = scan->kernel ? strdup(scan->kernel) : NULL;
+        inv.items = calloc(max ? max : 1, sizeof(lg_inv_item));
+        if (!inv.items || (scan->kernel && !inv.kernel)) {
+                free(inv.kernel);
+                free(inv.items);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < scan->n; i++) {
+                lg_inv_item *it = &scan->items[i];
+
+                if (withheld_find(w, it->kind, it->name))
+                        continue;
+                inv.items[inv.n++] = *it;
+                *it = (lg_inv_item) {};
+        }
+        for (size_t i = 0; w && old && i < w->n; i++) {
+                const lg_inv_item *o = lg_inventory_find(old, w->items[i].kind, w->items[i].name);
+
+                if (!o || lg_inventory_find(&inv, o->kind, o->name))
+                        continue;
+                if (item_copy(&inv.items[inv.n], o) < 0) {
+                        lg_inventory_done(&inv);
+                        return -ENOMEM;
+                }
+                inv.n++;
+        }
+        if (inv.n > 1)
+                qsort(inv.items, inv.n, sizeof(lg_inv_item), cmp_item);
+        *ret = inv;
+        return 0;
+}
+
+static bool same_file_data(const struct stat *a, const struct stat *b) {
+        return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+               a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && (a->st_mode & 07777) == (b->st_mode & 07777) &&
+               a->st_uid == b->st_uid && a->st_gid == b->st_gid;
+}
+
+static int copy_data(int in, int out, off_t size) {
+        /* A reflink costs nothing on btrfs/xfs; elsewhere copy_file_range()
+         * lets the kernel copy without a trip through user space. */
+        if (ioctl(out, FICLONE, in) == 0)
+                return 0;
+        for (off_t done = 0; done < size;) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) (size - done), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+                        break;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return 0; /* the file shrank under us: keep what is there */
+                done += n;
+                if (done >= size)
+                        return 0;
+        }
+        char buf[65536];
+        if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
+                return negative_errno();
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof buf);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return 0;
+                for (ssize_t w = 0; w < n;) {
+                        ssize_t k = write(out, buf + w, (size_t) (n - w));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k < 0)
+                                return negative_errno();
+                        w += k;
+                }
+        }
+}
+
+typedef struct copier {
+        const lg_root *root;
+        int libfd;
+        char *newrel;    /* generations/N.tmp */
+        char *oldrel;    /* generations/M or NULL */
+        char *lastdir;   /* last folder made, to spare mkdirat() calls */
+        size_t n_linked, n_copied;
+} copier;
+
+/* One content file into the new generation: a hard link to the old copy
+ * when stat() says the file is unchanged, a copy otherwise. */
+static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only) {
+        _cleanup_free_ char *dst = NULL, *old = NULL, *dir = NULL;
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        struct stat st, ost;
+        char *slash;
+        int r;
+
+        if (path[0] != '/' || strstr(path, "/../") || !agent || strchr(agent, '/'))
+                return 0;
+        if (asprintf(&dst, "%s/content/%s%s", c->newrel, agent, path) < 0)
+                return -ENOMEM;
+        if (c->oldrel && asprintf(&old, "%s/content/%s%s", c->oldrel, agent, path) < 0)
+                return -ENOMEM;
+
+        dir = strdup(dst);
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        *slash = '\0';
+        if (!c->lastdir || !streq(c->lastdir, dir)) {
+                r = mkdirat_p(c->libfd, dir, 0700);
+                if (r < 0)
+                        return r;
+                free(c->lastdir);
+                c->lastdir = TAKE_PTR(dir);
+        }
+
+        if (keep_old_only) {
+                /* Withheld this boot: the last good copy stays what it was. */
+                if (old && linkat(c->libfd, old, c->libfd, dst, 0) == 0)
+                        c->n_linked++;
+                return 0;
+        }
+
+        in = lg_root_open(c->root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+        if (in < 0)
+                return in == -ENOENT || in == -ELOOP ? 0 : in; /* vanished or a symlink: skip */
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0;
+        if (old && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ost.st_mode) &&
+            same_file_data(&st, &ost)) {
+                if (linkat(c->libfd, old, c->libfd, dst, 0) == 0) {
+                        c->n_linked++;
+                        return 0;
+                }
+                if (errno == ENOSPC || errno == EDQUOT)
+                        return negative_errno();
+        }
+
+        out = openat(c->libfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (out < 0)
+                return negative_errno();
+        r = copy_data(in, out, st.st_size);
+        if (r < 0)
+                return r;
+        (void) fchown(out, st.st_uid, st.st_gid);
+        if (fchmod(out, st.st_mode & 07777) < 0)
+                return negative_errno();
+        struct timespec ts[2] = { st.st_atim, st.st_mtim };
+        if (futimens(out, ts) < 0)
+                return negative_errno();
+        c->n_copied++;
+        return 0;
+}
+
+/* Make `name` a symlink to target; a legacy file or folder there is moved
+ * into generations/legacy-T/ (exchanged atomically, never deleted). */
+static int ensure_link(int libfd, const char *name, const char *target, uint64_t now) {
+        _cleanup_free_ char *tmp = NULL, *legacy = NULL, *dest = NULL;
+        char buf[256];
+        ssize_t n;
+        struct stat st;
+
+        n = readlinkat(libfd, name, buf, sizeof buf - 1);
+        if (n > 0) {
+                buf[n] = '\0';
+                if (streq(buf, target))
+                        return 0;
+        }
+        if (asprintf(&tmp, ".%s.tmp", name) < 0)
+                return -ENOMEM;
+        (void) unlinkat(libfd, tmp, 0);
+        if (symlinkat(target, libfd, tmp) < 0)
+                return negative_errno();
+        if (fstatat(libfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode)) {
+                if (renameat(libfd, tmp, libfd, name) < 0)
+                        return negative_errno();
+                return 0;
+        }
+        if (renameat2(libfd, tmp, libfd, name, RENAME_EXCHANGE) < 0)
+                return negative_errno();
+        if (asprintf(&legacy, GEN_DIR "/legacy-%" PRIu64, now) < 0 ||
+            asprintf(&dest, "%s/%s", legacy, name) < 0)
+                return -ENOMEM;
+        int r = mkdirat_p(libfd, legacy, 0700);
+        if (r < 0)
+                return r;
+        if (renameat(libfd, tmp, libfd, dest) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static void hook(const lg_proven_input *in, lg_proven_step step) {
+        if (in->after_step)
+                in->after_step(step, in->userdata);
+}
+
+static int add_to_quarantine(const lg_proven_input *in, lg_proven_result *res) {
+        lg_quarantine q = {};
+        bool changed = false;
+        int r;
+
+        r = lg_store_read_quarantine(in->store, &q);
+        if (r < 0)
+                q = (lg_quarantine) {}; /* none or corrupt: start from the empty set */
+        for (size_t i = 0; in->withheld && i < in->withheld->n; i++) {
+                const lg_withheld_item *w = &in->withheld->items[i];
+
+                /* block= is the administrator's word for one boot, not a
+                 * verdict on the item. */
+                if (w->reason == LG_REASON_BLOCK)
+                        continue;
+                r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint);
+                if (r > 0) {
+                        changed = true;
+                        res->n_quarantined++;
+                }
+        }
+        r = 0;
+        if (changed) {
+                r = lg_store_write_quarantine(in->store, &q);
+                if (r > 0)
+                        res->quarantine_written = true;
+        }
+        lg_quarantine_done(&q);
+        return r < 0 ? r : 0;
+}
+
+int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
+        _cleanup_close_ int libfd = -EBADF;
+        _cleanup_free_ char *newrel = NULL, *finalrel = NULL, *oldrel = NULL, *mpath = NULL, *target = NULL;
+        lg_inventory scan = {}, old = {}, inv = {};
+        lg_proven_result res = {};
+        lg_state st = {}, nst;
+        lg_facts facts = { .now_usec = in->now_usec, .healthy = in->healthy };
+        bool have_old = false;
+        unsigned cur, gen;
+        copier c = { .root = in->root };
+        int r;
+
+        r = lg_store_read_state(in->store, &st);
+        if (r == -ENOENT)
+                st = (lg_state) {};
+        else if (r == -EBADMSG || r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -ERANGE) {
+                st = (lg_state) {};
+                res.state_was_corrupt = true;
+        } else if (r < 0)
+                return r;
+
+        lg_machine_step(&st, in->step, in->cmdline, in->config, &facts, &nst, &res.decision);
+        res.state = st;
+        if (res.decision.noop) {
+                *ret = res;
+                return 0;
+        }
+        if (!res.decision.proven) {
+                /* SHUTDOWN before healthy: neutral, only the hot record. */
+                if (res.decision.write) {
+                        r = lg_store_write_state(in->store, &nst);
+                        if (r < 0)
+                                return r;
+                        res.state_written = r > 0;
+                        res.state = nst;
+                }
+                *ret = res;
+                return 0;
+        }
+
+        r = lg_manifest_load(in->root, LG_MANIFEST_PATH, &old);
+        if (r == 0)
+                have_old = true;
+        else if (r == -EBADMSG)
+                res.manifest_was_corrupt = true;
+        /* The old manifest as stat cache: unchanged module files are not read. */
+        r = lg_inventory_scan_cached(in->root, in->kernel, in->config, in->agents, have_old ? &old : NULL,
+                                     LG_STAT_STRICT, &scan, &res.skipped);
+        if (r < 0) {
+                lg_inventory_done(&old);
+                return r;
+        }
+        hook(in, LG_PROVEN_SCANNED);
+
+        r = build_manifest(&scan, have_old ? &old : NULL, in->withheld, &inv);
+        if (r < 0)
+                goto finish;
+        res.n_items = inv.n;
+
+        /* Steady state: nothing differs and nothing is pending. Write
+         * nothing at all (NVRAM and disk both). */
+        if (have_old && !st.armed && !st.unproven && !res.decision.write && !lg_manifest_differs(&old, &inv) &&
+            (!in->withheld || in->withheld->n == 0)) {
+                res.steady = true;
+                goto finish;
+        }
+
+        libfd = lg_root_open(in->root, LG_LIB_DIR, O_RDONLY | O_DIRECTORY, 0);
+        if (libfd == -ENOENT) {
+                r = lg_root_mkdir_p(in->root, LG_LIB_DIR, 0755);
+                if (r < 0)
+                        goto finish;
+                libfd = lg_root_open(in->root, LG_LIB_DIR, O_RDONLY | O_DIRECTORY, 0);
+        }
+        if (libfd < 0) {
+                r = libfd;
+                goto finish;
+        }
+        if (mkdirat(libfd, GEN_DIR, 0700) < 0 && errno != EEXIST) {
+                r = negative_errno();
+                goto finish;
+        }
+        cur = current_generation(libfd);
+        prune_generations(libfd, cur);
+        gen = MAX(cur, max_generation(libfd)) + 1;
+        if (asprintf(&newrel, GEN_DIR "/%u.tmp", gen) < 0 || asprintf(&finalrel, GEN_DIR "/%u", gen) < 0 ||
+            (cur > 0 && asprintf(&oldrel, GEN_DIR "/%u", cur) < 0) ||
+            asprintf(&mpath, LG_LIB_DIR "/%s/manifest", newrel) < 0 ||
+            asprintf(&target, GEN_DIR "/%u", gen) < 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        (void) rm_rf_at(libfd, newrel);
+        r = mkdirat_p(libfd, newrel, 0700);
+        if (r < 0)
+                goto finish;
+        if (mkdirat(libfd, newrel, 0700) < 0 && errno != EEXIST) {
+                r = negative_errno();
+                goto finish;
+        }
+        {
+                _cleanup_free_ char *cdir = NULL;
+                if (asprintf(&cdir, "%s/content", newrel) < 0) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                (void) mkdirat(libfd, cdir, 0700);
+        }
+
+        c.libfd = libfd;
+        c.newrel = newrel;
+        c.oldrel = oldrel;
+        for (size_t i = 0; i < inv.n; i++) {
+                const lg_inv_item *it = &inv.items[i];
+                bool withheld = withheld_find(in->withheld, it->kind, it->name) != NULL;
+
+                if (it->kind != LG_ITEM_CONTENT || !it->agent)
+                        continue;
+                r = copy_one(&c, it->agent, it->name, withheld);
+                if (r < 0)
+                        goto finish;
+        }
+        res.n_linked = c.n_linked;
+        res.n_copied = c.n_copied;
+        hook(in, LG_PROVEN_COPIED);
+
+        r = lg_manifest_save(in->root, mpath, &inv);
+        if (r < 0)
+                goto finish;
+        hook(in, LG_PROVEN_MANIFEST);
+
+        /* One syncfs() for the whole generation instead of an fsync() per
+         * file; then the folder gets its final name. */
+        if (syncfs(libfd) < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+        if (renameat(libfd, newrel, libfd, finalrel) < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+        res.generation = gen;
+        hook(in, LG_PROVEN_SEALED);
+
+        r = add_to_quarantine(in, &res);
+        if (r < 0)
+                goto finish;
+        hook(in, LG_PROVEN_QUARANTINE);
+
+        /* Stable names first (harmless: they point through `current`),
+         * then the one rename that switches the last known good. */
+        r = ensure_link(libfd, "manifest", "current/manifest", in->now_usec);
+        if (r >= 0)
+                r = ensure_link(libfd, "content", "current/content", in->now_usec);
+        if (r >= 0) {
+                (void) unlinkat(libfd, ".current.tmp", 0);
+                if (symlinkat(target, libfd, ".current.tmp") < 0 ||
+                    renameat(libfd, ".current.tmp", libfd, "current") < 0)
+                        r = negative_errno();
+        }
+        if (r < 0)
+                goto finish;
+        if (fsync(libfd) < 0) {
+                r = negative_errno();
+                goto finish;
+        }
+        res.files_written = true;
+        hook(in, LG_PROVEN_SWITCHED);
+
+finish:
+        lg_inventory_done(&scan);
+        lg_inventory_done(&old);
+        lg_inventory_done(&inv);
+        free(c.lastdir);
+        if (r < 0)
+                return r;
+
+        /* The hot record last: until it says proven, the proven write is
+         * repeated at the next proven boot. */
+        if (res.decision.write) {
+                r = lg_store_write_state(in->store, &nst);
+                if (r < 0)
+                        return r;
+                res.state_written = r > 0;
+                res.state = nst;
+        }
+        hook(in, LG_PROVEN_STATE);
+        *ret = res;
+        return 0;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "inventory.h"
+#include "machine.h"
+#include "rootfs.h"
+#include "store.h"
+
+/* The proven write: the current set becomes the last known good.
+ *
+ * Layout under /var/lib/lastgood/ (a kill at any point leaves either the old
+ * or the new last known good, never a mix):
+ *
+ *   generations/N/manifest              the manifest of generation N
+ *   generations/N/content/AGENT/PATH    last good copy of AGENT's content
+ *                                       file PATH (absolute host path)
+ *   current  -> generations/N           the generation pointer (symlink)
+ *   manifest -> current/manifest        LG_MANIFEST_PATH, stable name
+ *   content  -> current/content         stable name for the apply unit
+ *
+ * A new generation is built next to the old one (unchanged files are hard
+ * links to the old generation's copies, decided from stat() data only;
+ * changed files are reflinked or copied with owner, mode and times kept),
+ * sealed with syncfs() and a rename of its folder, then the cold record
+ * is written, then `current` is switched with one rename(), then the hot
+ * record is written last. Until the hot record is written the boot stays
+ * unproven, so an interrupted proven write is simply done again. */
+
+#define LG_LIB_DIR "/var/lib/lastgood"
+#define LG_CONTENT_DIR "/var/lib/lastgood/content"
+#define LG_HEALTHY_MARKER "/run/lastgood/healthy"
+
+/* Steps of the proven write, for the after_step hook (tests kill the
+ * daemon there). */
+typedef enum lg_proven_step {
+        LG_PROVEN_SCANNED = 1,   /* inventory scanned; nothing written yet */
+        LG_PROVEN_COPIED,        /* new generation's content copies made (temporary folder) */
+        LG_PROVEN_MANIFEST,      /* new generation's manifest written (temporary folder) */
+        LG_PROVEN_SEALED,        /* generation synced and renamed to its final name */
+        LG_PROVEN_QUARANTINE,    /* cold record written (when the set changed) */
+        LG_PROVEN_SWITCHED,      /* `current` points at the new generation */
+        LG_PROVEN_STATE,         /* hot record written */
+        _LG_PROVEN_STEP_MAX,
+} lg_proven_step;
+
+typedef struct lg_proven_input {
+        const lg_root *root;
+        lg_store *store;
+        const char *kernel;
+        const lg_config *config;
+        const lg_agents *agents;
+        const lg_cmdline *cmdline;
+        const lg_withheld *withheld;  /* withheld this boot (runstate); may be NULL */
+        lg_step step;                 /* LG_STEP_PROVEN or LG_STEP_SHUTDOWN */
+        bool healthy;                 /* this boot reached healthy */
+        uint64_t now_usec;            /* CLOCK_REALTIME */
+        void (*after_step)(lg_proven_step step, void *userdata);
+        void *userdata;
+} lg_proven_input;
+
+typedef struct lg_proven_result {
+        lg_decision decision;
+        lg_state state;             /* the hot record as it is now */
+        bool state_was_corrupt;     /* hot record unreadable: started from zero */
+        bool manifest_was_corrupt;  /* old manifest unreadable: everything is new */
+        bool files_written;         /* a new generation was made */
+        bool steady;                /* nothing differed: nothing written at all */
+        bool quarantine_written;
+        bool state_written;
+        unsigned generation;
+        size_t n_items, n_linked, n_copied, n_quarantined;
+        unsigned skipped;           /* unreadable modules skipped by the scan */
+} lg_proven_result;
+
+/* Run the step (PROVEN or SHUTDOWN) through the state machine and, when it
+ * says proven, do the proven write. Returns 0 (see ret) or -errno; on error
+ * the old last known good is intact and the hot record is not written. */
+int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret);
+
+/* "/var/lib/lastgood/content/AGENT/PATH" (PATH absolute). NULL on OOM. */
+char *lg_lastgood_copy_path(const char *agent, const char *path);
