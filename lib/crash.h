@@ -32,11 +32,23 @@ typedef struct lg_crash_report {
         char *taint;          /* taint flags from the log ("P OE", "G D"), or NULL */
         char *rip;            /* the faulting-instruction line, or NULL */
         uint32_t id;          /* stable id of the crash text (hash), never 0 */
+        /* Added by the crash-log work: */
+        char *family;         /* the culprit's family: the head of a known family
+                               * ("nvidia" for nvidia_modeset, "zfs" for spl), the
+                               * agent's name for an agent's module, else the
+                               * culprit itself; NULL without culprit */
+        char *agent;          /* the agent whose Modules= names the culprit, or NULL */
+        char *reason;         /* one sentence: why this culprit or why none */
+        char *headline;       /* the first report's headline line, or NULL */
+        unsigned reports;     /* crash reports seen in the text (the first decides) */
 } lg_crash_report;
 
 /* Pure. agents (may be NULL) merge an agent's Modules= into one family and
  * map them to the agent. Returns 0 (also when no culprit), -ENOMEM. */
 int lg_crash_attribute(const char *text, size_t size, const lg_agents *agents, lg_crash_report *ret);
+/* The family head of a module in the built-in table of known third-party
+ * families ("nvidia_modeset" -> "nvidia", "spl" -> "zfs"), or NULL. */
+const char *lg_crash_known_family(const char *module);
 void lg_crash_report_done(lg_crash_report *r);
 
 /* pstore: the newest crash among the records under /sys/fs/pstore and
