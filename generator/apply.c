@@ -1,0 +1,679 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Safe moves of agent content: quarantine, rollback, restore. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "macro.h"
+
+#define WALK_DEPTH_MAX 32
+#define QFILES_MAX 100000
+
+static const char *skip_slashes(const char *p) {
+        while (*p == '/')
+                p++;
+        return p;
+}
+
+/* One path component that may be used as a file or folder name. */
+static bool name_ok(const char *s, size_t len) {
+        if (len == 0 || len > 255)
+                return false;
+        if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+                return false;
+        return memchr(s, '/', len) == NULL;
+}
+
+/* An absolute path with no "." or ".." component. */
+static bool abs_path_ok(const char *p) {
+        if (!p || p[0] != '/')
+                return false;
+        for (const char *s = skip_slashes(p); *s;) {
+                size_t len = strcspn(s, "/");
+
+                if (!name_ok(s, len))
+                        return false;
+                s = skip_slashes(s + len);
+        }
+        return true;
+}
+
+static char *glob_free_folder(const char *pattern) {
+        size_t g = strcspn(pattern, "*?[");
+        const char *slash;
+
+        /* Last '/' before the first glob character; for a plain path that is
+         * the file's folder. */
+        slash = pattern + g;
+        while (slash > pattern && *slash != '/')
+                slash--;
+        if (slash == pattern)
+                return strdup("/");
+        return strndup(pattern, (size_t) (slash - pattern));
+}
+
+char *lg_content_anchor(const lg_agent *agent, const char *path) {
+        if (!path || path[0] != '/')
+                return NULL;
+        for (char **p = agent ? agent->content : NULL; p && *p; p++) {
+                if ((*p)[0] != '/' || fnmatch(*p, path, FNM_PATHNAME | FNM_PERIOD) != 0)
+                        continue;
+                return glob_free_folder(*p);
+        }
+        return glob_free_folder(path);
+}
+
+int lg_dir_open_anchor(const lg_root *root, const char *dir) {
+        struct open_how how = {
+                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        const char *rel = skip_slashes(dir);
+        long fd;
+
+        if (*rel == '\0')
+                rel = ".";
+        fd = syscall(SYS_openat2, root->fd, rel, &how, sizeof(how));
+        if (fd >= 0)
+                return (int) fd;
+        if (errno != ENOSYS && errno != EPERM)
+                return negative_errno();
+        /* Kernel before 5.6 (or a seccomp filter): symlinks in the folder
+         * path itself are followed as open() does; below it every walk is
+         * O_NOFOLLOW anyway. */
+        return lg_root_open(root, dir, O_RDONLY | O_DIRECTORY, 0);
+}
+
+int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode) {
+        _cleanup_close_ int cur = -EBADF;
+        unsigned depth = 0;
+
+        cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (cur < 0)
+                return negative_errno();
+
+        for (const char *s = skip_slashes(rel); *s;) {
+                size_t len = strcspn(s, "/");
+                char name[256];
+                int fd;
+
+                if (!name_ok(s, len))
+                        return -EINVAL;
+                if (++depth > WALK_DEPTH_MAX)
+                        return -ELOOP;
+                memcpy(name, s, len);
+                name[len] = '\0';
+
+                fd = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT && create) {
+                        if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        fd = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (fd < 0 && errno == ENOTDIR) {
+                        /* O_NOFOLLOW|O_DIRECTORY on a symlink says ENOTDIR;
+                         * say what it is. */
+                        struct stat st;
+
+                        if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
+                                return -ELOOP;
+                        return -ENOTDIR;
+                }
+                if (fd < 0)
+                        return negative_errno();
+                closep(&cur);
+                cur = fd;
+                s = skip_slashes(s + len);
+        }
+        return TAKE_FD(cur);
+}
+
+static int tmp_name(const char *base, char **ret) {
+        /* Hidden, so content globs like rules.d/ * never pick it up. */
+        if (asprintf(ret, ".#lastgood.%.200s.%08x", base, (unsigned) random() ^ (unsigned) getpid()) < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int copy_bytes(int in, int out) {
+        bool use_cfr = true;
+        char buf[64 * 1024];
+
+        for (;;) {
+                ssize_t n;
+
+                if (use_cfr) {
+                        n = copy_file_range(in, NULL, out, NULL, 1024 * 1024, 0);
+                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                      errno == EOPNOTSUPP || errno == EBADF)) {
+                                use_cfr = false;
+                                continue;
+                        }
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return negative_errno();
+                        if (n == 0)
+                                return 0;
+                        continue;
+                }
+
+                n = read(in, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return 0;
+                for (char *p = buf; n > 0;) {
+                        ssize_t w = write(out, p, (size_t) n);
+
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return negative_errno();
+                        if (w == 0)
+                                return -EIO;
+                        p += w;
+                        n -= w;
+                }
+        }
+}
+
+/* Owner first: chown clears set-id bits, so the mode comes after. Without
+ * privileges (tests as a user) a foreign owner cannot be kept; that is not
+ * worth losing the copy over. */
+static int keep_owner(int fd, const char *name, const struct stat *st, int flags) {
+        if (fchownat(fd, name, st->st_uid, st->st_gid, flags) < 0) {
+                if (errno == EPERM && geteuid() != 0)
+                        return 0;
+                return negative_errno();
+        }
+        return 0;
+}
+
+int lg_copy_entry_tmp(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name,
+                      char **ret_tmp) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        struct stat st, st2;
+        int r;
+
+        if (fstatat(src_dirfd, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        r = tmp_name(dst_name, &tmp);
+        if (r < 0)
+                return r;
+
+        if (S_ISLNK(st.st_mode)) {
+                _cleanup_free_ char *target = NULL;
+                struct timespec ts[2] = { st.st_atim, st.st_mtim };
+                ssize_t n;
+
+                if (st.st_size <= 0 || st.st_size > 65536)
+                        return -EINVAL;
+                target = malloc((size_t) st.st_size + 1);
+                if (!target)
+                        return -ENOMEM;
+                n = readlinkat(src_dirfd, src_name, target, (size_t) st.st_size + 1);
+                if (n < 0)
+                        return negative_errno();
+                if (n > st.st_size)
+                        return -ESTALE; /* changed under us */
+                target[n] = '\0';
+                if (symlinkat(target, dst_dirfd, tmp) < 0)
+                        return negative_errno();
+                r = keep_owner(dst_dirfd, tmp, &st, AT_SYMLINK_NOFOLLOW);
+                if (r >= 0 && utimensat(dst_dirfd, tmp, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                        r = negative_errno();
+                if (r < 0) {
+                        (void) unlinkat(dst_dirfd, tmp, 0);
+                        return r;
+                }
+                *ret_tmp = TAKE_PTR(tmp);
+                return 0;
+        }
+
+        if (!S_ISREG(st.st_mode))
+                return -EOPNOTSUPP;
+
+        /* O_NONBLOCK: should a FIFO have been swapped in, never hang on it. */
+        in = openat(src_dirfd, src_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        if (fstat(in, &st2) < 0)
+                return negative_errno();
+        if (!S_ISREG(st2.st_mode) || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+                return -ESTALE;
+
+        out = openat(dst_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return negative_errno();
+
+        r = copy_bytes(in, out);
+        if (r >= 0)
+                r = keep_owner(out, "", &st2, AT_EMPTY_PATH);
+        if (r >= 0 && fchmod(out, st2.st_mode & 07777) < 0)
+                r = negative_errno();
+        if (r >= 0) {
+                struct timespec ts[2] = { st2.st_atim, st2.st_mtim };
+
+                if (futimens(out, ts) < 0)
+                        r = negative_errno();
+        }
+        if (r >= 0 && fsync(out) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                /* Our own partial copy, not the user's data. */
+                (void) unlinkat(dst_dirfd, tmp, 0);
+                return r;
+        }
+        *ret_tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+int lg_move_entry(int src_dirfd, const char *src_name, int dst_dirfd, const char *dst_name) {
+        _cleanup_free_ char *tmp = NULL;
+        struct stat st, now;
+        int r;
+
+        if (fstatat(src_dirfd, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+                return -EOPNOTSUPP;
+
+        if (renameat2(src_dirfd, src_name, dst_dirfd, dst_name, RENAME_NOREPLACE) >= 0) {
+                (void) fsync(dst_dirfd);
+                (void) fsync(src_dirfd);
+                return 0;
+        }
+        if (errno != EXDEV)
+                return negative_errno();
+
+        /* Another file system (a separate /var): copy, make the copy
+         * durable and visible under its final name, only then unlink. */
+        r = lg_copy_entry_tmp(src_dirfd, src_name, dst_dirfd, dst_name, &tmp);
+        if (r < 0)
+                return r;
+        if (renameat2(dst_dirfd, tmp, dst_dirfd, dst_name, RENAME_NOREPLACE) < 0) {
+                r = negative_errno();
+                (void) unlinkat(dst_dirfd, tmp, 0);
+                return r;
+        }
+        if (fsync(dst_dirfd) < 0)
+                return negative_errno(); /* the copy stays; so does the source */
+
+        if (fstatat(src_dirfd, src_name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+                return -ESTALE;
+        if (unlinkat(src_dirfd, src_name, 0) < 0)
+                return negative_errno();
+        (void) fsync(src_dirfd);
+        return 0;
+}
+
+void lg_withhold_result_done(lg_withhold_result *r) {
+        if (!r)
+                return;
+        free(r->quarantined);
+        *r = (lg_withhold_result) {};
+}
+
+/* Split "a/b/c" into folder "a/b" and name "c" (folder "" for "c"). */
+static int split(const char *rel, char **ret_dir, const char **ret_base) {
+        const char *slash = strrchr(rel, '/');
+
+        *ret_dir = slash ? strndup(rel, (size_t) (slash - rel)) : strdup("");
+        if (!*ret_dir)
+                return -ENOMEM;
+        *ret_base = slash ? slash + 1 : rel;
+        return 0;
+}
+
+/* path relative to anchor, or NULL when path is not below anchor. */
+static const char *below(const char *anchor, const char *path) {
+        const char *a = skip_slashes(anchor), *p = skip_slashes(path);
+        size_t len = strlen(a);
+
+        while (len > 0 && a[len - 1] == '/')
+                len--;
+        if (len == 0)
+                return p;
+        if (strncmp(a, p, len) != 0 || p[len] != '/')
+                return NULL;
+        return skip_slashes(p + len);
+}
+
+static int open_store_dir(const lg_root *root, const char *dir, bool create) {
+        int r;
+
+        if (create) {
+                r = lg_root_mkdir_p(root, dir, 0700);
+                if (r < 0)
+                        return r;
+        }
+        return lg_root_open(root, dir, O_RDONLY | O_DIRECTORY, 0);
+}
+
+/* Move (parent, base) to quarantine/<batch>/<agent>/<rel>, trying the next
+ * batch name when that path was already used. */
+static int quarantine_entry(const lg_root *root, int parent, const char *base, const char *agent,
+                            const char *rel, uint32_t boot_seq, char **ret_path) {
+        _cleanup_free_ char *rel_dir = NULL;
+        _cleanup_close_ int qroot = -EBADF;
+        const char *unused;
+        int r;
+
+        qroot = open_store_dir(root, LG_QUARANTINE_DIR, true);
+        if (qroot < 0)
+                return qroot;
+        r = split(rel, &rel_dir, &unused);
+        if (r < 0)
+                return r;
+
+        for (unsigned n = 0; n <= LG_QUARANTINE_BATCH_MAX; n++) {
+                _cleanup_free_ char *batch = NULL, *sub = NULL;
+                _cleanup_close_ int qdir = -EBADF;
+                int k;
+
+                k = n == 0 ? asprintf(&batch, "%" PRIu32, boot_seq)
+                           : asprintf(&batch, "%" PRIu32 ".%u", boot_seq, n);
+                if (k < 0 || asprintf(&sub, "%s/%s/%s", batch, agent, rel_dir) < 0)
+                        return -ENOMEM;
+                qdir = lg_dir_walk(qroot, sub, true, 0700);
+                if (qdir < 0)
+                        return qdir;
+                r = lg_move_entry(parent, base, qdir, base);
+                if (r == -EEXIST) {
+                        /* Only the destination can exist with NOREPLACE;
+                         * but make sure the source is still there. */
+                        struct stat st;
+
+                        if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                return negative_errno();
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                if (asprintf(ret_path, "%s/%s/%s/%s", LG_QUARANTINE_DIR, batch, agent, rel) < 0)
+                        *ret_path = NULL; /* moved; only the name for the report is lost */
+                return 0;
+        }
+        return -EEXIST;
+}
+
+int lg_content_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
+                        uint32_t boot_seq, bool rollback, lg_withhold_result *ret) {
+        _cleanup_free_ char *dir = NULL, *tmp = NULL, *gdir = NULL;
+        _cleanup_close_ int afd = -EBADF, parent = -EBADF;
+        lg_withhold_result res = {};
+        const char *rel_anchor, *rel_root, *base;
+        struct stat st;
+        int r;
+
+        if (!agent || !name_ok(agent, strlen(agent)) || !abs_path_ok(path) || !anchor || anchor[0] != '/')
+                return -EINVAL;
+        rel_anchor = below(anchor, path);
+        if (!rel_anchor || !*rel_anchor)
+                return -EINVAL;
+        rel_root = skip_slashes(path);
+
+        afd = lg_dir_open_anchor(root, anchor);
+        if (afd < 0)
+                return afd;
+        r = split(rel_anchor, &dir, &base);
+        if (r < 0)
+                return r;
+        parent = lg_dir_walk(afd, dir, false, 0);
+        if (parent < 0)
+                return parent;
+
+        if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                res.vanished = true;
+        } else if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+                return -EOPNOTSUPP;
+
+        if (rollback) {
+                _cleanup_close_ int gstore = -EBADF, gparent = -EBADF;
+                _cleanup_free_ char *sub = NULL;
+
+                /* Prepare the good copy first: a full disk must stop us
+                 * before anything was moved. */
+                r = split(rel_root, &gdir, &(const char *) { NULL });
+                if (r < 0)
+                        return r;
+                if (asprintf(&sub, "%s/%s", agent, gdir) < 0)
+                        return -ENOMEM;
+                gstore = open_store_dir(root, LG_CONTENT_DIR, false);
+                if (gstore >= 0)
+                        gparent = lg_dir_walk(gstore, sub, false, 0);
+                if (gstore < 0 && gstore != -ENOENT)
+                        return gstore;
+                if (gstore >= 0 && gparent < 0 && gparent != -ENOENT)
+                        return gparent;
+                if (gparent >= 0) {
+                        r = lg_copy_entry_tmp(gparent, base, parent, base, &tmp);
+                        if (r < 0 && r != -ENOENT)
+                                return r;
+                }
+                if (!tmp)
+                        res.no_good_copy = true;
+        }
+
+        if (!res.vanished) {
+                r = quarantine_entry(root, parent, base, agent, rel_root, boot_seq, &res.quarantined);
+                if (r == -ENOENT)
+                        res.vanished = true;
+                else if (r < 0) {
+                        if (tmp)
+                                (void) unlinkat(parent, tmp, 0);
+                        return r;
+                }
+        }
+
+        if (tmp) {
+                if (renameat2(parent, tmp, parent, base, RENAME_NOREPLACE) < 0) {
+                        /* Something appeared at the path meanwhile; leave it,
+                         * the bad file is in quarantine already. */
+                        r = negative_errno();
+                        (void) unlinkat(parent, tmp, 0);
+                        if (r != -EEXIST) {
+                                lg_withhold_result_done(&res);
+                                return r;
+                        }
+                } else {
+                        (void) fsync(parent);
+                        res.restored = true;
+                }
+        }
+
+        *ret = res;
+        return 0;
+}
+
+void lg_qfiles_free(lg_qfile *f, size_t n) {
+        for (size_t i = 0; f && i < n; i++) {
+                free(f[i].path);
+                free(f[i].batch);
+                free(f[i].agent);
+                free(f[i].original);
+        }
+        free(f);
+}
+
+typedef struct qlist {
+        lg_qfile *f;
+        size_t n;
+} qlist;
+
+static int qlist_add(qlist *l, const char *rel, const struct stat *st) {
+        /* rel = batch/agent/original-without-slash */
+        const char *a = strchr(rel, '/'), *o = a ? strchr(a + 1, '/') : NULL;
+        lg_qfile *t, *f;
+
+        if (!a || !o || !o[1])
+                return 0; /* not of our layout: not ours to report */
+        if (l->n >= QFILES_MAX)
+                return -E2BIG;
+        t = realloc(l->f, sizeof(*t) * (l->n + 1));
+        if (!t)
+                return -ENOMEM;
+        l->f = t;
+        f = &l->f[l->n];
+        *f = (lg_qfile) { .st = *st };
+        f->batch = strndup(rel, (size_t) (a - rel));
+        f->agent = strndup(a + 1, (size_t) (o - a - 1));
+        if (asprintf(&f->original, "%s", o) < 0)
+                f->original = NULL;
+        if (asprintf(&f->path, "%s/%s", LG_QUARANTINE_DIR, rel) < 0)
+                f->path = NULL;
+        if (!f->batch || !f->agent || !f->original || !f->path) {
+                free(f->batch);
+                free(f->agent);
+                free(f->original);
+                free(f->path);
+                return -ENOMEM;
+        }
+        l->n++;
+        return 0;
+}
+
+static int qwalk(int dirfd, const char *rel, unsigned depth, qlist *l) {
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (depth > WALK_DEPTH_MAX)
+                return 0;
+        fd = openat(dirfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP || errno == ENOTDIR ? 0 : negative_errno();
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        fd = -EBADF;
+
+        while (r >= 0 && (de = readdir(d))) {
+                _cleanup_free_ char *sub = NULL;
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (fstatat(dirfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue; /* vanished */
+                if (S_ISDIR(st.st_mode))
+                        r = qwalk(dirfd, sub, depth + 1, l);
+                else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && strncmp(de->d_name, ".#lastgood.", 11) != 0)
+                        r = qlist_add(l, sub, &st);
+        }
+        closedir(d);
+        return r;
+}
+
+static int qfile_cmp(const void *a, const void *b) {
+        return strcmp(((const lg_qfile *) a)->path, ((const lg_qfile *) b)->path);
+}
+
+int lg_qfiles_list(const lg_root *root, lg_qfile **ret, size_t *ret_n) {
+        _cleanup_close_ int qroot = -EBADF;
+        qlist l = {};
+        int r;
+
+        qroot = open_store_dir(root, LG_QUARANTINE_DIR, false);
+        if (qroot == -ENOENT) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        if (qroot < 0)
+                return qroot;
+        /* The walk goes through relative paths from qroot, so a component
+         * swapped for a symlink between readdir and fstatat is seen as a
+         * symlink (lstat) and listed, never followed. */
+        r = qwalk(qroot, "", 0, &l);
+        if (r < 0) {
+                lg_qfiles_free(l.f, l.n);
+                return r;
+        }
+        if (l.n > 1)
+                qsort(l.f, l.n, sizeof(*l.f), qfile_cmp);
+        *ret = l.f;
+        *ret_n = l.n;
+        return 0;
+}
+
+int lg_content_restore(const lg_root *root, const lg_qfile *f, const char *anchor) {
+        _cleanup_free_ char *qrel = NULL, *qdir = NULL, *odir = NULL, *own_anchor = NULL;
+        _cleanup_close_ int qroot = -EBADF, qparent = -EBADF, afd = -EBADF, oparent = -EBADF;
+        const char *qbase, *obase, *rel_anchor;
+        int r;
+
+        if (!abs_path_ok(f->original) || !name_ok(f->agent, strlen(f->agent)) ||
+            !name_ok(f->batch, strlen(f->batch)))
+                return -EINVAL;
+        if (!anchor) {
+                own_anchor = glob_free_folder(f->original);
+                if (!own_anchor)
+                        return -ENOMEM;
+                anchor = own_anchor;
+        }
+        rel_anchor = below(anchor, f->original);
+        if (!rel_anchor || !*rel_anchor)
+                return -EINVAL;
+
+        qroot = open_store_dir(root, LG_QUARANTINE_DIR, false);
+        if (qroot < 0)
+                return qroot;
+        if (asprintf(&qrel, "%s/%s%s", f->batch, f->agent, f->original) < 0)
+                return -ENOMEM;
+        r = split(qrel, &qdir, &qbase);
+        if (r < 0)
+                return r;
+        qparent = lg_dir_walk(qroot, qdir, false, 0);
+        if (qparent < 0)
+                return qparent;
+
+        afd = lg_dir_open_anchor(root, anchor);
+        if (afd < 0)
+                return afd;
+        r = split(rel_anchor, &odir, &obase);
+        if (r < 0)
+                return r;
+        oparent = lg_dir_walk(afd, odir, false, 0);
+        if (oparent < 0)
+                return oparent;
+
+        r = lg_move_entry(qparent, qbase, oparent, obase);
+        if (r < 0)
+                return r;
+
+        /* Tidy the folders the quarantine made; rmdir only takes empty ones. */
+        for (char *s = strrchr(qdir, '/'); ; s = strrchr(qdir, '/')) {
+                if (unlinkat(qroot, qdir, AT_REMOVEDIR) < 0)
+                        break;
+                if (!s)
+                        break;
+                *s = '\0';
+        }
+        return 0;
+}
