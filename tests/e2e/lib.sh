@@ -1,0 +1,564 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+# The end-to-end rig: a Debian 12 guest booted under QEMU (TCG) + OVMF, one
+# QEMU run per boot, the OVMF variable store and the disk image carried from
+# boot to boot. Sourced by tests/e2e/*.sh.
+#
+# Needs root (debootstrap, chroot) and the packages of .ci/packages. The
+# kernel headers package matching the guest kernel is not in .ci/packages
+# (its name carries the kernel ABI, resolved at run time): e2e_host_setup
+# installs it with apt-get when it is missing.
+#
+# Environment:
+#   LASTGOOD_E2E_CACHE   cache folder (default $top_builddir/tests/e2e/.cache)
+#   LASTGOOD_E2E_KEEP=1  keep the work folder of a test (default: removed)
+#   LASTGOOD_E2E_BOOT_TIMEOUT  seconds per boot (default 90)
+#   LASTGOOD_E2E_VERBOSE=1     copy each serial log to stderr
+
+set -euo pipefail
+
+E2E_RIG_VERSION=3
+E2E_GUID=5d6f9d7f-8fb2-447b-889a-27e408146ce9
+E2E_STATE_VAR="LastGoodState-$E2E_GUID"
+E2E_QUAR_VAR="LastGoodQuarantine-$E2E_GUID"
+
+# MESSAGE_IDs of DESIGN.md's journal table.
+declare -A E2E_MSGID=(
+        [counted]=f512fca8badc4407aed2807c102a59a3
+        [safe-mode]=605d133f879541c6af3eb804f5a8449e
+        [withheld]=202bb5539a0b41fb99c1ed313c3c5435
+        [healthy]=c4e37499c9ef4c4eb05e8cc6773f08ce
+        [proven]=7c3647799b584874825ece8b306b803b
+        [unhealthy]=1ad7ae27e18e41ed99f2fa0b506c8ae5
+        [culprit]=c3b3145aed6c4a7c8b1517766ebb932c
+        [exhausted]=967cd6dae204458f9c1f906356f7aaf2
+        [released]=02a4660dc9834676abaff33688fb8024
+        [corrupt]=b01d199650a743cda75439e341b24aa1
+        [armed]=b83179c7853e45618ad897dcd4ce5248
+        [override]=d6040cbea783455b8c8f8248cd1f3cc8
+)
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+E2E_DIR="$top_srcdir/tests/e2e"
+E2E_CACHE="${LASTGOOD_E2E_CACHE:-$top_builddir/tests/e2e/.cache}"
+E2E_BOOT_TIMEOUT="${LASTGOOD_E2E_BOOT_TIMEOUT:-90}"
+E2E_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+E2E_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+# Packages of the guest besides the kernel. Runtime libraries of lastgood's
+# programs (built on the host, same release) are listed explicitly.
+E2E_GUEST_PACKAGES="systemd,systemd-sysv,udev,kmod,initramfs-tools,busybox,linux-base,dbus,efivar,libefivar1,libkmod2,libsystemd0,libudev1,libinih1,libjson-c5,e2fsprogs"
+
+e2e_log() { printf '[e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
+e2e_die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
+
+# Phase timing: e2e_phase NAME starts a phase, e2e_phase_end prints its time.
+E2E_PHASE=""; E2E_PHASE_T0=0
+e2e_phase() { E2E_PHASE="$1"; E2E_PHASE_T0=$(date +%s.%N); e2e_log "== $1"; }
+e2e_phase_end() {
+        local t; t=$(echo "$(date +%s.%N) - $E2E_PHASE_T0" | bc)
+        printf '[e2e] TIME %-28s %6.1f s\n' "$E2E_PHASE" "$t" >&2
+        E2E_TIMES+=("$(printf '%-28s %6.1f s' "$E2E_PHASE" "$t")")
+}
+E2E_TIMES=()
+
+# ---------------------------------------------------------------- assertions
+E2E_CHECKS=0
+e2e_ok() { E2E_CHECKS=$((E2E_CHECKS + 1)); printf '[e2e] ok %d - %s\n' "$E2E_CHECKS" "$*" >&2; }
+e2e_assert() { # DESCRIPTION COMMAND...
+        local what="$1"; shift
+        if "$@"; then e2e_ok "$what"; else e2e_die "$what (failed: $*)"; fi
+}
+e2e_assert_eq() { # DESCRIPTION EXPECTED ACTUAL
+        if [[ "$2" == "$3" ]]; then e2e_ok "$1 ($3)"; else e2e_die "$1: expected '$2', got '$3'"; fi
+}
+
+# ---------------------------------------------------------------- host setup
+e2e_require_root() {
+        [[ $(id -u) == 0 ]] || e2e_die "the end-to-end rig needs root (debootstrap, chroot)"
+}
+
+e2e_mirror() {
+        local m
+        m=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+        [[ -n "$m" ]] || m=$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+        [[ -n "$m" ]] || e2e_die "no Debian mirror in the host's apt configuration"
+        echo "$m"
+}
+
+# The one kernel of the guest: what linux-image-cloud-amd64 depends on in the
+# host's apt (bookworm + bookworm-security), e.g. 6.1.0-56-cloud-amd64.
+e2e_resolve_kernel() {
+        local pkg
+        pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+              awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+        [[ -n "$pkg" ]] || e2e_die "cannot resolve linux-image-cloud-amd64 in apt"
+        E2E_KPKG="$pkg"
+        E2E_KVER="${pkg#linux-image-}"
+        E2E_KDEB_VERSION=$(apt-cache show "$pkg" | awk '/^Version:/ { print $2; exit }')
+}
+
+e2e_host_setup() {
+        e2e_require_root
+        local t
+        for t in qemu-system-x86_64 debootstrap mke2fs debugfs python3 journalctl timeout bc; do
+                command -v "$t" >/dev/null || e2e_die "missing host tool $t (see .ci/packages)"
+        done
+        [[ -r $E2E_OVMF_CODE && -r $E2E_OVMF_VARS ]] || e2e_die "missing OVMF (package ovmf)"
+        e2e_resolve_kernel
+        if [[ ! -f /usr/src/linux-headers-$E2E_KVER/Makefile ]]; then
+                e2e_log "installing linux-headers-$E2E_KVER"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "linux-headers-$E2E_KVER" >/dev/null
+        fi
+        mkdir -p "$E2E_CACHE/debs"
+        E2E_KDEB=$(ls "$E2E_CACHE"/debs/"${E2E_KPKG}_${E2E_KDEB_VERSION/:/%3a}"_amd64.deb 2>/dev/null | head -1 || true)
+        if [[ -z "$E2E_KDEB" ]]; then
+                e2e_log "downloading $E2E_KPKG $E2E_KDEB_VERSION"
+                (cd "$E2E_CACHE/debs" && apt-get download -q "$E2E_KPKG=$E2E_KDEB_VERSION" >&2) 2>&1 |
+                        grep -v 'unsandboxed' >&2 || true
+                E2E_KDEB=$(ls "$E2E_CACHE"/debs/"${E2E_KPKG}"_*_amd64.deb | head -1)
+        fi
+        [[ -f "$E2E_KDEB" ]] || e2e_die "kernel package not downloaded"
+}
+
+# ---------------------------------------------------------------- base image
+# Everything that goes into the cached base (kernel, packages, the rig's own
+# guest files) is part of its key.
+e2e_base_key() {
+        {
+                echo "$E2E_RIG_VERSION $E2E_KPKG $E2E_KDEB_VERSION $E2E_GUEST_PACKAGES"
+                declare -f e2e_build_base e2e_configure_base
+                (cd "$E2E_DIR/guest" && find . -type f | LC_ALL=C sort | xargs cat)
+        } | sha256sum | cut -c1-16
+}
+
+# Builds (once) the base root: debootstrap, kernel, masked units, the rig's
+# guest helpers. Result: $E2E_BASE_TAR.
+e2e_build_base() {
+        local key mirror tmp
+        key=$(e2e_base_key)
+        E2E_BASE_TAR="$E2E_CACHE/base-$key.tar"
+        [[ -f "$E2E_BASE_TAR" ]] && return 0
+        mirror=$(e2e_mirror)
+        tmp="$E2E_CACHE/base-$key.tmp"
+        rm -rf "$tmp"; mkdir -p "$tmp"
+        e2e_phase "debootstrap"
+        debootstrap --variant=minbase --include="$E2E_GUEST_PACKAGES" bookworm "$tmp/root" "$mirror" \
+                >"$tmp/debootstrap.log" 2>&1 || { tail -20 "$tmp/debootstrap.log" >&2; e2e_die "debootstrap failed"; }
+        e2e_phase_end
+        e2e_phase "base: kernel + config"
+        cp "$E2E_KDEB" "$tmp/root/tmp/kernel.deb"
+        # INITRD=No: the initramfs is built later, once lastgood is in.
+        INITRD=No chroot "$tmp/root" dpkg -i /tmp/kernel.deb >"$tmp/kernel.log" 2>&1 ||
+                { tail -20 "$tmp/kernel.log" >&2; e2e_die "kernel install failed"; }
+        rm -f "$tmp/root/tmp/kernel.deb"
+        e2e_configure_base "$tmp/root"
+        chroot "$tmp/root" apt-get clean
+        rm -rf "$tmp/root/usr/share/doc" "$tmp/root/usr/share/man" "$tmp/root/usr/share/locale" \
+               "$tmp/root/var/lib/apt/lists"/* "$tmp/root/var/cache/debconf"/*-old
+        tar -C "$tmp/root" -cf "$E2E_BASE_TAR.part" .
+        mv "$E2E_BASE_TAR.part" "$E2E_BASE_TAR"
+        rm -rf "$tmp"
+        # Older bases are of no use any more.
+        find "$E2E_CACHE" -maxdepth 1 -name 'base-*.tar' ! -name "base-$key.tar" -delete
+        e2e_phase_end
+}
+
+e2e_configure_base() {
+        local r="$1" u
+        echo lastgood-e2e >"$r/etc/hostname"
+        printf '127.0.0.1 localhost lastgood-e2e\n' >"$r/etc/hosts"
+        : >"$r/etc/fstab"
+        # A fixed machine id: no first-boot logic (presets) in the guest, and
+        # one journal folder to read back.
+        echo 4c617374476f6f64e2ee2e5465737430 >"$r/etc/machine-id"
+        mkdir -p "$r/var/log/journal"
+        mkdir -p "$r/etc/systemd/journald.conf.d"
+        printf '[Journal]\nStorage=persistent\nSyncIntervalSec=1s\n' >"$r/etc/systemd/journald.conf.d/e2e.conf"
+        # Units a test guest does not need: they only cost boot time.
+        for u in getty@.service serial-getty@.service console-getty.service \
+                 apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+                 e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+                 systemd-tmpfiles-clean.timer systemd-random-seed.service \
+                 systemd-fsck-root.service systemd-hwdb-update.service \
+                 ldconfig.service systemd-update-done.service \
+                 systemd-journal-catalog-update.service systemd-timesyncd.service \
+                 systemd-networkd.service systemd-networkd-wait-online.service \
+                 systemd-logind.service; do
+                ln -sf /dev/null "$r/etc/systemd/system/$u"
+        done
+        printf 'kernel.sysrq = 1\n' >"$r/etc/sysctl.d/90-e2e-sysrq.conf"
+        # A small, fast initramfs: the disk's modules, pvpanic (tells a panic
+        # from a poweroff, also for panics inside the initramfs).
+        sed -i -e 's/^MODULES=.*/MODULES=list/' -e 's/^COMPRESS=.*/COMPRESS=gzip/' \
+                "$r/etc/initramfs-tools/initramfs.conf"
+        printf 'virtio_pci\nvirtio_blk\npvpanic_mmio\n' >>"$r/etc/initramfs-tools/modules"
+        mkdir -p "$r/etc/modules-load.d"
+        printf 'pvpanic_mmio\n' >"$r/etc/modules-load.d/e2e-pvpanic.conf"
+        # The rig's guest helpers: the boot reporter, the fake agent.
+        install -m 0755 "$E2E_DIR/guest/e2e-report" "$r/usr/local/sbin/e2e-report"
+        install -m 0644 "$E2E_DIR/guest/e2e-report.service" "$r/etc/systemd/system/"
+        install -m 0755 "$E2E_DIR/guest/fakeagent" "$r/usr/local/sbin/fakeagent"
+        install -m 0755 "$E2E_DIR/guest/fakeagent-push" "$r/usr/local/sbin/fakeagent-push"
+        install -m 0644 "$E2E_DIR/guest/fakeagent.service" "$E2E_DIR/guest/fakeagent-push.service" \
+                "$E2E_DIR/guest/e2e-crash.service" "$r/etc/systemd/system/"
+        mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
+        ln -sf ../e2e-report.service "$r/etc/systemd/system/multi-user.target.wants/e2e-report.service"
+        ln -sf ../e2e-crash.service "$r/etc/systemd/system/multi-user.target.wants/e2e-crash.service"
+        mkdir -p "$r/etc/e2e"
+}
+
+# ---------------------------------------------------------------- lastgood
+# A build of lastgood configured for a real system layout; the project's
+# own build tree when it is configured that way, else a dedicated one.
+e2e_lastgood_build() {
+        local b="$top_builddir"
+        if ! grep -q '^S\["prefix"\]="/usr"$' "$b/config.status" 2>/dev/null ||
+           ! grep -q '^S\["sysconfdir"\]="/etc"$' "$b/config.status" 2>/dev/null; then
+                b="$E2E_CACHE/build-lastgood"
+                mkdir -p "$b"
+                if [[ ! -f "$b/Makefile" ]]; then
+                        e2e_log "configuring a lastgood build for the guest in $b"
+                        (cd "$b" && "$top_srcdir/configure" -q --prefix=/usr --sysconfdir=/etc \
+                                --localstatedir=/var >&2)
+                fi
+        fi
+        make -s -C "$b" -j2 >&2 || e2e_die "building lastgood in $b failed"
+        E2E_LG_BUILD="$b"
+}
+
+e2e_install_lastgood() { # ROOT
+        local r="$1" u
+        e2e_lastgood_build
+        make -s -C "$E2E_LG_BUILD" install DESTDIR="$r" >&2
+        # As a Debian package's postinst would: enable the installed units.
+        for u in "$r"/lib/systemd/system/lastgood*.service "$r"/usr/lib/systemd/system/lastgood*.service \
+                 "$r"/lib/systemd/system/lastgood*.path "$r"/usr/lib/systemd/system/lastgood*.path; do
+                [[ -f "$u" ]] || continue
+                grep -q '^\[Install\]' "$u" || continue
+                systemctl --root="$r" enable "$(basename "$u")" >/dev/null 2>&1 || true
+        done
+}
+
+# ---------------------------------------------------------------- lgcrash
+# Builds the test module in its variants for the guest kernel into
+# $E2E_CACHE/lgcrash-$KVER/{good,bad,oops}/lgcrash.ko (once).
+e2e_build_lgcrash() {
+        local out="$E2E_CACHE/lgcrash-$E2E_KVER" v src
+        src=$(cd "$E2E_DIR/modules/lgcrash" && cat Makefile lgcrash.c | sha256sum | cut -c1-12)
+        out="$out-$src"
+        E2E_LGCRASH="$out"
+        [[ -f "$out/good2/lgcrash.ko" ]] && return 0
+        for v in good good2 bad oops; do
+                rm -rf "$out/$v"; mkdir -p "$out/$v"
+                cp "$E2E_DIR/modules/lgcrash/Makefile" "$E2E_DIR/modules/lgcrash/lgcrash.c" "$out/$v/"
+                make -s -C "/usr/src/linux-headers-$E2E_KVER" M="$out/$v" LGCRASH_VARIANT="$v" modules \
+                        >"$out/$v/build.log" 2>&1 || { cat "$out/$v/build.log" >&2; e2e_die "lgcrash $v build failed"; }
+        done
+}
+
+# ---------------------------------------------------------------- images
+# e2e_new_guest NAME [--no-lastgood] [--module good|bad|oops]
+#   Makes $W/NAME/root from the base, installs lastgood (unless told not to),
+#   the module, the fake agent, the test configuration. Sets G (root dir),
+#   IMG, VARS, KERNEL, INITRD for that guest. Call e2e_seal afterwards.
+e2e_new_guest() {
+        local name="$1"; shift
+        local with_lg=1 module="" agent=1
+        while [[ $# -gt 0 ]]; do
+                case "$1" in
+                --no-lastgood) with_lg=0 ;;
+                --module) module="$2"; shift ;;
+                --no-agent) agent=0 ;;
+                *) e2e_die "e2e_new_guest: unknown option $1" ;;
+                esac
+                shift
+        done
+        E2E_GUEST_DIR="$W/$name"
+        G="$E2E_GUEST_DIR/root"
+        IMG="$E2E_GUEST_DIR/root.img"
+        VARS="$E2E_GUEST_DIR/vars.fd"
+        KERNEL="$E2E_GUEST_DIR/vmlinuz"
+        INITRD="$E2E_GUEST_DIR/initrd.img"
+        E2E_BOOTN=0
+        rm -rf "$E2E_GUEST_DIR"; mkdir -p "$G" "$E2E_GUEST_DIR/logs"
+        tar -C "$G" -xf "$E2E_BASE_TAR"
+        cp "$E2E_OVMF_VARS" "$VARS"
+        if [[ $with_lg == 1 ]]; then
+                e2e_install_lastgood "$G"
+                mkdir -p "$G/etc/lastgood/agents.d"
+                install -m 0644 "$E2E_DIR/guest/lastgood.conf" "$G/etc/lastgood/lastgood.conf"
+        fi
+        if [[ $agent == 1 ]]; then
+                mkdir -p "$G/etc/lastgood/agents.d" "$G/opt/fakeagent/content" "$G/opt/fakeagent/pending"
+                install -m 0644 "$E2E_DIR/guest/fakeagent.conf" "$G/etc/lastgood/agents.d/fakeagent.conf"
+                printf 'fakeagent rules v1\nstatus=good\n' >"$G/opt/fakeagent/content/rules-001.dat"
+                ln -sf ../fakeagent.service "$G/etc/systemd/system/multi-user.target.wants/fakeagent.service"
+                ln -sf ../fakeagent-push.service "$G/etc/systemd/system/multi-user.target.wants/fakeagent-push.service"
+        fi
+        if [[ -n "$module" ]]; then
+                e2e_guest_module "$module"
+                printf 'lgcrash\n' >"$G/etc/modules-load.d/lgcrash.conf"
+        fi
+        # All module variants ride along in the image, so that scenarios can
+        # "update" the module between boots without rebuilding anything.
+        mkdir -p "$G/opt/lgcrash"
+        cp "$E2E_LGCRASH/good/lgcrash.ko" "$G/opt/lgcrash/lgcrash-good.ko"
+        cp "$E2E_LGCRASH/bad/lgcrash.ko" "$G/opt/lgcrash/lgcrash-bad.ko"
+        cp "$E2E_LGCRASH/oops/lgcrash.ko" "$G/opt/lgcrash/lgcrash-oops.ko"
+        cp "$E2E_LGCRASH/good2/lgcrash.ko" "$G/opt/lgcrash/lgcrash-good2.ko"
+}
+
+# Puts variant V of lgcrash at updates/lgcrash.ko in the guest dir (before seal).
+e2e_guest_module() {
+        mkdir -p "$G/lib/modules/$E2E_KVER/updates"
+        cp "$E2E_LGCRASH/$1/lgcrash.ko" "$G/lib/modules/$E2E_KVER/updates/lgcrash.ko"
+        chroot "$G" depmod -a "$E2E_KVER"
+}
+
+# Builds the initramfs in the guest (its own mkinitramfs, so lastgood's hook
+# runs when installed) and the disk image.
+e2e_seal() {
+        local t0
+        t0=$(date +%s.%N)
+        chroot "$G" depmod -a "$E2E_KVER"
+        e2e_mkinitramfs
+        cp "$G/boot/vmlinuz-$E2E_KVER" "$KERNEL"
+        rm -f "$IMG"
+        mke2fs -q -t ext4 -L root -d "$G" "$IMG" 2G
+        e2e_log "image $IMG sealed in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s"
+}
+
+e2e_mkinitramfs() {
+        chroot "$G" mkinitramfs -o "/boot/initrd.img-$E2E_KVER" "$E2E_KVER" >"$E2E_GUEST_DIR/mkinitramfs.log" 2>&1 ||
+                { cat "$E2E_GUEST_DIR/mkinitramfs.log" >&2; e2e_die "mkinitramfs failed"; }
+        cp "$G/boot/initrd.img-$E2E_KVER" "$INITRD"
+}
+
+# ---------------------------------------------------------------- image edits
+# Changes to the disk image between boots, without mounting it.
+e2e_img_cat() { debugfs -R "cat $1" "$IMG" 2>/dev/null; }
+e2e_img_exists() { debugfs -R "stat $1" "$IMG" 2>&1 | grep -q '^Inode:'; }
+e2e_img_ls() { debugfs -R "ls -l $1" "$IMG" 2>/dev/null; }
+e2e_img_rm() { debugfs -w -R "rm $1" "$IMG" >/dev/null 2>&1 || true; }
+# e2e_img_write HOSTFILE GUESTPATH (replaces; the parent must exist)
+e2e_img_write() {
+        local f
+        f=$(mktemp)
+        printf 'rm %s\nwrite %s %s\nsif %s mode 0100644\nsif %s uid 0\nsif %s gid 0\n' \
+                "$2" "$1" "$2" "$2" "$2" "$2" >"$f"
+        debugfs -w -f "$f" "$IMG" >/dev/null 2>&1
+        rm -f "$f"
+        e2e_img_exists "$2" || e2e_die "could not write $2 into the image"
+}
+# e2e_img_put_text GUESTPATH TEXT
+e2e_img_put_text() {
+        local f
+        f=$(mktemp); printf '%s' "$2" >"$f"
+        e2e_img_write "$f" "$1"
+        rm -f "$f"
+}
+e2e_img_mkdir() { debugfs -w -R "mkdir $1" "$IMG" >/dev/null 2>&1 || true; }
+# A shell script the guest runs once after multi-user (before it reports its
+# state and powers off); its output goes to the serial log.
+e2e_run_next_boot() { e2e_img_put_text /etc/e2e/run-once "$1"; }
+# Swap the module file, like a package update would (same path, new code).
+e2e_img_module() { e2e_img_write "$E2E_LGCRASH/$1/lgcrash.ko" "/lib/modules/$E2E_KVER/updates/lgcrash.ko"; }
+
+# ---------------------------------------------------------------- boot
+# e2e_boot [--no-pvpanic] [KERNEL ARGS...]
+#   One QEMU run. Sets E2E_RESULT (panic|poweroff|timeout|error), E2E_LOG
+#   (the serial log), E2E_BOOT_SECS; increments E2E_BOOTN.
+E2E_APPEND_BASE="root=/dev/vda rw console=ttyS0,115200 panic=1 printk.devkmsg=on loglevel=7 systemd.show_status=auto"
+e2e_boot() {
+        local pv=1 rc t0 t1
+        if [[ "${1:-}" == --no-pvpanic ]]; then pv=0; shift; fi
+        E2E_BOOTN=$((E2E_BOOTN + 1))
+        E2E_LOG="$E2E_GUEST_DIR/logs/boot-$E2E_BOOTN.log"
+        local -a dev=()
+        [[ $pv == 1 ]] && dev=(-device pvpanic -action panic=exit-failure)
+        t0=$(date +%s.%N)
+        set +e
+        timeout --kill-after=5 "$E2E_BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
+                -nographic -no-reboot -nodefaults -serial "file:$E2E_LOG" -monitor none \
+                -drive if=pflash,format=raw,unit=0,readonly=on,file="$E2E_OVMF_CODE" \
+                -drive if=pflash,format=raw,unit=1,file="$VARS" \
+                -drive file="$IMG",format=raw,if=virtio \
+                -kernel "$KERNEL" -initrd "$INITRD" \
+                -append "$E2E_APPEND_BASE $*" "${dev[@]}" \
+                </dev/null >"$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" 2>&1
+        rc=$?
+        set -e
+        t1=$(date +%s.%N)
+        E2E_BOOT_SECS=$(echo "$t1 - $t0" | bc | cut -c1-5)
+        if [[ $rc == 124 || $rc == 137 ]]; then
+                E2E_RESULT=timeout
+        elif [[ $rc == 1 ]] && ! grep -q 'qemu-system-x86_64:' "$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out"; then
+                E2E_RESULT=panic
+        elif [[ $rc == 0 ]] && grep -aq 'Kernel panic - not syncing' "$E2E_LOG"; then
+                E2E_RESULT=panic   # no pvpanic device: panic=1 reset, -no-reboot exit
+        elif [[ $rc == 0 ]] && grep -aq 'reboot: Power down' "$E2E_LOG"; then
+                E2E_RESULT=poweroff
+        else
+                E2E_RESULT=error
+                cat "$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" >&2
+        fi
+        [[ "${LASTGOOD_E2E_VERBOSE:-0}" == 1 ]] && sed 's/^/  | /' "$E2E_LOG" >&2
+        e2e_log "boot $E2E_BOOTN ($*): $E2E_RESULT in $E2E_BOOT_SECS s$(e2e_reached && echo ', reached multi-user')"
+}
+
+# Boot and require the outcome: e2e_boot_expect panic|poweroff [ARGS...]
+e2e_boot_expect() {
+        local want="$1"; shift
+        e2e_boot "$@"
+        if [[ "$E2E_RESULT" != "$want" ]]; then
+                tail -40 "$E2E_LOG" | sed 's/^/  | /' >&2
+                e2e_die "boot $E2E_BOOTN: expected $want, got $E2E_RESULT (log $E2E_LOG)"
+        fi
+        e2e_ok "boot $E2E_BOOTN ends in $want"
+}
+
+# A boot that must become healthy and end in an orderly poweroff: proven.
+e2e_boot_proven() {
+        e2e_boot_expect poweroff "$@"
+        e2e_assert "boot $E2E_BOOTN reached multi-user" e2e_reached
+        e2e_assert_eq "boot $E2E_BOOTN became healthy (guest saw lastgood's healthy event)" yes "$(e2e_report healthy)"
+}
+
+# Print what a boot left for a reader: serial lastgood lines, decoded state.
+e2e_show_boot() {
+        e2e_serial_lastgood | sed "s/^/  boot $E2E_BOOTN serial| /" >&2
+        e2e_log "boot $E2E_BOOTN state from the vars file: $(e2e_state_line)"
+}
+
+e2e_reached() { grep -aq '^E2E: reached multi-user' "$E2E_LOG" 2>/dev/null; }
+# Seconds from QEMU start to the multi-user line are in the line itself.
+e2e_serial_grep() { grep -a "$@" "$E2E_LOG"; }
+# The lastgood: lines the kernel printed on the console this boot.
+e2e_serial_lastgood() { grep -a 'lastgood:' "$E2E_LOG" | sed 's/^\[[ 0-9.]*\] //' || true; }
+# A value the guest reported: "E2E: KEY=VALUE" lines of e2e-report.
+e2e_report() { grep -a "^E2E: $1=" "$E2E_LOG" | tail -1 | cut -d= -f2- | tr -d '\r'; }
+
+# ---------------------------------------------------------------- read back
+e2e_vars() { python3 "$E2E_DIR/efivars.py" "$@"; }
+e2e_vars_count() { e2e_vars count "$VARS"; }
+e2e_vars_hex() { e2e_vars list "$VARS" | awk -v n="$1" '$1 == n { print $3 }'; }
+
+# Records of lastgood's GUID in the store, deleted ones included: every
+# SetVariable of lastgood adds one, so the difference counts NVRAM writes.
+e2e_lg_writes() { e2e_vars count "$VARS" "$E2E_GUID" | sed 's/.*total=//'; }
+# Digest of lastgood's live variables (names, attributes, data).
+e2e_lg_digest() { e2e_vars list "$VARS" | grep -- "-$E2E_GUID " | sha256sum | cut -c1-16; }
+
+# JSON field access: e2e_json FIELD[.SUB|[N]...] <<<JSON ; prints JSON for
+# lists/objects/bools/null, the plain value otherwise; <no-json> when unparsable.
+e2e_json() {
+        python3 -c '
+import json, re, sys
+try:
+    v = json.loads(sys.stdin.read())
+except Exception:
+    print("<no-json>"); sys.exit(0)
+for k in re.findall(r"[^.\[\]]+", sys.argv[1]):
+    if isinstance(v, list):
+        v = v[int(k)] if k.isdigit() and int(k) < len(v) else None
+    elif isinstance(v, dict):
+        v = v.get(k)
+    else:
+        v = None
+print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1"
+}
+# The guest's own `lastgoodctl status --json`, as e2e-report printed it.
+e2e_guest_status() { e2e_report status; }
+# Withheld items in force this boot as "kind:name:reason" lines, from the
+# guest's status (or from JSON on stdin with -).
+e2e_withheld() {
+        local j
+        if [[ "${1:-}" == - ]]; then j=$(cat); else j=$(e2e_guest_status); fi
+        python3 -c '
+import json, sys
+try:
+    d = json.loads(sys.argv[1])
+except Exception:
+    sys.exit(0)
+for w in d.get("withheld") or []:
+    print("%s:%s:%s" % (w.get("kind"), w.get("name"), w.get("reason")))' "$j"
+}
+
+# lastgoodctl status --json on the host, against a temporary root whose
+# efivars folder holds the variables read back from the vars file.
+e2e_status_json() {
+        local r ctl
+        r=$(mktemp -d "$W/status.XXXXXX")
+        mkdir -p "$r/sys/firmware/efi/efivars" "$r/etc/lastgood" "$r/var/lib/lastgood" "$r/run"
+        e2e_vars export "$VARS" "$r/sys/firmware/efi/efivars"
+        ctl="$E2E_LG_BUILD/lastgoodctl"
+        [[ -x "$ctl" ]] || ctl="$top_builddir/lastgoodctl"
+        EFIVARFS_PATH="$r/sys/firmware/efi/efivars/" LIBEFIVAR_OPS=efivarfs \
+                "$ctl" --root="$r" status --json || true
+        rm -rf "$r"
+}
+# One field of it: e2e_state FIELD.
+e2e_state() { e2e_status_json | e2e_json "$1"; }
+# "armed=B tries=N level=N unproven=B" from the vars file.
+e2e_state_line() {
+        local j
+        j=$(e2e_status_json)
+        printf 'armed=%s tries=%s level=%s unproven=%s quarantine=%s' \
+                "$(e2e_json armed <<<"$j")" "$(e2e_json tries <<<"$j")" "$(e2e_json level <<<"$j")" \
+                "$(e2e_json unproven <<<"$j")" "$(e2e_json quarantine <<<"$j" | tr -d ' ')"
+}
+
+# The guest journal, read back from the disk image without mounting it.
+e2e_journal_json() {
+        local out="$E2E_GUEST_DIR/journal"
+        rm -rf "$out"; mkdir -p "$out"
+        debugfs -R "rdump /var/log/journal $out" "$IMG" >/dev/null 2>&1
+        journalctl --directory="$out/journal" -o json --no-pager 2>/dev/null || true
+}
+# Journal entries with a lastgood MESSAGE_ID (by event name), one JSON a line.
+e2e_journal_events() { # EVENT
+        e2e_journal_json | grep "\"MESSAGE_ID\":\"${E2E_MSGID[$1]}\"" || true
+}
+e2e_journal_count() { e2e_journal_events "$1" | grep -c . || true; }
+e2e_journal_messages() { # all lastgood journal lines, as text
+        local out="$E2E_GUEST_DIR/journal"
+        e2e_journal_json >/dev/null
+        journalctl --directory="$out/journal" -o short-monotonic --no-pager SYSLOG_IDENTIFIER=lastgood 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- test frame
+# e2e_begin TESTNAME: host setup, base image, module build, work folder.
+e2e_begin() {
+        E2E_TEST="$1"
+        E2E_T0=$(date +%s)
+        e2e_host_setup
+        mkdir -p "$E2E_CACHE"
+        # One QEMU at a time on a 2-core machine: tests wait for each other.
+        exec 9>"$E2E_CACHE/.lock"
+        flock 9
+        e2e_build_base
+        e2e_build_lgcrash
+        W=$(mktemp -d "$E2E_CACHE/run-$E2E_TEST.XXXXXX")
+        trap e2e_end EXIT
+        e2e_log "$E2E_TEST: kernel $E2E_KVER, work folder $W"
+}
+
+e2e_end() {
+        local rc=$?
+        if [[ $rc != 0 ]]; then
+                e2e_log "$E2E_TEST FAILED; serial logs and images in $W"
+        else
+                e2e_log "$E2E_TEST passed: $E2E_CHECKS checks, $E2E_BOOTN boots in the last guest, $(( $(date +%s) - E2E_T0 )) s"
+                [[ ${#E2E_TIMES[@]} -gt 0 ]] && printf '[e2e] %s\n' "${E2E_TIMES[@]}" >&2
+        fi
+        if [[ $rc == 0 && "${LASTGOOD_E2E_KEEP:-0}" != 1 ]]; then
+                rm -rf "$W"
+        elif [[ $rc != 0 ]]; then
+                # Keep only the logs of failed runs, not the 2 GB images.
+                find "$W" -maxdepth 2 -name root -type d -exec rm -rf {} + 2>/dev/null || true
+        fi
+        exit $rc
+}

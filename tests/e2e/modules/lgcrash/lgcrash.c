@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lgcrash: a third-party module for lastgood's end-to-end tests.
+ *
+ * LGCRASH_GOOD (default): loads quietly; the last known good version.
+ * LGCRASH_GOOD2: as good, another version: an innocent third-party change.
+ * LGCRASH_BAD:  panics in its init, the "bad update" of a crash loop.
+ * LGCRASH_OOPS: dereferences NULL in its init, so the oops trace (and the
+ *               pstore crash log) names [lgcrash] as the culprit.
+ */
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/panic.h>
+
+#if defined(LGCRASH_OOPS)
+#define LGCRASH_FLAVOUR "oops"
+/* volatile: the compiler must not prove the pointer NULL and drop the load. */
+static int *volatile lgcrash_ptr;
+
+static noinline int lgcrash_fault(void)
+{
+	return *lgcrash_ptr;
+}
+#elif defined(LGCRASH_BAD)
+#define LGCRASH_FLAVOUR "bad"
+#elif defined(LGCRASH_GOOD2)
+#define LGCRASH_FLAVOUR "good2"
+#else
+#define LGCRASH_FLAVOUR "good"
+#endif
+
+static int __init lgcrash_init(void)
+{
+	pr_info("lgcrash: version %s loading\n", LGCRASH_FLAVOUR);
+#if defined(LGCRASH_OOPS)
+	pr_info("lgcrash: bad update, dereferencing NULL\n");
+	return lgcrash_fault();
+#elif defined(LGCRASH_BAD)
+	panic("lgcrash: bad update");
+#endif
+	return 0;
+}
+
+static void __exit lgcrash_exit(void)
+{
+	pr_info("lgcrash: unloaded\n");
+}
+
+module_init(lgcrash_init);
+module_exit(lgcrash_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lastgood end-to-end test module (" LGCRASH_FLAVOUR ")");
+MODULE_VERSION(LGCRASH_FLAVOUR);

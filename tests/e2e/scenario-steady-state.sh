@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Scenario 5, steady-state: once a boot is proven and nothing changes, five
+# healthy boots in a row write nothing at all to NVRAM (the vars store is
+# compared record by record: every SetVariable leaves a record).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_begin steady-state
+BOOTS=5
+
+e2e_phase "image"
+e2e_new_guest steady --module good
+e2e_seal
+e2e_phase_end
+
+e2e_phase "boot: last known good"
+e2e_boot_proven
+e2e_show_boot
+e2e_assert_eq "not armed after the proven boot" false "$(e2e_state armed)"
+e2e_phase_end
+
+e2e_phase "$BOOTS healthy boots, nothing changed"
+w0=$(e2e_lg_writes); d0=$(e2e_lg_digest)
+e2e_log "lastgood records before: $w0 ($(e2e_vars_count))"
+for i in $(seq 1 $BOOTS); do
+        wb=$(e2e_lg_writes)
+        e2e_boot_proven
+        e2e_assert_eq "steady boot $i: module loaded" loaded "$(e2e_report lgcrash)"
+        e2e_assert_eq "steady boot $i: agent running" active "$(e2e_report fakeagent)"
+        e2e_log "FIGURE nvram-writes steady boot $i: $(( $(e2e_lg_writes) - wb ))"
+done
+e2e_phase_end
+e2e_assert_eq "no NVRAM write in $BOOTS steady boots (records of lastgood's GUID)" "$w0" "$(e2e_lg_writes)"
+e2e_assert_eq "lastgood's variables unchanged" "$d0" "$(e2e_lg_digest)"
+e2e_assert_eq "still not armed" false "$(e2e_state armed)"
+e2e_assert_eq "tries" 0 "$(e2e_state tries)"
+e2e_assert "journal: every steady boot became healthy" test "$(e2e_journal_count healthy)" -ge $((BOOTS + 1))
