@@ -45,3 +45,11 @@ bool lg_cmdline_is_override(const lg_cmdline *c);
 bool lg_name_in_list(char *const *list, const char *name);
 
 void lg_cmdline_done(lg_cmdline *c);
+
+/* Longest accepted module/agent name (bytes). */
+#define LG_NAME_MAX 255
+
+/* True when s is usable as a module or agent name: 1..LG_NAME_MAX bytes of
+ * [A-Za-z0-9_.@+-], not starting with '.' or '-'. Such a name can never
+ * carry shell or modprobe.d syntax. */
+bool lg_name_is_valid(const char *s);
