@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lastgood-early: the initramfs half of lastgood (DESIGN.md, "Programs").
+ *
+ *   pre-udev                 before udev starts: count, decide the level,
+ *                            withhold the initramfs's own modules
+ *   pre-switch --sysroot=DIR once the real root is mounted: arm when it
+ *                            differs from the last known good, write the
+ *                            full withheld set to /run
+ *   arm-if-changed           at initramfs build time (hook): arm when the
+ *                            kernel's third-party set differs from the
+ *                            manifest; --image-dir=DIR saves that set into
+ *                            the image as the pre-udev stat cache
+ *
+ * Do no harm: every error is a message and a normal boot. It always exits
+ * 0, bounds its own run time with alarm(), waits on nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "config.h"
+#include "crash.h"
+#include "events.h"
+#include "inventory.h"
+#include "machine.h"
+#include "macro.h"
+#include "rootfs.h"
+#include "runstate.h"
+#include "store.h"
+#include "strv.h"
+
+#define EFIVARFS_MAGIC 0xde5e81e4
+#define PSTOREFS_MAGIC 0x6165676C
+#define IMAGE_INVENTORY "/var/lib/lastgood/initramfs.inventory"
+#define CMDLINE_MAX (64 * 1024)
+
+static const char *arg_root;
+static const char *arg_sysroot;
+static const char *arg_kernel;
+static const char *arg_image_dir;
+static unsigned arg_timeout = 5;
+
+static int kmsg_fd = -EBADF;
+
+static void log_early(int prio, const char *fmt, ...) _printf_(2, 3);
+static void log_early(int prio, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+        int n, m;
+
+        n = snprintf(buf, sizeof(buf), "<%d>lastgood: ", prio);
+        va_start(ap, fmt);
+        m = vsnprintf(buf + n, sizeof(buf) - (size_t) n - 1, fmt, ap);
+        va_end(ap);
+        if (m < 0)
+                return;
+        n = MIN(n + m, (int) sizeof(buf) - 2);
+        buf[n++] = '\n';
+        if (kmsg_fd < 0 || write(kmsg_fd, buf, (size_t) n) < 0)
+                (void) !write(STDERR_FILENO, buf + 3, (size_t) n - 3);
+}
+
+static void on_alarm(int sig) {
+        static const char msg[] = "<4>lastgood: time limit reached, letting the boot go on\n";
+
+        /* Async-signal-safe only: write and _exit. */
+        if (kmsg_fd < 0 || write(kmsg_fd, msg, sizeof(msg) - 1) < 0)
+                (void) !write(STDERR_FILENO, msg + 3, sizeof(msg) - 4);
+        _exit(0);
+}
+
+static void help(void) {
+        printf("lastgood-early [OPTIONS] pre-udev|pre-switch|arm-if-changed\n\n"
+               "Boot-loop recovery, initramfs stages.\n\n"
+               "  -h --help                 Show this help\n"
+               "     --root=DIR             Resolve every host path under DIR\n"
+               "     --sysroot=DIR          The real root (pre-switch)\n"
+               "     --kernel-release=REL   Override uname -r\n"
+               "     --image-dir=DIR        arm-if-changed: the image being built\n"
+               "     --timeout=SEC          Run-time bound (default 5)\n");
+}
+
+/* 1 = run, 0 = exit now (help), -EINVAL = usage error. */
+static int parse_argv(int argc, char *argv[], const char **ret_verb) {
+        enum { ARG_ROOT = 0x100, ARG_SYSROOT, ARG_KERNEL, ARG_IMAGE_DIR, ARG_TIMEOUT };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "sysroot", required_argument, NULL, ARG_SYSROOT },
+                { "kernel-release", required_argument, NULL, ARG_KERNEL },
+                { "image-dir", required_argument, NULL, ARG_IMAGE_DIR },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
+                case ARG_SYSROOT:
+                        arg_sysroot = optarg;
+                        break;
+                case ARG_KERNEL:
+                        arg_kernel = optarg;
+                        break;
+                case ARG_IMAGE_DIR:
+                        arg_image_dir = optarg;
+                        break;
+                case ARG_TIMEOUT: {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+
+                        if (*end || v == 0 || v > 600)
+                                return -EINVAL;
+                        arg_timeout = (unsigned) v;
+                        break;
+                }
+                default:
+                        return -EINVAL;
+                }
+        if (optind + 1 != argc)
+                return -EINVAL;
+        *ret_verb = argv[optind];
+        return 1;
+}
+
+/* What both boot stages share. */
+typedef struct ctx {
+        lg_root *root;
+        lg_cmdline cmdline;
+        lg_config config;
+        lg_agents agents;
+        char *kernel;
+} ctx;
+
+static void ctx_done(ctx *c) {
+        lg_cmdline_done(&c->cmdline);
+        lg_config_done(&c->config);
+        lg_agents_done(&c->agents);
+        free(c->kernel);
+        lg_root_free(c->root);
+}
+
+static void log_warnings(char **w) {
+        for (; w && *w; w++)
+                log_early(4, "%s", *w);
+}
+
+static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision *d, const lg_state *s,
+                 const char *item, const char *kind, const char *reason) {
+        lg_event e = LG_EVENT_INIT(m);
+
+        e.message = message;
+        e.kernel = c->kernel;
+        if (d) {
+                e.level = (int) d->level;
+                e.threshold = (int) d->threshold;
+                e.mode = lg_mode_to_string(d->mode);
+        }
+        if (s) {
+                e.tries = s->tries;
+                e.boot_seq = s->boot_seq;
+        }
+        e.item = item;
+        e.item_kind = kind;
+        e.reason = reason;
+        if (m == LG_MSG_SAFE_MODE || m == LG_MSG_EXHAUSTED || m == LG_MSG_WITHHELD || m == LG_MSG_CULPRIT ||
+            m == LG_MSG_STATE_CORRUPT)
+                e.priority = 4;
+        (void) lg_event_emit(c->root, LG_SINK_EARLY, &e);
+}
+
+static int ctx_init(ctx *c, const lg_root *config_root) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        int r;
+
+        r = lg_kernel_release(arg_kernel, &c->kernel);
+        if (r < 0)
+                return r;
+        r = lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &buf, &size);
+        if (r < 0) {
+                log_early(4, "cannot read /proc/cmdline (%s), no overrides this boot", strerror(-r));
+                size = 0;
+        }
+        r = lg_cmdline_parse(buf ? buf : "", size, &c->cmdline);
+        if (r < 0)
+                return r;
+        log_warnings(c->cmdline.warnings);
+        if (c->cmdline.mode == LG_MODE_OFF)
+                return 0;
+        r = lg_config_load(config_root, &c->config);
+        if (r < 0)
+                return r;
+        log_warnings(c->config.warnings);
+        r = lg_agents_load(config_root, &c->agents);
+        if (r < 0)
+                return r;
+        log_warnings(c->agents.warnings);
+        return 0;
+}
+
+static bool fs_is(const lg_root *root, const char *path, long magic) {
+        _cleanup_close_ int fd = lg_root_open(root, path, O_RDONLY | O_DIRECTORY, 0);
+        struct statfs sfs;
+
+        return fd >= 0 && fstatfs(fd, &sfs) >= 0 && (long) sfs.f_type == magic;
+}
+
+/* In the initramfs nothing has mounted efivarfs or pstore yet (the hook
+ * loads their modules first). Only on the host root: a --root run must
+ * never mount anything. */
+static void mount_firmware_fs(const lg_root *root) {
+        struct stat st;
+
+        if (!lg_root_is_host(root))
+                return;
+        if (stat("/sys/firmware/efi", &st) >= 0 && !fs_is(root, "/sys/firmware/efi/efivars", EFIVARFS_MAGIC) &&
+            mount("efivarfs", "/sys/firmware/efi/efivars", "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                log_early(4, "cannot mount efivarfs (%m); EFI state unavailable this boot");
+        if (stat("/sys/fs/pstore", &st) >= 0 && !fs_is(root, "/sys/fs/pstore", PSTOREFS_MAGIC))
+                (void) mount("pstore", "/sys/fs/pstore", "pstore", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+/* Reads the hot record; corrupt → event, "no state", rewrite. */
+static int read_state(const ctx *c, lg_store *store, lg_state *ret, bool *ret_rewrite) {
+        int r = lg_store_read_state(store, ret);
+
+        *ret_rewrite = false;
+        if (r >= 0)
+                return 0;
+        *ret = (lg_state) {};
+        if (r == -ENOENT)
+                return 0;
+        if (r == -EBADMSG || r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -ERANGE) {
+                emit(c, LG_MSG_STATE_CORRUPT, "boot state record corrupt, treated as no state and rewritten",
+                     NULL, NULL, NULL, NULL, NULL);
+                *ret_rewrite = true;
+                return 0;
+        }
+        log_early(4, "cannot read the boot state (%s), treated as no state", strerror(-r));
+        return r;
+}
+
+/* modprobe.d: both lines per module (blacklist alone stops only alias
+ * loading). Only valid module names reach the file: a name is never
+ * interpreted by a shell, and install's command is a fixed string. */
+static int write_modprobe_conf(const lg_root *root, const lg_withheld *w, unsigned *ret_n) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        unsigned n = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs("# Written by lastgood-early: modules withheld this boot (lastgoodctl status says why).\n", f);
+        for (size_t i = 0; i < w->n; i++) {
+                const char *name = w->items[i].name;
+
+                if (w->items[i].kind != LG_ITEM_MODULE)
+                        continue;
+                if (!lg_module_name_valid(name)) {
+                        log_early(4, "refusing to write an invalid module name to modprobe.d");
+                        continue;
+                }
+                fprintf(f, "blacklist %s\ninstall %s /bin/false\n", name, name);
+                n++;
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret_n = n;
+        if (n == 0) {
+                /* Nothing withheld: no file (an earlier stage's one goes). */
+                _cleanup_free_ char *p = lg_root_path(root, LG_MODPROBE_CONF);
+
+                if (p && unlink(p) < 0 && errno != ENOENT)
+                        return negative_errno();
+                return 0;
+        }
+        return lg_root_write_atomic(root, LG_MODPROBE_CONF, buf, size, 0644);
+}
+
+static void write_run(const ctx *c, const lg_runstate *rs) {
+        unsigned n = 0;
+        int r;
+
+        r = write_modprobe_conf(c->root, &rs->withheld, &n);
+        if (r < 0)
+                log_early(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF, strerror(-r));
+        r = lg_runstate_write(c->root, rs);
+        if (r < 0)
+                log_early(3, "cannot write %s (%s)", LG_RUN_DIR, strerror(-r));
+}
+
+static void emit_withheld(const ctx *c, const lg_withheld *w, const lg_withheld *already, const lg_decision *d) {
+        for (size_t i = 0; i < w->n; i++) {
+                const lg_withheld_item *it = &w->items[i];
+                bool seen = false;
+                char msg[512];
+
+                for (size_t j = 0; already && j < already->n && !seen; j++)
+                        seen = already->items[j].kind == it->kind && streq(already->items[j].name, it->name);
+                if (seen)
+                        continue;
+                snprintf(msg, sizeof(msg), "withholding %s %s (%s)", lg_item_kind_to_string(it->kind), it->name,
+                         lg_reason_to_string(it->reason));
+                emit(c, LG_MSG_WITHHELD, msg, d, NULL, it->name, lg_item_kind_to_string(it->kind),
+                     lg_reason_to_string(it->reason));
+        }
+}
+
+static void emit_decision(const ctx *c, const lg_decision *d, const lg_state *s) {
+        char msg[256];
+
+        if (d->override) {
+                snprintf(msg, sizeof(msg), "administrator override in force (lastgood.mode=%s)",
+                         lg_mode_to_string(d->mode));
+                emit(c, LG_MSG_OVERRIDE, msg, d, s, NULL, NULL, NULL);
+        }
+        if (d->counted) {
+                snprintf(msg, sizeof(msg), "boot counted: try %u of %u at level %u", s->tries, d->threshold,
+                         d->level);
+                emit(c, LG_MSG_BOOT_COUNTED, msg, d, s, NULL, NULL, NULL);
+        }
+        if (d->exhausted)
+                emit(c, LG_MSG_EXHAUSTED, "recovery exhausted: withholding nothing more, leaving it to the boot loader",
+                     d, s, NULL, NULL, NULL);
+        else if (d->level > 0) {
+                snprintf(msg, sizeof(msg), "safe mode level %u in force", d->level);
+                emit(c, LG_MSG_SAFE_MODE, msg, d, s, NULL, NULL, NULL);
+        }
+}
+
+/* The crash fast path: the newest pstore record, attributed. The culprit
+ * counts only when it is not proven: absent from the manifest, or its
+ * fingerprint there differs from the one of the current set. */
+static char *crash_culprit(const ctx *c, const lg_state *s, const lg_inventory *manifest,
+                           const lg_inventory *current, uint32_t *ret_id) {
+        _cleanup_free_ char *text = NULL;
+        lg_crash_report rep = {};
+        const lg_inv_item *good, *now;
+        size_t size;
+        char *culprit = NULL;
+
+        if (lg_pstore_read(c->root, s->last_proven_usec, &text, &size) < 0)
+                return NULL;
+        if (lg_crash_attribute(text, size, &c->agents, &rep) < 0 || !rep.culprit ||
+            rep.confidence < LG_CONFIDENCE_MEDIUM || !lg_module_name_valid(rep.culprit)) {
+                lg_crash_report_done(&rep);
+                return NULL;
+        }
+        good = lg_inventory_find(manifest, LG_ITEM_MODULE, rep.culprit);
+        now = lg_inventory_find(current, LG_ITEM_MODULE, rep.culprit);
+        if (good && (!now || now->fingerprint == good->fingerprint)) {
+                log_early(5, "crash log names %s, which is proven: no fast path", rep.culprit);
+                lg_crash_report_done(&rep);
+                return NULL;
+        }
+        culprit = TAKE_PTR(rep.culprit);
+        *ret_id = rep.id;
+        lg_crash_report_done(&rep);
+        return culprit;
+}
+
+static bool has_module_quarantine(const lg_quarantine *q) {
+        for (size_t i = 0; i < q->n; i++)
+                if (q->items[i].kind == LG_ITEM_MODULE)
+                        return true;
+        return false;
+}
+
+static int run_pre_udev(ctx *c) {
+        _cleanup_store_ lg_store *store = NULL;
+        _cleanup_free_ char *culprit = NULL;
+        lg_inventory manifest = {}, image = {}, now = {};
+        lg_quarantine quarantine = {};
+        lg_changes changes = {};
+        lg_runstate rs = {};
+        lg_state old = {}, new;
+        lg_decision d;
+        lg_facts facts = {};
+        bool rewrite = false, counting, have_manifest, have_image, need_withheld;
+        unsigned skipped = 0;
+        int r;
+
+        mount_firmware_fs(c->root);
+
+        r = lg_store_open(c->root, LG_STORE_AUTO, &store);
+        if (r < 0) {
+                log_early(4, "no boot-state store (%s): boot goes on unmanaged", strerror(-r));
+                return 0;
+        }
+        /* Without EFI variables the records are files of the real root:
+         * counting starts in the main system (the generator). */
+        counting = lg_store_get_backend(store) == LG_STORE_EFI;
+        if (counting)
+                (void) read_state(c, store, &old, &rewrite);
+        r = lg_store_read_quarantine(store, &quarantine);
+        if (r < 0 && r != -ENOENT)
+                log_early(4, "cannot read the persistently withheld list (%s)", strerror(-r));
+
+        have_manifest = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest) >= 0;
+        have_image = lg_manifest_load(c->root, IMAGE_INVENTORY, &image) >= 0;
+
+        if (counting)
+                culprit = crash_culprit(c, &old, have_manifest ? &manifest : NULL, have_image ? &image : NULL,
+                                        &facts.crash_id);
+        facts.culprit = culprit;
+
+        lg_machine_step(&old, LG_STEP_BOOT, &c->cmdline, &c->config, &facts, &new, &d);
+        if (d.noop)
+                goto finish;
+        if (counting && (d.write || rewrite)) {
+                r = lg_store_write_state(store, &new);
+                if (r < 0)
+                        log_early(3, "cannot write the boot state (%s); this boot is not counted", strerror(-r));
+        }
+        emit_decision(c, &d, &new);
+        if (d.fast_path && culprit) {
+                char msg[300];
+
+                snprintf(msg, sizeof(msg), "crash log names %s: withheld this boot", culprit);
+                emit(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, "module", "crash-log");
+        }
+
+        /* Steady state: nothing to withhold, nothing to hand over, so no
+         * module file is read and nothing is written. */
+        need_withheld = d.level > 0 || d.fast_path || lg_strv_length(c->cmdline.block) > 0 ||
+                        has_module_quarantine(&quarantine);
+        if (!need_withheld && !d.counted && !d.override && !d.reset && !rewrite && !d.exhausted)
+                goto finish;
+
+        if (need_withheld) {
+                /* The initramfs's own modules, against the build-time
+                 * inventory (same files, copied with their size and mtime)
+                 * as stat cache. */
+                r = lg_inventory_scan_cached(c->root, c->kernel, &c->config, &c->agents,
+                                             have_image ? &image : &manifest, LG_STAT_LOOSE, &now, &skipped);
+                if (r < 0)
+                        log_early(4, "cannot list the initramfs modules (%s)", strerror(-r));
+                if (skipped)
+                        log_early(5, "%u unusable module files skipped", skipped);
+                if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
+                        log_early(4, "out of memory computing the changed set");
+        }
+
+        lg_policy_input in = {
+                .level = d.exhausted ? LG_LEVEL_MAX : d.level,
+                .now = &now,
+                .changes = have_manifest ? &changes : NULL,
+                .quarantine = &quarantine,
+                .cmdline = &c->cmdline,
+                .config = &c->config,
+                .agents = &c->agents,
+                .culprit = d.fast_path ? culprit : NULL,
+        };
+        if (need_withheld) {
+                r = lg_policy_compute(&in, &rs.withheld);
+                if (r < 0)
+                        log_early(4, "cannot compute the withheld set (%s)", strerror(-r));
+        }
+
+        rs.level = d.level;
+        rs.mode = d.mode;
+        rs.tries = new.tries;
+        rs.threshold = d.threshold;
+        rs.boot_seq = new.boot_seq;
+        rs.counted = d.counted;
+        rs.exhausted = d.exhausted;
+        rs.fast_path = d.fast_path;
+        rs.override = d.override;
+        rs.noop = d.noop;
+        rs.stage = (char *) "pre-udev";
+        rs.kernel = c->kernel;
+        rs.culprit = d.fast_path ? culprit : NULL;
+        write_run(c, &rs);
+        emit_withheld(c, &rs.withheld, NULL, &d);
+
+finish:
+        lg_withheld_done(&rs.withheld);
+        lg_changes_done(&changes);
+        lg_inventory_done(&now);
+        lg_inventory_done(&image);
+        lg_inventory_done(&manifest);
+        lg_quarantine_done(&quarantine);
+        return 0;
+}
+
+static int run_pre_switch(ctx *c, lg_root *sysroot) {
+        _cleanup_store_ lg_store *store = NULL;
+        lg_inventory manifest = {}, now = {};
+        lg_quarantine quarantine = {};
+        lg_changes changes = {};
+        lg_runstate early = { .mode = LG_MODE_AUTO }, rs = {};
+        lg_state st = {};
+        lg_decision d = {};
+        bool have_early, have_manifest, counting = false, changed;
+        unsigned skipped = 0, level;
+        int r;
+
+        have_early = lg_runstate_read(c->root, &early) >= 0 && !early.noop;
+
+        r = lg_store_open(c->root, LG_STORE_AUTO, &store);
+        if (r >= 0 && lg_store_get_backend(store) != LG_STORE_EFI) {
+                /* No EFI variables: the file records of the real root, read only. */
+                lg_store_free(store);
+                store = NULL;
+                r = lg_store_open(sysroot, LG_STORE_FORCE_FILE, &store);
+        } else if (r >= 0)
+                counting = true;
+        if (r < 0)
+                log_early(4, "no boot-state store (%s)", strerror(-r));
+        if (store) {
+                if (lg_store_read_state(store, &st) < 0)
+                        st = (lg_state) {};
+                r = lg_store_read_quarantine(store, &quarantine);
+                if (r < 0 && r != -ENOENT)
+                        log_early(4, "cannot read the persistently withheld list (%s)", strerror(-r));
+        }
+
+        r = lg_manifest_load(sysroot, LG_MANIFEST_PATH, &manifest);
+        have_manifest = r >= 0;
+        if (r == -EBADMSG)
+                log_early(4, "last-known-good manifest is corrupt: treated as missing");
+        r = lg_inventory_scan_cached(sysroot, c->kernel, &c->config, &c->agents, have_manifest ? &manifest : NULL,
+                                     LG_STAT_STRICT, &now, &skipped);
+        if (r < 0)
+                log_early(4, "cannot list the modules of the real root (%s)", strerror(-r));
+        if (skipped)
+                log_early(5, "%u unusable module files skipped", skipped);
+        if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
+                log_early(4, "out of memory computing the changed set");
+        changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now);
+
+        /* The decision of pre-udev, or (it wrote nothing: steady state, or
+         * no EFI) the same one derived from the record without a step. */
+        d.mode = c->cmdline.mode;
+        d.threshold = c->cmdline.threshold ? c->cmdline.threshold :
+                      c->config.threshold  ? c->config.threshold :
+                                             LG_DEFAULT_THRESHOLD;
+        if (have_early) {
+                level = early.level;
+                d.counted = early.counted;
+                d.exhausted = early.exhausted;
+                d.fast_path = early.fast_path;
+        } else {
+                level = d.mode == LG_MODE_SAFE ? 1 : d.mode == LG_MODE_STRICT ? 2 :
+                        d.mode == LG_MODE_NORMAL ? 0 : MIN(st.level, (uint8_t) LG_LEVEL_MAX);
+                d.exhausted = d.mode == LG_MODE_AUTO && st.armed && st.level >= LG_LEVEL_MAX;
+        }
+        d.level = level;
+
+        if (changed && counting && !st.armed) {
+                lg_state new;
+                lg_decision ad;
+                lg_facts facts = {};
+
+                lg_machine_step(&st, LG_STEP_ARM, &c->cmdline, &c->config, &facts, &new, &ad);
+                if (ad.write) {
+                        r = lg_store_write_state(store, &new);
+                        if (r < 0)
+                                log_early(3, "cannot write the boot state (%s)", strerror(-r));
+                        else
+                                st = new;
+                }
+                if (ad.armed_now)
+                        emit(c, LG_MSG_ARMED,
+                             have_manifest ? "real root differs from the last known good: counting armed"
+                                           : "no usable last-known-good manifest: counting armed",
+                             &ad, &new, NULL, NULL, NULL);
+                d.counted = d.counted || ad.counted;
+        }
+
+        lg_policy_input in = {
+                .level = d.exhausted ? LG_LEVEL_MAX : level,
+                .now = &now,
+                .changes = have_manifest ? &changes : NULL,
+                .quarantine = &quarantine,
+                .cmdline = &c->cmdline,
+                .config = &c->config,
+                .agents = &c->agents,
+                .culprit = have_early && early.fast_path ? early.culprit : NULL,
+        };
+        r = lg_policy_compute(&in, &rs.withheld);
+        if (r < 0)
+                log_early(4, "cannot compute the withheld set (%s)", strerror(-r));
+
+        rs.level = level;
+        rs.mode = c->cmdline.mode;
+        rs.tries = st.tries;
+        rs.threshold = d.threshold;
+        rs.boot_seq = st.boot_seq;
+        rs.counted = d.counted;
+        rs.exhausted = d.exhausted;
+        rs.fast_path = d.fast_path;
+        rs.override = lg_cmdline_is_override(&c->cmdline);
+        rs.stage = (char *) "pre-switch";
+        rs.kernel = c->kernel;
+        rs.culprit = in.culprit ? (char *) in.culprit : NULL;
+        rs.culprit_evidence = have_early ? early.culprit_evidence : NULL;
+        write_run(c, &rs);
+        emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d);
+
+        lg_withheld_done(&rs.withheld);
+        lg_runstate_done(&early);
+        lg_changes_done(&changes);
+        lg_inventory_done(&now);
+        lg_inventory_done(&manifest);
+        lg_quarantine_done(&quarantine);
+        return 0;
+}
+
+/* Build time, on the running system: the kernel being packed into an image
+ * is the set the next boot will run; when it is not the last known good,
+ * arm. The set is also saved into the image as pre-udev's stat cache. */
+static int run_arm_if_changed(ctx *c) {
+        _cleanup_store_ lg_store *store = NULL;
+        lg_inventory manifest = {}, now = {};
+        bool have_manifest;
+        unsigned skipped = 0;
+        int r;
+
+        have_manifest = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest) >= 0;
+        r = lg_inventory_scan_cached(c->root, c->kernel, &c->config, &c->agents, have_manifest ? &manifest : NULL,
+                                     LG_STAT_STRICT, &now, &skipped);
+        if (r < 0) {
+                log_early(4, "cannot list the modules of %s (%s)", c->kernel, strerror(-r));
+                goto finish;
+        }
+        if (arg_image_dir) {
+                _cleanup_root_ lg_root *image = NULL;
+
+                r = lg_root_new(arg_image_dir, &image);
+                if (r >= 0)
+                        r = lg_manifest_save(image, IMAGE_INVENTORY, &now);
+                if (r < 0)
+                        log_early(4, "cannot save the module inventory into the image (%s)", strerror(-r));
+        }
+        if (!lg_manifest_differs(have_manifest ? &manifest : NULL, &now))
+                goto finish;
+
+        r = lg_store_open(c->root, LG_STORE_AUTO, &store);
+        if (r >= 0) {
+                lg_state old = {}, new;
+                lg_decision d;
+                bool rewrite;
+                /* The change lands in a running system: the next boot is
+                 * the one to count (ARM after healthy). */
+                lg_facts facts = { .healthy = true };
+
+                (void) read_state(c, store, &old, &rewrite);
+                lg_machine_step(&old, LG_STEP_ARM, &c->cmdline, &c->config, &facts, &new, &d);
+                /* ARM after healthy also marks this boot unproven, so that
+                 * a crash of it is counted. But the new modules are not
+                 * loaded in this boot: its end says nothing about them, and
+                 * the next boot is counted at BOOT anyway. */
+                new.unproven = old.unproven;
+                d.write = new.armed != old.armed || new.tries != old.tries || new.level != old.level ||
+                          new.boot_seq != old.boot_seq || new.unproven != old.unproven;
+                if (d.write || rewrite)
+                        r = lg_store_write_state(store, &new);
+                if (r < 0)
+                        log_early(3, "cannot arm (%s)", strerror(-r));
+                else if (d.armed_now) {
+                        printf("lastgood: third-party modules of %s differ from the last known good: counting armed\n",
+                               c->kernel);
+                        emit(c, LG_MSG_ARMED, "initramfs rebuilt with a changed third-party set: counting armed", &d,
+                             &new, NULL, NULL, NULL);
+                }
+        } else
+                log_early(4, "no boot-state store (%s): not armed", strerror(-r));
+finish:
+        lg_inventory_done(&now);
+        lg_inventory_done(&manifest);
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(ctx_done) ctx c = {};
+        _cleanup_root_ lg_root *sysroot = NULL;
+        struct sigaction sa = { .sa_handler = on_alarm };
+        const char *verb = NULL;
+        int r;
+
+        /* The run-time bound comes first: nothing below may hold the boot. */
+        (void) sigaction(SIGALRM, &sa, NULL);
+        alarm(arg_timeout);
+
+        r = parse_argv(argc, argv, &verb);
+        if (r <= 0) {
+                if (r < 0)
+                        fprintf(stderr, "lastgood: usage error, see --help; boot goes on\n");
+                return 0;
+        }
+        alarm(arg_timeout);
+
+        r = lg_root_new(arg_root, &c.root);
+        if (r < 0) {
+                fprintf(stderr, "lastgood: cannot open root %s: %s\n", strna(arg_root), strerror(-r));
+                return 0;
+        }
+        kmsg_fd = lg_root_open(c.root, "/dev/kmsg", O_WRONLY | O_NOCTTY | O_APPEND, 0);
+
+        if (!streq(verb, "pre-udev") && !streq(verb, "pre-switch") && !streq(verb, "arm-if-changed")) {
+                log_early(4, "unknown stage '%.64s'; boot goes on", verb);
+                return 0;
+        }
+        if (streq(verb, "pre-switch")) {
+                if (!arg_sysroot) {
+                        log_early(4, "pre-switch needs --sysroot=DIR; boot goes on");
+                        return 0;
+                }
+                r = lg_root_new(arg_sysroot, &sysroot);
+                if (r < 0) {
+                        log_early(4, "cannot open the real root %s (%s); boot goes on", arg_sysroot, strerror(-r));
+                        return 0;
+                }
+        }
+
+        r = ctx_init(&c, sysroot ? sysroot : c.root);
+        if (r < 0) {
+                log_early(3, "cannot start (%s); boot goes on", strerror(-r));
+                return 0;
+        }
+        if (c.cmdline.mode == LG_MODE_OFF) {
+                log_early(5, "lastgood.mode=off: doing nothing this boot");
+                return 0;
+        }
+
+        if (streq(verb, "pre-udev"))
+                (void) run_pre_udev(&c);
+        else if (streq(verb, "pre-switch"))
+                (void) run_pre_switch(&c, sysroot);
+        else
+                (void) run_arm_if_changed(&c);
+
+        if (kmsg_fd >= 0)
+                close(kmsg_fd);
+        return 0;
+}
