@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared helpers of the lastgood-watchdog daemon tests (sourced).
+# Every test gets a temporary root, its own D-Bus daemon with a stub of the
+# service manager, and a notify socket; everything is torn down on exit.
+
+: "${top_builddir:?}" "${top_srcdir:?}"
+WD="$top_builddir/lastgood-watchdog"
+STUB="$top_srcdir/tests/integration/watchdog-systemd-stub.py"
+NOTIFY="$top_srcdir/tests/integration/watchdog-notify.py"
+KVER=6.1.0-lgtest
+# Debian's interpreter: python3-dbus and python3-gi are installed for it
+# (a python3 earlier on PATH, e.g. pyenv, may lack them).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+GUID=5d6f9d7f-8fb2-447b-889a-27e408146ce9
+JOURNAL_REMOTE=/lib/systemd/systemd-journal-remote
+[ -x "$JOURNAL_REMOTE" ] || JOURNAL_REMOTE=/usr/lib/systemd/systemd-journal-remote
+
+T=$(mktemp -d)
+ROOT="$T/root"
+PIDS=()
+DPID=
+BUS_PID=
+
+wd_cleanup() {
+        local p
+        [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+        for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+        [ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null || true
+        rm -rf "$T"
+}
+trap wd_cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        [ -f "$T/daemon.log" ] && sed 's/^/  daemon: /' "$T/daemon.log" | tail -n 40 >&2
+        exit 1
+}
+
+# wait_for TENTHS CMD...: poll until CMD succeeds.
+wait_for() {
+        local n=$1
+        shift
+        for ((i = 0; i < n; i++)); do
+                if "$@"; then return 0; fi
+                sleep 0.1
+        done
+        return 1
+}
+
+wd_setup_root() {
+        mkdir -p "$ROOT"/{proc/sys/kernel,etc/lastgood/health.d,etc/lastgood/agents.d,var/lib/lastgood,run/lastgood} \
+                "$ROOT"/{sys/firmware/efi/efivars,etc/falco/rules.d} "$ROOT/lib/modules/$KVER/kernel" \
+                "$ROOT/lib/modules/$KVER/extra"
+        echo 0 >"$ROOT/proc/sys/kernel/tainted"
+        echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet" >"$ROOT/proc/cmdline"
+        cat >"$ROOT/etc/lastgood/agents.d/falco.conf" <<'CONF'
+[Agent]
+Units=falco.service
+Content=/etc/falco/rules.d/*
+OnSafeMode=rollback
+CONF
+        echo "rule: one" >"$ROOT/etc/falco/rules.d/a.yaml"
+        echo "rule: two" >"$ROOT/etc/falco/rules.d/b.yaml"
+        export EFIVARFS_PATH="$ROOT/sys/firmware/efi/efivars/" LIBEFIVAR_OPS=efivarfs
+}
+
+# The hot record, read and written as the store keeps it (efivarfs: a
+# 4-byte attribute header, then the 32-byte record of efi/record.c).
+STATE_VAR() { echo "$ROOT/sys/firmware/efi/efivars/LastGoodState-$GUID"; }
+QUAR_VAR() { echo "$ROOT/sys/firmware/efi/efivars/LastGoodQuarantine-$GUID"; }
+
+# state_set armed=1 tries=1 ...
+state_set() {
+        python3 - "$(STATE_VAR)" "$@" <<'PY'
+import struct, sys, zlib
+f = {"armed": 0, "unproven": 0, "tries": 0, "level": 0, "boot_seq": 0, "last_proven": 0, "crash_seen": 0}
+for a in sys.argv[2:]:
+    k, v = a.split("=")
+    f[k] = int(v)
+b = b"LGST" + bytes([1, (f["armed"] and 1) | (f["unproven"] and 2), f["tries"], f["level"]])
+b += struct.pack("<IQI", f["boot_seq"], f["last_proven"], f["crash_seen"])
+b += b"\0" * (28 - len(b))
+b += struct.pack("<I", zlib.crc32(b))
+open(sys.argv[1], "wb").write(struct.pack("<I", 7) + b)
+PY
+}
+
+# state_get: "armed=1 unproven=0 tries=0 level=0 boot_seq=5 last_proven=…"
+state_get() {
+        python3 - "$(STATE_VAR)" <<'PY'
+import struct, sys, zlib
+try:
+    d = open(sys.argv[1], "rb").read()[4:]
+except FileNotFoundError:
+    print("none"); sys.exit(0)
+if len(d) != 32 or d[:4] != b"LGST" or struct.unpack("<I", d[28:])[0] != zlib.crc32(d[:28]):
+    print("corrupt"); sys.exit(0)
+seq, lp, cs = struct.unpack("<IQI", d[8:24])
+print("armed=%d unproven=%d tries=%d level=%d boot_seq=%d last_proven=%d" %
+      (d[5] & 1, (d[5] >> 1) & 1, d[6], d[7], seq, lp))
+PY
+}
+
+state_has() { # state_has armed=1 tries=0 ...
+        local s
+        s=" $(state_get) "
+        for kv in "$@"; do
+                [[ "$s" == *" $kv "* ]] || { echo "state is:$s; expected $kv" >&2; return 1; }
+        done
+}
+
+bus_start() {
+        local out
+        out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+        BUS_ADDR=$(echo "$out" | sed -n 1p)
+        BUS_PID=$(echo "$out" | sed -n 2p)
+        [ -n "$BUS_ADDR" ] || fail "no dbus-daemon"
+        DBUS_SESSION_BUS_ADDRESS="$BUS_ADDR" "$PY" "$STUB" "$T/stub.ready" "$@" 2>"$T/stub.log" &
+        PIDS+=($!)
+        wait_for 100 test -s "$T/stub.ready" || fail "systemd stub did not start: $(cat "$T/stub.log")"
+}
+
+stub() { # stub METHOD ARGS... (org.lastgood.Test)
+        dbus-send --bus="$BUS_ADDR" --print-reply --dest=org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+                "org.lastgood.Test.$1" "${@:2}" >/dev/null
+}
+boot_complete() { stub FinishJob string:boot-complete.target string:done; }
+shutdown_queued() { stub SetUnit string:shutdown.target string:inactive uint32:42; }
+
+# wd_start ARGS...: the real daemon, with the test's notify socket.
+NPID=
+wd_start() {
+        [ -n "$NPID" ] && kill "$NPID" 2>/dev/null || true
+        rm -f "$T/notify.sock" "$T/notify.log"
+        "$PY" "$NOTIFY" "$T/notify.sock" "$T/notify.log" &
+        NPID=$!
+        PIDS+=($NPID)
+        wait_for 50 test -S "$T/notify.sock" || fail "notify listener did not start"
+        NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC="${WD_WATCHDOG_USEC:-1000000}" \
+                "$WD" --root="$ROOT" --kernel-release="$KVER" --bus-address="$BUS_ADDR" \
+                --journal-export="$T/export" --no-module-watch "$@" 2>>"$T/daemon.log" &
+        DPID=$!
+        wait_for 100 grep -q "READY=1" "$T/notify.log" || fail "daemon not ready"
+}
+
+# wd_stop: SIGTERM and wait; returns the exit status.
+wd_stop() {
+        local rc=0
+        kill -TERM "$DPID"
+        wait "$DPID" || rc=$?
+        DPID=
+        return $rc
+}
+
+wd_kill() {
+        kill -9 "$DPID"
+        wait "$DPID" 2>/dev/null || true
+        DPID=
+}
+
+# journal_import: the exported events through systemd-journal-remote into a
+# journal file, printed by journalctl as JSON (one entry a line).
+journal_json() {
+        rm -rf "$T/journal"
+        mkdir -p "$T/journal"
+        "$JOURNAL_REMOTE" --output="$T/journal/remote.journal" "$T/export" 2>"$T/journal-remote.log" ||
+                fail "journal-remote: $(cat "$T/journal-remote.log")"
+        journalctl --file="$T/journal/remote.journal" -o json --no-pager "$@"
+}
+
+MSG_HEALTHY=c4e37499c9ef4c4eb05e8cc6773f08ce
+MSG_PROVEN=7c3647799b584874825ece8b306b803b
+MSG_UNHEALTHY=1ad7ae27e18e41ed99f2fa0b506c8ae5
+MSG_ARMED=b83179c7853e45618ad897dcd4ce5248
+MSG_WITHHELD=202bb5539a0b41fb99c1ed313c3c5435
+MSG_COUNTED=f512fca8badc4407aed2807c102a59a3
+MSG_CORRUPT=b01d199650a743cda75439e341b24aa1
