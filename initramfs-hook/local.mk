@@ -11,3 +11,21 @@ tests_integration_early_helper_SOURCES = tests/integration/early-helper.c
 tests_integration_early_helper_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 tests_integration_early_helper_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
 tests_integration_early_helper_DEPENDENCIES = $(LG_LIBS)
+
+# initramfs-tools: the hook and the two boot scripts.
+initramfstoolshooksdir = $(initramfstoolsdir)/hooks
+dist_initramfstoolshooks_SCRIPTS = %reldir%/initramfs-tools/hooks/lastgood
+initramfstoolsinittopdir = $(initramfstoolsdir)/scripts/init-top
+dist_initramfstoolsinittop_SCRIPTS = %reldir%/initramfs-tools/scripts/init-top/lastgood
+initramfstoolslocalbottomdir = $(initramfstoolsdir)/scripts/local-bottom
+dist_initramfstoolslocalbottom_SCRIPTS = %reldir%/initramfs-tools/scripts/local-bottom/lastgood
+
+# dracut: module 90lastgood (systemd units and non-systemd hooks).
+dracutlastgooddir = $(dracutmoduledir)/90lastgood
+dist_dracutlastgood_SCRIPTS = \
+	%reldir%/dracut/90lastgood/module-setup.sh \
+	%reldir%/dracut/90lastgood/lastgood-pre-udev.sh \
+	%reldir%/dracut/90lastgood/lastgood-pre-pivot.sh
+dist_dracutlastgood_DATA = \
+	%reldir%/dracut/90lastgood/lastgood-pre-udev.service \
+	%reldir%/dracut/90lastgood/lastgood-pre-switch.service

@@ -1,0 +1,63 @@
+#!/bin/bash
+# dracut module of lastgood (boot-loop recovery). Works in a systemd initrd
+# (two oneshot units) and in a non-systemd one (pre-udev and pre-pivot
+# hooks). Environment (tests, staged installs): LASTGOOD_EARLY = the binary
+# to copy, LASTGOOD_ROOT = the root whose /etc, /var/lib and /lib/modules
+# are read.
+
+lastgood_bin() {
+        local b=${LASTGOOD_EARLY:-}
+        [[ $b ]] || b=$(command -v lastgood-early 2>/dev/null)
+        [[ $b && -x $b ]] && echo "$b"
+}
+
+check() {
+        # Included by default wherever lastgood is installed.
+        lastgood_bin > /dev/null || return 1
+        return 0
+}
+
+depends() {
+        return 0
+}
+
+installkernel() {
+        # efivarfs is not loaded by default; efi_pstore gives the previous
+        # boot's crash records. Both may be built in: -o (optional).
+        hostonly='' instmods -o efivarfs efi_pstore
+}
+
+install() {
+        local bin lgroot f
+        bin=$(lastgood_bin) || return 0
+        lgroot=${LASTGOOD_ROOT%/}
+
+        # Its shared libraries come with inst_binary's ldd walk.
+        inst_binary "$bin" /usr/sbin/lastgood-early
+        inst_multiple -o modprobe
+
+        for f in "$lgroot"/etc/lastgood/lastgood.conf "$lgroot"/etc/lastgood/agents.d/*.conf \
+                "$lgroot"/usr/lib/lastgood/agents.d/*.conf \
+                "$lgroot"/var/lib/lastgood/manifest "$lgroot"/var/lib/lastgood/quarantine.rec; do
+                [[ -f $f ]] || continue
+                inst_simple "$f" "${f#"$lgroot"}"
+        done
+
+        if dracut_module_included "systemd"; then
+                inst_simple "$moddir/lastgood-pre-udev.service" "$systemdsystemunitdir/lastgood-pre-udev.service"
+                inst_simple "$moddir/lastgood-pre-switch.service" "$systemdsystemunitdir/lastgood-pre-switch.service"
+                mkdir -p "$initdir$systemdsystemunitdir/sysinit.target.wants" "$initdir$systemdsystemunitdir/initrd.target.wants"
+                ln_r "$systemdsystemunitdir/lastgood-pre-udev.service" \
+                        "$systemdsystemunitdir/sysinit.target.wants/lastgood-pre-udev.service"
+                ln_r "$systemdsystemunitdir/lastgood-pre-switch.service" \
+                        "$systemdsystemunitdir/initrd.target.wants/lastgood-pre-switch.service"
+        else
+                inst_hook pre-udev 05 "$moddir/lastgood-pre-udev.sh"
+                inst_hook pre-pivot 50 "$moddir/lastgood-pre-pivot.sh"
+        fi
+
+        # Saves the kernel's third-party set into the image (pre-udev's stat
+        # cache) and arms when it differs from the manifest. Never fails.
+        "$bin" --root="${lgroot:-/}" --kernel-release="$kernel" --image-dir="$initdir" arm-if-changed || :
+        return 0
+}
