@@ -124,6 +124,10 @@ static void drain(running *r, lg_check_result *c) {
                         return;
                 }
                 c->output_total += (size_t) n;
+                if (c->output_total > LG_CHECK_OUTPUT_FAIL && !c->flooded) {
+                        c->flooded = true;
+                        kill_group(r->pid);
+                }
                 if (r->kept < LG_CHECK_OUTPUT_MAX) {
                         size_t k = MIN((size_t) n, LG_CHECK_OUTPUT_MAX - r->kept);
                         memcpy(c->output + r->kept, buf, k);
@@ -343,7 +347,9 @@ int lg_health_run_checks(const lg_root *root, const char *dir, uint64_t timeout_
                 if (run[i].pidfd >= 0)
                         close(run[i].pidfd);
 
-                if (c->timed_out)
+                if (c->flooded)
+                        results_add_failed(&res, c, "printed more than %d bytes, killed", LG_CHECK_OUTPUT_FAIL);
+                else if (c->timed_out)
                         results_add_failed(&res, c, "did not finish within %" PRIu64 " s, killed",
                                            timeout_usec / 1000000);
                 else if (WIFSIGNALED(run[i].status)) {

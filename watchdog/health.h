@@ -27,11 +27,15 @@ const char *lg_taint_format(unsigned long mask, char *buf, size_t size);
 /* Output kept per check; the rest is read and thrown away so that a check
  * printing megabytes can neither block on a full pipe nor fill memory. */
 #define LG_CHECK_OUTPUT_MAX 2048
+/* A health check says yes or no and a line of why; one printing more than
+ * this is broken (or hostile) and fails, killed at once. */
+#define LG_CHECK_OUTPUT_FAIL (1024 * 1024)
 
 typedef struct lg_check_result {
         char *name;        /* file name in health.d */
         bool passed;
         bool timed_out;
+        bool flooded;      /* printed more than LG_CHECK_OUTPUT_FAIL */
         int exit_status;   /* when exited */
         int signal;        /* when killed by a signal (not by us) */
         int error;         /* -errno when it could not be started */
