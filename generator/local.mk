@@ -16,3 +16,8 @@ tests_unit_test_apply_LDFLAGS = -Wl,--wrap=renameat2 -Wl,--wrap=copy_file_range 
 tests_unit_test_apply_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_apply_DEPENDENCIES = $(LG_LIBS)
 
+
+GENERATOR_TESTS = \
+	tests/integration/fleet.sh
+TESTS += $(GENERATOR_TESTS)
+EXTRA_DIST += $(GENERATOR_TESTS)

@@ -1,0 +1,176 @@
+#!/bin/bash
+# lastgoodctl fleet over a journal directory of 56 hosts, written by the real
+# systemd-journal-remote from Journal Export Format streams (one file per
+# host, as journal-remote's --split-mode=host leaves them). journal-remote
+# keeps the trusted fields (_HOSTNAME, _MACHINE_ID, _BOOT_ID) and the
+# timestamps of export input, which is what a fleet's collector sees.
+set -euo pipefail
+
+CTL="$top_builddir/lastgoodctl"
+REMOTE=/lib/systemd/systemd-journal-remote
+[ -x "$REMOTE" ] || REMOTE=/usr/lib/systemd/systemd-journal-remote
+T=$(mktemp -d)
+[ -n "${KEEP:-}" ] && echo "kept: $T"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+J="$T/journal"
+mkdir -p "$J"
+
+# MESSAGE_IDs of DESIGN.md.
+COUNTED=f512fca8badc4407aed2807c102a59a3
+SAFE=605d133f879541c6af3eb804f5a8449e
+WITHHELD=202bb5539a0b41fb99c1ed313c3c5435
+HEALTHY=c4e37499c9ef4c4eb05e8cc6773f08ce
+PROVEN=7c3647799b584874825ece8b306b803b
+CULPRIT=c3b3145aed6c4a7c8b1517766ebb932c
+EXHAUSTED=967cd6dae204458f9c1f906356f7aaf2
+RELEASED=02a4660dc9834676abaff33688fb8024
+ARMED=b83179c7853e45618ad897dcd4ce5248
+
+BASE=1764400000000000 # 2025-11-29T07:06:40Z
+SEQ=0
+
+# entry HOST BOOT MESSAGE_ID MESSAGE [FIELD=VALUE...]
+entry() {
+        local host=$1 boot=$2 id=$3 msg=$4
+        shift 4
+        SEQ=$((SEQ + 1))
+        printf '__REALTIME_TIMESTAMP=%s\n__MONOTONIC_TIMESTAMP=%s\n' $((BASE + SEQ * 1000000)) $((SEQ * 1000))
+        printf '_BOOT_ID=%s\n_HOSTNAME=%s\n_MACHINE_ID=%s\n' "$boot" "$host" "$(machine_id "$host")"
+        printf 'SYSLOG_IDENTIFIER=lastgood\nPRIORITY=5\nMESSAGE_ID=%s\nMESSAGE=%s\n' "$id" "$msg"
+        for f in "$@"; do printf '%s\n' "$f"; done
+        printf '\n'
+}
+declare -A MIDS
+machine_id() {
+        [ -n "${MIDS[$1]:-}" ] || MIDS[$1]=$(printf '%s' "$1" | md5sum | cut -c1-32)
+        printf '%s' "${MIDS[$1]}"
+}
+boot_id() { printf '%s-%s' "$1" "$2" | md5sum | cut -c1-32; }
+
+import() { # HOST: stdin -> DIR/remote-HOST.journal
+        "$REMOTE" --output="$J/remote-$1.journal" - 2>"$T/remote.log" || { cat "$T/remote.log"; exit 1; }
+}
+
+# 30 hosts took the bad agent update: counted twice, then safe mode, both
+# the module and the content withheld; 10 of them also name the culprit.
+for i in $(seq -w 1 30); do
+        h=web-$i b1=$(boot_id web-$i 1) b2=$(boot_id web-$i 2) b3=$(boot_id web-$i 3)
+        {
+                entry "$h" "$b1" "$ARMED" "change seen" LASTGOOD_ITEM=/etc/falco/rules.d/update.yaml LASTGOOD_ITEM_KIND=content
+                entry "$h" "$b2" "$COUNTED" "boot counted" LASTGOOD_TRIES=1 LASTGOOD_THRESHOLD=2 LASTGOOD_LEVEL=0
+                entry "$h" "$b3" "$COUNTED" "boot counted" LASTGOOD_TRIES=1 LASTGOOD_THRESHOLD=2 LASTGOOD_LEVEL=1
+                entry "$h" "$b3" "$SAFE" "safe mode" LASTGOOD_LEVEL=1 LASTGOOD_MODE=auto
+                if [ $((10#$i)) -le 10 ]; then
+                        entry "$h" "$b3" "$CULPRIT" "culprit" LASTGOOD_ITEM=falco LASTGOOD_ITEM_KIND=module
+                fi
+                entry "$h" "$b3" "$WITHHELD" "withheld falco" LASTGOOD_ITEM=falco LASTGOOD_ITEM_KIND=module LASTGOOD_REASON=changed LASTGOOD_LEVEL=1
+                entry "$h" "$b3" "$WITHHELD" "withheld content" LASTGOOD_ITEM=/etc/falco/rules.d/update.yaml LASTGOOD_ITEM_KIND=content LASTGOOD_REASON=changed LASTGOOD_LEVEL=1
+                entry "$h" "$b3" "$HEALTHY" "healthy"
+        } | import "$h"
+done
+
+# 16 healthy hosts: an update, then proven.
+for i in $(seq -w 1 16); do
+        h=db-$i b=$(boot_id db-$i 1)
+        {
+                entry "$h" "$b" "$ARMED" "change seen" LASTGOOD_ITEM=nvidia LASTGOOD_ITEM_KIND=module
+                entry "$h" "$b" "$HEALTHY" "healthy"
+                entry "$h" "$b" "$PROVEN" "proven"
+        } | import "$h"
+done
+
+# 5 exhausted hosts.
+for i in 1 2 3 4 5; do
+        h=gpu-$i b=$(boot_id gpu-$i 1)
+        {
+                entry "$h" "$b" "$COUNTED" "boot counted" LASTGOOD_TRIES=2 LASTGOOD_LEVEL=2
+                entry "$h" "$b" "$WITHHELD" "withheld" LASTGOOD_ITEM=nvidia LASTGOOD_ITEM_KIND=module LASTGOOD_REASON=all-third-party LASTGOOD_LEVEL=2
+                entry "$h" "$b" "$EXHAUSTED" "exhausted" LASTGOOD_LEVEL=3
+        } | import "$h"
+done
+
+# 4 armed hosts, counting.
+for i in 1 2 3 4; do
+        h=edge-$i
+        entry "$h" "$(boot_id edge-$i 1)" "$COUNTED" "boot counted" LASTGOOD_TRIES=1 LASTGOOD_LEVEL=0 | import "$h"
+done
+
+# One host withheld an old module in an earlier boot only, and released
+# another one in its last boot.
+h=odd-1
+{
+        entry "$h" "$(boot_id odd 1)" "$WITHHELD" "old" LASTGOOD_ITEM=old_mod LASTGOOD_ITEM_KIND=module LASTGOOD_LEVEL=1
+        entry "$h" "$(boot_id odd 2)" "$COUNTED" "boot counted" LASTGOOD_TRIES=1 LASTGOOD_LEVEL=1
+        entry "$h" "$(boot_id odd 2)" "$WITHHELD" "w" LASTGOOD_ITEM=vboxdrv LASTGOOD_ITEM_KIND=module LASTGOOD_LEVEL=1
+        entry "$h" "$(boot_id odd 2)" "$WITHHELD" "w" LASTGOOD_ITEM=zfs LASTGOOD_ITEM_KIND=module LASTGOOD_LEVEL=1
+        entry "$h" "$(boot_id odd 2)" "$RELEASED" "released" LASTGOOD_ITEM=zfs LASTGOOD_ITEM_KIND=module
+} | import "$h"
+
+# Noise that is not lastgood's must not count as hosts.
+printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=other\n_MACHINE_ID=%s\nSYSLOG_IDENTIFIER=sshd\nMESSAGE=hello\n\n' \
+        "$BASE" "$(machine_id other)" | import other
+
+[ "$(ls "$J" | wc -l)" -eq 57 ]
+
+# Text summary.
+"$CTL" fleet --directory="$J" >"$T/out"
+cat "$T/out"
+grep -q '^56 hosts\.$' "$T/out"
+[ "$(grep -c '^web-' "$T/out")" -eq 30 ]
+grep -Eq '^web-01 +[0-9a-f]{32} +safe-mode +1 +yes +falco,/etc/falco/rules.d/update.yaml +falco +healthy +2025-11-29T' "$T/out"
+grep -Eq '^web-11 +[0-9a-f]{32} +safe-mode +1 +yes +falco,/etc/falco/rules.d/update.yaml +- ' "$T/out"
+grep -Eq '^db-01 +[0-9a-f]{32} +ok +0 +no +- +- ' "$T/out"
+grep -Eq '^gpu-1 +[0-9a-f]{32} +exhausted +3 +yes +nvidia ' "$T/out"
+grep -Eq '^edge-1 +[0-9a-f]{32} +armed +0 +yes +- ' "$T/out"
+grep -Eq '^odd-1 +[0-9a-f]{32} +safe-mode +1 +yes +vboxdrv +- ' "$T/out"
+! grep -q '^other ' "$T/out"
+# The fleet-wide bad update is the top of the item count.
+sed -n '/^WITHHELD ITEM/,$p' "$T/out" >"$T/items"
+[ "$(sed -n 2p "$T/items" | awk '{print $2}')" = 30 ]
+grep -Eq '^falco +30$' "$T/items"
+grep -Eq '^/etc/falco/rules.d/update.yaml +30$' "$T/items"
+grep -Eq '^nvidia +5$' "$T/items"
+grep -Eq '^vboxdrv +1$' "$T/items"
+! grep -q 'old_mod\|zfs' "$T/items"
+
+# JSON.
+"$CTL" fleet --json --directory "$J" >"$T/json"
+python3 - "$T/json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+hosts = {h["host"]: h for h in d["hosts"]}
+assert len(d["hosts"]) == 56, len(d["hosts"])
+for h in d["hosts"]:
+    assert set(["host", "machine_id", "level", "armed", "withheld", "culprits", "last_event", "last_event_time"]) <= set(h), h
+    assert len(h["machine_id"]) == 32
+w = hosts["web-03"]
+assert w["level"] == 1 and w["armed"] is True and w["state"] == "safe-mode", w
+assert w["withheld"] == ["falco", "/etc/falco/rules.d/update.yaml"], w
+assert w["culprits"] == ["falco"], w
+assert w["last_event"] == "healthy", w
+assert w["last_event_time"].endswith("Z") and w["last_event_time"].startswith("2025-11-29T"), w
+assert hosts["web-20"]["culprits"] == []
+p = hosts["db-07"]
+assert p["level"] == 0 and p["armed"] is False and p["withheld"] == [] and p["last_event"] == "proven", p
+assert hosts["gpu-4"]["level"] == 3 and hosts["gpu-4"]["state"] == "exhausted"
+assert hosts["edge-2"]["armed"] is True and hosts["edge-2"]["level"] == 0
+assert hosts["odd-1"]["withheld"] == ["vboxdrv"], hosts["odd-1"]
+items = d["items"]
+assert items[0]["hosts"] == 30 and items[0]["name"] in ("falco", "/etc/falco/rules.d/update.yaml"), items
+counts = {i["name"]: i["hosts"] for i in items}
+assert counts == {"falco": 30, "/etc/falco/rules.d/update.yaml": 30, "nvidia": 5, "vboxdrv": 1}, counts
+assert len([i for i in items if i["name"] == "falco"][0]["host_names"]) == 30
+print("fleet json ok")
+EOF
+
+# An empty directory: no hosts, no failure; a missing one: a clear error.
+mkdir "$T/empty"
+"$CTL" fleet --directory="$T/empty" | grep -q '^0 hosts\.$'
+if "$CTL" fleet --directory="$T/missing" 2>"$T/err"; then exit 1; fi
+grep -q 'cannot open journal directory' "$T/err"
+# No directory: usage error.
+set +e
+"$CTL" fleet >/dev/null 2>&1
+[ $? -eq 2 ] || exit 1
+set -e
+echo "fleet: ok"
