@@ -20,3 +20,6 @@ EXTRA_DIST += $(lg_units_in) $(lg_units_static)
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(lg_unit_subst) < $< > $@.tmp && mv $@.tmp $@
 %reldir%/lastgood-check.service: %reldir%/lastgood-check.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(lg_unit_subst) < $< > $@.tmp && mv $@.tmp $@
+
+# Journal catalog of the MESSAGE_IDs (lastgood events).
+dist_catalog_DATA = %reldir%/lastgood.catalog
