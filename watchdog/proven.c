@@ -369,7 +369,10 @@ static void hook(const lg_proven_input *in, lg_proven_step step) {
                 in->after_step(step, in->userdata);
 }
 
-static int add_to_quarantine(const lg_proven_input *in, lg_proven_result *res) {
+/* fps: the fingerprint of each withheld item (the hand-over from
+ * lastgood-early carries none; the scan of this boot has the items still
+ * on disk, such as modules kept out by modprobe.d). */
+static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_proven_result *res) {
         lg_quarantine q = {};
         bool changed = false;
         int r;
@@ -384,7 +387,7 @@ static int add_to_quarantine(const lg_proven_input *in, lg_proven_result *res) {
                  * verdict on the item. */
                 if (w->reason == LG_REASON_BLOCK)
                         continue;
-                r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint);
+                r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint ?: fps[i]);
                 if (r > 0) {
                         changed = true;
                         res->n_quarantined++;
@@ -404,6 +407,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         _cleanup_close_ int libfd = -EBADF;
         _cleanup_free_ char *newrel = NULL, *finalrel = NULL, *oldrel = NULL, *mpath = NULL, *target = NULL;
         lg_inventory scan = {}, old = {}, inv = {};
+        _cleanup_free_ uint64_t *wfp = NULL;
         lg_proven_result res = {};
         lg_state st = {}, nst;
         lg_facts facts = { .now_usec = in->now_usec, .healthy = in->healthy };
@@ -453,6 +457,17 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
                 return r;
         }
         hook(in, LG_PROVEN_SCANNED);
+
+        wfp = calloc(in->withheld && in->withheld->n ? in->withheld->n : 1, sizeof(uint64_t));
+        if (!wfp) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; in->withheld && i < in->withheld->n; i++) {
+                const lg_inv_item *it = lg_inventory_find(&scan, in->withheld->items[i].kind,
+                                                          in->withheld->items[i].name);
+                wfp[i] = it ? it->fingerprint : 0;
+        }
 
         r = build_manifest(&scan, have_old ? &old : NULL, in->withheld, &inv);
         if (r < 0)
@@ -544,7 +559,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         res.generation = gen;
         hook(in, LG_PROVEN_SEALED);
 
-        r = add_to_quarantine(in, &res);
+        r = add_to_quarantine(in, wfp, &res);
         if (r < 0)
                 goto finish;
         hook(in, LG_PROVEN_QUARANTINE);
