@@ -20,5 +20,16 @@ tests_fuzz_fuzz_state_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_state_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_state_LDADD = $(FUZZ_LINK_LIBS)
 tests_fuzz_fuzz_state_DEPENDENCIES = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-cmdline tests/fuzz/fuzz-config
+tests_fuzz_fuzz_cmdline_SOURCES = tests/fuzz/fuzz-cmdline.c
+tests_fuzz_fuzz_cmdline_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_cmdline_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_cmdline_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_cmdline_DEPENDENCIES = $(LG_LIBS)
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c
+tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_config_DEPENDENCIES = $(LG_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh
