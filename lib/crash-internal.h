@@ -87,6 +87,7 @@ typedef struct crash_facts {
         bool taint_oot;         /* O, P, E or X among the flags */
         crash_module *modules;
         size_t n_modules;
+        uint16_t module_index[2 * CRASH_MAX_MODULES]; /* open addressing: position + 1, 0 empty */
         crash_report first;
         bool have_first;
         unsigned reports;

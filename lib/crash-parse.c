@@ -107,8 +107,8 @@ static size_t normalize_line(const char *raw, size_t n, char *out) {
                 p += 3;
 
         /* syslog/journal: "Jan  1 12:00:00 host kernel: ". */
-        q = strstr(p, "kernel: ");
-        if (q && q - p < 96 && (q == p || q[-1] == ' '))
+        q = memmem(p, MIN(strlen(p), (size_t) 104), "kernel: ", 8);
+        if (q && (q == p || q[-1] == ' '))
                 p = q + strlen("kernel: ");
 
         /* printk time "[  12.345678]", possibly after debris of other
@@ -158,7 +158,7 @@ static const char *parse_symbol(const char *p, sym *ret) {
         const char *s = p, *q;
         size_t n;
 
-        while (isalnum((unsigned char) *p) || strchr("_.$@", *p))
+        while (isalnum((unsigned char) *p) || (*p && strchr("_.$@", *p)))
                 p++;
         n = p - s;
         if (n == 0 || p[0] != '+' || p[1] != '0' || p[2] != 'x' || !is_hex(p[3]))
@@ -204,11 +204,20 @@ static const char *skip_addresses(const char *p) {
         }
 }
 
+/* The slot of name in the index: where it is, or the empty slot where it
+ * goes. The table is twice the bound on modules, so it never fills. */
+static size_t module_slot(const crash_facts *f, const char *name) {
+        size_t mask = ELEMENTSOF(f->module_index) - 1;
+        size_t h = fnv1a(FNV_OFFSET, name, strlen(name)) & mask;
+
+        while (f->module_index[h] != 0 && !streq(f->modules[f->module_index[h] - 1].name, name))
+                h = (h + 1) & mask;
+        return h;
+}
+
 crash_module *crash_facts_find_module(crash_facts *f, const char *name) {
-        for (size_t i = 0; i < f->n_modules; i++)
-                if (streq(f->modules[i].name, name))
-                        return &f->modules[i];
-        return NULL;
+        size_t h = module_slot(f, name);
+        return f->module_index[h] ? &f->modules[f->module_index[h] - 1] : NULL;
 }
 
 static crash_module *add_module(crash_facts *f, const char *s, size_t n) {
@@ -218,9 +227,9 @@ static crash_module *add_module(crash_facts *f, const char *s, size_t n) {
         if (!crash_modname_valid(s, n))
                 return NULL;
         copy_modname(name, s, n);
-        m = crash_facts_find_module(f, name);
-        if (m)
-                return m;
+        size_t h = module_slot(f, name);
+        if (f->module_index[h])
+                return &f->modules[f->module_index[h] - 1];
         if (f->n_modules >= CRASH_MAX_MODULES)
                 return NULL;
         if (f->n_modules % 64 == 0) {
@@ -232,13 +241,21 @@ static crash_module *add_module(crash_facts *f, const char *s, size_t n) {
         m = &f->modules[f->n_modules++];
         *m = (crash_module) {};
         memcpy(m->name, name, n + 1);
+        f->module_index[h] = (uint16_t) f->n_modules;
         return m;
 }
 
 /* One "Modules linked in:" line or continuation. Returns false when the
  * line does not look like a module list (so a continuation ends). */
-static bool parse_module_tokens(crash_facts *f, const char *p, bool first, bool *in_unloaded) {
-        const char *start = p;
+static bool parse_module_tokens(crash_facts *f, const char *p, bool first, bool cut, bool *in_unloaded) {
+        const char *start = p, *last = NULL;
+
+        /* In a record cut mid-line the last token may be a cut name or
+         * marker ("foo(O"): it says nothing. */
+        if (cut) {
+                last = strrchr(start, ' ');
+                last = last ? last + 1 : start;
+        }
 
         /* A continuation must consist of module tokens only: check first. */
         if (!first) {
@@ -278,6 +295,8 @@ static bool parse_module_tokens(crash_facts *f, const char *p, bool first, bool 
                 while (*p && *p != ' ')
                         p++;
                 size_t n = p - t;
+                if (t == last)
+                        break;
 
                 /* "[last unloaded: x]" names a module that is gone: no evidence. */
                 if (*in_unloaded || startswith(t, "[last")) {
@@ -291,7 +310,7 @@ static bool parse_module_tokens(crash_facts *f, const char *p, bool first, bool 
                         continue;
                 m->in_list = true;
                 if (paren && t[n - 1] == ')') {
-                        size_t fl = n - nn - 2, k = 0;
+                        size_t fl = n - nn - 2, k = strlen(m->flags);
                         for (size_t i = 0; i < fl && k < sizeof(m->flags) - 1; i++)
                                 if (isupper((unsigned char) paren[1 + i]) && !strchr(m->flags, paren[1 + i]))
                                         m->flags[k++] = paren[1 + i];
@@ -676,6 +695,7 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
         crash_report later = {};
         crash_report *cur = NULL;   /* &f.first, &later, or NULL before any report */
         bool in_modules = false, in_unloaded = false;
+        unsigned module_lines = 0;
         int version_pending = 0;
         uint32_t th = FNV_OFFSET;
 
@@ -701,8 +721,10 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
                         version_pending = 0;
                         continue_version(&f, line, m);
                 }
+                if (in_modules && ++module_lines > 64)
+                        in_modules = false;
                 if (in_modules) {
-                        if (parse_module_tokens(&f, line, false, &in_unloaded))
+                        if (parse_module_tokens(&f, line, false, !nl, &in_unloaded))
                                 continue;
                         in_modules = false;
                 }
@@ -710,7 +732,8 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
                 const char *s = line;
                 if (startswith(s, "Modules linked in:")) {
                         in_unloaded = false;
-                        parse_module_tokens(&f, s + strlen("Modules linked in:"), true, &in_unloaded);
+                        module_lines = 0;
+                        parse_module_tokens(&f, s + strlen("Modules linked in:"), true, !nl, &in_unloaded);
                         in_modules = true;
                         continue;
                 }
