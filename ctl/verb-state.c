@@ -1,16 +1,428 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* status, good, bad, reset, arm: placeholder until the store work lands. */
+/* lastgoodctl status, good, bad, reset, arm: the boot state in the store.
+ *
+ * status reads both records, this boot's hand-over in /run/lastgood/ and
+ * the configuration; it never fails for a missing or corrupt record (it
+ * says so and shows the defaults). good/bad/reset/arm run one step of the
+ * state machine and write the hot record only when it changed; a corrupt
+ * record is rewritten. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "ctl.h"
+#include "machine.h"
+#include "macro.h"
+#include "runstate.h"
+#include "store.h"
 
-static int not_yet(char **argv) {
-        fprintf(stderr, "lastgoodctl: %s is not built yet.\n", argv[0]);
-        return LG_EXIT_FAILURE;
+/* The watchdog's marker: this boot reached healthy. */
+#define LG_RUN_HEALTHY "/run/lastgood/healthy"
+
+static bool record_corrupt(int r) {
+        return r == -EBADMSG || r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -ERANGE;
 }
 
-int verb_status(lg_ctl *c, int argc, char **argv) { return not_yet(argv); }
-int verb_good(lg_ctl *c, int argc, char **argv) { return not_yet(argv); }
-int verb_bad(lg_ctl *c, int argc, char **argv) { return not_yet(argv); }
-int verb_reset(lg_ctl *c, int argc, char **argv) { return not_yet(argv); }
-int verb_arm(lg_ctl *c, int argc, char **argv) { return not_yet(argv); }
+/* A sentence for a record that could not be used. */
+static const char *record_error(int r) {
+        switch (r) {
+        case -EBADMSG:
+                return "bad magic, checksum or variable attributes";
+        case -EMSGSIZE:
+                return "wrong size";
+        case -EPROTONOSUPPORT:
+                return "unknown record version";
+        case -ERANGE:
+                return "field out of range";
+        default:
+                return strerror(-r);
+        }
+}
+
+static int open_store(lg_ctl *c, lg_store **ret) {
+        int r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, ret);
+
+        if (r < 0)
+                fprintf(stderr, "lastgoodctl: cannot open the boot-state store: %s\n", strerror(-r));
+        return r;
+}
+
+static unsigned load_threshold(lg_ctl *c) {
+        _cleanup_(lg_config_done) lg_config cfg = {};
+        unsigned t = LG_DEFAULT_THRESHOLD;
+
+        if (lg_config_load(c->root, &cfg) >= 0) {
+                for (char **w = cfg.warnings; w && *w; w++)
+                        fprintf(stderr, "lastgoodctl: %s\n", *w);
+                if (cfg.threshold > 0)
+                        t = cfg.threshold;
+        }
+        return t;
+}
+
+static bool format_time(uint64_t usec, char *buf, size_t size, bool iso) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+
+        if (usec == 0 || !gmtime_r(&t, &tm))
+                return false;
+        return strftime(buf, size, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S UTC", &tm) > 0;
+}
+
+static const char *level_text(unsigned level) {
+        switch (level) {
+        case 0:
+                return "normal, nothing withheld";
+        case 1:
+                return "safe, changed third-party items withheld";
+        case 2:
+                return "strict, all third-party modules withheld";
+        default:
+                return "exhausted, lastgood stands aside for the boot loader's fallback";
+        }
+}
+
+typedef struct status_info {
+        lg_store_backend backend;
+        lg_state state;
+        int state_r;
+        lg_quarantine quarantine;
+        int quarantine_r;
+        lg_runstate run;
+        int run_r;
+        unsigned threshold;
+} status_info;
+
+static void status_info_done(status_info *i) {
+        lg_quarantine_done(&i->quarantine);
+        if (i->run_r >= 0)
+                lg_runstate_done(&i->run);
+}
+
+static int status_gather(lg_ctl *c, status_info *i) {
+        _cleanup_store_ lg_store *s = NULL;
+        int r;
+
+        r = open_store(c, &s);
+        if (r < 0)
+                return r;
+        i->backend = lg_store_get_backend(s);
+        i->state_r = lg_store_read_state(s, &i->state);
+        if (i->state_r < 0)
+                i->state = (lg_state) {};
+        i->quarantine_r = lg_store_read_quarantine(s, &i->quarantine);
+        if (i->quarantine_r < 0)
+                i->quarantine = (lg_quarantine) {};
+        i->run_r = lg_runstate_read(c->root, &i->run);
+        if (i->run_r < 0)
+                i->run = (lg_runstate) {};
+        i->threshold = load_threshold(c);
+        return 0;
+}
+
+static char *state_error_text(const status_info *i) {
+        char *s = NULL;
+
+        if (i->state_r >= 0 || i->state_r == -ENOENT)
+                return NULL;
+        if (asprintf(&s, "state %s: %s", record_corrupt(i->state_r) ? "corrupt" : "unreadable",
+                     record_error(i->state_r)) < 0)
+                return NULL;
+        return s;
+}
+
+static char *quarantine_error_text(const status_info *i) {
+        char *s = NULL;
+
+        if (i->quarantine_r >= 0 || i->quarantine_r == -ENOENT)
+                return NULL;
+        if (asprintf(&s, "quarantine record %s: %s", record_corrupt(i->quarantine_r) ? "corrupt" : "unreadable",
+                     record_error(i->quarantine_r)) < 0)
+                return NULL;
+        return s;
+}
+
+static json_object *json_string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static int status_json(const status_info *i) {
+        _cleanup_free_ char *state_err = state_error_text(i), *q_err = quarantine_error_text(i);
+        json_object *o = json_object_new_object(), *a;
+        char buf[64];
+
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "armed", json_object_new_boolean(i->state.armed));
+        json_object_object_add(o, "tries", json_object_new_int(i->state.tries));
+        json_object_object_add(o, "level", json_object_new_int(i->state.level));
+        json_object_object_add(o, "boot_seq", json_object_new_int64(i->state.boot_seq));
+        json_object_object_add(o, "unproven", json_object_new_boolean(i->state.unproven));
+        json_object_object_add(o, "threshold", json_object_new_int((int) i->threshold));
+        json_object_object_add(o, "last_proven",
+                               format_time(i->state.last_proven_usec, buf, sizeof(buf), true)
+                                       ? json_object_new_string(buf)
+                                       : NULL);
+        json_object_object_add(o, "crash_seen", json_object_new_int64(i->state.crash_seen));
+
+        a = json_object_new_array();
+        for (size_t k = 0; k < i->run.withheld.n; k++) {
+                const lg_withheld_item *w = &i->run.withheld.items[k];
+                json_object *it = json_object_new_object();
+
+                json_object_object_add(it, "name", json_object_new_string(w->name));
+                json_object_object_add(it, "kind", json_string_or_null(lg_item_kind_to_string(w->kind)));
+                json_object_object_add(it, "reason", json_string_or_null(lg_reason_to_string(w->reason)));
+                if (w->agent)
+                        json_object_object_add(it, "agent", json_object_new_string(w->agent));
+                json_object_array_add(a, it);
+        }
+        json_object_object_add(o, "withheld", a);
+
+        a = json_object_new_array();
+        for (size_t k = 0; k < i->quarantine.n; k++)
+                json_object_array_add(a, json_object_new_string(i->quarantine.items[k].name));
+        json_object_object_add(o, "quarantine", a);
+
+        a = json_object_new_array();
+        for (size_t k = 0; k < i->quarantine.n; k++) {
+                const lg_qitem *q = &i->quarantine.items[k];
+                json_object *it = json_object_new_object();
+
+                /* A string: JSON numbers lose precision above 2^53. */
+                snprintf(buf, sizeof(buf), "%016" PRIx64, q->fingerprint);
+                json_object_object_add(it, "name", json_object_new_string(q->name));
+                json_object_object_add(it, "kind", json_string_or_null(lg_item_kind_to_string(q->kind)));
+                json_object_object_add(it, "fingerprint", json_object_new_string(buf));
+                json_object_array_add(a, it);
+        }
+        json_object_object_add(o, "quarantine_items", a);
+
+        if (i->run.culprit) {
+                json_object *lc = json_object_new_object();
+
+                json_object_object_add(lc, "culprit", json_object_new_string(i->run.culprit));
+                json_object_object_add(lc, "evidence", json_string_or_null(i->run.culprit_evidence));
+                json_object_object_add(o, "last_crash", lc);
+        } else
+                json_object_object_add(o, "last_crash", NULL);
+
+        if (i->run_r >= 0) {
+                json_object *b = json_object_new_object();
+
+                json_object_object_add(b, "stage", json_string_or_null(i->run.stage));
+                json_object_object_add(b, "mode", json_string_or_null(lg_mode_to_string(i->run.mode)));
+                json_object_object_add(b, "level", json_object_new_int((int) i->run.level));
+                json_object_object_add(b, "counted", json_object_new_boolean(i->run.counted));
+                json_object_object_add(b, "exhausted", json_object_new_boolean(i->run.exhausted));
+                json_object_object_add(b, "override", json_object_new_boolean(i->run.override));
+                json_object_object_add(b, "kernel", json_string_or_null(i->run.kernel));
+                json_object_object_add(o, "this_boot", b);
+        } else
+                json_object_object_add(o, "this_boot", NULL);
+
+        json_object_object_add(o, "store", json_object_new_string(lg_store_backend_to_string(i->backend)));
+        json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));
+        json_object_object_add(o, "state_error", json_string_or_null(state_err));
+        json_object_object_add(o, "quarantine_error", json_string_or_null(q_err));
+
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+        return 0;
+}
+
+static void status_human(const status_info *i) {
+        _cleanup_free_ char *state_err = state_error_text(i), *q_err = quarantine_error_text(i);
+        char buf[64];
+
+        printf("lastgood boot state (%s store)\n",
+               i->backend == LG_STORE_EFI ? "EFI variable" : "file");
+        if (state_err)
+                printf("      Warning: %s; showing defaults (good, bad, reset or arm rewrites it)\n", state_err);
+        else if (i->state_r == -ENOENT)
+                printf("       Record: none yet (never armed)\n");
+
+        if (i->state.armed)
+                printf("        State: armed, %u failed boot%s counted (threshold %u)\n", i->state.tries,
+                       i->state.tries == 1 ? "" : "s", i->threshold);
+        else
+                printf("        State: not armed (steady state, nothing counted; threshold %u)\n", i->threshold);
+        printf("        Level: %u (%s)\n", i->state.level, level_text(i->state.level));
+        printf("     Unproven: %s\n", i->state.unproven ? "yes, healthy but not yet proven" : "no");
+        printf("     Boot seq: %" PRIu32 "\n", i->state.boot_seq);
+        printf("  Last proven: %s\n",
+               format_time(i->state.last_proven_usec, buf, sizeof(buf), false) ? buf : "never");
+
+        if (i->run_r >= 0) {
+                printf("    This boot: level %u, mode %s%s%s%s\n", i->run.level,
+                       strna(lg_mode_to_string(i->run.mode)), i->run.counted ? ", counted" : "",
+                       i->run.exhausted ? ", exhausted" : "", i->run.override ? ", command-line override" : "");
+                if (i->run.withheld.n == 0)
+                        printf("     Withheld: nothing\n");
+                for (size_t k = 0; k < i->run.withheld.n; k++) {
+                        const lg_withheld_item *w = &i->run.withheld.items[k];
+
+                        printf("%s %s %s (%s%s%s)\n", k == 0 ? "     Withheld:" : "              ",
+                               strna(lg_item_kind_to_string(w->kind)), w->name,
+                               strna(lg_reason_to_string(w->reason)), w->agent ? ", agent " : "",
+                               w->agent ? w->agent : "");
+                }
+        } else
+                printf("    This boot: no decision from lastgood-early (%s)\n",
+                       i->run_r == -ENOENT ? "nothing in /run/lastgood" : "unreadable");
+
+        if (q_err)
+                printf("      Warning: %s\n", q_err);
+        if (i->quarantine.n == 0)
+                printf("   Quarantine: empty\n");
+        for (size_t k = 0; k < i->quarantine.n; k++) {
+                const lg_qitem *q = &i->quarantine.items[k];
+
+                printf("%s %s %s (fingerprint %016" PRIx64 ")\n", k == 0 ? "   Quarantine:" : "              ",
+                       strna(lg_item_kind_to_string(q->kind)), q->name, q->fingerprint);
+        }
+        if (i->run.culprit)
+                printf("   Last crash: %s%s%s\n", i->run.culprit, i->run.culprit_evidence ? ": " : "",
+                       i->run.culprit_evidence ? i->run.culprit_evidence : "");
+}
+
+int verb_status(lg_ctl *c, int argc, char **argv) {
+        _cleanup_(status_info_done) status_info i = { .run_r = -ENOENT };
+
+        if (argc > 1) {
+                fprintf(stderr, "lastgoodctl: status takes no arguments.\n");
+                return LG_EXIT_USAGE;
+        }
+        if (status_gather(c, &i) < 0)
+                return LG_EXIT_FAILURE;
+        if (i.state_r < 0 && i.state_r != -ENOENT)
+                fprintf(stderr, "lastgoodctl: %s state record: %s\n",
+                        record_corrupt(i.state_r) ? "corrupt" : "unreadable", record_error(i.state_r));
+        if (c->json) {
+                if (status_json(&i) < 0) {
+                        fprintf(stderr, "lastgoodctl: out of memory\n");
+                        return LG_EXIT_FAILURE;
+                }
+        } else
+                status_human(&i);
+        return LG_EXIT_OK;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+                return 0;
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static bool this_boot_healthy(lg_ctl *c) {
+        int fd = lg_root_open(c->root, LG_RUN_HEALTHY, O_PATH, 0);
+
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
+        _cleanup_store_ lg_store *s = NULL;
+        _cleanup_(lg_config_done) lg_config cfg = {};
+        lg_state old = {}, new;
+        lg_decision d;
+        lg_facts facts = {};
+        bool corrupt = false;
+        int r;
+
+        if (argc > 1) {
+                fprintf(stderr, "lastgoodctl: %s takes no arguments.\n", argv[0]);
+                return LG_EXIT_USAGE;
+        }
+        if (open_store(c, &s) < 0)
+                return LG_EXIT_FAILURE;
+
+        r = lg_store_read_state(s, &old);
+        if (record_corrupt(r)) {
+                fprintf(stderr, "lastgoodctl: state corrupt (%s); starting from defaults and rewriting it.\n",
+                        record_error(r));
+                old = (lg_state) {};
+                corrupt = true;
+        } else if (r == -ENOENT)
+                old = (lg_state) {};
+        else if (r < 0) {
+                /* An I/O error is not a corrupt record: writing defaults
+                 * over a counter we merely failed to read would lose it. */
+                fprintf(stderr, "lastgoodctl: cannot read the state record: %s\n", strerror(-r));
+                return LG_EXIT_FAILURE;
+        }
+
+        if (lg_config_load(c->root, &cfg) < 0)
+                cfg = (lg_config) {}; /* out of memory: the machine's defaults */
+        for (char **w = cfg.warnings; w && *w; w++)
+                fprintf(stderr, "lastgoodctl: %s\n", *w);
+
+        facts.now_usec = now_usec();
+        facts.healthy = this_boot_healthy(c);
+        lg_machine_step(&old, step, NULL, &cfg, &facts, &new, &d);
+
+        if (!d.write && !corrupt) {
+                if (step == LG_STEP_BAD)
+                        printf("Nothing to change: this boot is already counted as failed (%u of %u).\n",
+                               old.tries, d.threshold);
+                else
+                        printf("Nothing to change: %s.\n",
+                               step == LG_STEP_ARM      ? "already armed"
+                               : step == LG_STEP_PROVEN ? "not armed, nothing unproven (steady state)"
+                                                        : "counter and level are already clear");
+                return LG_EXIT_OK;
+        }
+
+        r = lg_store_write_state(s, &new);
+        if (r < 0) {
+                fprintf(stderr, "lastgoodctl: cannot write the state record (%s store): %s\n",
+                        lg_store_backend_to_string(lg_store_get_backend(s)), strerror(-r));
+                return LG_EXIT_FAILURE;
+        }
+
+        switch (step) {
+        case LG_STEP_PROVEN:
+                printf("This boot is proven: new last known good; counter and level cleared.\n");
+                break;
+        case LG_STEP_BAD:
+                printf("This boot is counted as failed: %u of %u (level %u).\n", new.tries, d.threshold, new.level);
+                break;
+        case LG_STEP_RESET:
+                printf("Counter and level cleared%s.\n", new.armed ? " (still armed)" : "");
+                break;
+        case LG_STEP_ARM:
+                printf("Armed: boots are counted until one is proven%s.\n",
+                       facts.healthy ? " (this boot is healthy; a crash before proven counts)" : "");
+                break;
+        default:
+                break;
+        }
+        return LG_EXIT_OK;
+}
+
+int verb_good(lg_ctl *c, int argc, char **argv) {
+        return run_step(c, argc, argv, LG_STEP_PROVEN);
+}
+
+int verb_bad(lg_ctl *c, int argc, char **argv) {
+        return run_step(c, argc, argv, LG_STEP_BAD);
+}
+
+int verb_reset(lg_ctl *c, int argc, char **argv) {
+        return run_step(c, argc, argv, LG_STEP_RESET);
+}
+
+int verb_arm(lg_ctl *c, int argc, char **argv) {
+        return run_step(c, argc, argv, LG_STEP_ARM);
+}

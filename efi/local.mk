@@ -29,3 +29,7 @@ tests_unit_test_store_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_store_LDFLAGS = $(STORE_TEST_WRAPS)
 tests_unit_test_store_LDADD = $(STORE_TEST_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_store_DEPENDENCIES = libstore.a libbasic.a
+
+# Black-box tests of lastgoodctl's state verbs (status, good, bad, reset, arm).
+TESTS += tests/integration/ctl-state.sh
+EXTRA_DIST += tests/integration/ctl-state.sh

@@ -1,0 +1,241 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Black-box test of lastgoodctl status/good/bad/reset/arm against a temporary
+# root whose efivarfs is a plain directory (EFIVARFS_PATH), and against the
+# file store. JSON is checked with python3.
+set -euo pipefail
+
+: "${top_builddir:?}" "${top_srcdir:?}"
+CTL="$top_builddir/lastgoodctl"
+GUID=5d6f9d7f-8fb2-447b-889a-27e408146ce9
+
+R=$(mktemp -d)
+trap 'rm -rf "$R"' EXIT
+EFI="$R/sys/firmware/efi/efivars"
+mkdir -p "$EFI"
+STATE_VAR="$EFI/LastGoodState-$GUID"
+QUAR_VAR="$EFI/LastGoodQuarantine-$GUID"
+
+n=0
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+ok() {
+        n=$((n + 1))
+        echo "ok $n - $*"
+}
+
+ctl() {
+        EFIVARFS_PATH="$EFI/" LIBEFIVAR_OPS=efivarfs "$CTL" --root="$R" "$@"
+}
+
+# check JSON 'python-expression over j' [description]
+check() {
+        local json=$1 expr=$2
+        python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+if not eval(sys.argv[2]):
+    print("expression false: " + sys.argv[2], file=sys.stderr)
+    print(json.dumps(j, indent=1), file=sys.stderr)
+    sys.exit(1)
+' "$json" "$expr" || fail "$3"
+        ok "$3"
+}
+
+mtime() { stat -c %Y "$1"; }
+
+# --- no record at all ---
+out=$(ctl status --json) || fail "status without records exits 0"
+check "$out" 'j["armed"] is False and j["tries"] == 0 and j["level"] == 0 and j["boot_seq"] == 0' \
+        "no record: defaults"
+check "$out" 'j["unproven"] is False and j["last_proven"] is None and j["threshold"] == 2' \
+        "no record: unproven false, last_proven null, default threshold"
+check "$out" 'j["withheld"] == [] and j["quarantine"] == [] and j["quarantine_items"] == [] and j["last_crash"] is None' \
+        "no record: empty withheld, quarantine, no crash"
+check "$out" 'j["store"] == "efi" and j["state_error"] is None and j["record"] is False' \
+        "no record: efi store, no error"
+[ -z "$(ls -A "$EFI")" ] || fail "status wrote nothing"
+ok "status writes nothing"
+
+out=$(ctl status) || fail "human status exits 0"
+grep -q "State: not armed" <<<"$out" || fail "human status says not armed"
+grep -q "Record: none yet" <<<"$out" || fail "human status says no record"
+ok "human status without records"
+
+# good and reset in steady state write nothing (NVRAM is flash).
+ctl good >/dev/null
+ctl reset >/dev/null
+[ -z "$(ls -A "$EFI")" ] || fail "good/reset in steady state wrote a variable"
+ok "good and reset in steady state write nothing"
+
+# --- arm ---
+ctl arm >/dev/null || fail "arm exits 0"
+[ -f "$STATE_VAR" ] || fail "arm created the variable"
+[ "$(stat -c %s "$STATE_VAR")" = 36 ] || fail "variable is 4 + 32 bytes"
+[ "$(od -An -tx1 -N4 "$STATE_VAR" | tr -d ' ')" = 07000000 ] || fail "attributes NV|BS|RT"
+ok "arm writes a 36-byte variable with NV|BS|RT"
+out=$(ctl status --json)
+check "$out" 'j["armed"] is True and j["tries"] == 1 and j["boot_seq"] == 1 and j["record"] is True' \
+        "after arm: armed, this boot counted"
+
+touch -d '2000-01-01' "$STATE_VAR"
+before=$(mtime "$STATE_VAR")
+out=$(ctl arm) || fail "second arm exits 0"
+grep -q "Nothing to change" <<<"$out" || fail "second arm says nothing to change"
+[ "$(mtime "$STATE_VAR")" = "$before" ] || fail "second arm rewrote the variable"
+ok "arm when armed writes nothing (mtime kept)"
+
+# --- bad after healthy: the try given back at healthy is taken again ---
+mkdir -p "$R/run/lastgood"
+touch "$R/run/lastgood/healthy"
+ctl bad >/dev/null || fail "bad exits 0"
+out=$(ctl status --json)
+check "$out" 'j["armed"] is True and j["tries"] == 2 and j["unproven"] is False' \
+        "after bad on a healthy boot: tries 2"
+rm "$R/run/lastgood/healthy"
+
+# --- reset ---
+ctl reset >/dev/null || fail "reset exits 0"
+out=$(ctl status --json)
+check "$out" 'j["tries"] == 0 and j["level"] == 0 and j["armed"] is True' \
+        "after reset: counter and level cleared, still armed"
+
+# --- arm after healthy: unproven ---
+ctl good >/dev/null
+touch "$R/run/lastgood/healthy"
+ctl arm >/dev/null
+out=$(ctl status --json)
+check "$out" 'j["armed"] is True and j["unproven"] is True and j["tries"] == 0' \
+        "arm on a healthy boot: unproven, not counted"
+rm "$R/run/lastgood/healthy"
+
+# --- good ---
+ctl good >/dev/null || fail "good exits 0"
+out=$(ctl status --json)
+check "$out" 'j["armed"] is False and j["unproven"] is False and j["tries"] == 0' \
+        "after good: not armed"
+check "$out" '__import__("re").fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", j["last_proven"] or "") is not None' \
+        "after good: last_proven is ISO 8601 UTC"
+out=$(ctl status)
+grep -q "Last proven: 20" <<<"$out" || fail "human status shows the proven time"
+ok "human status shows last proven"
+
+# --- corrupt variable ---
+printf '\x07\x00\x00\x00garbage-garbage-garbage-garbage!' >"$STATE_VAR"
+out=$(ctl status --json 2>"$R/err") || fail "status on a corrupt record exits 0"
+check "$out" '"corrupt" in (j["state_error"] or "") and j["record"] is False and j["armed"] is False' \
+        "corrupt record: state_error says corrupt, defaults shown"
+grep -q "corrupt" "$R/err" || fail "corrupt record reported on stderr"
+ok "corrupt record reported on stderr"
+out=$(ctl status) || fail "human status on corrupt record exits 0"
+grep -q "state corrupt" <<<"$out" || fail "human status says state corrupt"
+ok "human status says state corrupt"
+ctl reset >/dev/null 2>&1 || fail "reset on a corrupt record exits 0"
+out=$(ctl status --json)
+check "$out" 'j["state_error"] is None and j["record"] is True and j["tries"] == 0' \
+        "reset rewrites a corrupt record"
+
+# Oversized variable (the no-O_TRUNC trap of libefivar on plain directories).
+head -c 200 /dev/zero | tr '\0' 'x' >"$STATE_VAR"
+printf '\x07\x00\x00\x00' | dd of="$STATE_VAR" conv=notrunc status=none
+out=$(ctl status --json)
+check "$out" '"corrupt" in (j["state_error"] or "")' "oversized record: corrupt"
+ctl arm >/dev/null 2>&1
+[ "$(stat -c %s "$STATE_VAR")" = 36 ] || fail "arm rewrote the oversized variable to 36 bytes"
+out=$(ctl status --json)
+check "$out" 'j["state_error"] is None and j["armed"] is True' "arm rewrites an oversized record"
+
+# Wrong attributes (volatile): corrupt.
+python3 - "$STATE_VAR" <<'EOF'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[0] = 6
+open(p, "wb").write(b)
+EOF
+out=$(ctl status --json)
+check "$out" '"corrupt" in (j["state_error"] or "")' "wrong attributes: corrupt"
+ctl reset >/dev/null 2>&1
+
+# --- this boot's hand-over and the quarantine ---
+cat >"$R/run/lastgood/decision" <<'EOF'
+STAGE=pre-switch
+LEVEL=1
+MODE=auto
+COUNTED=1
+CULPRIT=evil_mod
+CULPRIT_EVIDENCE=RIP: 0010:evil_func+0x10/0x20 [evil_mod]
+EOF
+printf 'module\tevil_mod\tcrash-log\t-\ncontent\t/etc/agent/rules.yaml\tchanged\tagent\n' >"$R/run/lastgood/withheld"
+python3 - "$QUAR_VAR" <<'EOF'
+import struct, sys, zlib
+items = sorted([(0, b"evil_mod", 0x1122334455667788), (2, b"agent.service", 5)])
+body = b"LGQR" + bytes([1, 0]) + struct.pack("<H", len(items))
+for kind, name, fp in items:
+    body += bytes([kind, len(name)]) + struct.pack("<Q", fp) + name
+body += struct.pack("<I", zlib.crc32(body))
+open(sys.argv[1], "wb").write(struct.pack("<I", 7) + body)
+EOF
+out=$(ctl status --json)
+check "$out" '{"name": "evil_mod", "kind": "module", "reason": "crash-log"} in [{k: w[k] for k in ("name", "kind", "reason")} for w in j["withheld"]]' \
+        "withheld from /run/lastgood: module with reason"
+check "$out" 'len(j["withheld"]) == 2 and j["withheld"][1]["kind"] == "content"' \
+        "withheld: both items"
+check "$out" 'j["last_crash"] == {"culprit": "evil_mod", "evidence": "RIP: 0010:evil_func+0x10/0x20 [evil_mod]"}' \
+        "last_crash from the hand-over"
+check "$out" 'sorted(j["quarantine"]) == ["agent.service", "evil_mod"]' "quarantine names from the cold record"
+check "$out" '{"name": "evil_mod", "kind": "module", "fingerprint": "1122334455667788"} in j["quarantine_items"]' \
+        "quarantine_items with kind and fingerprint"
+out=$(ctl status)
+grep -q "module evil_mod (crash-log)" <<<"$out" || fail "human status lists withheld items"
+grep -q "Last crash: evil_mod" <<<"$out" || fail "human status shows the culprit"
+ok "human status lists withheld, quarantine and culprit"
+
+printf 'junk' >"$QUAR_VAR"
+out=$(ctl status --json)
+check "$out" 'j["quarantine"] == [] and "corrupt" in (j["quarantine_error"] or "")' \
+        "corrupt cold record: empty quarantine and an error"
+
+# --- threshold from the configuration ---
+mkdir -p "$R/etc/lastgood"
+printf '[Boot]\nThreshold=5\n' >"$R/etc/lastgood/lastgood.conf"
+out=$(ctl status --json)
+check "$out" 'j["threshold"] == 5' "threshold from lastgood.conf"
+rm "$R/etc/lastgood/lastgood.conf"
+
+# --- file store ---
+rm -f "$EFI"/*
+ctl --store=file arm >/dev/null || fail "arm with --store=file"
+[ "$(stat -c %s "$R/var/lib/lastgood/state")" = 32 ] || fail "file store: 32-byte state file"
+[ -z "$(ls -A "$EFI")" ] || fail "file store: no EFI variable written"
+ok "file store: arm writes /var/lib/lastgood/state only"
+out=$(ctl --store=file status --json)
+check "$out" 'j["store"] == "file" and j["armed"] is True and j["tries"] == 1' "file store: status"
+ino=$(stat -c %i "$R/var/lib/lastgood/state")
+ctl --store=file arm >/dev/null
+[ "$(stat -c %i "$R/var/lib/lastgood/state")" = "$ino" ] || fail "file store: unchanged state not rewritten"
+ok "file store: unchanged state not rewritten (same inode)"
+printf 'short' >"$R/var/lib/lastgood/state"
+out=$(ctl --store=file status --json) || fail "file store: corrupt status exits 0"
+check "$out" '"corrupt" in (j["state_error"] or "")' "file store: corrupt state reported"
+ctl --store=file reset >/dev/null 2>&1
+out=$(ctl --store=file status --json)
+check "$out" 'j["state_error"] is None' "file store: reset rewrites a corrupt state"
+
+# --- no EFI backend at all: automatic fallback to the file store ---
+out=$(LIBEFIVAR_OPS=none "$CTL" --root="$R" status --json) || fail "status with no EFI backend"
+check "$out" 'j["store"] == "file"' "no EFI backend: file store chosen"
+LIBEFIVAR_OPS=none "$CTL" --root="$R" good >/dev/null || fail "good with no EFI backend (libefivar default ops never called)"
+ok "good with no EFI backend does not crash"
+
+# --- usage ---
+set +e
+ctl status extra >/dev/null 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] || fail "status with an argument: usage error (got $rc)"
+ok "usage error exits 2"
+
+echo "1..$n"
