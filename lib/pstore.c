@@ -29,7 +29,11 @@
 #define PSTORE_FILE_MAX (1024 * 1024)   /* a part is a few KiB; anything bigger is not one */
 #define PSTORE_RECORDS_MAX 4096
 #define PSTORE_JOINED_MAX (4 * 1024 * 1024)
-#define PSTORE_GROUP_WINDOW_USEC (120ULL * 1000000ULL) /* parts of one dump are written within this */
+/* pstore_dump() stamps each part when it writes it: the parts of one dump
+ * lie within milliseconds, maybe across a second boundary. Dumps of a boot
+ * loop lie a boot apart and restart their count at 1, so the window must
+ * stay far below the time a boot takes. */
+#define PSTORE_GROUP_WINDOW_USEC (5ULL * 1000000ULL)
 
 static inline void closedirp_(DIR **d) {
         if (*d)
@@ -245,10 +249,15 @@ int lg_pstore_read(const lg_root *root, uint64_t since_usec, char **ret_text, si
                             strncmp(c->backend, newest->backend, 3) != 0)
                                 continue;
                         /* The same part seen twice (in /sys/fs/pstore and in
-                         * systemd's archive): keep one. */
+                         * systemd's archive): keep the one closest in time. */
                         for (size_t j = 0; j < n_group; j++)
-                                if (group[j]->part == c->part)
+                                if (group[j]->part == c->part) {
+                                        uint64_t dj = group[j]->usec > newest->usec ? group[j]->usec - newest->usec
+                                                                                    : newest->usec - group[j]->usec;
+                                        if (dt < dj)
+                                                group[j] = c;
                                         dup = true;
+                                }
                         if (!dup)
                                 group[n_group++] = c;
                 }
