@@ -113,7 +113,8 @@ static int agent_set_list(agent_parse *p, const char *key, const char *value, ch
         return lg_split_words(value, agent_list_add, &l);
 }
 
-static int agent_handler(void *userdata, unsigned line, const char *section, const char *key, const char *value) {
+static int agent_handler(void *userdata, unsigned line, const char *section, const char *key,
+                         const char *value) {
         agent_parse *p = userdata;
         lg_agent *a = p->a;
 
@@ -143,7 +144,8 @@ static int agent_handler(void *userdata, unsigned line, const char *section, con
                 a->on_safe_mode = pol;
                 return 0;
         }
-        return lg_warn(p->warnings, "%s:%u: Unknown key %s= in section [Agent], ignored.", p->source, line, key);
+        return lg_warn(p->warnings, "%s:%u: Unknown key %s= in section [Agent], ignored.", p->source, line,
+                       key);
 }
 
 static void agent_done(lg_agent *a) {
@@ -151,7 +153,7 @@ static void agent_done(lg_agent *a) {
         lg_strv_free(a->units);
         lg_strv_free(a->modules);
         lg_strv_free(a->content);
-        *a = (lg_agent) {};
+        *a = (lg_agent){};
 }
 
 static int empty_strv(char ***l) {
@@ -161,8 +163,8 @@ static int empty_strv(char ***l) {
         return *l ? 0 : -ENOMEM;
 }
 
-static int agent_parse_source(lg_agent *ret, const char *name, const char *source, const char *buf, size_t size,
-                              char ***warnings) {
+static int agent_parse_source(lg_agent *ret, const char *name, const char *source, const char *buf,
+                              size_t size, char ***warnings) {
         lg_agent a = { .on_safe_mode = LG_POLICY_ROLLBACK };
         agent_parse p = { .a = &a, .source = source, .warnings = warnings };
         int r;
@@ -197,7 +199,8 @@ static int agent_parse_source(lg_agent *ret, const char *name, const char *sourc
                 return r < 0 ? r : -EINVAL;
         }
         if (!a.units[0] && !a.modules[0] && !a.content[0]) {
-                r = lg_warn(warnings, "%s: [Agent] names no Units=, Modules= or Content=, file ignored.", source);
+                r = lg_warn(warnings, "%s: [Agent] names no Units=, Modules= or Content=, file ignored.",
+                            source);
                 agent_done(&a);
                 return r < 0 ? r : -EINVAL;
         }
@@ -243,7 +246,8 @@ static int collect(const lg_root *root, const char *dir, agent_file **files, siz
         if (fd == -ENOENT || fd == -ENOTDIR)
                 return 0;
         if (fd < 0)
-                return lg_warn(warnings, "%s: cannot be read (%s), its agents are ignored.", dir, strerror(-fd));
+                return lg_warn(warnings, "%s: cannot be read (%s), its agents are ignored.", dir,
+                               strerror(-fd));
         d = fdopendir(fd);
         if (!d)
                 return negative_errno();
@@ -266,7 +270,8 @@ static int collect(const lg_root *root, const char *dir, agent_file **files, siz
                 if (!lg_name_is_valid(name)) {
                         _cleanup_free_ char *q = lg_escape_quote(fname, len, QUOTE_MAX);
 
-                        r = q ? lg_warn(warnings, "%s/%s: not a valid agent file name, ignored.", dir, q) : -ENOMEM;
+                        r = q ? lg_warn(warnings, "%s/%s: not a valid agent file name, ignored.", dir, q)
+                              : -ENOMEM;
                         if (r < 0)
                                 break;
                         continue;
@@ -277,7 +282,8 @@ static int collect(const lg_root *root, const char *dir, agent_file **files, siz
                 if (seen)
                         continue; /* overridden in /etc */
                 if (*n >= AGENTS_MAX) {
-                        r = lg_warn(warnings, "%s: more than %d agent files, the rest is ignored.", dir, AGENTS_MAX);
+                        r = lg_warn(warnings, "%s: more than %d agent files, the rest is ignored.", dir,
+                                    AGENTS_MAX);
                         break;
                 }
                 t = realloc(*files, sizeof(agent_file) * (*n + 1));

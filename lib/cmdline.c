@@ -220,8 +220,8 @@ typedef enum key {
 } key;
 
 static const char *const key_table[_KEY_MAX] = {
-        [KEY_MODE] = "mode",         [KEY_RESET] = "reset", [KEY_RELEASE] = "release",
-        [KEY_BLOCK] = "block",       [KEY_ALLOW] = "allow", [KEY_THRESHOLD] = "threshold",
+        [KEY_MODE] = "mode",   [KEY_RESET] = "reset", [KEY_RELEASE] = "release",
+        [KEY_BLOCK] = "block", [KEY_ALLOW] = "allow", [KEY_THRESHOLD] = "threshold",
 };
 
 #define PREFIX "lastgood."
@@ -289,7 +289,8 @@ static int parse_list(lg_cmdline *c, const word *w, char ***list, bool allow_all
                                 normalize_dashes(name);
                                 if (!lg_strv_contains(*list, name)) {
                                         if (lg_strv_length(*list) >= LIST_MAX) {
-                                                return warn_word(c, w, "too many names, the rest is ignored");
+                                                return warn_word(c, w,
+                                                                 "too many names, the rest is ignored");
                                         }
                                         r = lg_strv_push(list, name);
                                         if (r < 0)

@@ -349,9 +349,9 @@ static int list_add(void *userdata, const char *word) {
         }
         if (!ok)
                 return cfg_warn(l->p, l->key, word,
-                                l->kind == LIST_UNITS   ? "not a valid unit name, ignored." :
-                                l->kind == LIST_NAMES ? "not a valid module or agent name, ignored." :
-                                                        "not a folder below /lib/modules/KVER, ignored.");
+                                l->kind == LIST_UNITS   ? "not a valid unit name, ignored."
+                                : l->kind == LIST_NAMES ? "not a valid module or agent name, ignored."
+                                                        : "not a folder below /lib/modules/KVER, ignored.");
         if (lg_strv_contains(*l->list, w))
                 return 0;
         if (lg_strv_length(*l->list) >= LIST_MAX)
@@ -371,7 +371,8 @@ static int set_list(config_parse *p, const char *key, const char *value, char **
         return lg_split_words(value, list_add, &l);
 }
 
-static int config_handler(void *userdata, unsigned line, const char *section, const char *key, const char *value) {
+static int config_handler(void *userdata, unsigned line, const char *section, const char *key,
+                          const char *value) {
         config_parse *p = userdata;
         lg_config *c = p->c;
 
@@ -384,7 +385,8 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
                         return set_number(p, key, value, &c->stable_sec, LG_DEFAULT_STABLE_SEC, 0, 604800,
                                           true);
                 if (streq(key, "ProveSec"))
-                        return set_number(p, key, value, &c->prove_sec, LG_DEFAULT_PROVE_SEC, 0, 604800, true);
+                        return set_number(p, key, value, &c->prove_sec, LG_DEFAULT_PROVE_SEC, 0, 604800,
+                                          true);
                 if (streq(key, "CheckTimeoutSec"))
                         return set_number(p, key, value, &c->check_timeout_sec, LG_DEFAULT_CHECK_TIMEOUT_SEC,
                                           1, 3600, true);
@@ -399,8 +401,8 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
                 return lg_warn(&c->warnings, "%s:%u: Unknown section [%s], %s= ignored.", p->source, line,
                                *section ? section : "(none)", key);
         }
-        return lg_warn(&c->warnings, "%s:%u: Unknown key %s= in section [%s], ignored.", p->source, line, key,
-                       section);
+        return lg_warn(&c->warnings, "%s:%u: Unknown key %s= in section [%s], ignored.", p->source, line,
+                       key, section);
 }
 
 static int strv_new_empty(char ***l) {

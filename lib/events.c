@@ -39,7 +39,8 @@ static const struct {
         [LG_MSG_PROVEN] = { "7c3647799b584874825ece8b306b803b", "proven",
                             "Boot proven, new last known good." },
         [LG_MSG_UNHEALTHY] = { "1ad7ae27e18e41ed99f2fa0b506c8ae5", "unhealthy", "Boot unhealthy." },
-        [LG_MSG_CULPRIT] = { "c3b3145aed6c4a7c8b1517766ebb932c", "culprit", "Culprit named from crash log." },
+        [LG_MSG_CULPRIT] = { "c3b3145aed6c4a7c8b1517766ebb932c", "culprit",
+                             "Culprit named from crash log." },
         [LG_MSG_EXHAUSTED] = { "967cd6dae204458f9c1f906356f7aaf2", "exhausted", "Recovery exhausted." },
         [LG_MSG_RELEASED] = { "02a4660dc9834676abaff33688fb8024", "released", "Item released." },
         [LG_MSG_STATE_CORRUPT] = { "b01d199650a743cda75439e341b24aa1", "state-corrupt",
@@ -394,7 +395,8 @@ static int spool_append(const lg_root *root, const lg_event *e) {
         r = lg_root_mkdir_p(root, "/run/lastgood", 0755);
         if (r < 0)
                 return r;
-        fd = lg_root_open(root, LG_EVENTS_SPOOL, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY, 0644);
+        fd = lg_root_open(root, LG_EVENTS_SPOOL, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY,
+                          0644);
         if (fd < 0)
                 return fd;
         if (fstat(fd, &st) < 0)
@@ -422,7 +424,7 @@ static int fields_to_iovec(char **fields, struct iovec **ret, size_t *ret_n) {
         if (!iov)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                iov[i] = (struct iovec) { .iov_base = fields[i], .iov_len = strlen(fields[i]) };
+                iov[i] = (struct iovec){ .iov_base = fields[i], .iov_len = strlen(fields[i]) };
         *ret = iov;
         *ret_n = n;
         return 0;

@@ -47,7 +47,8 @@ static int export_iov(const struct iovec *iov, size_t n, void *userdata) {
         struct timespec ts;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        fprintf(f, "__REALTIME_TIMESTAMP=%" PRIu64 "\n", (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000);
+        fprintf(f, "__REALTIME_TIMESTAMP=%" PRIu64 "\n",
+                (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000);
         for (size_t i = 0; i < n; i++) {
                 const char *s = iov[i].iov_base, *eq = memchr(s, '=', iov[i].iov_len);
                 size_t klen = (size_t) (eq - s), vlen = iov[i].iov_len - klen - 1;

@@ -199,11 +199,13 @@ static void test_load_override(void **state) {
         fixture *f = *state;
         lg_agents a;
 
-        put(f, "/usr/lib/lastgood/agents.d/falco.conf", "[Agent]\nUnits=falco.service\nOnSafeMode=disable\n");
+        put(f, "/usr/lib/lastgood/agents.d/falco.conf",
+            "[Agent]\nUnits=falco.service\nOnSafeMode=disable\n");
         put(f, "/usr/lib/lastgood/agents.d/crowdstrike.conf", "[Agent]\nModules=falcon_lsm_serviceable\n");
         put(f, "/usr/lib/lastgood/agents.d/zeta-agent.conf", "[Agent]\nContent=/var/lib/zeta/*.dat\n");
         /* The administrator's copy wins, by file name. */
-        put(f, "/etc/lastgood/agents.d/falco.conf", "[Agent]\nUnits=falco-modern-bpf.service\nOnSafeMode=keep\n");
+        put(f, "/etc/lastgood/agents.d/falco.conf",
+            "[Agent]\nUnits=falco-modern-bpf.service\nOnSafeMode=keep\n");
         put(f, "/etc/lastgood/agents.d/acme.conf", "[Agent]\nModules=acme-av\n");
         /* Not agent files. */
         put(f, "/etc/lastgood/agents.d/README", "hello");

@@ -274,7 +274,8 @@ static void test_unsafe_names(void **state) {
         lg_cmdline c;
         char big[600], line[700];
 
-        parse("lastgood.block=foo;reboot,$(id),`x`,a|b,../etc,.hidden,-rf,ok.name,x@y lastgood.allow=a/b", &c);
+        parse("lastgood.block=foo;reboot,$(id),`x`,a|b,../etc,.hidden,-rf,ok.name,x@y lastgood.allow=a/b",
+              &c);
         assert_int_equal(lg_strv_length(c.block), 2);
         assert_string_equal(c.block[0], "ok.name");
         assert_string_equal(c.block[1], "x@y");
@@ -378,7 +379,8 @@ static void test_garbage_4k(void **state) {
 }
 
 static void test_not_nul_terminated(void **state) {
-        const char s[] = { 'l', 'a', 's', 't', 'g', 'o', 'o', 'd', '.', 'm', 'o', 'd', 'e', '=', 's', 'a', 'f', 'e' };
+        const char s[] = { 'l', 'a', 's', 't', 'g', 'o', 'o', 'd', '.',
+                           'm', 'o', 'd', 'e', '=', 's', 'a', 'f', 'e' };
         const char z[] = "lastgood.mode=safe\0lastgood.mode=off";
         lg_cmdline c;
 
@@ -418,15 +420,15 @@ static void test_is_override(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_empty),          cmocka_unit_test(test_typical),
-                cmocka_unit_test(test_modes),          cmocka_unit_test(test_mode_bogus),
-                cmocka_unit_test(test_threshold_zero), cmocka_unit_test(test_threshold_abc),
-                cmocka_unit_test(test_threshold_999),  cmocka_unit_test(test_unknown_words),
-                cmocka_unit_test(test_repeated_words), cmocka_unit_test(test_dash_underscore),
-                cmocka_unit_test(test_dash_in_keys),   cmocka_unit_test(test_release_all),
-                cmocka_unit_test(test_quotes),         cmocka_unit_test(test_double_dash),
-                cmocka_unit_test(test_unsafe_names),   cmocka_unit_test(test_empty_lists),
-                cmocka_unit_test(test_garbage_4k),     cmocka_unit_test(test_not_nul_terminated),
+                cmocka_unit_test(test_empty),           cmocka_unit_test(test_typical),
+                cmocka_unit_test(test_modes),           cmocka_unit_test(test_mode_bogus),
+                cmocka_unit_test(test_threshold_zero),  cmocka_unit_test(test_threshold_abc),
+                cmocka_unit_test(test_threshold_999),   cmocka_unit_test(test_unknown_words),
+                cmocka_unit_test(test_repeated_words),  cmocka_unit_test(test_dash_underscore),
+                cmocka_unit_test(test_dash_in_keys),    cmocka_unit_test(test_release_all),
+                cmocka_unit_test(test_quotes),          cmocka_unit_test(test_double_dash),
+                cmocka_unit_test(test_unsafe_names),    cmocka_unit_test(test_empty_lists),
+                cmocka_unit_test(test_garbage_4k),      cmocka_unit_test(test_not_nul_terminated),
                 cmocka_unit_test(test_warning_escapes), cmocka_unit_test(test_is_override),
         };
 

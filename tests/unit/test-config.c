@@ -115,10 +115,12 @@ static void test_unknown_keys(void **state) {
 
 static void test_bad_numbers(void **state) {
         static const char *const bad[] = {
-                "[Boot]\nThreshold=0\n",        "[Boot]\nThreshold=256\n",     "[Boot]\nThreshold=abc\n",
-                "[Boot]\nThreshold=-1\n",       "[Boot]\nThreshold=3s\n",      "[Boot]\nThreshold=1 2\n",
+                "[Boot]\nThreshold=0\n",         "[Boot]\nThreshold=256\n",
+                "[Boot]\nThreshold=abc\n",       "[Boot]\nThreshold=-1\n",
+                "[Boot]\nThreshold=3s\n",        "[Boot]\nThreshold=1 2\n",
                 "[Health]\nStableSec=forever\n", "[Health]\nProveSec=99999999999999999999\n",
-                "[Health]\nProveSec=8d\n",      "[Health]\nCheckTimeoutSec=0\n", "[Health]\nStableSec=1.5\n",
+                "[Health]\nProveSec=8d\n",       "[Health]\nCheckTimeoutSec=0\n",
+                "[Health]\nStableSec=1.5\n",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -218,7 +220,7 @@ static void test_syntax_errors(void **state) {
 
         init(&c);
         parse(&c, "[Boot\n"
-                  "Threshold=4\n"     /* still in no valid section */
+                  "Threshold=4\n" /* still in no valid section */
                   "[Boot] trailing\n"
                   "just words\n"
                   "=5\n"
@@ -226,8 +228,8 @@ static void test_syntax_errors(void **state) {
                   "Threshold:5\n"
                   "[]\n"
                   "[Boot]\n"
-                  "   Threshold=6\n"  /* leading blanks are fine */
-                  "  6\n");           /* not a continuation line */
+                  "   Threshold=6\n" /* leading blanks are fine */
+                  "  6\n");          /* not a continuation line */
         assert_int_equal(c.threshold, 6);
         assert_true(warned(&c, "lastgood.conf:1: Section header without ']'"));
         assert_true(warned(&c, "lastgood.conf:3: Junk after section header"));
@@ -318,12 +320,18 @@ static void test_load(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),         cmocka_unit_test(test_full),
-                cmocka_unit_test(test_unknown_keys),     cmocka_unit_test(test_bad_numbers),
-                cmocka_unit_test(test_bad_number_keeps_earlier), cmocka_unit_test(test_no_trailing_newline),
-                cmocka_unit_test(test_binary_junk),      cmocka_unit_test(test_nul_bytes),
-                cmocka_unit_test(test_long_line),        cmocka_unit_test(test_syntax_errors),
-                cmocka_unit_test(test_bad_list_entries), cmocka_unit_test(test_later_file_overrides),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_full),
+                cmocka_unit_test(test_unknown_keys),
+                cmocka_unit_test(test_bad_numbers),
+                cmocka_unit_test(test_bad_number_keeps_earlier),
+                cmocka_unit_test(test_no_trailing_newline),
+                cmocka_unit_test(test_binary_junk),
+                cmocka_unit_test(test_nul_bytes),
+                cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_syntax_errors),
+                cmocka_unit_test(test_bad_list_entries),
+                cmocka_unit_test(test_later_file_overrides),
                 cmocka_unit_test(test_load),
         };
 

@@ -27,7 +27,7 @@ int __real_access(const char *path, int mode);
 int __wrap_access(const char *path, int mode);
 int __wrap_sd_journal_sendv(const struct iovec *iov, int n);
 
-static char **journal_got;     /* fields of the last sd_journal_sendv() */
+static char **journal_got; /* fields of the last sd_journal_sendv() */
 static bool journal_present;
 
 int __wrap_access(const char *path, int mode) {
@@ -156,12 +156,12 @@ static void test_spool_roundtrip_hostile(void **state) {
 static void test_spool_corrupt(void **state) {
         static const char *const bad[] = {
                 "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nPRIORITY=5\nMESSAGE=x\\q\n\n", /* bad escape */
-                "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\n_PID=1\n\n",               /* trusted field */
+                "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\n_PID=1\n\n", /* trusted field */
                 "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nlower=1\n\n",
-                "MESSAGE_ID=00000000000000000000000000000000\nMESSAGE=x\n\n",            /* unknown id */
+                "MESSAGE_ID=00000000000000000000000000000000\nMESSAGE=x\n\n", /* unknown id */
                 "MESSAGE=no id\n\n",
                 "garbage without equals\n\n",
-                "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nMESSAGE=\\x00\n\n",          /* NUL */
+                "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nMESSAGE=\\x00\n\n", /* NUL */
                 "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nMESSAGE=\\x4\n\n",
                 "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nMESSAGE=a\\\n\n",
                 "MESSAGE_ID=f512fca8badc4407aed2807c102a59a3\nMESSAGE=\x01\n\n",
@@ -232,8 +232,8 @@ static char *slurp(fixture *f, const char *path, size_t *size) {
 }
 
 typedef struct collected {
-        char **ids;   /* MESSAGE_ID of each sent event */
-        char **items; /* LASTGOOD_ITEM or "-" */
+        char **ids;     /* MESSAGE_ID of each sent event */
+        char **items;   /* LASTGOOD_ITEM or "-" */
         int fail_after; /* fail the send after this many, -1 never */
 } collected;
 
@@ -471,10 +471,13 @@ static void test_export_format(void **state) {
         assert_non_null(f);
         assert_int_equal(lg_event_format_export(&e, &meta, f), 0);
         fclose(f);
-        assert_non_null(memmem(buf, size, "__REALTIME_TIMESTAMP=1700000000000000\n", strlen("__REALTIME_TIMESTAMP=1700000000000000\n")));
+        assert_non_null(memmem(buf, size, "__REALTIME_TIMESTAMP=1700000000000000\n",
+                               strlen("__REALTIME_TIMESTAMP=1700000000000000\n")));
         assert_non_null(memmem(buf, size, "_HOSTNAME=host-1\n", strlen("_HOSTNAME=host-1\n")));
-        assert_non_null(memmem(buf, size, "MESSAGE_ID=c3b3145aed6c4a7c8b1517766ebb932c\n", strlen("MESSAGE_ID=c3b3145aed6c4a7c8b1517766ebb932c\n")));
-        assert_non_null(memmem(buf, size, "LASTGOOD_KERNEL=6.1.0-18-amd64\n", strlen("LASTGOOD_KERNEL=6.1.0-18-amd64\n")));
+        assert_non_null(memmem(buf, size, "MESSAGE_ID=c3b3145aed6c4a7c8b1517766ebb932c\n",
+                               strlen("MESSAGE_ID=c3b3145aed6c4a7c8b1517766ebb932c\n")));
+        assert_non_null(memmem(buf, size, "LASTGOOD_KERNEL=6.1.0-18-amd64\n",
+                               strlen("LASTGOOD_KERNEL=6.1.0-18-amd64\n")));
         /* The item has newlines: binary form, NAME\n + le64 length + data. */
         p = memmem(buf, size, "\nLASTGOOD_ITEM\n", 15);
         assert_non_null(p);
