@@ -52,6 +52,7 @@ static unsigned arg_crash_after_step;
 static bool arg_prove_now;
 static bool arg_check;
 static bool arg_no_module_watch;
+static char **arg_test_module_add;
 
 typedef struct Context {
         lg_root *root;
@@ -581,6 +582,13 @@ static int on_udev(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+/* Test knob: the same path as a uevent, once the loop runs. */
+static int on_test_module_add(sd_event_source *s, void *userdata) {
+        for (char **m = arg_test_module_add; m && *m; m++)
+                runtime_change(userdata, LG_ITEM_MODULE, *m);
+        return 0;
+}
+
 static int setup_udev(Context *c) {
         int r;
 
@@ -703,7 +711,8 @@ static void help(void) {
                "     --journal-export=FILE   Also write every event to FILE (journal export format)\n"
                "     --prove-now             Do the proven write now and exit\n"
                "     --crash-after-step=N    Die by SIGKILL after step N of the proven write\n"
-               "     --no-module-watch       Do not listen to kernel module uevents\n");
+               "     --no-module-watch       Do not listen to kernel module uevents\n"
+               "     --test-module-add=NAME  Handle NAME as if its module \"add\" uevent came\n");
 }
 
 static int parse_long(const char *s, long max, long *ret) {
@@ -731,6 +740,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_PROVE_NOW,
                 ARG_CRASH,
                 ARG_NO_MODULE_WATCH,
+                ARG_TEST_MODULE_ADD,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -745,6 +755,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "prove-now", no_argument, NULL, ARG_PROVE_NOW },
                 { "crash-after-step", required_argument, NULL, ARG_CRASH },
                 { "no-module-watch", no_argument, NULL, ARG_NO_MODULE_WATCH },
+                { "test-module-add", required_argument, NULL, ARG_TEST_MODULE_ADD },
                 {},
         };
         long v;
@@ -791,6 +802,10 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_NO_MODULE_WATCH:
                         arg_no_module_watch = true;
+                        break;
+                case ARG_TEST_MODULE_ADD:
+                        if (lg_strv_push(&arg_test_module_add, optarg) < 0)
+                                return -ENOMEM;
                         break;
                 default:
                         return -EINVAL;
@@ -963,6 +978,8 @@ int main(int argc, char *argv[]) {
                         if (r < 0)
                                 log_msg(LOG_WARNING, "No module watch: %s", strerror(-r));
                 }
+                if (arg_test_module_add)
+                        (void) sd_event_add_defer(c.event, NULL, on_test_module_add, &c);
         } else
                 log_msg(LOG_NOTICE, "lastgood.mode=off: doing nothing this boot.");
 
@@ -976,5 +993,6 @@ int main(int argc, char *argv[]) {
 finish:
         r = c.exit_code;
         context_done(&c);
+        lg_strv_free(arg_test_module_add);
         return r;
 }

@@ -33,6 +33,7 @@ trap wd_cleanup EXIT
 
 fail() {
         echo "FAIL: $*" >&2
+        echo "  hot record: $(state_get)" >&2
         [ -f "$T/daemon.log" ] && sed 's/^/  daemon: /' "$T/daemon.log" | tail -n 40 >&2
         exit 1
 }
@@ -106,7 +107,7 @@ state_has() { # state_has armed=1 tries=0 ...
         local s
         s=" $(state_get) "
         for kv in "$@"; do
-                [[ "$s" == *" $kv "* ]] || { echo "state is:$s; expected $kv" >&2; return 1; }
+                [[ "$s" == *" $kv "* ]] || return 1
         done
 }
 
