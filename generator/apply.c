@@ -415,7 +415,37 @@ static int quarantine_entry(const lg_root *root, int parent, const char *base, c
         return -EEXIST;
 }
 
-int lg_content_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
+/* Same bytes? Both regular files; bounded by their (equal) size. */
+static int same_file_content(int adir, const char *a, int bdir, const char *b) {
+        _cleanup_close_ int fa = -EBADF, fb = -EBADF;
+        char ba[16384], bb[16384];
+        struct stat sa, sb;
+
+        fa = openat(adir, a, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        fb = openat(bdir, b, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fa < 0 || fb < 0)
+                return 0;
+        if (fstat(fa, &sa) < 0 || fstat(fb, &sb) < 0 || !S_ISREG(sa.st_mode) || !S_ISREG(sb.st_mode) ||
+            sa.st_size != sb.st_size)
+                return 0;
+        for (;;) {
+                ssize_t na = read(fa, ba, sizeof(ba)), nb;
+
+                if (na < 0)
+                        return negative_errno();
+                if (na == 0)
+                        return 1;
+                for (ssize_t got = 0; got < na; got += nb) {
+                        nb = read(fb, bb + got, (size_t) (na - got));
+                        if (nb <= 0)
+                                return nb < 0 ? negative_errno() : 0;
+                }
+                if (memcmp(ba, bb, (size_t) na) != 0)
+                        return 0;
+        }
+}
+
+int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
                         uint32_t boot_seq, bool rollback, lg_withhold_result *ret) {
         _cleanup_free_ char *dir = NULL, *tmp = NULL, *gdir = NULL;
         _cleanup_close_ int afd = -EBADF, parent = -EBADF;
@@ -466,6 +496,13 @@ int lg_content_withhold(const lg_root *root, const char *agent, const char *anch
                         return gstore;
                 if (gstore >= 0 && gparent < 0 && gparent != -ENOENT)
                         return gparent;
+                if (gparent >= 0 && !res.vanished && same_file_content(parent, base, gparent, base) > 0) {
+                        /* Already the last good copy (put back earlier in
+                         * this boot, under a new inode): leave it. */
+                        res.same_as_good = true;
+                        *ret = res;
+                        return 0;
+                }
                 if (gparent >= 0) {
                         r = lg_copy_entry_tmp(gparent, base, parent, base, &tmp);
                         if (r < 0 && r != -ENOENT)
@@ -622,7 +659,7 @@ int lg_qfiles_list(const lg_root *root, lg_qfile **ret, size_t *ret_n) {
         return 0;
 }
 
-int lg_content_restore(const lg_root *root, const lg_qfile *f, const char *anchor) {
+int lg_apply_restore(const lg_root *root, const lg_qfile *f, const char *anchor) {
         _cleanup_free_ char *qrel = NULL, *qdir = NULL, *odir = NULL, *own_anchor = NULL;
         _cleanup_close_ int qroot = -EBADF, qparent = -EBADF, afd = -EBADF, oparent = -EBADF;
         const char *qbase, *obase, *rel_anchor;

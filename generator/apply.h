@@ -76,6 +76,9 @@ typedef struct lg_withhold_result {
         bool vanished;       /* the file was gone before it could be moved */
         bool restored;       /* rollback: the last good copy is in place */
         bool no_good_copy;   /* rollback asked, but there is no last good copy */
+        bool same_as_good;   /* rollback: the file already is the last good copy
+                              * (byte for byte; e.g. restored earlier in this
+                              * boot): nothing was done */
 } lg_withhold_result;
 
 void lg_withhold_result_done(lg_withhold_result *r);
@@ -87,7 +90,7 @@ void lg_withhold_result_done(lg_withhold_result *r);
  * folder between anchor and the file is a symlink, -EOPNOTSUPP for a file
  * that is not regular or a symlink (socket, FIFO, device, folder), -EINVAL
  * for a bad agent name or path, -ENOSPC... Nothing is moved on error. */
-int lg_content_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
+int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
                         uint32_t boot_seq, bool rollback, lg_withhold_result *ret);
 
 /* A quarantined file. */
@@ -108,4 +111,4 @@ void lg_qfiles_free(lg_qfile *f, size_t n);
  * (NULL: the original's folder). Empty quarantine folders are removed.
  * Returns 0, -EEXIST when something is at the original path (both are
  * kept), -ENOENT when the original folder is gone, -errno. */
-int lg_content_restore(const lg_root *root, const lg_qfile *f, const char *anchor);
+int lg_apply_restore(const lg_root *root, const lg_qfile *f, const char *anchor);

@@ -5,6 +5,13 @@ LG_LIBS += libapply.a
 libapply_a_SOURCES = %reldir%/apply.c %reldir%/apply.h
 libapply_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
+pkglibexec_PROGRAMS = lastgood-apply
+lastgood_apply_SOURCES = %reldir%/lastgood-apply.c
+lastgood_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/generator
+lastgood_apply_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
+lastgood_apply_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
+lastgood_apply_DEPENDENCIES = $(LG_LIBS)
+
 # Unit test of the moves, with failures injected through the linker
 # (-Wl,--wrap): EXDEV to force the copy path, ENOSPC, vanishing files.
 check_PROGRAMS += tests/unit/test-apply
@@ -18,6 +25,7 @@ tests_unit_test_apply_DEPENDENCIES = $(LG_LIBS)
 
 
 GENERATOR_TESTS = \
+	tests/integration/apply-policies.sh \
 	tests/integration/fleet.sh
 TESTS += $(GENERATOR_TESTS)
-EXTRA_DIST += $(GENERATOR_TESTS)
+EXTRA_DIST += $(GENERATOR_TESTS) tests/integration/lib-generator.sh

@@ -7,7 +7,8 @@ lg_unit_subst = sed -e 's|@pkglibexecdir@|$(libexecdir)/lastgood|g' \
 
 lg_units_in = \
 	%reldir%/lastgood-watchdog.service.in \
-	%reldir%/lastgood-check.service.in
+	%reldir%/lastgood-check.service.in \
+	%reldir%/lastgood-apply.service.in
 lg_units_static =
 
 systemdsystemunit_DATA = $(lg_units_in:.in=) $(lg_units_static)
@@ -23,3 +24,5 @@ EXTRA_DIST += $(lg_units_in) $(lg_units_static)
 
 # Journal catalog of the MESSAGE_IDs (lastgood events).
 dist_catalog_DATA = %reldir%/lastgood.catalog
+%reldir%/lastgood-apply.service: %reldir%/lastgood-apply.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(lg_unit_subst) < $< > $@.tmp && mv $@.tmp $@

@@ -203,7 +203,7 @@ static void test_quarantine_same_fs(void **state) {
         lg_withhold_result res = {};
 
         mkfile(f, "etc/falco/rules.d/new.yaml", "bad rules\n", 0640, 1000000);
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/new.yaml",
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/new.yaml",
                                              7, false, &res), 0);
         assert_string_equal(res.quarantined, "/var/lib/lastgood/quarantine/7/falco/etc/falco/rules.d/new.yaml");
         assert_false(res.vanished || res.restored || res.no_good_copy);
@@ -220,7 +220,7 @@ static void test_rollback(void **state) {
 
         mkfile(f, "etc/falco/falco_rules.yaml", "new\n", 0644, 2000000);
         mkfile(f, "var/lib/lastgood/content/falco/etc/falco/falco_rules.yaml", "good\n", 0600, 1000000);
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco", "/etc/falco/falco_rules.yaml", 3, true,
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco", "/etc/falco/falco_rules.yaml", 3, true,
                                              &res), 0);
         assert_true(res.restored);
         assert_false(res.no_good_copy);
@@ -234,6 +234,13 @@ static void test_rollback(void **state) {
         /* No temporary file left next to the content. */
         assert_int_equal(count_entries(f, "etc/falco"), 1);
         lg_withhold_result_done(&res);
+
+        /* Again in the same boot: the file is the last good copy already. */
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco", "/etc/falco/falco_rules.yaml", 3, true,
+                                           &res), 0);
+        assert_true(res.same_as_good);
+        assert_null(res.quarantined);
+        assert_false(exists(f, "var/lib/lastgood/quarantine/3.1"));
 }
 
 static void test_rollback_no_good_copy(void **state) {
@@ -241,7 +248,7 @@ static void test_rollback_no_good_copy(void **state) {
         lg_withhold_result res = {};
 
         mkfile(f, "etc/agent/sig.db", "new\n", 0644, 0);
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 1, true, &res), 0);
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 1, true, &res), 0);
         assert_true(res.no_good_copy);
         assert_false(res.restored);
         assert_false(exists(f, "etc/agent/sig.db"));
@@ -255,7 +262,7 @@ static void test_exdev_copy(void **state) {
 
         mkfile(f, "etc/agent/sig.db", "payload\n", 0604, 1234567);
         inject_exdev = 1;
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 9, false, &res), 0);
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 9, false, &res), 0);
         inject_exdev = 0;
         assert_false(exists(f, "etc/agent/sig.db"));
         check_quarantined(f, "var/lib/lastgood/quarantine/9/agent/etc/agent/sig.db", "payload\n", 0604, 1234567);
@@ -270,7 +277,7 @@ static void test_enospc_quarantine(void **state) {
         mkfile(f, "etc/agent/sig.db", "payload\n", 0644, 0);
         inject_exdev = 1;
         inject_enospc = 1;
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 9, false, &res),
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 9, false, &res),
                          -ENOSPC);
         inject_exdev = inject_enospc = 0;
         /* The source is untouched, no partial copy is left behind. */
@@ -286,7 +293,7 @@ static void test_enospc_rollback(void **state) {
         mkfile(f, "etc/agent/sig.db", "new\n", 0644, 0);
         mkfile(f, "var/lib/lastgood/content/agent/etc/agent/sig.db", "good\n", 0644, 0);
         inject_enospc = 1;
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 2, true, &res),
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 2, true, &res),
                          -ENOSPC);
         inject_enospc = 0;
         /* Nothing moved: the good copy could not be prepared. */
@@ -309,20 +316,20 @@ static void test_symlinked_folder_refused(void **state) {
                 snprintf(link, sizeof(link), "%s/etc/falco/rules.d/sub", f->dir);
                 assert_int_equal(symlink(target, link), 0);
         }
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/sub/victim",
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/sub/victim",
                                              1, false, &res),
                          -ELOOP);
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/sub/victim",
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/sub/victim",
                                              1, true, &res),
                          -ELOOP);
         assert_string_equal(slurp(f, "etc/shadowdir/victim"), "secret\n");
         assert_false(exists(f, "var/lib/lastgood/quarantine/1"));
         /* A path with ".." is refused outright. */
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco/rules.d",
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco/rules.d",
                                              "/etc/falco/rules.d/../shadowdir/victim", 1, false, &res),
                          -EINVAL);
         /* And a path outside its anchor. */
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/shadowdir/victim", 1,
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/shadowdir/victim", 1,
                                              false, &res),
                          -EINVAL);
         assert_string_equal(slurp(f, "etc/shadowdir/victim"), "secret\n");
@@ -340,7 +347,7 @@ static void symlinked_file(fx *f, bool exdev) {
         mkfile(f, "var/lib/lastgood/content/falco/etc/falco/rules.d/evil.yaml", "good\n", 0644, 0);
 
         inject_exdev = exdev;
-        assert_int_equal(lg_content_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/evil.yaml",
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco/rules.d", "/etc/falco/rules.d/evil.yaml",
                                              4, true, &res),
                          0);
         inject_exdev = 0;
@@ -375,7 +382,7 @@ static void test_good_copy_symlinked_folder(void **state) {
         snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
         snprintf(link, sizeof(link), "%s/var/lib/lastgood/content/agent", f->dir);
         assert_int_equal(symlink(target, link), 0);
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 1, true, &res),
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 1, true, &res),
                          -ELOOP);
         assert_string_equal(slurp(f, "etc/agent/sig.db"), "new\n");
 }
@@ -394,7 +401,7 @@ static void test_hardlink(void **state) {
 
         for (int exdev = 0; exdev <= 1; exdev++) {
                 inject_exdev = exdev;
-                assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/linked.db", 5,
+                assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/linked.db", 5,
                                                      false, &res),
                                  0);
                 inject_exdev = 0;
@@ -421,7 +428,7 @@ static void test_fifo_socket(void **state) {
         mkfile(f, "etc/agent/x", "", 0644, 0);
         snprintf(p, sizeof(p), "%s/etc/agent/pipe", f->dir);
         assert_int_equal(mkfifo(p, 0644), 0);
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/pipe", 1, true, &res),
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/pipe", 1, true, &res),
                          -EOPNOTSUPP);
         assert_true(exists(f, "etc/agent/pipe"));
 
@@ -430,11 +437,11 @@ static void test_fifo_socket(void **state) {
         assert_true(s >= 0);
         assert_int_equal(bind(s, (struct sockaddr *) &sa, sizeof(sa)), 0);
         close(s);
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sock", 1, false, &res),
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sock", 1, false, &res),
                          -EOPNOTSUPP);
         assert_true(exists(f, "etc/agent/sock"));
         /* A folder is not a content file either. */
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc", "/etc/agent", 1, false, &res), -EOPNOTSUPP);
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc", "/etc/agent", 1, false, &res), -EOPNOTSUPP);
         assert_false(exists(f, "var/lib/lastgood/quarantine/1/agent/etc/agent/pipe"));
 }
 
@@ -445,7 +452,7 @@ static void test_vanish(void **state) {
         mkfile(f, "etc/agent/sig.db", "new\n", 0644, 0);
         mkfile(f, "var/lib/lastgood/content/agent/etc/agent/sig.db", "good\n", 0644, 0);
         inject_vanish = "sig.db";
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 1, true, &res), 0);
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/sig.db", 1, true, &res), 0);
         inject_vanish = NULL;
         assert_true(res.vanished);
         assert_null(res.quarantined);
@@ -454,7 +461,7 @@ static void test_vanish(void **state) {
         assert_string_equal(slurp(f, "etc/agent/sig.db"), "good\n");
 
         /* Vanished before anything was looked at. */
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/gone.db", 1, false, &res),
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/gone.db", 1, false, &res),
                          0);
         assert_true(res.vanished);
         lg_withhold_result_done(&res);
@@ -467,7 +474,7 @@ static void test_newline_name(void **state) {
         size_t n = 0;
 
         mkfile(f, "etc/agent/bad\nname.db", "nl\n", 0644, 0);
-        assert_int_equal(lg_content_withhold(f->root, "agent", "/etc/agent", "/etc/agent/bad\nname.db", 6, false,
+        assert_int_equal(lg_apply_withhold(f->root, "agent", "/etc/agent", "/etc/agent/bad\nname.db", 6, false,
                                              &res),
                          0);
         assert_string_equal(res.quarantined, "/var/lib/lastgood/quarantine/6/agent/etc/agent/bad\nname.db");
@@ -477,7 +484,7 @@ static void test_newline_name(void **state) {
         assert_int_equal(lg_qfiles_list(f->root, &q, &n), 0);
         assert_int_equal(n, 1);
         assert_string_equal(q[0].original, "/etc/agent/bad\nname.db");
-        assert_int_equal(lg_content_restore(f->root, &q[0], "/etc/agent"), 0);
+        assert_int_equal(lg_apply_restore(f->root, &q[0], "/etc/agent"), 0);
         assert_string_equal(slurp(f, "etc/agent/bad\nname.db"), "nl\n");
         lg_qfiles_free(q, n);
 }
@@ -493,9 +500,9 @@ static void test_list_restore(void **state) {
 
         mkfile(f, "etc/a/one", "1\n", 0644, 0);
         mkfile(f, "etc/b/two", "2\n", 0644, 0);
-        assert_int_equal(lg_content_withhold(f->root, "a", "/etc/a", "/etc/a/one", 1, false, &res), 0);
+        assert_int_equal(lg_apply_withhold(f->root, "a", "/etc/a", "/etc/a/one", 1, false, &res), 0);
         lg_withhold_result_done(&res);
-        assert_int_equal(lg_content_withhold(f->root, "b", "/etc/b", "/etc/b/two", 2, false, &res), 0);
+        assert_int_equal(lg_apply_withhold(f->root, "b", "/etc/b", "/etc/b/two", 2, false, &res), 0);
         lg_withhold_result_done(&res);
 
         assert_int_equal(lg_qfiles_list(f->root, &q, &n), 0);
@@ -507,11 +514,11 @@ static void test_list_restore(void **state) {
 
         /* Something new at the original path: both are kept. */
         mkfile(f, "etc/a/one", "newer\n", 0644, 0);
-        assert_int_equal(lg_content_restore(f->root, &q[0], NULL), -EEXIST);
+        assert_int_equal(lg_apply_restore(f->root, &q[0], NULL), -EEXIST);
         assert_string_equal(slurp(f, "etc/a/one"), "newer\n");
         assert_string_equal(slurp(f, "var/lib/lastgood/quarantine/1/a/etc/a/one"), "1\n");
 
-        assert_int_equal(lg_content_restore(f->root, &q[1], "/etc/b"), 0);
+        assert_int_equal(lg_apply_restore(f->root, &q[1], "/etc/b"), 0);
         assert_string_equal(slurp(f, "etc/b/two"), "2\n");
         /* The emptied quarantine folders are gone, the other batch stays. */
         assert_false(exists(f, "var/lib/lastgood/quarantine/2"));
