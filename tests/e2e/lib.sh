@@ -12,7 +12,7 @@
 # Environment:
 #   LASTGOOD_E2E_CACHE   cache folder (default $top_builddir/tests/e2e/.cache)
 #   LASTGOOD_E2E_KEEP=1  keep the work folder of a test (default: removed)
-#   LASTGOOD_E2E_BOOT_TIMEOUT  seconds per boot (default 90)
+#   LASTGOOD_E2E_BOOT_TIMEOUT  seconds per boot (default 150: generous for a loaded machine)
 #   LASTGOOD_E2E_VERBOSE=1     copy each serial log to stderr
 
 set -euo pipefail
@@ -44,7 +44,7 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 E2E_DIR="$top_srcdir/tests/e2e"
 E2E_CACHE="${LASTGOOD_E2E_CACHE:-$top_builddir/tests/e2e/.cache}"
-E2E_BOOT_TIMEOUT="${LASTGOOD_E2E_BOOT_TIMEOUT:-90}"
+E2E_BOOT_TIMEOUT="${LASTGOOD_E2E_BOOT_TIMEOUT:-150}"
 E2E_OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 E2E_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 # Packages of the guest besides the kernel. Runtime libraries of lastgood's
@@ -124,18 +124,19 @@ e2e_host_setup() {
 }
 
 # ---------------------------------------------------------------- base image
-# Everything that goes into the cached base (kernel, packages, the rig's own
-# guest files) is part of its key.
+# Everything that goes into the cached base (kernel, packages, how it is
+# built) is part of its key. The test configuration of the guest (masked
+# units, the rig's helpers) is applied per guest: changing it costs no
+# debootstrap.
 e2e_base_key() {
         {
                 echo "$E2E_RIG_VERSION $E2E_KPKG $E2E_KDEB_VERSION $E2E_GUEST_PACKAGES"
-                declare -f e2e_build_base e2e_configure_base
-                (cd "$E2E_DIR/guest" && find . -type f | LC_ALL=C sort | xargs cat)
+                declare -f e2e_build_base
         } | sha256sum | cut -c1-16
 }
 
-# Builds (once) the base root: debootstrap, kernel, masked units, the rig's
-# guest helpers. Result: $E2E_BASE_TAR.
+# Builds (once) the base root: debootstrap and the kernel.
+# Result: $E2E_BASE_TAR.
 e2e_build_base() {
         local key mirror tmp
         key=$(e2e_base_key)
@@ -148,13 +149,12 @@ e2e_build_base() {
         debootstrap --variant=minbase --include="$E2E_GUEST_PACKAGES" bookworm "$tmp/root" "$mirror" \
                 >"$tmp/debootstrap.log" 2>&1 || { tail -20 "$tmp/debootstrap.log" >&2; e2e_die "debootstrap failed"; }
         e2e_phase_end
-        e2e_phase "base: kernel + config"
+        e2e_phase "base: kernel"
         cp "$E2E_KDEB" "$tmp/root/tmp/kernel.deb"
         # INITRD=No: the initramfs is built later, once lastgood is in.
         INITRD=No chroot "$tmp/root" dpkg -i /tmp/kernel.deb >"$tmp/kernel.log" 2>&1 ||
                 { tail -20 "$tmp/kernel.log" >&2; e2e_die "kernel install failed"; }
         rm -f "$tmp/root/tmp/kernel.deb"
-        e2e_configure_base "$tmp/root"
         chroot "$tmp/root" apt-get clean
         rm -rf "$tmp/root/usr/share/doc" "$tmp/root/usr/share/man" "$tmp/root/usr/share/locale" \
                "$tmp/root/var/lib/apt/lists"/* "$tmp/root/var/cache/debconf"/*-old
@@ -194,7 +194,7 @@ e2e_configure_base() {
         # from a poweroff, also for panics inside the initramfs).
         sed -i -e 's/^MODULES=.*/MODULES=list/' -e 's/^COMPRESS=.*/COMPRESS=gzip/' \
                 "$r/etc/initramfs-tools/initramfs.conf"
-        printf 'virtio_pci\nvirtio_blk\npvpanic_mmio\n' >>"$r/etc/initramfs-tools/modules"
+        printf 'virtio_pci\nvirtio_blk\npvpanic_mmio\n' >"$r/etc/initramfs-tools/modules"
         mkdir -p "$r/etc/modules-load.d"
         printf 'pvpanic_mmio\n' >"$r/etc/modules-load.d/e2e-pvpanic.conf"
         # The rig's guest helpers: the boot reporter, the fake agent.
@@ -222,17 +222,20 @@ e2e_lastgood_build() {
                 if [[ ! -f "$b/Makefile" ]]; then
                         e2e_log "configuring a lastgood build for the guest in $b"
                         (cd "$b" && "$top_srcdir/configure" -q --prefix=/usr --sysconfdir=/etc \
-                                --localstatedir=/var >&2)
+                                --localstatedir=/var >"$b/e2e-configure.log" 2>&1) ||
+                                { cat "$b/e2e-configure.log" >&2; e2e_die "configuring lastgood in $b failed"; }
                 fi
         fi
-        make -s -C "$b" -j2 >&2 || e2e_die "building lastgood in $b failed"
+        make -s -C "$b" -j2 >"$E2E_CACHE/lastgood-build.log" 2>&1 ||
+                { tail -30 "$E2E_CACHE/lastgood-build.log" >&2; e2e_die "building lastgood in $b failed"; }
         E2E_LG_BUILD="$b"
 }
 
 e2e_install_lastgood() { # ROOT
         local r="$1" u
         e2e_lastgood_build
-        make -s -C "$E2E_LG_BUILD" install DESTDIR="$r" >&2
+        make -s -C "$E2E_LG_BUILD" install DESTDIR="$r" >"$E2E_GUEST_DIR/install.log" 2>&1 ||
+                { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "make install DESTDIR=$r failed"; }
         # As a Debian package's postinst would: enable the installed units.
         for u in "$r"/lib/systemd/system/lastgood*.service "$r"/usr/lib/systemd/system/lastgood*.service \
                  "$r"/lib/systemd/system/lastgood*.path "$r"/usr/lib/systemd/system/lastgood*.path; do
@@ -285,6 +288,7 @@ e2e_new_guest() {
         E2E_BOOTN=0
         rm -rf "$E2E_GUEST_DIR"; mkdir -p "$G" "$E2E_GUEST_DIR/logs"
         tar -C "$G" -xf "$E2E_BASE_TAR"
+        e2e_configure_base "$G"
         cp "$E2E_OVMF_VARS" "$VARS"
         if [[ $with_lg == 1 ]]; then
                 e2e_install_lastgood "$G"
@@ -327,7 +331,7 @@ e2e_seal() {
         e2e_mkinitramfs
         cp "$G/boot/vmlinuz-$E2E_KVER" "$KERNEL"
         rm -f "$IMG"
-        mke2fs -q -t ext4 -L root -d "$G" "$IMG" 2G
+        mke2fs -q -t ext4 -L root -d "$G" "$IMG" 2G >/dev/null
         e2e_log "image $IMG sealed in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s"
 }
 

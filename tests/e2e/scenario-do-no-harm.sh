@@ -60,8 +60,9 @@ while read -r f; do
         rm -f "$f"; e2e_img_rm "$rel"
         removed=$((removed + 1))
         e2e_log "removed $rel"
-done < <(find "$G/usr" "$G/lib" "$G/sbin" "$G/bin" -xdev -type f \
-                \( -name 'lastgood-early' -o -name 'lastgood-watchdog' -o -name 'lastgood-generator' \) 2>/dev/null)
+done < <(find "$G/usr/sbin" "$G/usr/bin" "$G/usr/libexec" "$G/sbin" "$G/bin" \
+                "$G/lib/systemd/system-generators" "$G/usr/lib/systemd/system-generators" \
+                -maxdepth 2 -type f -name 'lastgood-*' -perm -u+x 2>/dev/null)
 e2e_assert "some lastgood programs were installed and removed ($removed)" test "$removed" -ge 2
 e2e_mkinitramfs
 e2e_boot_expect poweroff e2e.wait=5
