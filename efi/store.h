@@ -32,7 +32,12 @@ typedef enum lg_store_flags {
 
 typedef struct lg_store lg_store;
 
-/* Returns 0 or -errno (-EOPNOTSUPP for FORCE_EFI without EFI variables). */
+/* Returns 0 or -errno (-EOPNOTSUPP for FORCE_EFI without EFI variables).
+ * root is borrowed and must outlive the store. The EFI variables are those
+ * libefivar sees ($EFIVARFS_PATH, else /sys/firmware/efi/efivars/), never
+ * resolved under root; so under a root other than "/" with no
+ * EFIVARFS_PATH in the environment, AUTO picks the file store under root
+ * rather than touch the host's firmware variables. */
 int lg_store_open(const lg_root *root, lg_store_flags flags, lg_store **ret);
 lg_store *lg_store_free(lg_store *s);
 static inline void lg_store_freep(lg_store **s) {
@@ -53,9 +58,11 @@ int lg_store_read_state(lg_store *s, lg_state *ret);
 int lg_store_write_state(lg_store *s, const lg_state *st);
 
 /* Same for the cold record; an empty set with no record stored writes
- * nothing. -ENOENT on read when there is none. */
+ * nothing, an empty set over a stored record deletes it (returns 1).
+ * -ENOENT on read when there is none. */
 int lg_store_read_quarantine(lg_store *s, lg_quarantine *ret);
 int lg_store_write_quarantine(lg_store *s, const lg_quarantine *q);
 
-/* Number of variable/file writes this store object did (tests, benchmarks). */
+/* Number of variable/file writes (and deletions) this store object did
+ * (tests, benchmarks). */
 unsigned lg_store_write_count(const lg_store *s);
