@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rootfs.h"
+
+/* /etc/lastgood/lastgood.conf and the agent definitions of agents.d
+ * (DESIGN.md, "Configuration" and "Agents"). Pure parsers over memory
+ * buffers, plus loaders that read the files under a root. A bad line or
+ * value is reported in ->warnings (one human sentence each, the caller logs
+ * them) and the default is kept: configuration never stops a boot. */
+
+#define LG_CONFIG_PATH "/etc/lastgood/lastgood.conf"
+
+#define LG_DEFAULT_THRESHOLD 2
+#define LG_DEFAULT_STABLE_SEC 120
+#define LG_DEFAULT_PROVE_SEC 1800
+#define LG_DEFAULT_CHECK_TIMEOUT_SEC 30
+
+typedef struct lg_config {
+        unsigned threshold;         /* [Boot] Threshold=, 1..255 */
+        unsigned stable_sec;        /* [Health] StableSec= */
+        unsigned prove_sec;         /* [Health] ProveSec= */
+        unsigned check_timeout_sec; /* [Health] CheckTimeoutSec=, 1..3600 */
+        char **require_units;       /* [Health] RequireUnits=, valid unit names */
+        char **allow;               /* [Modules] Allow=, normalized names ('-' → '_') */
+        char **third_party_dirs;    /* [Modules] ThirdPartyDirs=, below /lib/modules/KVER */
+        char **warnings;
+} lg_config;
+
+/* Fills c with the defaults (every list allocated, possibly empty).
+ * Returns 0 or -ENOMEM (c untouched). */
+int lg_config_init(lg_config *c);
+
+/* Parses buf (need not be NUL-terminated) over what c holds; source names
+ * the buffer in warnings. Returns 0, or -ENOMEM. */
+int lg_config_parse(lg_config *c, const char *source, const char *buf, size_t size);
+
+/* lg_config_init() then LG_CONFIG_PATH under root, when it exists; an
+ * unreadable file is a warning. Returns 0, or -ENOMEM. */
+int lg_config_load(const lg_root *root, lg_config *c);
+
+void lg_config_done(lg_config *c);
+
+/* OnSafeMode= of an agent. */
+typedef enum lg_policy {
+        LG_POLICY_ROLLBACK,
+        LG_POLICY_QUARANTINE,
+        LG_POLICY_DISABLE,
+        LG_POLICY_KEEP,
+        _LG_POLICY_MAX,
+        _LG_POLICY_INVALID = -1,
+} lg_policy;
+
+const char *lg_policy_to_string(lg_policy p);
+lg_policy lg_policy_from_string(const char *s);
+
+typedef struct lg_agent {
+        char *name;       /* the file name without .conf */
+        char **units;     /* Units=, never NULL */
+        char **modules;   /* Modules=, normalized, never NULL */
+        char **content;   /* Content=, absolute globs, never NULL */
+        lg_policy on_safe_mode;
+} lg_agent;
+
+typedef struct lg_agents {
+        lg_agent *agents; /* sorted by name */
+        size_t n;
+        char **warnings;
+} lg_agents;
+
+/* Parses one agent definition named name (the file name without .conf).
+ * Returns 0; -EINVAL when the file is unusable (bad name, no [Agent]
+ * section, names nothing; the reason is in *warnings); -ENOMEM. */
+int lg_agent_parse(lg_agent *ret, const char *name, const char *buf, size_t size, char ***warnings);
+
+/* Loads /etc/lastgood/agents.d/ over /usr/lib/lastgood/agents.d/ (same
+ * file name: /etc wins; an empty file or a symlink to /dev/null masks).
+ * Unusable files are warnings. Returns 0, or -ENOMEM. */
+int lg_agents_load(const lg_root *root, lg_agents *ret);
+
+/* By agent name ('-' and '_' alike), or by one of its Modules=. NULL when
+ * none. */
+const lg_agent *lg_agents_find(const lg_agents *a, const char *name);
+const lg_agent *lg_agents_find_module(const lg_agents *a, const char *module);
+
+void lg_agents_done(lg_agents *a);
