@@ -250,8 +250,8 @@ static void status_human(const status_info *i) {
                 printf("       Record: none yet (never armed)\n");
 
         if (i->state.armed)
-                printf("        State: armed, %u failed boot%s counted (threshold %u)\n", i->state.tries,
-                       i->state.tries == 1 ? "" : "s", i->threshold);
+                printf("        State: armed, %u of %u tries used (boots since the change that did not reach healthy)\n",
+                       i->state.tries, i->threshold);
         else
                 printf("        State: not armed (steady state, nothing counted; threshold %u)\n", i->threshold);
         printf("        Level: %u (%s)\n", i->state.level, level_text(i->state.level));

@@ -5,6 +5,14 @@ LG_LIBS += libapply.a
 libapply_a_SOURCES = %reldir%/apply.c %reldir%/apply.h
 libapply_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
+systemdsystemgenerator_PROGRAMS = lastgood-generator
+lastgood_generator_SOURCES = %reldir%/lastgood-generator.c
+lastgood_generator_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/generator \
+	-DSYSTEMDSYSTEMUNITDIR=\"$(systemdsystemunitdir)\"
+lastgood_generator_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
+lastgood_generator_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
+lastgood_generator_DEPENDENCIES = $(LG_LIBS)
+
 pkglibexec_PROGRAMS = lastgood-apply
 lastgood_apply_SOURCES = %reldir%/lastgood-apply.c
 lastgood_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/generator

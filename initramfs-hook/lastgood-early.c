@@ -185,7 +185,7 @@ static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision 
         (void) lg_event_emit(c->root, LG_SINK_EARLY, &e);
 }
 
-static int ctx_init(ctx *c, const lg_root *config_root) {
+static int ctx_init(ctx *c, const lg_root *config_root, bool boot) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         int r;
@@ -193,7 +193,9 @@ static int ctx_init(ctx *c, const lg_root *config_root) {
         r = lg_kernel_release(arg_kernel, &c->kernel);
         if (r < 0)
                 return r;
-        r = lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &buf, &size);
+        /* At build time the running system's command line is not the one
+         * of the boot the image is for. */
+        r = boot ? lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &buf, &size) : 0;
         if (r < 0) {
                 log_early(4, "cannot read /proc/cmdline (%s), no overrides this boot", strerror(-r));
                 size = 0;
@@ -733,7 +735,7 @@ int main(int argc, char *argv[]) {
                 }
         }
 
-        r = ctx_init(&c, sysroot ? sysroot : c.root);
+        r = ctx_init(&c, sysroot ? sysroot : c.root, !streq(verb, "arm-if-changed"));
         if (r < 0) {
                 log_early(3, "cannot start (%s); boot goes on", strerror(-r));
                 return 0;

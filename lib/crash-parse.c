@@ -458,8 +458,18 @@ static bool is_helper_headline_panic(const char *reason) {
         return false;
 }
 
+/* What a headline line says, before it is known whether it starts a new
+ * report (kept small: it is filled for every line). */
+typedef struct crash_head {
+        char head_module[CRASH_MODNAME_MAX + 1];
+        char head_func[CRASH_FUNC_MAX + 1];
+        char *bug_path;
+        bool warn_pending_symbol;
+        int oops_no;
+} crash_head;
+
 /* Classifies a headline. Fills module/func/path where the line names one. */
-static crash_kind classify_headline(const char *s, crash_report *r) {
+static crash_kind classify_headline(const char *s, crash_head *r) {
         const char *p;
         sym y;
 
@@ -650,6 +660,17 @@ static void add_frame(crash_report *r, const char *s) {
         r->n_frames++;
 }
 
+static bool looks_like_frame(const char *s) {
+        const char *p = skip_addresses(s);
+        sym y;
+
+        if (*p == '(')
+                p++;
+        if (p[0] == '?' && p[1] == ' ')
+                p += 2;
+        return parse_symbol(p, &y) != NULL;
+}
+
 static void report_free(crash_report *r) {
         free(r->headline);
         free(r->bug_path);
@@ -658,7 +679,17 @@ static void report_free(crash_report *r) {
         free(r->wq_line);
         for (size_t i = 0; i < r->n_frames; i++)
                 free(r->frames[i].line);
-        *r = (crash_report) {};
+        /* Field by field: the frame table is large and only read up to
+         * n_frames, and a hostile log may start a report on every line. */
+        r->kind = CRASH_KIND_NONE;
+        r->headline = r->bug_path = r->rip_line = r->lr_line = r->wq_line = NULL;
+        r->head_module[0] = r->head_func[0] = r->rip_module[0] = r->rip_func[0] = 0;
+        r->lr_module[0] = r->wq_module[0] = 0;
+        r->warn_pending_symbol = r->rip_module_space = r->lr_symbol = r->done = false;
+        r->oops_no = 0;
+        r->loc = CRASH_LOC_UNKNOWN;
+        r->n_frames = 0;
+        r->hash = 0;
 }
 
 void crash_facts_done(crash_facts *f) {
@@ -744,7 +775,11 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
                 }
                 parse_taint_line(&f, s);
 
-                crash_report tmp = {};
+                crash_head tmp;
+                tmp.head_module[0] = tmp.head_func[0] = 0;
+                tmp.bug_path = NULL;
+                tmp.warn_pending_symbol = false;
+                tmp.oops_no = 0;
                 crash_kind k = classify_headline(s, &tmp);
                 bool is_fault = startswith(s, "RIP") || startswith(s, "EIP") || startswith(s, "IP") ||
                                 startswith(s, "pc : ") || startswith(s, "PC is at") || startswith(s, "NIP [");
@@ -809,13 +844,8 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
 
                 if (!cur) {
                         /* Frames before any headline (the start was lost). */
-                        crash_report probe = {};
-                        add_frame(&probe, s);
-                        if (probe.n_frames == 0) {
-                                report_free(&probe);
+                        if (!looks_like_frame(s))
                                 continue;
-                        }
-                        report_free(&probe);
                         f.reports++;
                         f.have_first = true;
                         cur = &f.first;

@@ -9,3 +9,10 @@ libinventory_a_SOURCES = \
 	%reldir%/policy.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
+
+check_PROGRAMS += tests/unit/test-policy
+TESTS += tests/unit/test-policy
+tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
+tests_unit_test_policy_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_policy_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_policy_DEPENDENCIES = $(LG_LIBS)

@@ -141,7 +141,12 @@ static int forward_sender(const struct iovec *iov, size_t n, void *userdata) {
         Context *c = userdata;
         int r;
 
-        r = sd_journal_sendv(iov, (int) n);
+        /* sd_journal_sendv() succeeds silently when journald does not run;
+         * then the events must stay spooled for a later attempt. */
+        if (access("/run/systemd/journal/socket", F_OK) < 0)
+                r = negative_errno();
+        else
+                r = sd_journal_sendv(iov, (int) n);
         if (c->export) {
                 export_iov(c, iov, n);
                 return ferror(c->export) ? -EIO : 0;
@@ -152,7 +157,7 @@ static int forward_sender(const struct iovec *iov, size_t n, void *userdata) {
 static void forward_spool(Context *c) {
         int r = lg_events_forward_spool_with(c->root, forward_sender, c);
 
-        if (r < 0 && r != -ENOENT)
+        if (r < 0)
                 log_msg(LOG_WARNING, "Could not forward the initramfs events to the journal (they stay spooled): %s",
                         strerror(-r));
         else if (r > 0)
@@ -207,6 +212,7 @@ static int step_state(Context *c, lg_step step, lg_decision *ret) {
         lg_state st = {}, nst;
         lg_facts facts = { .healthy = c->healthy, .now_usec = realtime_usec() };
         lg_decision d;
+        bool corrupt = false;
         int r;
 
         if (!c->store)
@@ -218,9 +224,11 @@ static int step_state(Context *c, lg_step step, lg_decision *ret) {
                 emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, NULL, NULL, "corrupt",
                      "The boot state record is corrupt (%s); treating it as no state.", strerror(-r));
                 st = (lg_state) {};
+                corrupt = true;
         }
         lg_machine_step(&st, step, &c->cmdline, &c->config, &facts, &nst, &d);
-        if (d.write && !d.noop) {
+        /* A corrupt record is rewritten even when the step changes nothing. */
+        if ((d.write || corrupt) && !d.noop) {
                 r = lg_store_write_state(c->store, &nst);
                 if (r < 0)
                         return r;

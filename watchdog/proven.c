@@ -433,7 +433,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         }
         if (!res.decision.proven) {
                 /* SHUTDOWN before healthy: neutral, only the hot record. */
-                if (res.decision.write) {
+                if (res.decision.write || res.state_was_corrupt) {
                         r = lg_store_write_state(in->store, &nst);
                         if (r < 0)
                                 return r;
@@ -594,7 +594,7 @@ finish:
 
         /* The hot record last: until it says proven, the proven write is
          * repeated at the next proven boot. */
-        if (res.decision.write) {
+        if (res.decision.write || res.state_was_corrupt) {
                 r = lg_store_write_state(in->store, &nst);
                 if (r < 0)
                         return r;

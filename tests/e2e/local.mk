@@ -35,6 +35,7 @@ bench-boot-time:
 .PHONY: check-e2e demo-e2e bench-boot-time
 
 EXTRA_DIST += \
+	%reldir%/README.md \
 	%reldir%/lib.sh \
 	%reldir%/efivars.py \
 	%reldir%/build-image.sh \

@@ -44,6 +44,10 @@ head -c 2000 /dev/urandom >"$W/garbage"
 printf '\n[Boot]\nThreshold=banana\n[Health]\nStableSec=-5\nRequireUnits=\x01\x02\n' >>"$W/garbage"
 e2e_img_write "$W/garbage" /etc/lastgood/lastgood.conf
 e2e_img_write "$W/garbage" /etc/lastgood/agents.d/fakeagent.conf
+# The initramfs carries a copy of the configuration: garbage there too.
+cp "$W/garbage" "$G/etc/lastgood/lastgood.conf"
+cp "$W/garbage" "$G/etc/lastgood/agents.d/fakeagent.conf"
+e2e_mkinitramfs
 e2e_boot_expect poweroff
 e2e_show_boot
 e2e_assert "garbage config: the boot reaches multi-user" e2e_reached

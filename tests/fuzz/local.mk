@@ -31,5 +31,17 @@ tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_config_LDADD = $(FUZZ_LINK_LIBS)
 tests_fuzz_fuzz_config_DEPENDENCIES = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-events
+tests_fuzz_fuzz_events_SOURCES = tests/fuzz/fuzz-events.c
+tests_fuzz_fuzz_events_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_events_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_events_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_events_DEPENDENCIES = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-crash
+tests_fuzz_fuzz_crash_SOURCES = tests/fuzz/fuzz-crash.c
+tests_fuzz_fuzz_crash_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_crash_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_crash_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_crash_DEPENDENCIES = $(LG_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh
