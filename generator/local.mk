@@ -33,6 +33,8 @@ tests_unit_test_apply_DEPENDENCIES = $(LG_LIBS)
 
 
 GENERATOR_TESTS = \
+	tests/integration/generator-basic.sh \
+	tests/integration/generator-nonefi.sh \
 	tests/integration/apply-policies.sh \
 	tests/integration/fleet.sh
 TESTS += $(GENERATOR_TESTS)
