@@ -29,3 +29,17 @@ dist_dracutlastgood_SCRIPTS = \
 dist_dracutlastgood_DATA = \
 	%reldir%/dracut/90lastgood/lastgood-pre-udev.service \
 	%reldir%/dracut/90lastgood/lastgood-pre-switch.service
+
+# Integration tests of lastgood-early (temporary roots from the fake module
+# tree of tests/fixtures/modules; EFI variables in a plain folder) and of
+# the real initramfs builders over the installed cloud kernel.
+EARLY_TESTS = \
+	tests/integration/early-levels.sh
+INITRAMFS_TESTS = \
+	tests/integration/initramfs-tools.sh \
+	tests/integration/initramfs-dracut.sh
+TESTS += $(EARLY_TESTS) $(INITRAMFS_TESTS)
+EXTRA_DIST += $(EARLY_TESTS) $(INITRAMFS_TESTS) \
+	tests/integration/early-lib.sh \
+	tests/fixtures/modules/build-tree.sh \
+	tests/fixtures/modules/mkmod.sh

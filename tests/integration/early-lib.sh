@@ -26,12 +26,20 @@ S=$T/sysroot
 R=$T/initramfs
 export EFIVARFS_PATH=$R/sys/firmware/efi/efivars/ LIBEFIVAR_OPS=efivarfs
 
+CHECKS=0
 fail() {
         echo "FAIL: $*" >&2
         exit 1
 }
 ok() {
         echo "ok - $*"
+}
+# check: one assertion made (counted; checks_done prints the total).
+check() {
+        CHECKS=$((CHECKS + 1))
+}
+checks_done() {
+        echo "# $CHECKS checks"
 }
 
 # Modules copied into the initramfs (cp -p, as copy_file does).
@@ -72,14 +80,24 @@ set_cmdline() {
         echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet $*" > "$R/proc/cmdline"
 }
 
+# Each stage must exit 0 whatever happens (do no harm); its stderr is
+# kept in $T/stderr (log_early falls back to it without /dev/kmsg).
+run_early() {
+        local rc=0
+        "$EARLY" --root="$R" --kernel-release="$KVER" "$@" 2>> "$T/stderr" || rc=$?
+        [ "$rc" = 0 ] || fail "lastgood-early $* exited $rc"
+        check
+}
 pre_udev() {
-        "$EARLY" --root="$R" --kernel-release="$KVER" pre-udev
+        run_early pre-udev
 }
 pre_switch() {
-        "$EARLY" --root="$R" --kernel-release="$KVER" pre-switch --sysroot="$S"
+        run_early pre-switch --sysroot="$S"
 }
 boot() {
         rm -rf "$R/run" && mkdir -p "$R/run"
+        : > "$R/dev/kmsg"
+        : > "$T/stderr"
         pre_udev
         pre_switch
 }
@@ -106,10 +124,93 @@ expect_file() {
                 diff -u <(echo "$want") "$1" >&2 || true
                 fail "$1 differs"
         fi
+        check
 }
 
 expect_no_file() {
         [ ! -e "$1" ] || fail "$1 exists: $(cat "$1" 2>/dev/null | head -5)"
+        check
+}
+
+expect_state() {
+        [ "$(state)" = "$1" ] || fail "hot record is '$(state)', expected '$1'"
+        check
+}
+
+# expect_conf NAME...: /run/modprobe.d/lastgood.conf is exactly the header
+# and both lines of each NAME, in this order; no NAME: no file at all.
+CONF_HEADER="# Written by lastgood-early: modules withheld this boot (lastgoodctl status says why)."
+expect_conf() {
+        local n
+        if [ $# = 0 ]; then
+                expect_no_file "$R/run/modprobe.d/lastgood.conf"
+                return
+        fi
+        {
+                echo "$CONF_HEADER"
+                for n in "$@"; do
+                        printf 'blacklist %s\ninstall %s /bin/false\n' "$n" "$n"
+                done
+        } | expect_file "$R/run/modprobe.d/lastgood.conf"
+}
+
+# expect_withheld "KIND NAME REASON AGENT"...: /run/lastgood/withheld,
+# exactly these lines (fields are tab-separated in the file).
+expect_withheld() {
+        local l
+        for l in "$@"; do
+                printf '%s\n' "$l" | tr ' ' '\t'
+        done | expect_file "$R/run/lastgood/withheld"
+}
+
+# expect_decision KEY=VALUE...: /run/lastgood/decision is exactly the
+# defaults below with these keys replaced (CULPRIT= adds a line).
+expect_decision() {
+        local kv k want
+        declare -A v=([LEVEL]=0 [MODE]=auto [TRIES]=0 [THRESHOLD]=2 [BOOT_SEQ]=0 [COUNTED]=0
+                [EXHAUSTED]=0 [FAST_PATH]=0 [OVERRIDE]=0 [NOOP]=0 [STAGE]=pre-switch [KERNEL]=$KVER)
+        for kv in "$@"; do
+                v[${kv%%=*}]=${kv#*=}
+        done
+        want=
+        for k in LEVEL MODE TRIES THRESHOLD BOOT_SEQ COUNTED EXHAUSTED FAST_PATH OVERRIDE NOOP STAGE KERNEL CULPRIT; do
+                if [ -n "${v[$k]+x}" ]; then
+                        want+="$k=${v[$k]}"$'\n'
+                fi
+        done
+        printf '%s' "$want" | expect_file "$R/run/lastgood/decision"
+}
+
+# expect_events MESSAGE...: the MESSAGE= lines of /run/lastgood/events, in
+# order; none: no events file.
+expect_events() {
+        if [ $# = 0 ]; then
+                expect_no_file "$R/run/lastgood/events"
+                return
+        fi
+        [ -f "$R/run/lastgood/events" ] || fail "no events written"
+        if [ "$(sed -n 's/^MESSAGE=//p' "$R/run/lastgood/events")" != "$(printf '%s\n' "$@")" ]; then
+                diff -u <(printf '%s\n' "$@") <(sed -n 's/^MESSAGE=//p' "$R/run/lastgood/events") >&2 || true
+                fail "events differ"
+        fi
+        check
+}
+
+# expect_kmsg TEXT: a line of /dev/kmsg (the file) carries "lastgood: TEXT".
+expect_kmsg() {
+        grep -qF "lastgood: $1" "$R/dev/kmsg" ||
+                fail "no kmsg line 'lastgood: $1' in: $(cat "$R/dev/kmsg")"
+        check
+}
+
+# A listing of a folder that changes with any write: name, inode, size,
+# mtime ns and a content hash of each file (and the folders themselves).
+snapshot() {
+        [ -e "$1" ] || { echo "(absent)"; return; }
+        (cd "$1" && find . -printf '%p %y %i %s %T@\n' | sort && find . -type f -exec md5sum {} + | sort)
+}
+efi_snapshot() {
+        snapshot "$R/sys/firmware/efi/efivars"
 }
 
 # decision without the fields that vary between cases
@@ -118,12 +219,14 @@ decision() {
 }
 
 # In-tree modules must never be named, whatever the level.
+INTREE_RE='efivarfs|virtio_net|e1000e|efi_pstore'
 expect_no_intree() {
         local f
-        for f in "$R/run/modprobe.d/lastgood.conf" "$R/run/lastgood/withheld"; do
+        for f in "$R/run/modprobe.d/lastgood.conf" "$R/run/lastgood/withheld" "$R/run/lastgood/events"; do
                 [ -f "$f" ] || continue
-                if grep -qwE 'efivarfs|virtio_net|e1000e|efi_pstore' "$f"; then
+                if grep -qwE "$INTREE_RE" "$f"; then
                         fail "in-tree module named in $f"
                 fi
         done
+        check
 }
