@@ -34,7 +34,8 @@ dist_dracutlastgood_DATA = \
 # tree of tests/fixtures/modules; EFI variables in a plain folder) and of
 # the real initramfs builders over the installed cloud kernel.
 EARLY_TESTS = \
-	tests/integration/early-levels.sh
+	tests/integration/early-levels.sh \
+	tests/integration/early-overrides.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh
