@@ -35,7 +35,8 @@ dist_dracutlastgood_DATA = \
 # the real initramfs builders over the installed cloud kernel.
 EARLY_TESTS = \
 	tests/integration/early-levels.sh \
-	tests/integration/early-overrides.sh
+	tests/integration/early-overrides.sh \
+	tests/integration/early-quarantine.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh

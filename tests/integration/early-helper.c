@@ -7,7 +7,7 @@
  *   early-helper ROOT state armed=0|1 tries=N level=N [unproven=0|1]
  *   early-helper ROOT quarantine KIND NAME FINGERPRINT_HEX...
  *   early-helper ROOT manifest KVER       (inventory of ROOT -> its manifest)
- *   early-helper ROOT fingerprint KVER NAME
+ *   early-helper ROOT fingerprint KVER NAME   (a module, or agent content: /PATH)
  *   early-helper ROOT show                (hot record as KEY=VALUE) */
 #include <errno.h>
 #include <inttypes.h>
@@ -124,7 +124,7 @@ int main(int argc, char *argv[]) {
                 r = scan(root, argv[3], &inv);
                 if (r < 0)
                         return die("scan", r);
-                it = lg_inventory_find(&inv, LG_ITEM_MODULE, argv[4]);
+                it = lg_inventory_find(&inv, argv[4][0] == '/' ? LG_ITEM_CONTENT : LG_ITEM_MODULE, argv[4]);
                 if (it)
                         printf("%016" PRIx64 "\n", it->fingerprint);
                 lg_inventory_done(&inv);
