@@ -36,7 +36,8 @@ dist_dracutlastgood_DATA = \
 EARLY_TESTS = \
 	tests/integration/early-levels.sh \
 	tests/integration/early-overrides.sh \
-	tests/integration/early-quarantine.sh
+	tests/integration/early-quarantine.sh \
+	tests/integration/early-modprobe.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh
