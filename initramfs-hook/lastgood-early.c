@@ -227,16 +227,40 @@ static bool fs_is(const lg_root *root, const char *path, long magic) {
 /* In the initramfs nothing has mounted efivarfs or pstore yet (the hook
  * loads their modules first). Only on the host root: a --root run must
  * never mount anything. */
-static void mount_firmware_fs(const lg_root *root) {
+/* Mounts efivarfs and pstore where the initramfs has not. Returns true when
+ * it mounted efivarfs now. */
+static bool mount_firmware_fs(const lg_root *root) {
         struct stat st;
+        bool mounted = false;
 
         if (!lg_root_is_host(root))
-                return;
-        if (stat("/sys/firmware/efi", &st) >= 0 && !fs_is(root, "/sys/firmware/efi/efivars", EFIVARFS_MAGIC) &&
-            mount("efivarfs", "/sys/firmware/efi/efivars", "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                log_early(4, "cannot mount efivarfs (%m); EFI state unavailable this boot");
+                return false;
+        if (stat("/sys/firmware/efi", &st) >= 0 && !fs_is(root, "/sys/firmware/efi/efivars", EFIVARFS_MAGIC)) {
+                if (mount("efivarfs", "/sys/firmware/efi/efivars", "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          NULL) < 0)
+                        log_early(4, "cannot mount efivarfs (%m); EFI state unavailable this boot");
+                else
+                        mounted = true;
+        }
         if (stat("/sys/fs/pstore", &st) >= 0 && !fs_is(root, "/sys/fs/pstore", PSTOREFS_MAGIC))
                 (void) mount("pstore", "/sys/fs/pstore", "pstore", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        return mounted;
+}
+
+/* libefivar 37 chooses its backend once, in a library constructor that
+ * runs before main() (lib/lib.c, libefivar_init()): when efivarfs was not
+ * mounted at that moment, this process has no EFI backend at all, and the
+ * boot would silently go uncounted. So once efivarfs is mounted here, the
+ * program starts again (once; the pending alarm() survives execve(), so the
+ * run-time bound still holds). */
+static void reexec_for_efivar(char *argv[]) {
+        if (getenv("LASTGOOD_EARLY_REEXEC"))
+                return;
+        if (setenv("LASTGOOD_EARLY_REEXEC", "1", 1) < 0)
+                return;
+        (void) execv("/proc/self/exe", argv);
+        log_early(4, "cannot restart after mounting efivarfs (%m); EFI state unavailable this boot");
+        (void) unsetenv("LASTGOOD_EARLY_REEXEC");
 }
 
 /* Reads the hot record; corrupt → event, "no state", rewrite. */
@@ -400,8 +424,6 @@ static int run_pre_udev(ctx *c) {
         bool rewrite = false, counting, have_manifest, have_image, need_withheld;
         unsigned skipped = 0;
         int r;
-
-        mount_firmware_fs(c->root);
 
         r = lg_store_open(c->root, LG_STORE_AUTO, &store);
         if (r < 0) {
@@ -723,6 +745,9 @@ int main(int argc, char *argv[]) {
                 log_early(4, "unknown stage '%.64s'; boot goes on", verb);
                 return 0;
         }
+        /* (kmsg_fd is O_CLOEXEC: the new image opens its own.) */
+        if (!streq(verb, "arm-if-changed") && mount_firmware_fs(c.root))
+                reexec_for_efivar(argv);
         if (streq(verb, "pre-switch")) {
                 if (!arg_sysroot) {
                         log_early(4, "pre-switch needs --sysroot=DIR; boot goes on");

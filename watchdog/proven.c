@@ -198,6 +198,13 @@ static int build_manifest(lg_inventory *scan, const lg_inventory *old, const lg_
         }
         if (inv.n > 1)
                 qsort(inv.items, inv.n, sizeof(lg_inv_item), cmp_item);
+        /* The in-tree stat cache goes along: without it every later scan
+         * (lastgood-early pre-switch, the apply unit, the generator) reads
+         * the modinfo of every in-tree module again, seconds on a slow
+         * machine instead of one stat() each. */
+        inv.intree = TAKE_PTR(scan->intree);
+        inv.n_intree = scan->n_intree;
+        scan->n_intree = 0;
         *ret = inv;
         return 0;
 }
@@ -477,7 +484,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         /* Steady state: nothing differs and nothing is pending. Write
          * nothing at all (NVRAM and disk both). */
         if (have_old && !st.armed && !st.unproven && !res.decision.write && !lg_manifest_differs(&old, &inv) &&
-            (!in->withheld || in->withheld->n == 0)) {
+            old.n_intree == inv.n_intree && (!in->withheld || in->withheld->n == 0)) {
                 res.steady = true;
                 goto finish;
         }
