@@ -38,7 +38,8 @@ EARLY_TESTS = \
 	tests/integration/early-overrides.sh \
 	tests/integration/early-quarantine.sh \
 	tests/integration/early-modprobe.sh \
-	tests/integration/early-bad-tree.sh
+	tests/integration/early-bad-tree.sh \
+	tests/integration/early-many-modules.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh
