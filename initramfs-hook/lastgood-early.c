@@ -322,13 +322,20 @@ static int write_modprobe_conf(const lg_root *root, const lg_withheld *w, unsign
         return lg_root_write_atomic(root, LG_MODPROBE_CONF, buf, size, 0644);
 }
 
-static void write_run(const ctx *c, const lg_runstate *rs) {
+/* handover: write /run/lastgood/decision and withheld. Not on a host
+ * without EFI variables: there the boot is counted by lastgood-generator,
+ * which decides (and counts) only when it finds no hand-over; one from
+ * here would leave every boot of such a host uncounted. The modprobe.d
+ * file is written all the same (the initramfs's udev reads it). */
+static void write_run(const ctx *c, const lg_runstate *rs, bool handover) {
         unsigned n = 0;
         int r;
 
         r = write_modprobe_conf(c->root, &rs->withheld, &n);
         if (r < 0)
                 log_early(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF, strerror(-r));
+        if (!handover)
+                return;
         r = lg_runstate_write(c->root, rs);
         if (r < 0)
                 log_early(3, "cannot write %s (%s)", LG_RUN_DIR, strerror(-r));
@@ -433,6 +440,8 @@ static int run_pre_udev(ctx *c) {
         /* Without EFI variables the records are files of the real root:
          * counting starts in the main system (the generator). */
         counting = lg_store_get_backend(store) == LG_STORE_EFI;
+        if (!counting)
+                log_early(5, "no EFI variables: this boot is counted by the main system");
         if (counting)
                 (void) read_state(c, store, &old, &rewrite);
         r = lg_store_read_quarantine(store, &quarantine);
@@ -452,8 +461,15 @@ static int run_pre_udev(ctx *c) {
                 goto finish;
         if (counting && (d.write || rewrite)) {
                 r = lg_store_write_state(store, &new);
-                if (r < 0)
+                if (r < 0) {
                         log_early(3, "cannot write the boot state (%s); this boot is not counted", strerror(-r));
+                        /* NVRAM full or read-only: the level decided for
+                         * this boot still applies, but no "boot counted"
+                         * event, and the hand-over shows the stored record. */
+                        d.counted = false;
+                        new.tries = old.tries;
+                        new.boot_seq = old.boot_seq;
+                }
         }
         emit_decision(c, &d, &new);
         if (d.fast_path && culprit) {
@@ -513,7 +529,7 @@ static int run_pre_udev(ctx *c) {
         rs.stage = (char *) "pre-udev";
         rs.kernel = c->kernel;
         rs.culprit = d.fast_path ? culprit : NULL;
-        write_run(c, &rs);
+        write_run(c, &rs, counting);
         emit_withheld(c, &rs.withheld, NULL, &d);
 
 finish:
@@ -596,13 +612,13 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 lg_facts facts = {};
 
                 lg_machine_step(&st, LG_STEP_ARM, &c->cmdline, &c->config, &facts, &new, &ad);
-                if (ad.write) {
-                        r = lg_store_write_state(store, &new);
-                        if (r < 0)
-                                log_early(3, "cannot write the boot state (%s)", strerror(-r));
-                        else
-                                st = new;
-                }
+                r = ad.write ? lg_store_write_state(store, &new) : 0;
+                if (r < 0) {
+                        /* Not armed, not counted: say only that. */
+                        log_early(3, "cannot write the boot state (%s); counting not armed", strerror(-r));
+                        ad.armed_now = ad.counted = false;
+                } else
+                        st = new;
                 if (ad.armed_now)
                         emit(c, LG_MSG_ARMED,
                              have_manifest ? "real root differs from the last known good: counting armed"
@@ -638,7 +654,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         rs.kernel = c->kernel;
         rs.culprit = in.culprit ? (char *) in.culprit : NULL;
         rs.culprit_evidence = have_early ? early.culprit_evidence : NULL;
-        write_run(c, &rs);
+        write_run(c, &rs, counting);
         emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d);
 
         lg_withheld_done(&rs.withheld);
