@@ -448,8 +448,14 @@ static int run_pre_udev(ctx *c) {
         if (r < 0 && r != -ENOENT)
                 log_early(4, "cannot read the persistently withheld list (%s)", strerror(-r));
 
-        have_manifest = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest) >= 0;
-        have_image = lg_manifest_load(c->root, IMAGE_INVENTORY, &image) >= 0;
+        r = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest);
+        have_manifest = r >= 0;
+        if (r == -EBADMSG)
+                log_early(4, "the initramfs's copy of the last-known-good manifest is corrupt: treated as missing");
+        r = lg_manifest_load(c->root, IMAGE_INVENTORY, &image);
+        have_image = r >= 0;
+        if (r == -EBADMSG)
+                log_early(4, "the initramfs's module inventory is corrupt: modules read from their files");
 
         if (counting)
                 culprit = crash_culprit(c, &old, have_manifest ? &manifest : NULL, have_image ? &image : NULL,
@@ -471,14 +477,6 @@ static int run_pre_udev(ctx *c) {
                         new.boot_seq = old.boot_seq;
                 }
         }
-        emit_decision(c, &d, &new);
-        if (d.fast_path && culprit) {
-                char msg[300];
-
-                snprintf(msg, sizeof(msg), "crash log names %s: withheld this boot", culprit);
-                emit(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, "module", "crash-log");
-        }
-
         /* Steady state: nothing to withhold, nothing to hand over, so no
          * module file is read and nothing is written. */
         need_withheld = d.level > 0 || d.fast_path || lg_strv_length(c->cmdline.block) > 0 ||
@@ -529,7 +527,17 @@ static int run_pre_udev(ctx *c) {
         rs.stage = (char *) "pre-udev";
         rs.kernel = c->kernel;
         rs.culprit = d.fast_path ? culprit : NULL;
+        /* The files that protect the boot first, the events after: in a
+         * nearly full /run the spool must not take the room of the
+         * modprobe.d file (kmsg has every event anyway). */
         write_run(c, &rs, counting);
+        emit_decision(c, &d, &new);
+        if (d.fast_path && culprit) {
+                char msg[300];
+
+                snprintf(msg, sizeof(msg), "crash log names %s: withheld this boot", culprit);
+                emit(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, "module", "crash-log");
+        }
         emit_withheld(c, &rs.withheld, NULL, &d);
 
 finish:
@@ -550,7 +558,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         lg_runstate early = { .mode = LG_MODE_AUTO }, rs = {};
         lg_state st = {};
         lg_decision d = {};
-        bool have_early, have_manifest, counting = false, changed;
+        lg_decision arm_d = {};
+        bool have_early, have_manifest, counting = false, changed, armed_now = false;
         unsigned skipped = 0, level;
         int r;
 
@@ -619,11 +628,10 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                         ad.armed_now = ad.counted = false;
                 } else
                         st = new;
-                if (ad.armed_now)
-                        emit(c, LG_MSG_ARMED,
-                             have_manifest ? "real root differs from the last known good: counting armed"
-                                           : "no usable last-known-good manifest: counting armed",
-                             &ad, &new, NULL, NULL, NULL);
+                if (ad.armed_now) {
+                        armed_now = true;
+                        arm_d = ad;
+                }
                 d.counted = d.counted || ad.counted;
         }
 
@@ -655,6 +663,12 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         rs.culprit = in.culprit ? (char *) in.culprit : NULL;
         rs.culprit_evidence = have_early ? early.culprit_evidence : NULL;
         write_run(c, &rs, counting);
+        /* Events after the files, as in pre-udev. */
+        if (armed_now)
+                emit(c, LG_MSG_ARMED,
+                     have_manifest ? "real root differs from the last known good: counting armed"
+                                   : "no usable last-known-good manifest: counting armed",
+                     &arm_d, &st, NULL, NULL, NULL);
         emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d);
 
         lg_withheld_done(&rs.withheld);

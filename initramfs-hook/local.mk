@@ -12,6 +12,15 @@ tests_integration_early_helper_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 tests_integration_early_helper_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
 tests_integration_early_helper_DEPENDENCIES = $(LG_LIBS)
 
+# lastgood-early once more, with write() failing as on a full /run
+# (tests/integration/early-full.c, -Wl,--wrap=write), for early-bad-state.sh.
+check_PROGRAMS += tests/integration/lastgood-early-full
+tests_integration_lastgood_early_full_SOURCES = %reldir%/lastgood-early.c tests/integration/early-full.c
+tests_integration_lastgood_early_full_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
+tests_integration_lastgood_early_full_LDFLAGS = -Wl,--wrap=write
+tests_integration_lastgood_early_full_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
+tests_integration_lastgood_early_full_DEPENDENCIES = $(LG_LIBS)
+
 # initramfs-tools: the hook and the two boot scripts.
 initramfstoolshooksdir = $(initramfstoolsdir)/hooks
 dist_initramfstoolshooks_SCRIPTS = %reldir%/initramfs-tools/hooks/lastgood
@@ -39,7 +48,8 @@ EARLY_TESTS = \
 	tests/integration/early-quarantine.sh \
 	tests/integration/early-modprobe.sh \
 	tests/integration/early-bad-tree.sh \
-	tests/integration/early-many-modules.sh
+	tests/integration/early-many-modules.sh \
+	tests/integration/early-bad-state.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh
