@@ -1,0 +1,115 @@
+#!/bin/bash
+# A real dracut run with module 90lastgood, over the installed kernel of
+# Debian's linux-image-cloud-amd64. Debian's dracut conflicts with
+# initramfs-tools, so dracut and dracut-core are unpacked (apt-get download,
+# dpkg-deb -x) into the temporary folder and run from there
+# (dracutbasedir). Two images: a systemd initrd (units ordered before udev
+# and before the switch) and a non-systemd one (pre-udev/pre-pivot hooks).
+set -euo pipefail
+. "$top_srcdir/tests/integration/early-lib.sh"
+
+kver=$(cd /lib/modules && ls -d *-cloud-amd64 2>/dev/null | sort -V | tail -1)
+[ -n "$kver" ] || fail "no linux-image-cloud-amd64 kernel installed (see .ci/packages)"
+
+# The .debs: $LASTGOOD_DRACUT_DEBS, else downloaded once into the build
+# tree's fixture cache (kept across runs, so later runs need no network).
+debs=${LASTGOOD_DRACUT_DEBS:-$MKMOD_CACHE/dracut-debs}
+if ! ls "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb > /dev/null 2>&1; then
+        mkdir -p "$debs.tmp.$$"
+        (cd "$debs.tmp.$$" && apt-get download dracut dracut-core > /dev/null 2>&1) ||
+                { rm -rf "$debs.tmp.$$"; fail "cannot download dracut and dracut-core from the Debian archive"; }
+        mkdir -p "$debs"
+        mv "$debs.tmp.$$"/*.deb "$debs/"
+        rm -rf "$debs.tmp.$$"
+fi
+D=$T/dracut
+mkdir -p "$D" "$T/empty" "$T/tmp"
+for f in "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb; do
+        dpkg-deb -x "$f" "$D"
+done
+[ -x "$D/usr/bin/dracut" ] || fail "dracut not unpacked"
+cp -r "$top_srcdir/initramfs-hook/dracut/90lastgood" "$D/usr/lib/dracut/modules.d/"
+
+host=$T/host
+mkdir -p "$host/etc/lastgood/agents.d" "$host/lib/modules"
+ln -s "/lib/modules/$kver" "$host/lib/modules/$kver"
+printf '[Boot]\nThreshold=3\n' > "$host/etc/lastgood/lastgood.conf"
+printf '[Agent]\nUnits=falco.service\nOnSafeMode=disable\n' > "$host/etc/lastgood/agents.d/falco.conf"
+"$HELPER" "$host" manifest "$kver"
+mkdir -p "$R/sys/firmware/efi/efivars"
+export LASTGOOD_EARLY=$EARLY LASTGOOD_ROOT=$host
+
+build() {
+        local img=$1 mods=$2
+        dracutbasedir=$D/usr/lib/dracut "$D/usr/bin/dracut" --force --no-hostonly --no-compress \
+                --kver "$kver" -m "$mods" --conf /dev/null --confdir "$T/empty" --tmpdir "$T/tmp" \
+                "$img" > "$img.log" 2>&1 || { tail -30 "$img.log" >&2; fail "dracut failed ($mods)"; }
+        grep -q 'Including module: lastgood' "$img.log" || fail "dracut did not include lastgood ($mods)"
+        # An uncompressed image ends in a way lsinitramfs reports; the list is whole.
+        lsinitramfs "$img" 2> /dev/null > "$img.list" || true
+        [ -s "$img.list" ] || fail "cannot list $img"
+}
+has() {
+        grep -qE "$2" "$1.list" || fail "$(basename "$1") lacks $2"
+}
+common() {
+        local img=$1 lib
+        has "$img" '^usr/sbin/lastgood-early$'
+        for lib in $(ldd "$EARLY" | awk '$3 ~ /^\// { print $3 }'); do
+                has "$img" "/$(basename "$lib")$"
+        done
+        has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko$"
+        has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko$"
+        has "$img" '^etc/lastgood/lastgood\.conf$'
+        has "$img" '^etc/lastgood/agents\.d/falco\.conf$'
+        has "$img" '^var/lib/lastgood/manifest$'
+        has "$img" '^var/lib/lastgood/initramfs\.inventory$'
+}
+
+build "$T/sd.img" "bash systemd systemd-initrd base lastgood"
+common "$T/sd.img"
+has "$T/sd.img" '^usr/lib/systemd/system/lastgood-pre-udev\.service$'
+has "$T/sd.img" '^usr/lib/systemd/system/sysinit\.target\.wants/lastgood-pre-udev\.service$'
+has "$T/sd.img" '^usr/lib/systemd/system/lastgood-pre-switch\.service$'
+has "$T/sd.img" '^usr/lib/systemd/system/initrd\.target\.wants/lastgood-pre-switch\.service$'
+mkdir -p "$T/sdx"
+(cd "$T/sdx" && cpio -id --quiet < "$T/sd.img" 2> /dev/null) || true
+u=$T/sdx/usr/lib/systemd/system
+grep -q '^Before=.*systemd-udevd\.service.*systemd-udev-trigger\.service' "$u/lastgood-pre-udev.service" ||
+        fail "pre-udev unit not ordered before udev"
+grep -q '^After=initrd-root-fs\.target' "$u/lastgood-pre-switch.service" &&
+        grep -q '^Before=.*initrd-switch-root\.target' "$u/lastgood-pre-switch.service" ||
+        fail "pre-switch unit not ordered between the root mount and the switch"
+grep -q -- '--sysroot=/sysroot' "$u/lastgood-pre-switch.service" || fail "pre-switch unit lacks --sysroot"
+if command -v systemd-analyze > /dev/null; then
+        systemd-analyze verify --man=no "$u/lastgood-pre-udev.service" "$u/lastgood-pre-switch.service" \
+                > "$T/verify" 2>&1 || true
+        if grep -E 'lastgood-pre-(udev|switch)\.service:' "$T/verify" | grep -v 'Command .* is not executable'; then
+                fail "systemd-analyze verify complains about the units"
+        fi
+fi
+ok "systemd initrd: binary, libraries, efivarfs, manifest, units ordered before udev and before the switch"
+
+build "$T/nosd.img" "bash base lastgood"
+common "$T/nosd.img"
+has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-udev/[0-9]+-lastgood-pre-udev\.sh$'
+has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-pivot/[0-9]+-lastgood-pre-pivot\.sh$'
+ok "non-systemd initrd: binary, libraries, efivarfs, manifest, pre-udev and pre-pivot hooks"
+
+[ -z "$(ls -A "$R/sys/firmware/efi/efivars")" ] || fail "store written although nothing changed"
+ok "unchanged module set: not armed"
+
+# A third-party module appears in the kernel's tree: the rebuild arms, and
+# the image's build-time inventory names it.
+rm "$host/lib/modules/$kver"
+mkdir -p "$host/lib/modules/$kver"
+ln -s "/lib/modules/$kver/kernel" "$host/lib/modules/$kver/kernel"
+cp -a "/lib/modules/$kver/modules.order" "$host/lib/modules/$kver/"
+"$MODS/mkmod.sh" "$host/lib/modules/$kver/updates/dkms/vendor.ko" license=Proprietary srcversion=V1
+build "$T/nosd2.img" "bash base lastgood"
+[ "$(state)" = "armed=1 tries=0 level=0 unproven=0 boot_seq=0" ] || fail "not armed after a changed rebuild: $(state)"
+mkdir -p "$T/x2"
+(cd "$T/x2" && cpio -id --quiet var/lib/lastgood/initramfs.inventory < "$T/nosd2.img" 2> /dev/null) || true
+grep -q '^module vendor updates/dkms/vendor\.ko ' "$T/x2/var/lib/lastgood/initramfs.inventory" ||
+        fail "the image's inventory lacks the new module"
+ok "rebuild with a changed third-party set arms the counter; the image's inventory names the new module"
