@@ -421,9 +421,12 @@ static int walk(scan *s, int dfd, const char *rel, unsigned depth) {
         return r;
 }
 
-static bool content_seen(const lg_inventory *inv, const char *path) {
-        /* Not sorted yet while scanning; content lists are short. */
-        for (size_t i = inv->n; i > 0; i--) {
+/* Matched by an earlier pattern (items before `end`)? One glob never yields
+ * a path twice, so a pattern's own matches need no look-up: a folder of
+ * 10,000 content files under one glob costs nothing here (it was
+ * quadratic). Not sorted yet while scanning. */
+static bool content_seen(const lg_inventory *inv, size_t end, const char *path) {
+        for (size_t i = end; i > 0; i--) {
                 if (inv->items[i - 1].kind != LG_ITEM_CONTENT)
                         break;
                 if (streq(inv->items[i - 1].name, path))
@@ -443,6 +446,7 @@ static int scan_content(scan *s) {
                 for (char **pat = ag->content; pat && *pat; pat++) {
                         _cleanup_free_ char *full = NULL;
                         glob_t g = {};
+                        size_t before = s->inv.n;
                         int r;
 
                         if ((*pat)[0] != '/' || strstr(*pat, "/../") || strstr(*pat, "/.."))
@@ -465,7 +469,7 @@ static int scan_content(scan *s) {
                                         continue;
                                 if (lstat(m, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
                                         continue;
-                                if (content_seen(&s->inv, m + plen))
+                                if (content_seen(&s->inv, before, m + plen))
                                         continue; /* two globs, one file */
                                 v[0] = (uint64_t) st.st_size;
                                 v[1] = stat_mtime_ns(&st);
@@ -516,9 +520,9 @@ static void scan_done(scan *s) {
         lg_inventory_done(&s->inv);
 }
 
-int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_config *config,
-                             const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
-                             lg_inventory *ret, unsigned *ret_skipped) {
+static int inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
+                          const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
+                          bool modules, lg_inventory *ret, unsigned *ret_skipped) {
         scan s = { .root = root, .config = config, .agents = agents, .match = match };
         int r, fd;
 
@@ -539,7 +543,7 @@ int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_c
                 return -ENOMEM;
         }
 
-        fd = lg_root_open(root, s.moddir, O_RDONLY | O_DIRECTORY, 0);
+        fd = modules ? lg_root_open(root, s.moddir, O_RDONLY | O_DIRECTORY, 0) : -ENOENT;
         if (fd >= 0)
                 r = walk(&s, fd, "", 0);
         else if (fd != -ENOENT)
@@ -573,6 +577,17 @@ int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_c
         s.inv = (lg_inventory) {};
         scan_done(&s);
         return 0;
+}
+
+int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_config *config,
+                             const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
+                             lg_inventory *ret, unsigned *ret_skipped) {
+        return inventory_scan(root, kernel, config, agents, cache, match, true, ret, ret_skipped);
+}
+
+int lg_inventory_scan_content(const lg_root *root, const char *kernel, const lg_agents *agents,
+                              const lg_inventory *cache, lg_inventory *ret) {
+        return inventory_scan(root, kernel, NULL, agents, cache, LG_STAT_STRICT, false, ret, NULL);
 }
 
 int lg_inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,

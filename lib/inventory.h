@@ -64,6 +64,11 @@ int lg_inventory_scan(const lg_root *root, const char *kernel, const lg_config *
 int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_config *config,
                              const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
                              lg_inventory *ret, unsigned *ret_skipped);
+/* Only the agents' content (no module tree): what a content change at run
+ * time needs judged, in a stat per file instead of a walk of every module.
+ * Returns 0 or -errno. */
+int lg_inventory_scan_content(const lg_root *root, const char *kernel, const lg_agents *agents,
+                              const lg_inventory *cache, lg_inventory *ret);
 /* Fingerprint of one module file (content hash; compressed files as
  * stored). path is an absolute host path under root. 0 or -errno. */
 int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret);

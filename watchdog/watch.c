@@ -66,10 +66,20 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
                         return -ENOMEM;
                 name = norm;
         }
-        r = lg_inventory_scan(ctx->root, ctx->kernel, ctx->config, ctx->agents, &now, NULL);
-        if (r < 0)
-                return r;
         have_good = lg_manifest_load(ctx->root, LG_MANIFEST_PATH, &good) == 0;
+        /* The last known good as stat cache, as the proven write uses it:
+         * unchanged module files are not read again at every change. */
+        /* A content change needs only the content judged: the agent that
+         * just got it may crash the host within a second, and the counter
+         * must be armed before that. */
+        r = kind == LG_ITEM_CONTENT
+                    ? lg_inventory_scan_content(ctx->root, ctx->kernel, ctx->agents, have_good ? &good : NULL, &now)
+                    : lg_inventory_scan_cached(ctx->root, ctx->kernel, ctx->config, ctx->agents,
+                                               have_good ? &good : NULL, LG_STAT_STRICT, &now, NULL);
+        if (r < 0) {
+                lg_inventory_done(&good);
+                return r;
+        }
 
         it = lg_inventory_find(&now, kind, name);
         g = have_good ? lg_inventory_find(&good, kind, name) : NULL;
