@@ -26,8 +26,11 @@ tests_unit_test_health_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_health_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS) $(TEST_LIBS)
 tests_unit_test_health_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 tests_unit_test_proven_SOURCES = tests/unit/test-proven.c
-tests_unit_test_proven_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/watchdog
+tests_unit_test_proven_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/watchdog \
+	-DLG_TEST_FIXTURES=\"$(abs_top_srcdir)/tests/fixtures\"
 tests_unit_test_proven_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+# A full /var and a full NVRAM (ENOSPC), injected through the linker.
+tests_unit_test_proven_LDFLAGS = -Wl,--wrap=write,--wrap=copy_file_range,--wrap=ioctl,--wrap=efi_set_variable
 tests_unit_test_proven_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS) $(TEST_LIBS)
 tests_unit_test_proven_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 
