@@ -366,6 +366,11 @@ static void emit_decision(const ctx *c, const lg_decision *d, const lg_state *s)
                          lg_mode_to_string(d->mode));
                 emit(c, LG_MSG_OVERRIDE, msg, d, s, NULL, NULL, NULL);
         }
+        if (d->reset)
+                /* The contract's "state corrupt or reset" event: the
+                 * counter and level were cleared by lastgood.reset. */
+                emit(c, LG_MSG_STATE_CORRUPT, "counter and level cleared (lastgood.reset)", d, s, NULL, NULL,
+                     "reset");
         if (d->counted) {
                 snprintf(msg, sizeof(msg), "boot counted: try %u of %u at level %u", s->tries, d->threshold,
                          d->level);

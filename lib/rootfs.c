@@ -84,7 +84,10 @@ int lg_root_read_file(const lg_root *r, const char *path, size_t max_size, char 
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
 
-        fd = lg_root_open(r, path, O_RDONLY | O_NOCTTY, 0);
+        /* O_NONBLOCK: a FIFO in place of a file (a corrupt or hostile
+         * root) must not block the boot in open() or read(); it has no
+         * effect on regular files. */
+        fd = lg_root_open(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
         if (fd < 0)
                 return fd;
 

@@ -94,10 +94,16 @@ expect_state "armed=1 tries=1 level=0 unproven=0 boot_seq=31"
 expect_conf vboxdrv
 expect_withheld "module vboxdrv quarantine -"
 expect_decision TRIES=1 BOOT_SEQ=31 COUNTED=1 OVERRIDE=1
+expect_events "administrator override in force (lastgood.mode=auto)" "counter and level cleared (lastgood.reset)" \
+        "boot counted: try 1 of 2 at level 0" "withholding module vboxdrv (quarantine)"
+grep -q '^MESSAGE_ID=b01d199650a743cda75439e341b24aa1$' "$R/run/lastgood/events" || fail "no reset MESSAGE_ID"
+check
+grep -q '^LASTGOOD_REASON=reset$' "$R/run/lastgood/events" || fail "no LASTGOOD_REASON=reset"
+check
 [ "$(stat -c '%i %s %Y' "$R/sys/firmware/efi/efivars/$qvar"; md5sum < "$R/sys/firmware/efi/efivars/$qvar")" = "$q_before" ] ||
         fail "lastgood.reset touched the quarantine variable"
 check
-ok "reset: level 2 -> 0, this boot counted as try 1, quarantined vboxdrv still withheld, cold record untouched"
+ok "reset: level 2 -> 0 (said with its MESSAGE_ID), this boot counted as try 1, quarantined vboxdrv still withheld, cold record untouched"
 
 # --- lastgood.release=A,B ('-' for '_') at level 2, and =all.
 "$HELPER" "$R" state armed=1 tries=0 level=2 boot_seq=50
@@ -142,7 +148,8 @@ expect_state "armed=0 tries=0 level=0 unproven=0 boot_seq=90"
 expect_conf
 expect_withheld
 expect_decision BOOT_SEQ=90 OVERRIDE=1
-ok "reset with nothing to clear: no NVRAM write, nothing withheld"
+expect_events "administrator override in force (lastgood.mode=auto)"
+ok "reset with nothing to clear: no NVRAM write, nothing withheld, nothing said cleared"
 
 # --- lastgood.block=A,B on the same steady host (not armed, level 0): an
 # in-tree module (the administrator names it) and an agent (its units and
