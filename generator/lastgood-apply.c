@@ -332,7 +332,13 @@ static int run(int argc, char *argv[]) {
         if (skipped > 0)
                 log_msg(LOG_WARNING, "%u unreadable module files skipped.", skipped);
 
-        differs = lg_manifest_differs(manifest_r >= 0 ? &good : NULL, &now);
+        r = lg_store_read_quarantine(store, &q);
+        have_q = r >= 0;
+        if (r < 0 && r != -ENOENT)
+                log_msg(LOG_WARNING, "Cold record unreadable (%s); no persistently withheld content this boot.",
+                        strerror(-r));
+
+        differs = lg_manifest_differs(manifest_r >= 0 ? &good : NULL, &now, have_q ? &q : NULL);
         r = lg_manifest_diff(manifest_r >= 0 ? &good : &(lg_inventory) {}, &now, &changes);
         if (r < 0) {
                 log_msg(LOG_ERR, "Out of memory.");
@@ -344,12 +350,6 @@ static int run(int argc, char *argv[]) {
         boot_seq = have_rs ? rs.boot_seq : state.boot_seq;
         if (level >= LG_LEVEL_MAX)
                 level = 0; /* exhausted: withhold nothing more, only the cold record */
-
-        r = lg_store_read_quarantine(store, &q);
-        have_q = r >= 0;
-        if (r < 0 && r != -ENOENT)
-                log_msg(LOG_WARNING, "Cold record unreadable (%s); no persistently withheld content this boot.",
-                        strerror(-r));
 
         lg_policy_input in = {
                 .level = level,

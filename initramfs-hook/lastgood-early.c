@@ -600,7 +600,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 log_early(5, "%u unusable module files skipped", skipped);
         if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
                 log_early(4, "out of memory computing the changed set");
-        changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now);
+        changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &quarantine);
 
         /* The decision of pre-udev, or (it wrote nothing: steady state, or
          * no EFI) the same one derived from the record without a step. */
@@ -711,10 +711,21 @@ static int run_arm_if_changed(ctx *c) {
                 if (r < 0)
                         log_early(4, "cannot save the module inventory into the image (%s)", strerror(-r));
         }
-        if (!lg_manifest_differs(have_manifest ? &manifest : NULL, &now))
+        r = lg_store_open(c->root, LG_STORE_AUTO, &store);
+        if (r >= 0) {
+                lg_quarantine q = {};
+                bool differs;
+
+                /* Persistently withheld modules do not load: no change. */
+                if (lg_store_read_quarantine(store, &q) < 0)
+                        q = (lg_quarantine) {};
+                differs = lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &q);
+                lg_quarantine_done(&q);
+                if (!differs)
+                        goto finish;
+        } else if (!lg_manifest_differs(have_manifest ? &manifest : NULL, &now, NULL))
                 goto finish;
 
-        r = lg_store_open(c->root, LG_STORE_AUTO, &store);
         if (r >= 0) {
                 lg_state old = {}, new;
                 lg_decision d;

@@ -21,6 +21,7 @@
 
 #define WALK_DEPTH_MAX 16
 #define MODULE_FILE_MAX (256u * 1024 * 1024)
+#define CONTENT_FILE_MAX (1024ull * 1024 * 1024)
 
 static const char *const module_suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
 
@@ -77,7 +78,11 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t size) {
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 
-static int fingerprint_fd(int fd, uint64_t *ret) {
+static uint64_t stat_mtime_ns(const struct stat *st) {
+        return (uint64_t) st->st_mtim.tv_sec * 1000000000ULL + (uint64_t) st->st_mtim.tv_nsec;
+}
+
+static int fingerprint_fd_max(int fd, uint64_t max, uint64_t *ret) {
         char buf[65536];
         uint64_t h = FNV_OFFSET, total = 0;
 
@@ -93,7 +98,7 @@ static int fingerprint_fd(int fd, uint64_t *ret) {
                         break;
                 h = fnv1a(h, buf, (size_t) n);
                 total += (uint64_t) n;
-                if (total > MODULE_FILE_MAX)
+                if (total > max)
                         return -EFBIG;
         }
         h = fnv1a(h, &total, sizeof(total));
@@ -102,16 +107,46 @@ static int fingerprint_fd(int fd, uint64_t *ret) {
         return 0;
 }
 
+static int fingerprint_fd(int fd, uint64_t *ret) {
+        return fingerprint_fd_max(fd, MODULE_FILE_MAX, ret);
+}
+
+/* Content: by what it holds, so that the same bad file downloaded again
+ * (new inode, new mtime) is known as the withheld one. A symlink by its
+ * target, never followed. What cannot be read (gone, EACCES, larger than
+ * CONTENT_FILE_MAX) falls back to its stat() data: still a change when it
+ * changes, only never matched again. */
+static uint64_t content_fingerprint(const char *full, const struct stat *st) {
+        uint64_t h = FNV_OFFSET, v[3] = { (uint64_t) st->st_size, stat_mtime_ns(st), (uint64_t) st->st_ino };
+
+        if (S_ISLNK(st->st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlink(full, target, sizeof(target));
+
+                if (n >= 0) {
+                        h = fnv1a(h, "symlink:", 8);
+                        h = fnv1a(h, target, (size_t) n);
+                        return h ? h : 1;
+                }
+        } else {
+                _cleanup_close_ int fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                struct stat now;
+                uint64_t fp;
+
+                if (fd >= 0 && fstat(fd, &now) == 0 && S_ISREG(now.st_mode) && now.st_ino == st->st_ino &&
+                    fingerprint_fd_max(fd, CONTENT_FILE_MAX, &fp) == 0)
+                        return fp;
+        }
+        h = fnv1a(h, v, sizeof(v));
+        return h ? h : 1;
+}
+
 int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret) {
         _cleanup_close_ int fd = lg_root_open(root, path, O_RDONLY | O_NOCTTY, 0);
 
         if (fd < 0)
                 return fd;
         return fingerprint_fd(fd, ret);
-}
-
-static uint64_t stat_mtime_ns(const struct stat *st) {
-        return (uint64_t) st->st_mtim.tv_sec * 1000000000ULL + (uint64_t) st->st_mtim.tv_nsec;
 }
 
 static bool stat_key_match(lg_stat_match match, uint64_t size, uint64_t mtime_ns, uint64_t ino,
@@ -463,7 +498,8 @@ static int scan_content(scan *s) {
                                 const char *m = g.gl_pathv[i];
                                 struct stat st;
                                 lg_inv_item it;
-                                uint64_t h = FNV_OFFSET, v[3];
+                                const lg_inv_item *cached;
+                                uint64_t fp;
 
                                 if (strncmp(m, s->root->prefix, plen) != 0 || m[plen] != '/')
                                         continue;
@@ -471,12 +507,18 @@ static int scan_content(scan *s) {
                                         continue;
                                 if (content_seen(&s->inv, before, m + plen))
                                         continue; /* two globs, one file */
-                                v[0] = (uint64_t) st.st_size;
-                                v[1] = stat_mtime_ns(&st);
-                                v[2] = (uint64_t) st.st_ino;
-                                h = fnv1a(h, v, sizeof(v));
-                                it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = h ? h : 1,
-                                                     .size = v[0], .mtime_ns = v[1], .ino = v[2] };
+                                /* Unchanged stat key: the cached fingerprint,
+                                 * no read (10,000 files cost 10,000 lstat()). */
+                                cached = s->cache.inv ? lg_inventory_find(s->cache.inv, LG_ITEM_CONTENT, m + plen)
+                                                      : NULL;
+                                if (cached && cached->fingerprint &&
+                                    stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, &st))
+                                        fp = cached->fingerprint;
+                                else
+                                        fp = content_fingerprint(m, &st);
+                                it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = fp,
+                                                     .size = (uint64_t) st.st_size, .mtime_ns = stat_mtime_ns(&st),
+                                                     .ino = (uint64_t) st.st_ino };
                                 it.name = strdup(m + plen);
                                 it.agent = strdup(ag->name);
                                 if (!it.name || !it.agent || push_item(s, &it) < 0) {

@@ -96,8 +96,12 @@ typedef struct lg_changes {
 int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_changes *ret);
 void lg_changes_done(lg_changes *c);
 /* True when now is not the last known good set (new, modified or removed
- * items, another kernel release, or no manifest at all: good == NULL). */
-bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now);
+ * items, another kernel release, or no manifest at all: good == NULL).
+ * An item of withheld (the cold record, may be NULL) that is still the one
+ * withheld (same fingerprint) or is gone does not run: it is no change, so
+ * a host that keeps a bad module or content withheld is in steady state and
+ * writes nothing. */
+bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld);
 
 /* The withheld set of one boot. */
 typedef enum lg_reason {

@@ -362,19 +362,25 @@ int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_chang
         return 0;
 }
 
-bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now) {
+bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld) {
         lg_changes c;
-        bool differs;
+        bool differs = false;
 
         if (!good || !streq_ptr(good->kernel, now->kernel))
                 return true;
         /* Removals count too: the set is not the last known good one. */
         for (size_t i = 0; i < good->n; i++)
-                if (!lg_inventory_find(now, good->items[i].kind, good->items[i].name))
+                if (!lg_inventory_find(now, good->items[i].kind, good->items[i].name) &&
+                    !(withheld && lg_quarantine_find(withheld, good->items[i].kind, good->items[i].name)))
                         return true;
         if (lg_manifest_diff(good, now, &c) < 0)
                 return true;
-        differs = c.n > 0;
+        for (size_t i = 0; i < c.n && !differs; i++) {
+                const lg_qitem *q = withheld ? lg_quarantine_find(withheld, c.items[i]->kind, c.items[i]->name)
+                                             : NULL;
+
+                differs = !q || q->fingerprint != c.items[i]->fingerprint;
+        }
         lg_changes_done(&c);
         return differs;
 }

@@ -65,8 +65,12 @@ int lg_withheld_add(lg_withheld *w, lg_item_kind kind, const char *name, lg_reas
         lg_withheld_item *t, *it;
 
         for (size_t i = 0; i < w->n; i++)
-                if (w->items[i].kind == kind && streq(w->items[i].name, name))
+                if (w->items[i].kind == kind && streq(w->items[i].name, name)) {
+                        /* Known twice: keep what the later one knows. */
+                        if (!w->items[i].fingerprint)
+                                w->items[i].fingerprint = fingerprint;
                         return 0;
+                }
 
         t = realloc(w->items, sizeof(*t) * (w->n + 1));
         if (!t)

@@ -111,6 +111,10 @@ int lg_runstate_write(const lg_root *root, const lg_runstate *rs) {
                         fputs_escaped(f, it->agent);
                 else
                         fputc('-', f);
+                /* Content only: a withheld module stays where it is, and
+                 * the proven write fingerprints it there. */
+                if (it->fingerprint && it->kind == LG_ITEM_CONTENT)
+                        fprintf(f, "\t%016" PRIx64, it->fingerprint);
                 fputc('\n', f);
         }
         if (fclose(f) != 0)
@@ -215,15 +219,16 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
                 _cleanup_free_ char *line = strndup(p, len);
                 _cleanup_free_ char *name = NULL, *agent = NULL;
-                char *f[4], *s;
+                char *f[5], *s, *e;
                 lg_item_kind kind;
                 lg_reason reason;
+                uint64_t fp = 0;
                 int n = 0, r;
 
                 p += len + 1;
                 if (!line)
                         return -ENOMEM;
-                for (s = line; n < 4; n++) {
+                for (s = line; n < 5; n++) {
                         f[n] = s;
                         s = strchr(s, '\t');
                         if (!s) {
@@ -232,8 +237,14 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                         }
                         *s++ = '\0';
                 }
-                if (n != 4)
-                        continue;
+                if (s || n < 4)
+                        continue; /* too many or too few fields */
+                if (n == 5) {
+                        errno = 0;
+                        fp = strtoull(f[4], &e, 16);
+                        if (errno != 0 || e == f[4] || *e || strlen(f[4]) != 16)
+                                fp = 0; /* a bad fingerprint is an unknown one */
+                }
                 kind = lg_item_kind_from_string(f[0]);
                 reason = lg_reason_from_string(f[2]);
                 if (kind < 0 || reason < 0 || f[1][0] == '\0')
@@ -242,7 +253,7 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 agent = streq(f[3], "-") ? NULL : unescape(f[3], strlen(f[3]));
                 if (!name || (!agent && !streq(f[3], "-")))
                         return -ENOMEM;
-                r = lg_withheld_add(w, kind, name, reason, agent, 0);
+                r = lg_withheld_add(w, kind, name, reason, agent, fp);
                 if (r < 0)
                         return r;
         }

@@ -16,8 +16,12 @@
  *                            OVERRIDE, NOOP, STAGE (pre-udev|pre-switch),
  *                            CULPRIT, CULPRIT_EVIDENCE
  *   /run/lastgood/withheld   one item a line: KIND<TAB>NAME<TAB>REASON<TAB>AGENT
- *                            ('-' for no agent); '\\', '\t', '\n' in names
- *                            are written as C escapes.
+ *                            ('-' for no agent), then for content
+ *                            <TAB>FINGERPRINT (16 hex digits) when known:
+ *                            the fingerprint of the file withheld, which the
+ *                            proven write records in the cold record (the
+ *                            file is gone from its place by then); '\\',
+ *                            '\t', '\n' in names are written as C escapes.
  *
  * Readers must treat both as untrusted input. */
 

@@ -61,9 +61,16 @@ static int rm_rf_at(int dfd, const char *name) {
         if (!d)
                 return negative_errno();
         fd = -EBADF;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        (void) rm_rf_at(dirfd(d), de->d_name);
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                /* A generation holds thousands of files: unlink those the
+                 * folder entry says are no folders without trying an open. */
+                if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN &&
+                    (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT))
+                        continue;
+                (void) rm_rf_at(dirfd(d), de->d_name);
+        }
         closedir(d);
         if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return negative_errno();
@@ -301,13 +308,13 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                 return 0;
         }
 
-        in = lg_root_open(c->root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-        if (in < 0)
-                return in == -ENOENT || in == -ELOOP ? 0 : in; /* vanished or a symlink: skip */
-        if (fstat(in, &st) < 0)
-                return negative_errno();
+        /* Unchanged files (the common case) are decided from stat() alone,
+         * without opening them: a proven write over 10,000 files spares
+         * 20,000 syscalls. The content file itself is only read to copy. */
+        if (fstatat(c->root->fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : negative_errno(); /* vanished: skip */
         if (!S_ISREG(st.st_mode))
-                return 0;
+                return 0; /* a symlink, socket, FIFO...: skip */
         if (old && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ost.st_mode) &&
             same_file_data(&st, &ost)) {
                 if (linkat(c->libfd, old, c->libfd, dst, 0) == 0) {
@@ -317,6 +324,14 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                 if (errno == ENOSPC || errno == EDQUOT)
                         return negative_errno();
         }
+
+        in = lg_root_open(c->root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+        if (in < 0)
+                return in == -ENOENT || in == -ELOOP ? 0 : in; /* vanished or a symlink: skip */
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0;
 
         out = openat(c->libfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (out < 0)
@@ -483,7 +498,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
 
         /* Steady state: nothing differs and nothing is pending. Write
          * nothing at all (NVRAM and disk both). */
-        if (have_old && !st.armed && !st.unproven && !res.decision.write && !lg_manifest_differs(&old, &inv) &&
+        if (have_old && !st.armed && !st.unproven && !res.decision.write && !lg_manifest_differs(&old, &inv, NULL) &&
             old.n_intree == inv.n_intree && (!in->withheld || in->withheld->n == 0)) {
                 res.steady = true;
                 goto finish;
