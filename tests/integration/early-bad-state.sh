@@ -304,4 +304,20 @@ expect_kmsg "cannot write /run/modprobe.d/lastgood.conf (Permission denied); not
 check
 ok "/run/modprobe.d a file, /run read-only: reported, the boot goes on"
 
+# --- FIFOs where files should be (the manifest on the real root and in
+# the image, the configuration, an agent file, /proc/cmdline): never
+# waited on (run_early fails on the time limit), read as empty (the agent
+# folder's walk passes over what is not a regular file).
+"$HELPER" "$R" state armed=1 tries=0 level=2 boot_seq=110
+for f in "$S/var/lib/lastgood/manifest" "$R/var/lib/lastgood/manifest" "$S/etc/lastgood/lastgood.conf" \
+        "$R/etc/lastgood/lastgood.conf" "$S/etc/lastgood/agents.d/fifo.conf" "$R/proc/cmdline"; do
+        rm -f "$f"
+        mkfifo "$f"
+done
+boot
+expect_kmsg "last-known-good manifest is corrupt: treated as missing"
+expect_all
+expect_decision LEVEL=2 TRIES=1 BOOT_SEQ=111 COUNTED=1
+ok "FIFOs for the manifests, the configuration, an agent file and /proc/cmdline: no wait, level 2 as usual"
+
 checks_done

@@ -8,6 +8,7 @@
  *   early-helper ROOT quarantine KIND NAME FINGERPRINT_HEX...
  *   early-helper ROOT manifest KVER       (inventory of ROOT -> its manifest)
  *   early-helper ROOT fingerprint KVER NAME   (a module, or agent content: /PATH)
+ *   early-helper ROOT fingerprints KVER       (KIND NAME HEX, one item a line)
  *   early-helper ROOT show                (hot record as KEY=VALUE) */
 #include <errno.h>
 #include <inttypes.h>
@@ -116,6 +117,18 @@ int main(int argc, char *argv[]) {
                         r = lg_manifest_save(root, LG_MANIFEST_PATH, &inv);
                 lg_inventory_done(&inv);
                 return r < 0 ? die("manifest", r) : 0;
+        }
+        if (streq(argv[2], "fingerprints") && argc == 4) {
+                lg_inventory inv = {};
+
+                r = scan(root, argv[3], &inv);
+                if (r < 0)
+                        return die("scan", r);
+                for (size_t i = 0; i < inv.n; i++)
+                        printf("%s %s %016" PRIx64 "\n", lg_item_kind_to_string(inv.items[i].kind),
+                               inv.items[i].name, inv.items[i].fingerprint);
+                lg_inventory_done(&inv);
+                return 0;
         }
         if (streq(argv[2], "fingerprint") && argc == 5) {
                 lg_inventory inv = {};

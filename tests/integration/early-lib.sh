@@ -174,11 +174,26 @@ expect_conf() {
 }
 
 # expect_withheld "KIND NAME REASON AGENT"...: /run/lastgood/withheld,
-# exactly these lines (fields are tab-separated in the file).
+# exactly these lines (fields are tab-separated in the file). A module or
+# content item that is in the real root's inventory carries its current
+# fingerprint as a fifth field (what was withheld, for the cold record);
+# "KIND NAME REASON AGENT FP" gives it explicitly, FP "-" for none.
 expect_withheld() {
-        local l
+        local l fps kind name rest fp IFS=$' \t\n'
+        fps=$("$HELPER" "$S" fingerprints "$KVER")
         for l in "$@"; do
-                printf '%s\n' "$l" | tr ' ' '\t'
+                read -r kind name rest <<< "$l"
+                set -- $rest
+                if [ $# -ge 3 ]; then
+                        fp=$3
+                else
+                        fp=$(awk -v k="$kind" -v n="$name" '$1 == k && $2 == n { print $3 }' <<< "$fps")
+                fi
+                if [ -n "$fp" ] && [ "$fp" != - ]; then
+                        printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$name" "$1" "$2" "$fp"
+                else
+                        printf '%s\t%s\t%s\t%s\n' "$kind" "$name" "$1" "$2"
+                fi
         done | expect_file "$R/run/lastgood/withheld"
 }
 
