@@ -172,6 +172,16 @@ static int item_copy(lg_inv_item *dst, const lg_inv_item *src) {
 /* The new last known good: what runs now, except the items withheld in
  * this boot, which keep their old entry (or none) so that they stay
  * "changed" against it. Takes the items out of scan. */
+/* Items withheld only because the cold record already holds them (or for
+ * lastgood.block=, never recorded) add nothing to record: a host that keeps
+ * a bad module withheld stays in steady state. */
+static bool nothing_to_record(const lg_withheld *w) {
+        for (size_t i = 0; w && i < w->n; i++)
+                if (w->items[i].reason != LG_REASON_QUARANTINE && w->items[i].reason != LG_REASON_BLOCK)
+                        return false;
+        return true;
+}
+
 static int build_manifest(lg_inventory *scan, const lg_inventory *old, const lg_withheld *w,
                           lg_inventory *ret) {
         lg_inventory inv = {};
@@ -499,7 +509,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         /* Steady state: nothing differs and nothing is pending. Write
          * nothing at all (NVRAM and disk both). */
         if (have_old && !st.armed && !st.unproven && !res.decision.write && !lg_manifest_differs(&old, &inv, NULL) &&
-            old.n_intree == inv.n_intree && (!in->withheld || in->withheld->n == 0)) {
+            old.n_intree == inv.n_intree && nothing_to_record(in->withheld)) {
                 res.steady = true;
                 goto finish;
         }
