@@ -25,6 +25,7 @@
 #include "config.h"
 #include "inventory.h"
 #include "macro.h"
+#include "runstate.h"
 #include "strv.h"
 
 #define FP_FALCO 0x1111
@@ -252,6 +253,85 @@ static void test_withheld_add_dedup(void **state) {
         lg_withheld_done(&w);
 }
 
+static void test_withheld_add_fills_fingerprint(void **state) {
+        lg_withheld w = {};
+
+        /* pre-udev's hand-over (no fingerprint), then the apply unit's item. */
+        assert_int_equal(lg_withheld_add(&w, LG_ITEM_CONTENT, CONTENT, LG_REASON_CHANGED, "falco", 0), 1);
+        assert_int_equal(lg_withheld_add(&w, LG_ITEM_CONTENT, CONTENT, LG_REASON_CHANGED, "falco", FP_RULES), 0);
+        assert_int_equal(w.n, 1);
+        assert_int_equal(w.items[0].fingerprint, FP_RULES);
+        /* A known fingerprint is never replaced. */
+        assert_int_equal(lg_withheld_add(&w, LG_ITEM_CONTENT, CONTENT, LG_REASON_CHANGED, "falco", 7), 0);
+        assert_int_equal(w.items[0].fingerprint, FP_RULES);
+        lg_withheld_done(&w);
+}
+
+static const char good_manifest[] = "lastgood-manifest 1\n"
+                                    "kernel 6.1.0-lg\n"
+                                    "module nvidia updates/dkms/nvidia.ko - 0000000000002222 10 20 30\n"
+                                    "content /etc/falco/rules.d/a.yaml falco 0000000000005555 10 20 31\n"
+                                    "end 2\n";
+
+/* Persistently withheld items that are still the withheld ones (or gone)
+ * are no change: the host is in steady state. */
+static void test_differs_with_cold_record(void **state) {
+        lg_inventory good = {}, now = {};
+        lg_quarantine q = {};
+
+        assert_int_equal(lg_manifest_parse(good_manifest, sizeof(good_manifest) - 1, &good), 0);
+        assert_int_equal(lg_manifest_parse(good_manifest, sizeof(good_manifest) - 1, &now), 0);
+        assert_false(lg_manifest_differs(&good, &now, NULL));
+        assert_true(lg_manifest_differs(NULL, &now, NULL));
+
+        /* The bad nvidia is on disk (fingerprint 0x9999). */
+        now.items[0].fingerprint = 0x9999;
+        assert_string_equal(now.items[0].name, "nvidia");
+        assert_true(lg_manifest_differs(&good, &now, NULL));
+        assert_true(lg_manifest_differs(&good, &now, &q)); /* empty cold record */
+        assert_true(lg_quarantine_add(&q, LG_ITEM_MODULE, "nvidia", 0x8888) >= 0);
+        assert_true(lg_manifest_differs(&good, &now, &q)); /* another version: a change */
+        lg_quarantine_done(&q);
+        q = (lg_quarantine) {};
+        assert_true(lg_quarantine_add(&q, LG_ITEM_MODULE, "nvidia", 0x9999) >= 0);
+        assert_false(lg_manifest_differs(&good, &now, &q)); /* the withheld one: steady */
+
+        /* The content was quarantined (moved away): gone, but withheld. */
+        assert_string_equal(now.items[1].name, CONTENT);
+        free(now.items[1].name);
+        now.items[1].name = strdup("/etc/falco/rules.d/b.yaml");
+        assert_non_null(now.items[1].name);
+        assert_true(lg_manifest_differs(&good, &now, &q)); /* a.yaml gone, b.yaml new */
+        assert_true(lg_quarantine_add(&q, LG_ITEM_CONTENT, CONTENT, 0x5656) >= 0);
+        assert_true(lg_manifest_differs(&good, &now, &q)); /* b.yaml is still new */
+        lg_quarantine_done(&q);
+        lg_inventory_done(&now);
+        lg_inventory_done(&good);
+}
+
+/* /run/lastgood/withheld: the fingerprint of withheld content survives the
+ * hand-over; a bad or missing fifth field is "unknown", never a failure. */
+static void test_runstate_withheld_fingerprint(void **state) {
+        static const char text[] = "content\t/etc/falco/rules.d/a.yaml\tchanged\tfalco\t0000000000005555\n"
+                                   "module\tnvidia\tchanged\t-\n"
+                                   "content\t/x\tchanged\tfalco\tnot-hex-at-all!!\n"
+                                   "content\t/y\tchanged\tfalco\t12\n"
+                                   "content\t/z\tchanged\tfalco\t0000000000000001\textra\n";
+        lg_withheld w = {};
+
+        assert_int_equal(lg_runstate_parse_withheld(text, sizeof(text) - 1, &w), 0);
+        assert_int_equal(w.n, 4);
+        assert_string_equal(w.items[0].name, CONTENT);
+        assert_int_equal(w.items[0].fingerprint, FP_RULES);
+        assert_string_equal(w.items[1].name, "nvidia");
+        assert_int_equal(w.items[1].fingerprint, 0);
+        assert_string_equal(w.items[2].name, "/x");
+        assert_int_equal(w.items[2].fingerprint, 0);
+        assert_string_equal(w.items[3].name, "/y");
+        assert_int_equal(w.items[3].fingerprint, 0);
+        lg_withheld_done(&w);
+}
+
 static void test_no_inputs(void **state) {
         lg_withheld w = {};
         lg_policy_input in = { .level = 2 };
@@ -265,6 +345,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_withheld_add_dedup),
+                cmocka_unit_test(test_withheld_add_fills_fingerprint),
+                cmocka_unit_test(test_differs_with_cold_record),
+                cmocka_unit_test(test_runstate_withheld_fingerprint),
                 cmocka_unit_test(test_no_inputs),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
