@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Agent content in the inventory: fingerprinted by what a file holds (the
+ * same bad file downloaded again is known as the withheld one), a symlink by
+ * its target (never followed), and an unchanged stat key reuses the cached
+ * fingerprint without reading the file. A temporary root, no module tree. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "inventory.h"
+#include "macro.h"
+#include "rootfs.h"
+
+#define KVER "6.1.0-lg"
+#define RULES "/opt/agent/content/rules.dat"
+
+typedef struct fixture {
+        char dir[64];
+        lg_root *root;
+        lg_agents agents;
+} fixture;
+
+static int setup(void **state) {
+        static const char agent[] = "[Agent]\nUnits=agent.service\nContent=/opt/agent/content/*\n";
+        fixture *f = calloc(1, sizeof(*f));
+
+        if (!f)
+                return -1;
+        strcpy(f->dir, "/tmp/lg-test-inventory.XXXXXX");
+        if (!mkdtemp(f->dir) || lg_root_new(f->dir, &f->root) < 0 ||
+            lg_root_mkdir_p(f->root, "/opt/agent/content", 0755) < 0)
+                return -1;
+        f->agents.agents = calloc(1, sizeof(lg_agent));
+        if (!f->agents.agents ||
+            lg_agent_parse(f->agents.agents, "agent", agent, sizeof(agent) - 1, &f->agents.warnings) < 0)
+                return -1;
+        f->agents.n = 1;
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        fixture *f = *state;
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        if (system(cmd) != 0)
+                return -1;
+        lg_root_free(f->root);
+        lg_agents_done(&f->agents);
+        free(f);
+        return 0;
+}
+
+static void put(fixture *f, const char *path, const char *text) {
+        assert_int_equal(lg_root_write_atomic(f->root, path, text, strlen(text), 0644), 0);
+}
+
+/* Scans the content alone, with cache; returns the fingerprint of path
+ * (0: not listed). */
+static uint64_t scan_fp(fixture *f, const lg_inventory *cache, const char *path, lg_inventory *keep) {
+        lg_inventory inv = {};
+        const lg_inv_item *it;
+        uint64_t fp;
+
+        assert_int_equal(lg_inventory_scan_content(f->root, KVER, &f->agents, cache, &inv), 0);
+        assert_string_equal(inv.kernel, KVER);
+        it = lg_inventory_find(&inv, LG_ITEM_CONTENT, path);
+        fp = it ? it->fingerprint : 0;
+        if (it)
+                assert_string_equal(it->agent, "agent");
+        if (keep)
+                *keep = inv;
+        else
+                lg_inventory_done(&inv);
+        return fp;
+}
+
+static void test_same_bytes_same_fingerprint(void **state) {
+        fixture *f = *state;
+        _cleanup_free_ char *full = lg_root_path(f->root, RULES);
+        uint64_t bad, again, good;
+
+        assert_non_null(full);
+        put(f, RULES, "rules v2\nBAD\n");
+        bad = scan_fp(f, NULL, RULES, NULL);
+        assert_true(bad != 0);
+
+        /* Downloaded again: a new file (new inode, new mtime), same bytes. */
+        assert_int_equal(unlink(full), 0);
+        put(f, "/opt/agent/other", "padding to move the inode on");
+        put(f, RULES, "rules v2\nBAD\n");
+        again = scan_fp(f, NULL, RULES, NULL);
+        assert_true(again == bad);
+
+        put(f, RULES, "rules v1\ngood\n");
+        good = scan_fp(f, NULL, RULES, NULL);
+        assert_true(good != 0 && good != bad);
+}
+
+static void test_symlink_by_target(void **state) {
+        fixture *f = *state;
+        _cleanup_free_ char *link = lg_root_path(f->root, "/opt/agent/content/link.dat");
+        uint64_t a, b, c;
+
+        assert_non_null(link);
+        put(f, "/opt/agent/outside-a", "secret a");
+        put(f, "/opt/agent/outside-b", "secret b");
+        assert_int_equal(symlink("/opt/agent/outside-a", link), 0);
+        a = scan_fp(f, NULL, "/opt/agent/content/link.dat", NULL);
+        assert_true(a != 0);
+        /* The target's bytes do not matter (never followed)... */
+        put(f, "/opt/agent/outside-a", "another secret");
+        b = scan_fp(f, NULL, "/opt/agent/content/link.dat", NULL);
+        assert_true(a == b);
+        /* ...the target does. */
+        assert_int_equal(unlink(link), 0);
+        assert_int_equal(symlink("/opt/agent/outside-b", link), 0);
+        c = scan_fp(f, NULL, "/opt/agent/content/link.dat", NULL);
+        assert_true(c != a);
+}
+
+static void test_stat_cache_spares_the_read(void **state) {
+        fixture *f = *state;
+        lg_inventory first = {};
+        uint64_t fp, cached;
+
+        put(f, RULES, "rules v1\ngood\n");
+        fp = scan_fp(f, NULL, RULES, &first);
+        assert_int_equal(first.n, 1);
+        /* The same stat key: the cached value is taken as it is (it is not
+         * read again, so a planted value shows through). */
+        first.items[0].fingerprint = 0x42;
+        cached = scan_fp(f, &first, RULES, NULL);
+        assert_true(cached == 0x42);
+        /* Another stat key (a rewrite): read again. */
+        first.items[0].ino++;
+        cached = scan_fp(f, &first, RULES, NULL);
+        assert_true(cached == fp);
+        lg_inventory_done(&first);
+}
+
+static void test_unreadable_still_listed(void **state) {
+        fixture *f = *state;
+        _cleanup_free_ char *full = lg_root_path(f->root, RULES);
+        uint64_t a, b;
+
+        assert_non_null(full);
+        put(f, RULES, "rules v1\ngood\n");
+        assert_int_equal(chmod(full, 0), 0);
+        /* Unreadable (as a user; root reads it anyway): still a listed item,
+         * its change still seen; the same file gives the same value. */
+        a = scan_fp(f, NULL, RULES, NULL);
+        b = scan_fp(f, NULL, RULES, NULL);
+        assert_true(a != 0 && a == b);
+        assert_int_equal(chmod(full, 0644), 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_same_bytes_same_fingerprint, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_symlink_by_target, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stat_cache_spares_the_read, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_still_listed, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
