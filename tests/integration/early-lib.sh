@@ -174,9 +174,9 @@ expect_conf() {
 }
 
 # expect_withheld "KIND NAME REASON AGENT"...: /run/lastgood/withheld,
-# exactly these lines (fields are tab-separated in the file). A module or
-# content item that is in the real root's inventory carries its current
-# fingerprint as a fifth field (what was withheld, for the cold record);
+# exactly these lines (fields are tab-separated in the file). A content
+# item carries the fingerprint of the file withheld as a fifth field (for
+# the cold record), here its current one in the real root's inventory;
 # "KIND NAME REASON AGENT FP" gives it explicitly, FP "-" for none.
 expect_withheld() {
         local l fps kind name rest fp IFS=$' \t\n'
@@ -186,6 +186,8 @@ expect_withheld() {
                 set -- $rest
                 if [ $# -ge 3 ]; then
                         fp=$3
+                elif [ "$kind" != content ]; then
+                        fp=
                 else
                         fp=$(awk -v k="$kind" -v n="$name" '$1 == k && $2 == n { print $3 }' <<< "$fps")
                 fi
