@@ -410,11 +410,15 @@ static int spool_append(const lg_root *root, const lg_event *e) {
         do
                 k = write(fd, rec, size);
         while (k < 0 && errno == EINTR);
-        if (k < 0)
-                return negative_errno();
-        if ((size_t) k != size)
-                return -EIO;
-        return 0;
+        if (k >= 0 && (size_t) k == size)
+                return 0;
+        r = k < 0 ? negative_errno() : -ENOSPC;
+        /* A short write (a full /run) leaves part of a record; cut it off,
+         * or the next record appended would be read as its tail. The
+         * stages of early boot are the only writers, one at a time. */
+        if (k > 0)
+                (void) ftruncate(fd, st.st_size);
+        return r;
 }
 
 static int fields_to_iovec(char **fields, struct iovec **ret, size_t *ret_n) {

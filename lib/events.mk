@@ -10,7 +10,7 @@ TESTS += tests/unit/test-events tests/integration/events-journal.sh tests/integr
 EXTRA_DIST += tests/integration/events-journal.sh tests/integration/catalog.sh
 tests_unit_test_events_SOURCES = tests/unit/test-events.c
 tests_unit_test_events_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
-tests_unit_test_events_LDFLAGS = -Wl,--wrap=sd_journal_sendv -Wl,--wrap=access
+tests_unit_test_events_LDFLAGS = -Wl,--wrap=sd_journal_sendv -Wl,--wrap=access -Wl,--wrap=write
 tests_unit_test_events_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_events_DEPENDENCIES = $(LG_LIBS)
 tests_integration_lg_emit_events_SOURCES = tests/integration/lg-emit-events.c

@@ -4,6 +4,7 @@
  * forwarding, and the journal sink (sd_journal_sendv() and access() are
  * wrapped with -Wl,--wrap so no journal is needed). */
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,31 @@
 int __real_access(const char *path, int mode);
 int __wrap_access(const char *path, int mode);
 int __wrap_sd_journal_sendv(const struct iovec *iov, int n);
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+
+/* > 0: the next write() to the spool writes only this many bytes (a /run
+ * that fills up in the middle of a record). */
+static size_t spool_short_write;
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n) {
+        char link[64], target[PATH_MAX];
+        ssize_t k;
+
+        if (spool_short_write > 0 && spool_short_write < n) {
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                k = readlink(link, target, sizeof(target) - 1);
+                if (k > 0) {
+                        target[k] = '\0';
+                        if (k >= (ssize_t) strlen(LG_EVENTS_SPOOL) &&
+                            strcmp(target + k - strlen(LG_EVENTS_SPOOL), LG_EVENTS_SPOOL) == 0) {
+                                n = spool_short_write;
+                                spool_short_write = 0;
+                        }
+                }
+        }
+        return __real_write(fd, buf, n);
+}
 
 static char **journal_got; /* fields of the last sd_journal_sendv() */
 static bool journal_present;
@@ -433,6 +459,37 @@ static void test_spool_bounded(void **state) {
         free(big);
 }
 
+/* A record cut short by a full /run is taken back: the records after it
+ * are forwarded intact, each exactly once. */
+static void test_spool_short_write(void **state) {
+        fixture *f = *state;
+        lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);
+        collected c = { .fail_after = -1 };
+        struct stat st;
+        char path[128];
+        off_t before;
+
+        emit_item(f, LG_MSG_WITHHELD, "first");
+        snprintf(path, sizeof(path), "%s" LG_EVENTS_SPOOL, f->dir);
+        assert_int_equal(stat(path, &st), 0);
+        before = st.st_size;
+
+        e.item = "cut";
+        spool_short_write = 20;
+        assert_true(lg_event_emit(f->root, LG_SINK_EARLY, &e) < 0);
+        assert_int_equal(spool_short_write, 0); /* the wrap did cut it */
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_size, before);
+
+        emit_item(f, LG_MSG_RELEASED, "third");
+        assert_int_equal(lg_events_forward_spool_with(f->root, collect, &c), 2);
+        assert_int_equal(lg_strv_length(c.items), 2);
+        assert_string_equal(c.items[0], "first");
+        assert_string_equal(c.items[1], "third");
+        assert_string_equal(c.ids[1], lg_msg_id(LG_MSG_RELEASED));
+        collected_done(&c);
+}
+
 static void test_journal_sink(void **state) {
         lg_event e = LG_EVENT_INIT(LG_MSG_PROVEN);
 
@@ -505,6 +562,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_forward_corrupt_spool, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_forward_bad_offset, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_spool_bounded, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_spool_short_write, setup, teardown),
                 cmocka_unit_test(test_journal_sink),
                 cmocka_unit_test(test_export_format),
         };
