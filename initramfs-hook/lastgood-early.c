@@ -555,6 +555,22 @@ finish:
         return 0;
 }
 
+/* lastgood.release= lets persistently withheld items load this boot: each
+ * one so released is an "item released" event (the cold record keeps it;
+ * `lastgoodctl release` removes it for good). */
+static void emit_released(const ctx *c, const lg_quarantine *q, const lg_decision *d, const lg_state *s) {
+        for (size_t i = 0; q && i < q->n; i++) {
+                const lg_qitem *it = &q->items[i];
+                char msg[LG_NAME_MAX + 96];
+
+                if (!c->cmdline.release_all && !lg_name_in_list(c->cmdline.release, it->name))
+                        continue;
+                snprintf(msg, sizeof(msg), "%s %.*s released by lastgood.release= for this boot",
+                         strna(lg_item_kind_to_string(it->kind)), LG_NAME_MAX, it->name);
+                emit(c, LG_MSG_RELEASED, msg, d, s, it->name, lg_item_kind_to_string(it->kind), "release");
+        }
+}
+
 static int run_pre_switch(ctx *c, lg_root *sysroot) {
         _cleanup_store_ lg_store *store = NULL;
         lg_inventory manifest = {}, now = {};
@@ -675,6 +691,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                                    : "no usable last-known-good manifest: counting armed",
                      &arm_d, &st, NULL, NULL, NULL);
         emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d);
+        emit_released(c, &quarantine, &d, &st);
 
         lg_withheld_done(&rs.withheld);
         lg_runstate_done(&early);

@@ -120,7 +120,11 @@ ok "release=nvidia,vendor-blob at level 2: both load again, the rest stays withh
 set_cmdline lastgood.release=vboxdrv
 boot
 expect_conf falco nvidia vendor_blob zfs
-ok "release=vboxdrv at level 2: the quarantined module loads this boot"
+expect_kmsg "module vboxdrv released by lastgood.release= for this boot"
+grep -q '^MESSAGE_ID=02a4660dc9834676abaff33688fb8024$' "$R/run/lastgood/events" || fail "no 'item released' event"
+grep -q '^LASTGOOD_ITEM=vboxdrv$' "$R/run/lastgood/events" || fail "the released event does not name vboxdrv"
+check
+ok "release=vboxdrv at level 2: the quarantined module loads this boot, said with the 'item released' event"
 
 "$HELPER" "$R" state armed=1 tries=0 level=2 boot_seq=70
 set_cmdline lastgood.release=all
@@ -131,6 +135,7 @@ expect_decision LEVEL=2 TRIES=1 BOOT_SEQ=71 COUNTED=1 OVERRIDE=1
 [ "$(stat -c '%i %s %Y' "$R/sys/firmware/efi/efivars/$qvar"; md5sum < "$R/sys/firmware/efi/efivars/$qvar")" = "$q_before" ] ||
         fail "lastgood.release touched the quarantine variable (lastgoodctl release removes records)"
 check
+expect_kmsg "module vboxdrv released by lastgood.release= for this boot"
 ok "release=all at level 2: nothing withheld, the cold record is left to lastgoodctl release"
 
 # --- lastgood.reset on a steady host (the current set proven, nothing
