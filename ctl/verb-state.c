@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "machine.h"
 #include "macro.h"
+#include "proven.h"
 #include "runstate.h"
 #include "store.h"
 
@@ -378,9 +379,7 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
                                old.tries, d.threshold);
                 else
                         printf("Nothing to change: %s.\n",
-                               step == LG_STEP_ARM      ? "already armed"
-                               : step == LG_STEP_PROVEN ? "not armed, nothing unproven (steady state)"
-                                                        : "counter and level are already clear");
+                               step == LG_STEP_ARM ? "already armed" : "counter and level are already clear");
                 return LG_EXIT_OK;
         }
 
@@ -392,9 +391,6 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
         }
 
         switch (step) {
-        case LG_STEP_PROVEN:
-                printf("This boot is proven: new last known good; counter and level cleared.\n");
-                break;
         case LG_STEP_BAD:
                 printf("This boot is counted as failed: %u of %u (level %u).\n", new.tries, d.threshold, new.level);
                 break;
@@ -411,8 +407,77 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
         return LG_EXIT_OK;
 }
 
+/* good: the proven write itself, as the watchdog does it (manifest, last
+ * good copies of agent content, the items withheld this boot into the cold
+ * record, the hot record last), so that the next boot sees this set as the
+ * last known good -- not only a cleared counter. */
 int verb_good(lg_ctl *c, int argc, char **argv) {
-        return run_step(c, argc, argv, LG_STEP_PROVEN);
+        _cleanup_store_ lg_store *s = NULL;
+        _cleanup_(lg_config_done) lg_config cfg = {};
+        _cleanup_(lg_agents_done) lg_agents agents = {};
+        _cleanup_(lg_cmdline_done) lg_cmdline cmdline = {};
+        _cleanup_(lg_runstate_done) lg_runstate rs = {};
+        _cleanup_free_ char *kernel = NULL;
+        lg_proven_result res = {};
+        bool have_rs;
+        int r;
+
+        if (argc > 1) {
+                fprintf(stderr, "lastgoodctl: %s takes no arguments.\n", argv[0]);
+                return LG_EXIT_USAGE;
+        }
+        if (open_store(c, &s) < 0)
+                return LG_EXIT_FAILURE;
+        r = lg_kernel_release(c->kernel_release, &kernel);
+        if (r < 0) {
+                fprintf(stderr, "lastgoodctl: cannot tell the kernel release: %s\n", strerror(-r));
+                return LG_EXIT_FAILURE;
+        }
+        if (lg_config_load(c->root, &cfg) < 0 || lg_agents_load(c->root, &agents) < 0 ||
+            lg_cmdline_parse("", 0, &cmdline) < 0) {
+                fprintf(stderr, "lastgoodctl: out of memory\n");
+                return LG_EXIT_FAILURE;
+        }
+        for (char **w = cfg.warnings; w && *w; w++)
+                fprintf(stderr, "lastgoodctl: %s\n", *w);
+        for (char **w = agents.warnings; w && *w; w++)
+                fprintf(stderr, "lastgoodctl: %s\n", *w);
+        r = lg_runstate_read(c->root, &rs);
+        have_rs = r >= 0;
+        if (r < 0 && r != -ENOENT)
+                fprintf(stderr, "lastgoodctl: %s unreadable (%s); no withheld items recorded.\n", LG_RUN_WITHHELD,
+                        strerror(-r));
+
+        lg_proven_input in = {
+                .root = c->root,
+                .store = s,
+                .kernel = kernel,
+                .config = &cfg,
+                .agents = &agents,
+                .cmdline = &cmdline,
+                .withheld = have_rs ? &rs.withheld : NULL,
+                .step = LG_STEP_PROVEN,
+                .healthy = this_boot_healthy(c),
+                .now_usec = now_usec(),
+        };
+        r = lg_proven_write(&in, &res);
+        if (r < 0) {
+                fprintf(stderr, "lastgoodctl: the proven write failed (%s); the last known good is unchanged.\n",
+                        strerror(-r));
+                return LG_EXIT_FAILURE;
+        }
+        if (res.state_was_corrupt)
+                fprintf(stderr, "lastgoodctl: the state record was corrupt; it was rewritten.\n");
+        if (res.manifest_was_corrupt)
+                fprintf(stderr, "lastgoodctl: the last-known-good manifest was corrupt; it was replaced.\n");
+        if (res.steady && !res.state_written)
+                printf("Nothing to change: not armed, nothing unproven, the current set is the last known good "
+                       "(steady state).\n");
+        else
+                printf("This boot is proven: new last known good (%zu item%s%s); counter and level cleared.\n",
+                       res.n_items, res.n_items == 1 ? "" : "s",
+                       res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
+        return LG_EXIT_OK;
 }
 
 int verb_bad(lg_ctl *c, int argc, char **argv) {

@@ -111,8 +111,19 @@ check "$out" 'j["armed"] is True and j["unproven"] is True and j["tries"] == 0' 
         "arm on a healthy boot: unproven, not counted"
 rm "$R/run/lastgood/healthy"
 
-# --- good ---
+# --- good: the proven write itself (manifest, last good copies) ---
+mkdir -p "$R/etc/lastgood/agents.d" "$R/opt/agent"
+printf '[Agent]\nUnits=agent.service\nContent=/opt/agent/*\n' >"$R/etc/lastgood/agents.d/agent.conf"
+printf 'rules v1\n' >"$R/opt/agent/rules.dat"
 ctl good >/dev/null || fail "good exits 0"
+grep -qx 'lastgood-manifest 1' "$R/var/lib/lastgood/manifest" || fail "good wrote no manifest"
+grep -q '^content /opt/agent/rules.dat agent ' "$R/var/lib/lastgood/manifest" || fail "the manifest lacks the content"
+cmp -s "$R/opt/agent/rules.dat" "$R/var/lib/lastgood/content/agent/opt/agent/rules.dat" ||
+        fail "good kept no last good copy of the agent's content"
+ok "good records the last known good: manifest and the agent's last good copy"
+out=$(ctl good) || fail "second good exits 0"
+grep -q "Nothing to change" <<<"$out" || fail "second good in steady state says nothing to change"
+ok "good again in steady state: nothing to change"
 out=$(ctl status --json)
 check "$out" 'j["armed"] is False and j["unproven"] is False and j["tries"] == 0' \
         "after good: not armed"
