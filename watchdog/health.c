@@ -33,6 +33,9 @@ int lg_taint_read(const lg_root *root, unsigned long *ret) {
         r = lg_root_read_file(root, LG_TAINTED_PATH, 64, &buf, NULL);
         if (r < 0)
                 return r;
+        /* strtoul() takes "-1" (and leading blanks): a decimal number only. */
+        if (buf[0] < '0' || buf[0] > '9')
+                return -EBADMSG;
         errno = 0;
         v = strtoul(buf, &end, 10);
         if (errno != 0 || end == buf || (*end != '\0' && *end != '\n'))
@@ -350,8 +353,8 @@ int lg_health_run_checks(const lg_root *root, const char *dir, uint64_t timeout_
                 if (c->flooded)
                         results_add_failed(&res, c, "printed more than %d bytes, killed", LG_CHECK_OUTPUT_FAIL);
                 else if (c->timed_out)
-                        results_add_failed(&res, c, "did not finish within %" PRIu64 " s, killed",
-                                           timeout_usec / 1000000);
+                        results_add_failed(&res, c, "did not finish within %" PRIu64 ".%03" PRIu64 " s, killed",
+                                           timeout_usec / 1000000, timeout_usec / 1000 % 1000);
                 else if (WIFSIGNALED(run[i].status)) {
                         c->signal = WTERMSIG(run[i].status);
                         results_add_failed(&res, c, "killed by signal %s", sigabbrev_np(c->signal) ?: "?");

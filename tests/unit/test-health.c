@@ -296,6 +296,7 @@ static void test_hang_killed(void **state) {
         assert_string_equal(c->output, "waiting\n");
         assert_non_null(c->reason);
         assert_true(strncmp(c->reason, "did not finish within", strlen("did not finish within")) == 0);
+        assert_non_null(strstr(c->reason, "within 0.300 s")); /* not "0 s" */
         /* The whole process group went. */
         child = read_pid(F, "etc/lastgood/health.d/hang.pid");
         assert_true(process_ended(child));
@@ -538,6 +539,8 @@ static void test_taint_read(void **state) {
                 { "abc\n", -EBADMSG, 0 },
                 { "12 x\n", -EBADMSG, 0 },
                 { "99999999999999999999999999\n", -EBADMSG, 0 },
+                { "-1\n", -EBADMSG, 0 }, /* strtoul() would make it all bits */
+                { " 512\n", -EBADMSG, 0 },
         };
         unsigned long v;
 
