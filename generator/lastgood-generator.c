@@ -165,32 +165,6 @@ static void emit(const lg_root *root, lg_event *e) {
         (void) lg_event_emit(root, LG_SINK_EARLY, e);
 }
 
-/* /run/modprobe.d/lastgood.conf: blacklist stops alias loading only; the
- * install line stops explicit modprobe too (DESIGN.md). */
-static int write_modprobe_conf(const lg_root *root, const lg_withheld *w) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, n = 0;
-        FILE *f;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        fputs("# Written by lastgood-generator for this boot only; see lastgoodctl list.\n", f);
-        for (size_t i = 0; i < w->n; i++) {
-                const lg_withheld_item *it = &w->items[i];
-
-                if (it->kind != LG_ITEM_MODULE || !lg_module_name_valid(it->name))
-                        continue;
-                fprintf(f, "blacklist %s\ninstall %s /bin/false\n", it->name, it->name);
-                n++;
-        }
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        if (n == 0)
-                return 0;
-        return lg_root_write_atomic(root, LG_MODPROBE_CONF, buf, size, 0644);
-}
-
 /* Read the crash record (pstore) newer than the last proven boot and name
  * its culprit, for the fast path. */
 static char *crash_culprit(const lg_root *root, const lg_agents *agents, const lg_state *st, uint32_t *ret_id) {
@@ -387,7 +361,7 @@ static int decide(const lg_root *root, const lg_cmdline *cmdline, const lg_confi
         if (r < 0)
                 return r;
 
-        r = write_modprobe_conf(root, &rs->withheld);
+        r = lg_modprobe_conf_write(root, &rs->withheld, "lastgood-generator", NULL, NULL);
         if (r < 0)
                 log_msg(LOG_ERR, "Cannot write %s: %s", LG_MODPROBE_CONF, strerror(-r));
         r = lg_runstate_write(root, rs);

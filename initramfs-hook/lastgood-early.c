@@ -283,55 +283,19 @@ static int read_state(const ctx *c, lg_store *store, lg_state *ret, bool *ret_re
         return r;
 }
 
-/* modprobe.d: both lines per module (blacklist alone stops only alias
- * loading). Only valid module names reach the file: a name is never
- * interpreted by a shell, and install's command is a fixed string. */
-static int write_modprobe_conf(const lg_root *root, const lg_withheld *w, unsigned *ret_n) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        unsigned n = 0;
-        FILE *f;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        fputs("# Written by lastgood-early: modules withheld this boot (lastgoodctl status says why).\n", f);
-        for (size_t i = 0; i < w->n; i++) {
-                const char *name = w->items[i].name;
-
-                if (w->items[i].kind != LG_ITEM_MODULE)
-                        continue;
-                if (!lg_module_name_valid(name)) {
-                        log_early(4, "refusing to write an invalid module name to modprobe.d");
-                        continue;
-                }
-                fprintf(f, "blacklist %s\ninstall %s /bin/false\n", name, name);
-                n++;
-        }
-        if (fclose(f) != 0)
-                return -ENOMEM;
-        *ret_n = n;
-        if (n == 0) {
-                /* Nothing withheld: no file (an earlier stage's one goes). */
-                _cleanup_free_ char *p = lg_root_path(root, LG_MODPROBE_CONF);
-
-                if (p && unlink(p) < 0 && errno != ENOENT)
-                        return negative_errno();
-                return 0;
-        }
-        return lg_root_write_atomic(root, LG_MODPROBE_CONF, buf, size, 0644);
-}
-
 /* handover: write /run/lastgood/decision and withheld. Not on a host
  * without EFI variables: there the boot is counted by lastgood-generator,
  * which decides (and counts) only when it finds no hand-over; one from
  * here would leave every boot of such a host uncounted. The modprobe.d
  * file is written all the same (the initramfs's udev reads it). */
 static void write_run(const ctx *c, const lg_runstate *rs, bool handover) {
-        unsigned n = 0;
+        unsigned refused = 0;
         int r;
 
-        r = write_modprobe_conf(c->root, &rs->withheld, &n);
+        r = lg_modprobe_conf_write(c->root, &rs->withheld, "lastgood-early", NULL, &refused);
+        if (refused > 0)
+                log_early(4, "refusing to write %u invalid module name%s to modprobe.d", refused,
+                          refused == 1 ? "" : "s");
         if (r < 0)
                 log_early(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF, strerror(-r));
         if (!handover)

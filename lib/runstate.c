@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "runstate.h"
@@ -294,4 +295,45 @@ void lg_runstate_done(lg_runstate *rs) {
         free(rs->culprit_evidence);
         lg_withheld_done(&rs->withheld);
         *rs = (lg_runstate) {};
+}
+
+int lg_modprobe_conf_write(const lg_root *root, const lg_withheld *w, const char *writer, unsigned *ret_n,
+                           unsigned *ret_refused) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        unsigned n = 0, refused = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "# Written by %s: modules withheld this boot (lastgoodctl status says why).\n", writer);
+        for (size_t i = 0; w && i < w->n; i++) {
+                const char *name = w->items[i].name;
+
+                if (w->items[i].kind != LG_ITEM_MODULE)
+                        continue;
+                if (!lg_module_name_valid(name)) {
+                        refused++;
+                        continue;
+                }
+                fprintf(f, "blacklist %s\ninstall %s /bin/false\n", name, name);
+                n++;
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        if (ret_n)
+                *ret_n = n;
+        if (ret_refused)
+                *ret_refused = refused;
+        if (n == 0) {
+                _cleanup_free_ char *p = lg_root_path(root, LG_MODPROBE_CONF);
+
+                if (!p)
+                        return -ENOMEM;
+                if (unlink(p) < 0 && errno != ENOENT)
+                        return negative_errno();
+                return 0;
+        }
+        return lg_root_write_atomic(root, LG_MODPROBE_CONF, buf, size, 0644);
 }

@@ -51,3 +51,12 @@ int lg_runstate_read(const lg_root *root, lg_runstate *ret);
 int lg_runstate_parse_decision(const char *buf, size_t size, lg_runstate *rs);
 int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w);
 void lg_runstate_done(lg_runstate *rs);
+
+/* /run/modprobe.d/lastgood.conf for the modules of w: "blacklist NAME" and
+ * "install NAME /bin/false" each (blacklist alone stops only alias
+ * loading), under a header naming writer. Only valid module names reach
+ * the file (a name never carries modprobe.d or shell syntax); the others
+ * are counted in *ret_refused. No module: no file (an earlier one goes).
+ * Atomic. Returns 0 or -errno; *ret_n (may be NULL) = modules written. */
+int lg_modprobe_conf_write(const lg_root *root, const lg_withheld *w, const char *writer, unsigned *ret_n,
+                           unsigned *ret_refused);

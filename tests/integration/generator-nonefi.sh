@@ -60,7 +60,7 @@ grep -q 'rules v1' "$R/etc/falco/falco_rules.yaml"
 echo "ro lastgood.block=nvidia-drm" >"$R/proc/cmdline"
 boot
 diff -u - "$R/run/modprobe.d/lastgood.conf" <<'EOF'
-# Written by lastgood-generator for this boot only; see lastgoodctl list.
+# Written by lastgood-generator: modules withheld this boot (lastgoodctl status says why).
 blacklist nvidia_drm
 install nvidia_drm /bin/false
 EOF
