@@ -1,0 +1,13 @@
+# Benchmarks (run by hand, not part of `make check`): figures for the
+# "Speed" and "Footprint" targets of issues #3 and #4. Each script says
+# what it measures and how; both need hyperfine and strace, and
+# bench-early the installed linux-image-cloud-amd64 modules.
+bench-early: lastgood-early$(EXEEXT) tests/integration/early-helper$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(abs_top_srcdir)/bench/early-stage.sh
+
+bench-watchdog: lastgood-watchdog$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(abs_top_srcdir)/bench/watchdog-footprint.sh
+
+.PHONY: bench-early bench-watchdog
