@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <libudev.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,9 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 return -ENODEV;
         }
         r = lg_proven_write(&in, &res);
+        /* The scan of a large content set grew the heap; give it back, the
+         * daemon rests for the rest of the boot (footprint, issue #4). */
+        (void) malloc_trim(0);
         if (r < 0) {
                 log_msg(LOG_ERR, "The proven write failed (%s); the last known good is unchanged.", strerror(-r));
                 return r;
@@ -543,6 +547,8 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         /* One judgement per file for a burst of events. */
         for (char **p = paths; p && *p; p++)
                 runtime_change(c, LG_ITEM_CONTENT, *p);
+        if (paths)
+                (void) malloc_trim(0); /* each judgement scanned the whole set */
         return 0;
 }
 
