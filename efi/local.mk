@@ -31,5 +31,5 @@ tests_unit_test_store_LDADD = $(STORE_TEST_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_store_DEPENDENCIES = libstore.a libbasic.a
 
 # Black-box tests of lastgoodctl's state verbs (status, good, bad, reset, arm).
-TESTS += tests/integration/ctl-state.sh
-EXTRA_DIST += tests/integration/ctl-state.sh
+TESTS += tests/integration/ctl-state.sh tests/integration/ctl-items.sh
+EXTRA_DIST += tests/integration/ctl-state.sh tests/integration/ctl-items.sh
