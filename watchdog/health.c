@@ -352,10 +352,14 @@ int lg_health_run_checks(const lg_root *root, const char *dir, uint64_t timeout_
 
                 if (c->flooded)
                         results_add_failed(&res, c, "printed more than %d bytes, killed", LG_CHECK_OUTPUT_FAIL);
-                else if (c->timed_out)
-                        results_add_failed(&res, c, "did not finish within %" PRIu64 ".%03" PRIu64 " s, killed",
-                                           timeout_usec / 1000000, timeout_usec / 1000 % 1000);
-                else if (WIFSIGNALED(run[i].status)) {
+                else if (c->timed_out) {
+                        if (timeout_usec % 1000000)
+                                results_add_failed(&res, c, "did not finish within %" PRIu64 ".%03" PRIu64
+                                                   " s, killed", timeout_usec / 1000000, timeout_usec / 1000 % 1000);
+                        else
+                                results_add_failed(&res, c, "did not finish within %" PRIu64 " s, killed",
+                                                   timeout_usec / 1000000);
+                } else if (WIFSIGNALED(run[i].status)) {
                         c->signal = WTERMSIG(run[i].status);
                         results_add_failed(&res, c, "killed by signal %s", sigabbrev_np(c->signal) ?: "?");
                 } else if (WIFEXITED(run[i].status)) {
