@@ -67,11 +67,11 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
                 name = norm;
         }
         have_good = lg_manifest_load(ctx->root, LG_MANIFEST_PATH, &good) == 0;
-        /* The last known good as stat cache, as the proven write uses it:
-         * unchanged module files are not read again at every change. */
-        /* A content change needs only the content judged: the agent that
-         * just got it may crash the host within a second, and the counter
-         * must be armed before that. */
+        /* The last known good is the stat cache, as in the proven write:
+         * unchanged files are not read again at every change. A content
+         * change needs only the content judged: the agent that just got it
+         * may crash the host within a second, and the counter must be armed
+         * before that. */
         r = kind == LG_ITEM_CONTENT
                     ? lg_inventory_scan_content(ctx->root, ctx->kernel, ctx->agents, have_good ? &good : NULL, &now)
                     : lg_inventory_scan_cached(ctx->root, ctx->kernel, ctx->config, ctx->agents,
