@@ -163,7 +163,11 @@ static int status_json(const status_info *i) {
                 return -ENOMEM;
         json_object_object_add(o, "armed", json_object_new_boolean(i->state.armed));
         json_object_object_add(o, "tries", json_object_new_int(i->state.tries));
-        json_object_object_add(o, "level", json_object_new_int(i->state.level));
+        /* "level": in force this boot (an override or a recovery boot),
+         * which the hand-over of early boot knows; "stored_level": the
+         * hot record's, what the next boot starts from. */
+        json_object_object_add(o, "level", json_object_new_int(i->run_r >= 0 ? (int) i->run.level : i->state.level));
+        json_object_object_add(o, "stored_level", json_object_new_int(i->state.level));
         json_object_object_add(o, "boot_seq", json_object_new_int64(i->state.boot_seq));
         json_object_object_add(o, "unproven", json_object_new_boolean(i->state.unproven));
         json_object_object_add(o, "threshold", json_object_new_int((int) i->threshold));
@@ -255,7 +259,11 @@ static void status_human(const status_info *i) {
                        i->state.tries, i->threshold);
         else
                 printf("        State: not armed (steady state, nothing counted; threshold %u)\n", i->threshold);
-        printf("        Level: %u (%s)\n", i->state.level, level_text(i->state.level));
+        if (i->run_r >= 0 && i->run.level != i->state.level)
+                printf("        Level: %u in force this boot (%s); %u recorded\n", i->run.level,
+                       level_text(i->run.level), i->state.level);
+        else
+                printf("        Level: %u (%s)\n", i->state.level, level_text(i->state.level));
         printf("     Unproven: %s\n", i->state.unproven ? "yes, healthy but not yet proven" : "no");
         printf("     Boot seq: %" PRIu32 "\n", i->state.boot_seq);
         printf("  Last proven: %s\n",

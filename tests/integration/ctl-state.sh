@@ -194,6 +194,10 @@ check "$out" '{"name": "evil_mod", "kind": "module", "reason": "crash-log"} in [
         "withheld from /run/lastgood: module with reason"
 check "$out" 'len(j["withheld"]) == 2 and j["withheld"][1]["kind"] == "content"' \
         "withheld: both items"
+check "$out" 'j["level"] == 1 and j["stored_level"] == 0 and j["this_boot"]["level"] == 1' \
+        "level: the one in force this boot (hand-over), stored_level: the record's"
+ctl status | grep -q "Level: 1 in force this boot (safe, changed third-party items withheld); 0 recorded" ||
+        fail "human status: the level in force and the recorded one"
 check "$out" 'j["last_crash"] == {"culprit": "evil_mod", "evidence": "RIP: 0010:evil_func+0x10/0x20 [evil_mod]"}' \
         "last_crash from the hand-over"
 check "$out" 'sorted(j["quarantine"]) == ["agent.service", "evil_mod"]' "quarantine names from the cold record"
