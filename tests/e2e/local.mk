@@ -3,9 +3,9 @@
 # per run (cached under tests/e2e/.cache in the build tree, keyed by its
 # inputs; LASTGOOD_E2E_CACHE moves it).
 #
-# The scenarios run against what `make install` puts into the guest. Until
-# every part of lastgood they exercise has landed they are listed in
-# E2E_SCENARIOS only (run by `make check-e2e`), not in TESTS.
+# The scenarios run against what `make install` puts into the guest; they
+# are part of `make check` (unless configured with --disable-e2e), and
+# `make check-e2e` runs the end-to-end suite alone.
 
 E2E_SELFTEST = %reldir%/rig-selftest.sh
 E2E_SCENARIOS = \
@@ -18,7 +18,7 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-do-no-harm.sh
 
 if ENABLE_E2E
-TESTS += $(E2E_SELFTEST)
+TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
 endif
 
 check-e2e:
