@@ -7,8 +7,8 @@
  *  release  removes records from the cold record, so that the items load
  *           again: from the next boot on, and at once for modules (they are
  *           taken out of /run/modprobe.d/lastgood.conf and out of this boot's
- *           withheld list, so that the proven write does not record them
- *           again); every release is an "item released" journal event;
+ *           withheld list); every release is an "item released" journal
+ *           event;
  *  restore  puts quarantined content back where it came from, and releases
  *           its record (else the watchdog would withhold it again at once).
  *           Nothing is ever overwritten: when a file is in the way (the last
@@ -181,9 +181,11 @@ static void emit_released(lg_ctl *c, const lg_qitem *it, const char *why) {
         (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
 }
 
-/* This boot: the released items out of /run/lastgood/withheld (so that the
- * proven write does not record them again) and the modules out of the
- * modprobe.d file (so that they can be loaded now). */
+/* This boot: the released items out of /run/lastgood/withheld (what
+ * status and list say is withheld now) and the modules out of the
+ * modprobe.d file (so that they can be loaded now). The watchdog's proven
+ * write never puts a released item back: it records only items withheld
+ * for another reason than the record itself. */
 static int release_this_boot(lg_ctl *c, const lg_quarantine *released) {
         _cleanup_(lg_runstate_done) lg_runstate rs = {};
         lg_withheld keep = {};

@@ -416,8 +416,11 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_
                 const lg_withheld_item *w = &in->withheld->items[i];
 
                 /* block= is the administrator's word for one boot, not a
-                 * verdict on the item. */
-                if (w->reason == LG_REASON_BLOCK)
+                 * verdict on the item. An item withheld because the cold
+                 * record held it is in the record already, unless it was
+                 * released during this boot (lastgoodctl release): then it
+                 * must not come back. */
+                if (w->reason == LG_REASON_BLOCK || w->reason == LG_REASON_QUARANTINE)
                         continue;
                 r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint ?: fps[i]);
                 if (r > 0) {

@@ -785,6 +785,11 @@ static void test_withheld_cold_record(void **state) {
         mkmod("extra/blocked.ko", "srcversion=BLOCKED0001");
         assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "blocked", LG_REASON_BLOCK, NULL, 0),
                          1);
+        /* Withheld at boot because the cold record held it, then released
+         * (lastgoodctl release) while the boot ran: it must not come back. */
+        mkmod("extra/released.ko", "srcversion=RELEASED001");
+        assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "released", LG_REASON_QUARANTINE, NULL, 0),
+                         1);
         /* Moved away already (quarantine policy), with its fingerprint. */
         assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_CONTENT, RULES "/e.yaml", LG_REASON_CHANGED,
                                          "falco", 0x1234),
@@ -807,12 +812,15 @@ static void test_withheld_cold_record(void **state) {
         assert_non_null(qi);
         assert_true(qi->fingerprint == 0x1234);
         assert_null(lg_quarantine_find(&q, LG_ITEM_MODULE, "blocked"));
+        assert_null(lg_quarantine_find(&q, LG_ITEM_MODULE, "released"));
         lg_quarantine_done(&q);
         {
                 /* Nor is the blocked module a part of the last known good. */
                 lg_inventory m = {};
                 assert_int_equal(lg_manifest_load(F->root, LG_MANIFEST_PATH, &m), 0);
                 assert_null(lg_inventory_find(&m, LG_ITEM_MODULE, "blocked"));
+                /* The released one did not run in this boot either. */
+                assert_null(lg_inventory_find(&m, LG_ITEM_MODULE, "released"));
                 lg_inventory_done(&m);
         }
         assert_live_intact(F);
