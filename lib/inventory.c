@@ -597,7 +597,9 @@ static int inventory_scan(const lg_root *root, const char *kernel, const lg_conf
                 return r;
         }
 
-        qsort(s.inv.items, s.inv.n, sizeof(lg_inv_item), cmp_item);
+        /* qsort() of NULL is undefined even for 0 items. */
+        if (s.inv.n > 1)
+                qsort(s.inv.items, s.inv.n, sizeof(lg_inv_item), cmp_item);
         /* Drop later duplicates of a module name (kept order: by path). */
         for (size_t i = 1, w = 1; i <= s.inv.n; i++) {
                 if (i == s.inv.n) {

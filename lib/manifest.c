@@ -313,13 +313,15 @@ int lg_manifest_parse(const char *buf, size_t size, lg_inventory *ret) {
                 return r;
         }
 
-        qsort(inv.items, inv.n, sizeof(lg_inv_item), cmp_item);
+        if (inv.n > 1)
+                qsort(inv.items, inv.n, sizeof(lg_inv_item), cmp_item);
         for (size_t i = 1; i < inv.n; i++)
                 if (cmp_item(&inv.items[i - 1], &inv.items[i]) == 0) {
                         lg_inventory_done(&inv);
                         return -EBADMSG;
                 }
-        qsort(inv.intree, inv.n_intree, sizeof(lg_inv_stat), cmp_stat);
+        if (inv.n_intree > 1)
+                qsort(inv.intree, inv.n_intree, sizeof(lg_inv_stat), cmp_stat);
         *ret = inv;
         return 0;
 }

@@ -9,3 +9,9 @@ tests_unit_test_machine_SOURCES = tests/unit/test-machine.c
 tests_unit_test_machine_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_machine_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_machine_DEPENDENCIES = $(LG_LIBS)
+
+# Caches of the tests in the build tree (built fake modules, downloaded
+# dracut .debs, the end-to-end guest): kept by `make clean`, which should
+# not cost a rebuild of the guest; gone with `make distclean`.
+distclean-local:
+	-rm -rf $(abs_top_builddir)/tests/fixtures-cache $(abs_top_builddir)/tests/e2e/.cache

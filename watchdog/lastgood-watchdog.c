@@ -849,6 +849,8 @@ static void load_inputs(Context *c) {
         if (c->off)
                 return;
 
+        /* lg_config_load() starts from the defaults itself. */
+        lg_config_done(&c->config);
         (void) lg_config_load(c->root, &c->config);
         for (char **w = c->config.warnings; w && *w; w++)
                 log_msg(LOG_WARNING, "%s", *w);

@@ -33,9 +33,20 @@ static void check_config(const lg_config *c) {
         for (char **s = c->allow; *s; s++)
                 if (!lg_name_is_valid(*s) || strchr(*s, '-'))
                         abort();
-        for (char **s = c->third_party_dirs; *s; s++)
-                if (**s == '/' || strstr(*s, ".."))
+        /* Below /lib/modules/KVER: relative, no "." or ".." component
+         * ("nvidia..old" is a folder name like any other). */
+        for (char **s = c->third_party_dirs; *s; s++) {
+                if (**s == '/')
                         abort();
+                for (const char *q = *s; *q;) {
+                        size_t n = strcspn(q, "/");
+
+                        if ((n == 1 && q[0] == '.') || (n == 2 && q[0] == '.' && q[1] == '.'))
+                                abort();
+                        q += n;
+                        q += *q == '/';
+                }
+        }
         for (char **s = c->require_units; *s; s++)
                 if (!strchr(*s, '.') || strpbrk(*s, " \t\n;$`|&"))
                         abort();
