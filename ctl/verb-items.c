@@ -43,11 +43,12 @@ static int read_cold(lg_store *s, lg_quarantine *ret) {
         int r = lg_store_read_quarantine(s, ret);
 
         if (r == -ENOENT) {
-                *ret = (lg_quarantine) {};
+                *ret = (lg_quarantine){};
                 return 0;
         }
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: cannot read the persistently withheld record: %s\n", strerror(-r));
+                fprintf(stderr, "lastgoodctl: cannot read the persistently withheld record: %s\n",
+                        strerror(-r));
         return r;
 }
 
@@ -115,8 +116,9 @@ static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine 
         }
         printf("Persistently withheld:%s\n", q->n ? "" : " nothing");
         for (size_t i = 0; i < q->n; i++)
-                printf("  %-7s %s (fingerprint %016" PRIx64 ")\n", strna(lg_item_kind_to_string(q->items[i].kind)),
-                       q->items[i].name, q->items[i].fingerprint);
+                printf("  %-7s %s (fingerprint %016" PRIx64 ")\n",
+                       strna(lg_item_kind_to_string(q->items[i].kind)), q->items[i].name,
+                       q->items[i].fingerprint);
         printf("Quarantined content files:%s\n", n_files ? "" : " none");
         for (size_t i = 0; i < n_files; i++)
                 printf("  %s (agent %s, boot %s)\n    kept at %s\n", files[i].original, files[i].agent,
@@ -261,7 +263,8 @@ static int take_out(lg_quarantine *q, char *const *names, lg_quarantine *ret_rel
                 const lg_qitem *it = &q->items[i];
                 bool match = !names || item_named(it, names);
 
-                if (lg_quarantine_add(match ? ret_released : &keep, it->kind, it->name, it->fingerprint) < 0) {
+                if (lg_quarantine_add(match ? ret_released : &keep, it->kind, it->name, it->fingerprint) <
+                    0) {
                         lg_quarantine_done(&keep);
                         return -ENOMEM;
                 }
@@ -283,7 +286,8 @@ static int release_records(lg_ctl *c, lg_store *s, lg_quarantine *q, char *const
                 return 0;
         r = lg_store_write_quarantine(s, q);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot write the persistently withheld record (%s store): %s\n",
+                fprintf(stderr,
+                        "lastgoodctl: cannot write the persistently withheld record (%s store): %s\n",
                         lg_store_backend_to_string(lg_store_get_backend(s)), strerror(-r));
                 return r;
         }
@@ -291,7 +295,8 @@ static int release_records(lg_ctl *c, lg_store *s, lg_quarantine *q, char *const
                 emit_released(c, &ret_released->items[i], why);
         r = release_this_boot(c, ret_released);
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: released for the next boot; cannot update this boot's %s: %s\n",
+                fprintf(stderr,
+                        "lastgoodctl: released for the next boot; cannot update this boot's %s: %s\n",
                         LG_RUN_DIR, strerror(-r));
         return n;
 }
@@ -320,7 +325,8 @@ int verb_release(lg_ctl *c, int argc, char **argv) {
                 for (size_t j = 0; j < q.n && !known; j++)
                         known = item_named(&q.items[j], one);
                 if (!known) {
-                        fprintf(stderr, "lastgoodctl: %s is not persistently withheld (see lastgoodctl list).\n",
+                        fprintf(stderr,
+                                "lastgoodctl: %s is not persistently withheld (see lastgoodctl list).\n",
                                 argv[i + 1]);
                         missing++;
                 }
@@ -411,7 +417,8 @@ int verb_restore(lg_ctl *c, int argc, char **argv) {
                 for (size_t k = 0; k < n_files && !known; k++)
                         known = streq(argv[i], files[k].original);
                 if (!known) {
-                        fprintf(stderr, "lastgoodctl: %s is not in the quarantine (see lastgoodctl list).\n", argv[i]);
+                        fprintf(stderr, "lastgoodctl: %s is not in the quarantine (see lastgoodctl list).\n",
+                                argv[i]);
                         failed++;
                 }
         }
