@@ -15,3 +15,4 @@ tests_unit_test_machine_DEPENDENCIES = $(LG_LIBS)
 # not cost a rebuild of the guest; gone with `make distclean`.
 distclean-local:
 	-rm -rf $(abs_top_builddir)/tests/fixtures-cache $(abs_top_builddir)/tests/e2e/.cache
+EXTRA_DIST += tests/unit/test-state.h

@@ -51,6 +51,7 @@
 
 #include "bootstate.h"
 #include "macro.h"
+#include "test-state.h"
 #include "machine.h"
 #include "proven.h"
 #include "store.h"
@@ -362,16 +363,6 @@ static lg_state hot_get(const fixture *f) {
         return st;
 }
 
-static void assert_state(const lg_state *a, const lg_state *b) {
-        assert_int_equal(a->armed, b->armed);
-        assert_int_equal(a->unproven, b->unproven);
-        assert_int_equal(a->tries, b->tries);
-        assert_int_equal(a->level, b->level);
-        assert_int_equal(a->boot_seq, b->boot_seq);
-        assert_int_equal(a->last_proven_usec, b->last_proven_usec);
-        assert_int_equal(a->crash_seen, b->crash_seen);
-}
-
 /* Bytes that are no hot record, where the store keeps it. */
 static void hot_corrupt(const fixture *f) {
         static const char junk[] = "this is no lastgood state record";
@@ -621,10 +612,10 @@ static void test_proven_write(void **state) {
         assert_int_equal(res.n_copied, 2);
         assert_int_equal(res.n_linked, 0);
         assert_int_equal(res.skipped, 0);
-        assert_state(&res.state, &(lg_state){ .boot_seq = 4, .last_proven_usec = NOW_USEC });
+        assert_state_equal(&res.state, &(lg_state){ .boot_seq = 4, .last_proven_usec = NOW_USEC });
         {
                 lg_state st = hot_get(F);
-                assert_state(&st, &res.state);
+                assert_state_equal(&st, &res.state);
         }
         assert_false(cold_exists(F));
         /* The records are where the store keeps them. */
@@ -717,7 +708,7 @@ static void test_corrupt_hot_record(void **state) {
         assert_true(res.state_was_corrupt);
         assert_true(res.state_written);
         st = hot_get(F);
-        assert_state(&st, &(lg_state){});
+        assert_state_equal(&st, &(lg_state){});
 
         make_old_lkg(F);
         hot_corrupt(F);
@@ -727,7 +718,7 @@ static void test_corrupt_hot_record(void **state) {
         assert_false(res.files_written);
         assert_true(res.state_written);
         st = hot_get(F);
-        assert_state(&st, &(lg_state){});
+        assert_state_equal(&st, &(lg_state){});
 
         make_this_boot(F);
         hot_corrupt(F);
@@ -876,7 +867,7 @@ static void test_interrupted(void **state) {
                 else
                         assert_new_cold(F);
                 st = hot_get(F);
-                assert_state(&st, step < LG_PROVEN_STATE ? &hot_this_boot : &hot_proven);
+                assert_state_equal(&st, step < LG_PROVEN_STATE ? &hot_this_boot : &hot_proven);
                 assert_live_intact(F);
 
                 /* The next boot: a new store object, the same proven write. */
@@ -886,7 +877,7 @@ static void test_interrupted(void **state) {
                 assert_new_files(F);
                 assert_new_cold(F);
                 st = hot_get(F);
-                assert_state(&st, &hot_proven);
+                assert_state_equal(&st, &hot_proven);
                 assert_live_intact(F);
                 manifest = slurp(F, LIB "/manifest");
 
@@ -938,7 +929,7 @@ static void test_enospc(void **state) {
                         assert_new_cold(F);
                 }
                 st = hot_get(F);
-                assert_state(&st, &hot_this_boot);
+                assert_state_equal(&st, &hot_this_boot);
                 assert_live_intact(F);
 
                 store_reopen(F);
@@ -946,7 +937,7 @@ static void test_enospc(void **state) {
                 assert_new_files(F);
                 assert_new_cold(F);
                 st = hot_get(F);
-                assert_state(&st, &hot_proven);
+                assert_state_equal(&st, &hot_proven);
         }
 }
 

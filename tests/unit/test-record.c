@@ -12,6 +12,7 @@
 
 #include "bootstate.h"
 #include "macro.h"
+#include "test-state.h"
 
 static const lg_state sample = {
         .armed = true,
@@ -30,16 +31,6 @@ static void fix_crc(uint8_t buf[LG_STATE_SIZE]) {
 
         for (int i = 0; i < 4; i++)
                 buf[28 + i] = (uint8_t) (c >> (8 * i));
-}
-
-static void assert_state_equal(const lg_state *a, const lg_state *b) {
-        assert_int_equal(a->armed, b->armed);
-        assert_int_equal(a->unproven, b->unproven);
-        assert_int_equal(a->tries, b->tries);
-        assert_int_equal(a->level, b->level);
-        assert_int_equal(a->boot_seq, b->boot_seq);
-        assert_int_equal(a->last_proven_usec, b->last_proven_usec);
-        assert_int_equal(a->crash_seen, b->crash_seen);
 }
 
 static void test_crc32_known_values(void **state) {

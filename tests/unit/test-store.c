@@ -39,6 +39,7 @@
 
 #include "bootstate.h"
 #include "macro.h"
+#include "test-state.h"
 #include "rootfs.h"
 #include "store.h"
 
@@ -263,16 +264,6 @@ static void age_file(const char *path) {
 
 static const lg_state st1 = { .armed = true, .tries = 1, .boot_seq = 5 };
 static const lg_state st2 = { .armed = true, .tries = 2, .boot_seq = 6 };
-
-static void assert_state_equal(const lg_state *a, const lg_state *b) {
-        assert_int_equal(a->armed, b->armed);
-        assert_int_equal(a->unproven, b->unproven);
-        assert_int_equal(a->tries, b->tries);
-        assert_int_equal(a->level, b->level);
-        assert_int_equal(a->boot_seq, b->boot_seq);
-        assert_int_equal(a->last_proven_usec, b->last_proven_usec);
-        assert_int_equal(a->crash_seen, b->crash_seen);
-}
 
 typedef struct fixture {
         lg_root *root;
