@@ -5,6 +5,8 @@ LG_LIBS += libinventory.a
 libinventory_a_SOURCES = \
 	%reldir%/inventory.h \
 	%reldir%/inventory.c \
+	%reldir%/kmod-api.h \
+	%reldir%/kmod-link.c \
 	%reldir%/manifest.c \
 	%reldir%/policy.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
