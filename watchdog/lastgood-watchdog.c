@@ -632,6 +632,8 @@ static int on_ping(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_time(s, usec + c->watchdog_usec / 2);
 }
 
+static int manager_shutting_down(Context *c);
+
 static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Context *c = userdata;
         int r;
@@ -640,7 +642,7 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         if (c->off || c->proven)
                 return sd_event_exit(c->event, 0);
 
-        r = c->bus ? lg_bus_shutting_down(c->bus) : -ENOTCONN;
+        r = manager_shutting_down(c);
         if (r < 0)
                 log_msg(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.", strerror(-r));
         else if (r == 0)
@@ -652,24 +654,41 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         return sd_event_exit(c->event, 0);
 }
 
-static int setup_bus(Context *c) {
-        int r;
+/* Whether the system is going down, asked over the connection of the
+ * start or, when that fails (no connection at the start, or the D-Bus
+ * daemon went away before us), over a new one: systemd's private socket
+ * answers until PID 1 itself is done. */
+static int manager_shutting_down(Context *c) {
+        sd_bus *bus = NULL;
+        lg_bus_via via;
+        int r, k;
 
-        if (arg_bus_address) {
-                r = sd_bus_new(&c->bus);
-                if (r < 0)
-                        return r;
-                r = sd_bus_set_address(c->bus, arg_bus_address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(c->bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(c->bus);
-        } else
-                r = sd_bus_open_system(&c->bus);
-        if (r < 0) {
-                c->bus = sd_bus_unref(c->bus);
+        r = c->bus ? lg_bus_shutting_down(c->bus) : -ENOTCONN;
+        if (r >= 0)
                 return r;
-        }
+        k = lg_bus_connect_manager(c->root, arg_bus_address, &bus, &via, NULL);
+        if (k < 0)
+                return r;
+        k = lg_bus_shutting_down(bus);
+        sd_bus_flush_close_unref(bus);
+        if (k >= 0)
+                log_msg(LOG_INFO, "Asked the service manager again over its %s (%s before).", lg_bus_via_to_string(via),
+                        strerror(-r));
+        return k < 0 ? r : k;
+}
+
+static int setup_bus(Context *c) {
+        lg_bus_via via = LG_BUS_VIA_SYSTEM;
+        int r, system_error = 0;
+
+        /* The system bus or, on a host without a D-Bus daemon, the
+         * manager's private socket: lastgood needs no D-Bus daemon. */
+        r = lg_bus_connect_manager(c->root, arg_bus_address, &c->bus, &via, &system_error);
+        if (r < 0)
+                return r;
+        if (via == LG_BUS_VIA_PRIVATE)
+                log_msg(LOG_INFO, "No system bus (%s): talking to the service manager over its private socket %s.",
+                        strerror(-system_error), LG_SYSTEMD_PRIVATE_SOCKET);
         r = sd_bus_attach_event(c->bus, c->event, 0);
         if (r < 0)
                 return r;
