@@ -677,6 +677,8 @@ static int manager_shutting_down(Context *c) {
         return k < 0 ? r : k;
 }
 
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
 static int setup_bus(Context *c) {
         lg_bus_via via = LG_BUS_VIA_SYSTEM;
         int r, system_error = 0;
@@ -692,6 +694,9 @@ static int setup_bus(Context *c) {
         r = sd_bus_attach_event(c->bus, c->event, 0);
         if (r < 0)
                 return r;
+        r = sd_bus_add_filter(c->bus, NULL, on_bus_message, c);
+        if (r < 0)
+                return r;
         r = lg_bus_watch_jobs(c->bus, on_job_removed, c);
         if (r < 0)
                 return r;
@@ -699,7 +704,67 @@ static int setup_bus(Context *c) {
         return 0;
 }
 
+/* Connecting again: at once after a lost connection, then after 5 s,
+ * doubling up to 5 min (a host where nothing answers must not keep the
+ * daemon awake). */
+#define BUS_RETRY_FIRST_USEC (5ULL * 1000000ULL)
+#define BUS_RETRY_MAX_USEC (300ULL * 1000000ULL)
+static uint64_t bus_retry_usec = BUS_RETRY_FIRST_USEC;
+static sd_event_source *bus_retry_source;
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        int r;
+
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        r = setup_bus(c);
+        if (r >= 0) {
+                log_msg(LOG_INFO, "Connected to the service manager again.");
+                bus_retry_usec = BUS_RETRY_FIRST_USEC;
+                return 0; /* a oneshot timer: off now */
+        }
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        r = sd_event_source_set_time(s, usec + bus_retry_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+        bus_retry_usec = MIN(bus_retry_usec * 2, BUS_RETRY_MAX_USEC);
+        return 0;
+}
+
+static void schedule_bus_retry(Context *c, uint64_t after_usec) {
+        uint64_t now = 0;
+        int r;
+
+        if (!bus_retry_source)
+                r = sd_event_add_time_relative(c->event, &bus_retry_source, CLOCK_MONOTONIC, after_usec, 0,
+                                               on_bus_retry, c);
+        else {
+                r = sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+                if (r >= 0)
+                        r = sd_event_source_set_time(bus_retry_source, now + after_usec);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(bus_retry_source, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_msg(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+}
+
+/* The D-Bus daemon went away (stopped, restarted): the manager's signals
+ * would be lost, and with them boot-complete.target. */
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+
+        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected"))
+                return 0;
+        log_msg(LOG_WARNING, "Lost the connection to the service manager; connecting again.");
+        schedule_bus_retry(c, 0);
+        return 0;
+}
+
 static void context_done(Context *c) {
+        bus_retry_source = sd_event_source_unref(bus_retry_source);
         c->stable_timer = sd_event_source_unref(c->stable_timer);
         c->prove_timer = sd_event_source_unref(c->prove_timer);
         c->ping_timer = sd_event_source_unref(c->ping_timer);
@@ -958,9 +1023,13 @@ int main(int argc, char *argv[]) {
         }
         if (!c.off && (arg_check || !arg_prove_now)) {
                 r = setup_bus(&c);
-                if (r < 0)
+                if (r < 0) {
                         log_msg(LOG_WARNING, "No connection to the service manager (%s): this boot cannot become "
-                                "healthy.", strerror(-r));
+                                "healthy until there is one.", strerror(-r));
+                        c.bus = sd_bus_flush_close_unref(c.bus);
+                        if (!arg_check)
+                                schedule_bus_retry(&c, BUS_RETRY_FIRST_USEC);
+                }
         }
         if (arg_check) {
                 c.exit_code = c.off ? EXIT_SUCCESS : run_check(&c);

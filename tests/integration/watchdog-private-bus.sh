@@ -7,8 +7,9 @@
 # JobRemoved signal (no sender on a direct connection), RequireUnits=,
 # healthy, proven at an orderly shutdown, neutral shutdown before healthy,
 # a mere stop. Fallbacks: a stale system bus socket, a system bus without
-# the manager on it, the D-Bus daemon gone before the stop; nothing at all
-# (fail open).
+# the manager on it, the D-Bus daemon gone while waiting for boot-complete
+# (connected again), nothing at the start and the manager later (the stop
+# asks again; the retry connects), nothing at all (fail open).
 set -euo pipefail
 . "$top_srcdir/tests/integration/watchdog-lib.sh"
 
@@ -121,27 +122,58 @@ sysbus_start boot-complete.target=inactive
 lifecycle sysbus
 ! grep -q "private socket" "$T/daemon.log" || fail "sysbus: used the private socket"
 
-echo "== the system bus, gone before the stop: asked again over the private socket"
-private_start
-PRIVATE_STUB=$STUB_PID
-STUB_PEER=
+echo "== the system bus goes away before boot-complete: connected again over the private socket"
 stub SetUnit string:boot-complete.target string:inactive uint32:0
 stub SetUnit string:shutdown.target string:inactive uint32:0
+before=$(subscribers)
+private_start boot-complete.target=inactive
+STUB_PEER=
 state_set armed=1 tries=1 boot_seq=24
 rm -f "$ROOT/run/lastgood/healthy"
 : >"$T/daemon.log"
 wd_start --stable-sec=0 --prove-sec=3600
-boot_complete
-wait_for 100 state_has unproven=1 || fail "gone: not healthy"
+wait_for 50 test "$(subscribers)" -gt "$before" || fail "gone: not subscribed on the system bus"
 bus_stop
 STUB_PEER="unix:path=$PRIVATE"
+wait_for 100 grep -q "Connected to the service manager again" "$T/daemon.log" || fail "gone: $(cat "$T/daemon.log")"
+grep -q "Lost the connection to the service manager" "$T/daemon.log" || fail "gone: the loss was not reported"
+boot_complete
+wait_for 100 state_has unproven=1 || fail "gone: JobRemoved over the private socket not seen"
 shutdown_queued
 wd_stop || fail "gone: stop"
 state_has armed=0 unproven=0 tries=0 || fail "gone: the shutdown after healthy did not prove"
-grep -q "Asked the service manager again over its private socket" "$T/daemon.log" || fail "gone: $(cat "$T/daemon.log")"
-kill "$PRIVATE_STUB" 2>/dev/null || true
-wait "$PRIVATE_STUB" 2>/dev/null || true
-STUB_PID=
+stub_stop
+
+echo "== nothing at the start, the private socket later: the shutdown is still told"
+rm -f "$PRIVATE"
+STUB_PEER=
+state_set armed=1 tries=2 boot_seq=25
+rm -f "$ROOT/run/lastgood/healthy"
+: >"$T/daemon.log"
+wd_start --stable-sec=0 --prove-sec=3600
+grep -q "No connection to the service manager" "$T/daemon.log" || fail "late: no connection not reported"
+private_start boot-complete.target=inactive shutdown.target=inactive
+shutdown_queued
+wd_stop || fail "late: stop"
+state_has armed=1 tries=1 unproven=0 || fail "late: the shutdown before healthy was not neutral"
+grep -Eq "Asked the service manager again over its private socket|Connected to the service manager again" \
+        "$T/daemon.log" || fail "late: $(cat "$T/daemon.log")"
+stub_stop
+
+echo "== nothing at the start, the private socket later: connected again, healthy, proven"
+rm -f "$PRIVATE"
+STUB_PEER=
+state_set armed=1 tries=1 boot_seq=26
+rm -f "$ROOT/run/lastgood/healthy"
+: >"$T/daemon.log"
+wd_start --stable-sec=0 --prove-sec=3600
+private_start boot-complete.target=inactive shutdown.target=inactive
+wait_for 150 grep -q "Connected to the service manager again" "$T/daemon.log" || fail "retry: $(cat "$T/daemon.log")"
+boot_complete
+wait_for 100 state_has unproven=1 || fail "retry: never healthy"
+shutdown_queued
+wd_stop || fail "retry: stop"
+state_has armed=0 unproven=0 tries=0 || fail "retry: not proven at the shutdown"
 stub_stop
 
 echo "== a system bus without the manager on it: the private socket"
@@ -156,7 +188,7 @@ bus_stop
 echo "== neither: ready, never healthy, a stop records nothing (fail open)"
 rm -f "$PRIVATE"
 STUB_PEER=
-state_set armed=1 tries=1 boot_seq=25
+state_set armed=1 tries=1 boot_seq=27
 rm -f "$ROOT/run/lastgood/healthy"
 : >"$T/daemon.log"
 wd_start --stable-sec=0 --prove-sec=0
