@@ -185,6 +185,18 @@ grep -q "talking to the service manager over its private socket" "$T/daemon.log"
 stub_stop
 bus_stop
 
+echo "== a root whose path must be escaped in a D-Bus address"
+ODD="$T/odd root,;=%é"
+mkdir -p "$ODD/etc/lastgood" "$ODD/proc" "$ODD/run/systemd"
+echo "root=/dev/sda1" >"$ODD/proc/cmdline"
+printf '[Health]\nRequireUnits=falco.service\n' >"$ODD/etc/lastgood/lastgood.conf"
+"$PY" "$STUB" "$T/odd.ready" --private="$ODD/run/systemd/private" falco.service=active 2>"$T/odd.log" &
+PIDS+=($!)
+wait_for 100 test -s "$T/odd.ready" || fail "odd root: stub did not start: $(cat "$T/odd.log")"
+[ -S "$ODD/run/systemd/private" ] || fail "odd root: no socket"
+"$WD" --root="$ODD" --kernel-release="$KVER" --check 2>"$T/check.log" || fail "odd root: $(cat "$T/check.log")"
+grep -q "over its private socket" "$T/check.log" || fail "odd root: $(cat "$T/check.log")"
+
 echo "== neither: ready, never healthy, a stop records nothing (fail open)"
 rm -f "$PRIVATE"
 STUB_PEER=

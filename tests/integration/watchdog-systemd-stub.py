@@ -142,7 +142,10 @@ def main():
         # As PID 1 serves /run/systemd/private: a listening socket, each
         # client a peer. The socket is made before READY, so that the test
         # may start the daemon right away.
-        server = dbus.server.Server("unix:path=" + private)
+        # D-Bus address escaping: bytes outside [-0-9A-Za-z_/.\\] as %xx.
+        escaped = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_/.\\") else
+                          "".join("%%%02x" % b for b in ch.encode()) for ch in private)
+        server = dbus.server.Server("unix:path=" + escaped)
 
         def connected(conn):
             manager.add_connection(conn)
