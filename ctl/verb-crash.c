@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lastgoodctl crash [--json] FILE...: name the culprit of a crash log.
  * Several files are the parts of one record, joined in the order given;
- * "-" reads standard input. */
+ * "-" reads standard input. A log in pstore's parts ("Panic#2 Part1"
+ * headers: files of /sys/fs/pstore or systemd-pstore's archive, a dump read
+ * from NVRAM) is put back in order first, as lastgood-early does with
+ * /sys/fs/pstore (lg_pstore_reassemble()), whatever order the parts came in. */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -54,7 +57,24 @@ static void json_add_string(json_object *o, const char *key, const char *value) 
         json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
 }
 
-static int print_json(const lg_crash_report *r) {
+static void json_add_record(json_object *o, const lg_pstore_info *info) {
+        json_object *rec;
+
+        if (!info) {
+                json_object_object_add(o, "record", NULL);
+                return;
+        }
+        rec = json_object_new_object();
+        if (!rec)
+                return;
+        json_add_string(rec, "reason", info->reason);
+        json_object_object_add(rec, "count", json_object_new_int64(info->count));
+        json_object_object_add(rec, "parts", json_object_new_int64((int64_t) info->parts));
+        json_object_object_add(rec, "dumps", json_object_new_int64((int64_t) info->dumps));
+        json_object_object_add(o, "record", rec);
+}
+
+static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
         json_object *o = json_object_new_object(), *ev = json_object_new_array();
 
         if (!o || !ev) {
@@ -76,6 +96,7 @@ static int print_json(const lg_crash_report *r) {
         json_add_string(o, "rip", r->rip);
         json_object_object_add(o, "reports", json_object_new_int64(r->reports));
         json_object_object_add(o, "id", json_object_new_int64(r->id));
+        json_add_record(o, info);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return 0;
@@ -101,12 +122,13 @@ static void print_human(const lg_crash_report *r) {
 }
 
 int verb_crash(lg_ctl *c, int argc, char **argv) {
-        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ char *buf = NULL, *joined = NULL;
+        lg_pstore_info info = {};
         lg_agents agents = {};
         lg_crash_report rep = {};
         bool have_agents = false;
-        size_t size = 0;
-        int r;
+        size_t size = 0, joined_size = 0;
+        int r, parts;
 
         if (argc < 2) {
                 fprintf(stderr, "lastgoodctl: crash needs a crash log FILE (or - for standard input).\n");
@@ -120,6 +142,15 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
                 }
         }
 
+        parts = lg_pstore_reassemble(buf ? buf : "", size, &joined, &joined_size, &info);
+        if (parts < 0) {
+                fprintf(stderr, "lastgoodctl: cannot reassemble the crash log's parts: %s\n", strerror(-parts));
+                return LG_EXIT_FAILURE;
+        }
+        if (parts > 0 && !c->json)
+                printf("Record: %s#%d, %zu part(s) put in order%s\n", info.reason, info.count, info.parts,
+                       info.dumps > 1 ? " (the largest of several dumps)" : "");
+
         /* Agents widen what counts as third-party; without them (missing or
          * broken definitions) the built-in knowledge still answers. */
         r = lg_agents_load(c->root, &agents);
@@ -130,7 +161,10 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         } else
                 fprintf(stderr, "lastgoodctl: cannot load agent definitions, going on without them: %s\n", strerror(-r));
 
-        r = lg_crash_attribute(buf ? buf : "", size, have_agents ? &agents : NULL, &rep);
+        if (parts > 0)
+                r = lg_crash_attribute(joined, joined_size, have_agents ? &agents : NULL, &rep);
+        else
+                r = lg_crash_attribute(buf ? buf : "", size, have_agents ? &agents : NULL, &rep);
         if (have_agents)
                 lg_agents_done(&agents);
         if (r < 0) {
@@ -138,7 +172,7 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
                 return LG_EXIT_FAILURE;
         }
         if (c->json)
-                r = print_json(&rep);
+                r = print_json(&rep, parts > 0 ? &info : NULL);
         else
                 print_human(&rep);
         lg_crash_report_done(&rep);

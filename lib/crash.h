@@ -57,3 +57,25 @@ void lg_crash_report_done(lg_crash_report *r);
  * 0 = all) count. Returns 0 and the joined text, -ENOENT when there is
  * none, other -errno. Unreadable records are skipped. */
 int lg_pstore_read(const lg_root *root, uint64_t since_usec, char **ret_text, size_t *ret_size);
+
+/* What lg_pstore_reassemble() found: the dump it joined ("Panic", 2) and
+ * its parts, and how many dumps the text held. */
+typedef struct lg_pstore_info {
+        char reason[24];
+        int count;
+        size_t parts;
+        size_t dumps;
+} lg_pstore_info;
+
+/* Pure. A crash log as pstore wrote it, handed over as one text: parts that
+ * each start with the kernel's "<Reason>#<count> Part<n>" line (files of
+ * /sys/fs/pstore or of systemd-pstore's archive put together with cat, a
+ * dmesg.txt, a dump read from NVRAM offline), in any order, copies
+ * included. Chooses the dump as lg_pstore_read() does (the one showing the
+ * most of the log; text can hold an oops's dump and the panic's that
+ * followed) and joins its parts oldest text first, without their headers;
+ * copies of a part are dropped. Text before the first header is left out.
+ * Returns 1 and the joined text (and *ret_info when not NULL), 0 when the
+ * text holds no part header (nothing written: use the text as it is),
+ * -ENOMEM. */
+int lg_pstore_reassemble(const char *text, size_t size, char **ret_text, size_t *ret_size, lg_pstore_info *ret_info);

@@ -21,3 +21,12 @@ tests_unit_test_pstore_SOURCES = tests/unit/test-pstore.c
 tests_unit_test_pstore_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_pstore_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_pstore_DEPENDENCIES = $(LG_LIBS)
+
+# lg_pstore_reassemble(): pstore's parts in a text (issue 15).
+check_PROGRAMS += tests/unit/test-pstore-text
+TESTS += tests/unit/test-pstore-text tests/integration/crash-pstore.sh
+EXTRA_DIST += tests/integration/crash-pstore.sh tests/fixtures/pstore
+tests_unit_test_pstore_text_SOURCES = tests/unit/test-pstore-text.c
+tests_unit_test_pstore_text_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_pstore_text_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_pstore_text_DEPENDENCIES = $(LG_LIBS)

@@ -47,33 +47,63 @@ typedef struct precord {
         char reason[24];     /* "Panic", "Oops", ... ("" without header) */
         int count;
         unsigned part;       /* 0 without header */
-        uint64_t usec;
+        uint64_t usec;       /* 0 when unknown (parts read from a text) */
+        size_t dump;         /* the dump it was assigned to, or NO_DUMP */
+        unsigned instance;   /* of its reason and count: see assign_dump() */
 } precord;
+
+#define NO_DUMP ((size_t) -1)
 
 typedef struct precords {
         precord *r;
         size_t n;
+        size_t *dump_first;  /* a record of each dump (its key and instance) */
+        size_t n_dumps;
 } precords;
 
 static void precords_done(precords *p) {
         for (size_t i = 0; i < p->n; i++)
                 free(p->r[i].text);
         free(p->r);
+        free(p->dump_first);
         *p = (precords) {};
 }
 
-/* "Panic#2 Part1\n" → reason, count, part; returns the header length or 0. */
+/* Takes over rec->text, also on failure. */
+static int precords_push(precords *p, precord *rec) {
+        if (p->n % 32 == 0) {
+                precord *a = realloc(p->r, (p->n + 32) * sizeof(precord));
+                if (!a) {
+                        free(TAKE_PTR(rec->text));
+                        return -ENOMEM;
+                }
+                p->r = a;
+        }
+        rec->dump = NO_DUMP;
+        p->r[p->n++] = *rec;
+        rec->text = NULL;
+        return 0;
+}
+
+/* "Panic#2 Part1\n" (or "\r\n", a log that went through a mail or a
+ * Windows editor) → reason, count, part; returns the header length
+ * including the line end, or 0 when t does not start with a header. */
 static size_t parse_header(const char *t, size_t n, precord *rec) {
         const char *nl = memchr(t, '\n', MIN(n, (size_t) 64));
         char buf[65], reason[24];
+        size_t line;
         int count, len = 0;
         unsigned part;
 
         if (!nl)
                 return 0;
-        memcpy(buf, t, nl - t);
-        buf[nl - t] = 0;
-        if (sscanf(buf, "%23[A-Za-z]#%d Part%u%n", reason, &count, &part, &len) != 3 || (size_t) len != (size_t) (nl - t))
+        line = nl - t;
+        if (line > 0 && t[line - 1] == '\r')
+                line--;
+        memcpy(buf, t, line);
+        buf[line] = 0;
+        if (sscanf(buf, "%23[A-Za-z]#%d Part%u%n", reason, &count, &part, &len) != 3 || (size_t) len != line ||
+            part == 0)
                 return 0;
         snprintf(rec->reason, sizeof(rec->reason), "%s", reason);
         rec->count = count;
@@ -146,16 +176,8 @@ static int add_file(precords *p, int dirfd, const char *name, bool archive) {
         memcpy(rec.text, buf + h, rec.size);
         rec.text[rec.size] = 0;
 
-        if (p->n % 32 == 0) {
-                precord *a = realloc(p->r, (p->n + 32) * sizeof(precord));
-                if (!a) {
-                        free(rec.text);
-                        return -ENOMEM;
-                }
-                p->r = a;
-        }
-        p->r[p->n++] = rec;
-        return 1;
+        int r = precords_push(p, &rec);
+        return r < 0 ? r : 1;
 }
 
 /* Scans one folder; with depth > 0 also its subfolders. */
@@ -192,18 +214,155 @@ static int scan_dir(precords *p, int dirfd, unsigned depth, bool archive) {
         return found;
 }
 
+/* ---- the dumps of one crash, shared by the pstore folders and a text ------ */
+
+static uint64_t usec_distance(uint64_t a, uint64_t b) {
+        return a > b ? a - b : b - a;
+}
+
+static bool same_dump_key(const precord *a, const precord *b) {
+        /* "efi" and "efi_pstore" are one backend under two kernel names. */
+        return a->count == b->count && streq(a->reason, b->reason) && strncmp(a->backend, b->backend, 3) == 0;
+}
+
+/* Puts record i into a dump, identified by reason, count, backend and an
+ * instance number. The same part seen again with the same text is a copy
+ * (the pstore folder and systemd's archive, a dmesg.txt next to its parts)
+ * and is dropped. The same part with another text belongs to another dump
+ * that happens to carry the same "Reason#count": with split, the n-th text
+ * of a part goes to the n-th instance (a text holding two boots' dumps);
+ * without, the copy closest in time to near_usec stays (the time window
+ * already kept other boots out). Linear in the records before i. */
+static int assign_dump(precords *p, size_t i, bool split, uint64_t near_usec) {
+        precord *c = &p->r[i];
+        unsigned instance = 0;
+
+        for (size_t j = 0; j < i; j++) {
+                precord *o = &p->r[j];
+
+                if (o->dump == NO_DUMP || o->part != c->part || !same_dump_key(o, c))
+                        continue;
+                if (o->size == c->size && memcmp(o->text, c->text, c->size) == 0)
+                        return 0; /* a copy */
+                if (split) {
+                        instance++;
+                        continue;
+                }
+                if (usec_distance(c->usec, near_usec) < usec_distance(o->usec, near_usec)) {
+                        c->dump = o->dump;
+                        c->instance = o->instance;
+                        o->dump = NO_DUMP;
+                }
+                return 0;
+        }
+        c->instance = instance;
+        for (size_t d = 0; d < p->n_dumps; d++) {
+                const precord *f = &p->r[p->dump_first[d]];
+                if (f->instance == instance && same_dump_key(f, c)) {
+                        c->dump = d;
+                        return 0;
+                }
+        }
+        if (p->n_dumps % 32 == 0) {
+                size_t *a = realloc(p->dump_first, (p->n_dumps + 32) * sizeof(size_t));
+                if (!a)
+                        return -ENOMEM;
+                p->dump_first = a;
+        }
+        p->dump_first[p->n_dumps] = i;
+        c->dump = p->n_dumps++;
+        return 0;
+}
+
 static int cmp_part_desc(const void *a, const void *b) {
         const precord *x = *(const precord *const *) a, *y = *(const precord *const *) b;
-        /* Highest part first: Part1 holds the newest text. */
-        return x->part < y->part ? 1 : x->part > y->part ? -1 : 0;
+        /* Highest part first: Part1 holds the newest text. Records are
+         * unique per part within a dump; the index keeps the sort stable. */
+        if (x->part != y->part)
+                return x->part < y->part ? 1 : -1;
+        return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* Joins the records in order, at most PSTORE_JOINED_MAX bytes. */
+static int join_records(const precord **list, size_t n, char **ret_text, size_t *ret_size) {
+        _cleanup_free_ char *joined = NULL;
+        size_t size = 0, at = 0;
+
+        for (size_t i = 0; i < n; i++)
+                size += list[i]->size;
+        size = MIN(size, (size_t) PSTORE_JOINED_MAX);
+        joined = malloc(size + 1);
+        if (!joined)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && at < size; i++) {
+                size_t k = MIN(list[i]->size, size - at);
+                memcpy(joined + at, list[i]->text, k);
+                at += k;
+        }
+        joined[at] = 0;
+        *ret_text = TAKE_PTR(joined);
+        if (ret_size)
+                *ret_size = at;
+        return 0;
+}
+
+/* One crash can leave several dumps: an oops is dumped ("Oops#1"), then
+ * oops=panic dumps the log again ("Panic#2"), and either may have been cut
+ * short when the backend ran out of space. They are views of the same log
+ * tail, so the one holding the most text shows the most of it; on a tie the
+ * later dump (the higher count), then the dump of newest, then the first
+ * seen. Joins that dump's parts, oldest text first. */
+static int join_best_dump(const precords *p, const precord *newest, lg_pstore_info *ret_info, char **ret_text,
+                          size_t *ret_size) {
+        _cleanup_free_ const precord **list = NULL;
+        size_t best = NO_DUMP, best_bytes = 0, n = 0;
+        int best_count = 0;
+        bool best_newest = false;
+
+        for (size_t d = 0; d < p->n_dumps; d++) {
+                size_t bytes = 0;
+                int count = 0;
+                bool has = false, any = false;
+
+                for (size_t i = 0; i < p->n; i++)
+                        if (p->r[i].dump == d) {
+                                any = true;
+                                bytes += p->r[i].size;
+                                count = p->r[i].count;
+                                has = has || &p->r[i] == newest;
+                        }
+                if (!any)
+                        continue;
+                if (best == NO_DUMP || bytes > best_bytes || (bytes == best_bytes && count > best_count) ||
+                    (bytes == best_bytes && count == best_count && has && !best_newest)) {
+                        best = d;
+                        best_bytes = bytes;
+                        best_count = count;
+                        best_newest = has;
+                }
+        }
+        if (best == NO_DUMP)
+                return -ENOENT;
+
+        list = calloc(p->n, sizeof(precord *));
+        if (!list)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n; i++)
+                if (p->r[i].dump == best)
+                        list[n++] = &p->r[i];
+        qsort(list, n, sizeof(precord *), cmp_part_desc);
+
+        if (ret_info) {
+                *ret_info = (lg_pstore_info) { .count = list[0]->count, .parts = n };
+                snprintf(ret_info->reason, sizeof(ret_info->reason), "%s", list[0]->reason);
+                ret_info->dumps = p->n_dumps; /* a dump never loses its last part */
+        }
+        return join_records(list, n, ret_text, ret_size);
 }
 
 int lg_pstore_read(const lg_root *root, uint64_t since_usec, char **ret_text, size_t *ret_size) {
         _cleanup_(precords_done) precords p = {};
-        _cleanup_free_ const precord **group = NULL;
-        _cleanup_free_ char *joined = NULL;
         const precord *newest = NULL;
-        size_t n_group = 0, size = 0;
         int r;
 
         static const struct {
@@ -223,62 +382,79 @@ int lg_pstore_read(const lg_root *root, uint64_t since_usec, char **ret_text, si
                         return r;
         }
 
+        /* The newest record; at the same time (EFI stamps whole seconds)
+         * the later dump of the crash, then its newest part. */
         for (size_t i = 0; i < p.n; i++) {
-                if (p.r[i].usec <= since_usec)
+                const precord *c = &p.r[i];
+                if (since_usec > 0 && c->usec <= since_usec)
                         continue;
-                if (!newest || p.r[i].usec > newest->usec ||
-                    (p.r[i].usec == newest->usec && p.r[i].part < newest->part))
-                        newest = &p.r[i];
+                if (!newest || c->usec > newest->usec ||
+                    (c->usec == newest->usec &&
+                     (c->count > newest->count || (c->count == newest->count && c->part < newest->part))))
+                        newest = c;
         }
         if (!newest)
                 return -ENOENT;
+        if (newest->part == 0) /* a record without header stands alone */
+                return join_records(&newest, 1, ret_text, ret_size);
 
-        group = calloc(p.n, sizeof(precord *));
-        if (!group)
-                return -ENOMEM;
-        if (newest->part == 0)
-                group[n_group++] = newest;
-        else
-                for (size_t i = 0; i < p.n; i++) {
-                        const precord *c = &p.r[i];
-                        uint64_t dt = c->usec > newest->usec ? c->usec - newest->usec : newest->usec - c->usec;
-                        bool dup = false;
-
-                        if (c->part == 0 || c->usec <= since_usec || dt > PSTORE_GROUP_WINDOW_USEC ||
-                            c->count != newest->count || !streq(c->reason, newest->reason) ||
-                            strncmp(c->backend, newest->backend, 3) != 0)
-                                continue;
-                        /* The same part seen twice (in /sys/fs/pstore and in
-                         * systemd's archive): keep the one closest in time. */
-                        for (size_t j = 0; j < n_group; j++)
-                                if (group[j]->part == c->part) {
-                                        uint64_t dj = group[j]->usec > newest->usec ? group[j]->usec - newest->usec
-                                                                                    : newest->usec - group[j]->usec;
-                                        if (dt < dj)
-                                                group[j] = c;
-                                        dup = true;
-                                }
-                        if (!dup)
-                                group[n_group++] = c;
-                }
-        qsort(group, n_group, sizeof(precord *), cmp_part_desc);
-
-        for (size_t i = 0; i < n_group; i++)
-                size += group[i]->size;
-        size = MIN(size, (size_t) PSTORE_JOINED_MAX);
-        joined = malloc(size + 1);
-        if (!joined)
-                return -ENOMEM;
-        size_t at = 0;
-        for (size_t i = 0; i < n_group && at < size; i++) {
-                size_t k = MIN(group[i]->size, size - at);
-                memcpy(joined + at, group[i]->text, k);
-                at += k;
+        /* The dumps of the newest crash: same backend, within the window. */
+        for (size_t i = 0; i < p.n; i++) {
+                const precord *c = &p.r[i];
+                if (c->part == 0 || (since_usec > 0 && c->usec <= since_usec) ||
+                    usec_distance(c->usec, newest->usec) > PSTORE_GROUP_WINDOW_USEC ||
+                    strncmp(c->backend, newest->backend, 3) != 0)
+                        continue;
+                r = assign_dump(&p, i, false, newest->usec);
+                if (r < 0)
+                        return r;
         }
-        joined[at] = 0;
+        return join_best_dump(&p, newest, NULL, ret_text, ret_size);
+}
 
-        *ret_text = TAKE_PTR(joined);
-        if (ret_size)
-                *ret_size = at;
-        return 0;
+int lg_pstore_reassemble(const char *text, size_t size, char **ret_text, size_t *ret_size, lg_pstore_info *ret_info) {
+        _cleanup_(precords_done) precords p = {};
+        const char *body = NULL;  /* the text of the part whose header came last */
+        precord cur = {};
+        int r;
+
+        /* A header starts a line; the part runs to the next header. Text
+         * before the first header belongs to no part and is left out. */
+        for (size_t pos = 0; pos <= size;) {
+                const char *line = text + pos;
+                precord h = {};
+                size_t hl = pos < size && p.n < PSTORE_RECORDS_MAX ? parse_header(line, size - pos, &h) : 0;
+
+                if (hl > 0 || pos == size) {
+                        if (body) {
+                                cur.size = line - body;
+                                cur.text = malloc(cur.size + 1);
+                                if (!cur.text)
+                                        return -ENOMEM;
+                                memcpy(cur.text, body, cur.size);
+                                cur.text[cur.size] = 0;
+                                r = precords_push(&p, &cur);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (pos == size)
+                                break;
+                        cur = h;
+                        body = line + hl;
+                        pos += hl;
+                        continue;
+                }
+                const char *nl = memchr(line, '\n', size - pos);
+                pos = nl ? (size_t) (nl - text) + 1 : size;
+        }
+        if (p.n == 0)
+                return 0; /* no part header: a plain log */
+
+        for (size_t i = 0; i < p.n; i++) {
+                r = assign_dump(&p, i, true, 0);
+                if (r < 0)
+                        return r;
+        }
+        r = join_best_dump(&p, NULL, ret_info, ret_text, ret_size);
+        return r < 0 ? r : 1;
 }

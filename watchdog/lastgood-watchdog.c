@@ -762,6 +762,8 @@ static int on_ping(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_time(s, usec + c->watchdog_usec / 2);
 }
 
+static int manager_shutting_down(Context *c);
+
 static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Context *c = userdata;
         int r;
@@ -770,7 +772,7 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         if (c->off || c->proven)
                 return sd_event_exit(c->event, 0);
 
-        r = c->bus ? lg_bus_shutting_down(c->bus) : -ENOTCONN;
+        r = manager_shutting_down(c);
         if (r < 0)
                 log_msg(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.", strerror(-r));
         else if (r == 0)
@@ -784,25 +786,47 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         return sd_event_exit(c->event, 0);
 }
 
-static int setup_bus(Context *c) {
-        int r;
+/* Whether the system is going down, asked over the connection of the
+ * start or, when that fails (no connection at the start, or the D-Bus
+ * daemon went away before us), over a new one: systemd's private socket
+ * answers until PID 1 itself is done. */
+static int manager_shutting_down(Context *c) {
+        sd_bus *bus = NULL;
+        lg_bus_via via;
+        int r, k;
 
-        if (arg_bus_address) {
-                r = sd_bus_new(&c->bus);
-                if (r < 0)
-                        return r;
-                r = sd_bus_set_address(c->bus, arg_bus_address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(c->bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(c->bus);
-        } else
-                r = sd_bus_open_system(&c->bus);
-        if (r < 0) {
-                c->bus = sd_bus_unref(c->bus);
+        r = c->bus ? lg_bus_shutting_down(c->bus) : -ENOTCONN;
+        if (r >= 0)
                 return r;
-        }
+        k = lg_bus_connect_manager(c->root, arg_bus_address, &bus, &via, NULL);
+        if (k < 0)
+                return r;
+        k = lg_bus_shutting_down(bus);
+        sd_bus_flush_close_unref(bus);
+        if (k >= 0)
+                log_msg(LOG_INFO, "Asked the service manager again over its %s (%s before).", lg_bus_via_to_string(via),
+                        strerror(-r));
+        return k < 0 ? r : k;
+}
+
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+static int setup_bus(Context *c) {
+        lg_bus_via via = LG_BUS_VIA_SYSTEM;
+        int r, system_error = 0;
+
+        /* The system bus or, on a host without a D-Bus daemon, the
+         * manager's private socket: lastgood needs no D-Bus daemon. */
+        r = lg_bus_connect_manager(c->root, arg_bus_address, &c->bus, &via, &system_error);
+        if (r < 0)
+                return r;
+        if (via == LG_BUS_VIA_PRIVATE)
+                log_msg(LOG_INFO, "No system bus (%s): talking to the service manager over its private socket %s.",
+                        strerror(-system_error), LG_SYSTEMD_PRIVATE_SOCKET);
         r = sd_bus_attach_event(c->bus, c->event, 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_filter(c->bus, NULL, on_bus_message, c);
         if (r < 0)
                 return r;
         r = lg_bus_watch_jobs(c->bus, on_job_removed, c);
@@ -812,7 +836,67 @@ static int setup_bus(Context *c) {
         return 0;
 }
 
+/* Connecting again: at once after a lost connection, then after 5 s,
+ * doubling up to 5 min (a host where nothing answers must not keep the
+ * daemon awake). */
+#define BUS_RETRY_FIRST_USEC (5ULL * 1000000ULL)
+#define BUS_RETRY_MAX_USEC (300ULL * 1000000ULL)
+static uint64_t bus_retry_usec = BUS_RETRY_FIRST_USEC;
+static sd_event_source *bus_retry_source;
+
+static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        int r;
+
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        r = setup_bus(c);
+        if (r >= 0) {
+                log_msg(LOG_INFO, "Connected to the service manager again.");
+                bus_retry_usec = BUS_RETRY_FIRST_USEC;
+                return 0; /* a oneshot timer: off now */
+        }
+        c->bus = sd_bus_flush_close_unref(c->bus);
+        r = sd_event_source_set_time(s, usec + bus_retry_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+        bus_retry_usec = MIN(bus_retry_usec * 2, BUS_RETRY_MAX_USEC);
+        return 0;
+}
+
+static void schedule_bus_retry(Context *c, uint64_t after_usec) {
+        uint64_t now = 0;
+        int r;
+
+        if (!bus_retry_source)
+                r = sd_event_add_time_relative(c->event, &bus_retry_source, CLOCK_MONOTONIC, after_usec, 0,
+                                               on_bus_retry, c);
+        else {
+                r = sd_event_now(c->event, CLOCK_MONOTONIC, &now);
+                if (r >= 0)
+                        r = sd_event_source_set_time(bus_retry_source, now + after_usec);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(bus_retry_source, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_msg(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+}
+
+/* The D-Bus daemon went away (stopped, restarted): the manager's signals
+ * would be lost, and with them boot-complete.target. */
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+
+        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected"))
+                return 0;
+        log_msg(LOG_WARNING, "Lost the connection to the service manager; connecting again.");
+        schedule_bus_retry(c, 0);
+        return 0;
+}
+
 static void context_done(Context *c) {
+        bus_retry_source = sd_event_source_unref(bus_retry_source);
         c->stable_timer = sd_event_source_unref(c->stable_timer);
         c->prove_timer = sd_event_source_unref(c->prove_timer);
         c->ping_timer = sd_event_source_unref(c->ping_timer);
@@ -1071,9 +1155,13 @@ int main(int argc, char *argv[]) {
         }
         if (!c.off && (arg_check || !arg_prove_now)) {
                 r = setup_bus(&c);
-                if (r < 0)
+                if (r < 0) {
                         log_msg(LOG_WARNING, "No connection to the service manager (%s): this boot cannot become "
-                                "healthy.", strerror(-r));
+                                "healthy until there is one.", strerror(-r));
+                        c.bus = sd_bus_flush_close_unref(c.bus);
+                        if (!arg_check)
+                                schedule_bus_retry(&c, BUS_RETRY_FIRST_USEC);
+                }
         }
         if (arg_check) {
                 c.exit_code = c.off ? EXIT_SUCCESS : run_check(&c);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Build a test guest by hand: tests/e2e/build-image.sh OUTDIR [--no-lastgood]
-#   [--module good|bad|oops] [--no-agent]
+#   [--module good|bad|oops] [--no-agent] [--no-dbus]
 # Leaves OUTDIR/NAME/{root,root.img,vars.fd,vmlinuz,initrd.img}; boot it with
 # tests/e2e/boot.sh OUTDIR/NAME [KERNEL ARGS...].
 set -euo pipefail

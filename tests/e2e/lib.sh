@@ -263,18 +263,21 @@ e2e_build_lgcrash() {
 }
 
 # ---------------------------------------------------------------- images
-# e2e_new_guest NAME [--no-lastgood] [--module good|bad|oops]
+# e2e_new_guest NAME [--no-lastgood] [--module good|bad|oops] [--no-agent] [--no-dbus]
 #   Makes $W/NAME/root from the base, installs lastgood (unless told not to),
 #   the module, the fake agent, the test configuration. Sets G (root dir),
 #   IMG, VARS, KERNEL, INITRD for that guest. Call e2e_seal afterwards.
+#   --no-dbus: a guest without a D-Bus daemon, as `debootstrap --variant=
+#   minbase --include=systemd,...` makes it (nothing there pulls in dbus).
 e2e_new_guest() {
         local name="$1"; shift
-        local with_lg=1 module="" agent=1
+        local with_lg=1 module="" agent=1 dbus=1
         while [[ $# -gt 0 ]]; do
                 case "$1" in
                 --no-lastgood) with_lg=0 ;;
                 --module) module="$2"; shift ;;
                 --no-agent) agent=0 ;;
+                --no-dbus) dbus=0 ;;
                 *) e2e_die "e2e_new_guest: unknown option $1" ;;
                 esac
                 shift
@@ -288,6 +291,10 @@ e2e_new_guest() {
         E2E_BOOTN=0
         rm -rf "$E2E_GUEST_DIR"; mkdir -p "$G" "$E2E_GUEST_DIR/logs"
         tar -C "$G" -xf "$E2E_BASE_TAR"
+        if [[ $dbus == 0 ]]; then
+                chroot "$G" dpkg --purge dbus dbus-daemon dbus-bin dbus-system-bus-common dbus-session-bus-common \
+                        >"$E2E_GUEST_DIR/no-dbus.log" 2>&1 || { cat "$E2E_GUEST_DIR/no-dbus.log" >&2; e2e_die "removing dbus failed"; }
+        fi
         e2e_configure_base "$G"
         cp "$E2E_OVMF_VARS" "$VARS"
         if [[ $with_lg == 1 ]]; then

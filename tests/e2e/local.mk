@@ -15,7 +15,8 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-overrides.sh \
 	%reldir%/scenario-steady-state.sh \
 	%reldir%/scenario-exhausted.sh \
-	%reldir%/scenario-do-no-harm.sh
+	%reldir%/scenario-do-no-harm.sh \
+	%reldir%/scenario-no-dbus.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)

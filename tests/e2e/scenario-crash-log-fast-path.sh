@@ -33,8 +33,20 @@ e2e_vars pstore "$VARS" >"$W/pstore.txt"
 e2e_assert "NVRAM holds the crash log (efi_pstore) naming [lgcrash]" grep -aq '\[lgcrash\]' "$W/pstore.txt"
 e2e_assert_eq "one crash: tries" 1 "$(e2e_state tries)"
 # The host's lastgoodctl names the culprit from the very log the firmware kept.
+# The dump comes in parts (Part1 = the newest text) listed newest first, and
+# where they split depends on how much the kernel printed: lastgoodctl puts
+# them back in order, so neither the split nor the order may matter.
 crash_json=$("$E2E_LG_BUILD/lastgoodctl" crash --json "$W/pstore.txt" || true)
 e2e_assert_eq "lastgoodctl crash on the pstore log: culprit" lgcrash "$(e2e_json culprit <<<"$crash_json")"
+e2e_log "pstore log: $(grep -c '^=== dump-type0-' "$W/pstore.txt") variable(s); joined $(e2e_json record <<<"$crash_json")"
+python3 - "$W/pstore.txt" "$W/pstore-reversed.txt" <<'PY'
+import re, sys
+recs = [r for r in re.split(r"(?m)^(?==== )", open(sys.argv[1], errors="replace").read()) if r]
+open(sys.argv[2], "w").write("".join(reversed(recs)))
+PY
+crash_json=$("$E2E_LG_BUILD/lastgoodctl" crash --json "$W/pstore-reversed.txt" || true)
+e2e_assert_eq "lastgoodctl crash on the same parts in reverse order: culprit" lgcrash \
+        "$(e2e_json culprit <<<"$crash_json")"
 e2e_phase_end
 
 e2e_phase "fast path: the very next boot"

@@ -3,7 +3,11 @@
  * whatever pstore or an administrator hands it. Beyond "no crash": the
  * result is consistent (a culprit exactly when the confidence is not none),
  * names are valid bounded module names, evidence is printable ASCII and
- * bounded, the id is never 0, and the answer does not depend on CRLF. */
+ * bounded, the id is never 0, and the answer does not depend on CRLF.
+ * The same input also goes through lg_pstore_reassemble() (pstore's
+ * "Panic#2 Part1" parts in a text, as `lastgoodctl crash` gets them): the
+ * joined text is never longer than the input, holds no part header line
+ * that could be taken again, and is attributed like any log. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,37 @@ static void check(const lg_crash_report *r) {
                                 abort();
 }
 
+static void check_reassemble(const uint8_t *data, size_t size) {
+        lg_crash_report r = {};
+        lg_pstore_info info = {};
+        char *joined = NULL, *again = NULL;
+        size_t n = 0, m = 0;
+        int k;
+
+        k = lg_pstore_reassemble((const char *) data, size, &joined, &n, &info);
+        if (k < 0)
+                return; /* OOM only */
+        if (k == 0) {
+                if (joined)
+                        abort();
+                return;
+        }
+        if (!joined || n > size || joined[n] != 0 || info.parts == 0 || info.dumps == 0)
+                abort();
+        if (lg_crash_attribute(joined, n, NULL, &r) >= 0) {
+                check(&r);
+                lg_crash_report_done(&r);
+        }
+        /* Reassembling the result again changes nothing when it has no
+         * header left (parts of a dump cannot hold a header line unless
+         * the headers ran over the cap). */
+        k = lg_pstore_reassemble(joined, n, &again, &m, NULL);
+        if (k == 1 && m > n)
+                abort();
+        free(again);
+        free(joined);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         lg_crash_report a = {}, b = {};
         char *crlf;
@@ -44,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (size > 256 * 1024)
                 return 0;
+        check_reassemble(data, size);
         if (lg_crash_attribute((const char *) data, size, NULL, &a) < 0)
                 return 0; /* OOM only */
         check(&a);

@@ -21,6 +21,8 @@ ROOT="$T/root"
 PIDS=()
 DPID=
 BUS_PID=
+BUS_ADDR=
+SYSBUS_ADDR=
 
 wd_cleanup() {
         local p
@@ -122,8 +124,48 @@ bus_start() {
         wait_for 100 test -s "$T/stub.ready" || fail "systemd stub did not start: $(cat "$T/stub.log")"
 }
 
+# The manager on systemd's private socket under the root: the stub as a
+# D-Bus server, each client a direct peer; no D-Bus daemon anywhere. The
+# daemon is then started without --bus-address and finds it under --root.
+# private_start ARGS...: UNIT=STATE as for bus_start.
+STUB_PEER=
+STUB_PID=
+private_start() {
+        mkdir -p "$ROOT/run/systemd"
+        rm -f "$T/stub.ready"
+        "$PY" "$STUB" "$T/stub.ready" --private="$ROOT/run/systemd/private" "$@" 2>"$T/stub.log" &
+        STUB_PID=$!
+        PIDS+=($STUB_PID)
+        wait_for 100 test -s "$T/stub.ready" || fail "private-socket stub did not start: $(cat "$T/stub.log")"
+        STUB_PEER="unix:path=$ROOT/run/systemd/private"
+        BUS_ADDR=
+}
+
+# A D-Bus daemon at the system bus socket under the root (with the stub on
+# it when asked: sysbus_start [--no-manager] ARGS...).
+sysbus_start() {
+        local out manager=1
+        if [ "${1:-}" = --no-manager ]; then manager=0; shift; fi
+        mkdir -p "$ROOT/run/dbus"
+        out=$(dbus-daemon --session --address="unix:path=$ROOT/run/dbus/system_bus_socket" --fork \
+                --print-address=1 --print-pid=1)
+        SYSBUS_ADDR=$(echo "$out" | sed -n 1p)
+        BUS_PID=$(echo "$out" | sed -n 2p)
+        [ -n "$SYSBUS_ADDR" ] || fail "no dbus-daemon at the system bus socket"
+        BUS_ADDR=
+        STUB_PEER=
+        [ $manager = 1 ] || return 0
+        rm -f "$T/stub.ready"
+        DBUS_SESSION_BUS_ADDRESS="$SYSBUS_ADDR" "$PY" "$STUB" "$T/stub.ready" "$@" 2>"$T/stub.log" &
+        STUB_PID=$!
+        PIDS+=($STUB_PID)
+        wait_for 100 test -s "$T/stub.ready" || fail "systemd stub did not start: $(cat "$T/stub.log")"
+}
+
 stub() { # stub METHOD ARGS... (org.lastgood.Test)
-        dbus-send --bus="$BUS_ADDR" --print-reply --dest=org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+        local to=--bus="${BUS_ADDR:-$SYSBUS_ADDR}"
+        [ -z "$STUB_PEER" ] || to=--peer="$STUB_PEER"
+        dbus-send "$to" --print-reply --dest=org.freedesktop.systemd1 /org/freedesktop/systemd1 \
                 "org.lastgood.Test.$1" "${@:2}" >/dev/null
 }
 boot_complete() { stub FinishJob string:boot-complete.target string:done; }
@@ -139,7 +181,7 @@ wd_start() {
         PIDS+=($NPID)
         wait_for 50 test -S "$T/notify.sock" || fail "notify listener did not start"
         NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC="${WD_WATCHDOG_USEC:-1000000}" \
-                "$WD" --root="$ROOT" --kernel-release="$KVER" --bus-address="$BUS_ADDR" \
+                "$WD" --root="$ROOT" --kernel-release="$KVER" ${BUS_ADDR:+--bus-address="$BUS_ADDR"} \
                 --journal-export="$T/export" --no-module-watch "$@" 2>>"$T/daemon.log" &
         DPID=$!
         wait_for 100 grep -q "READY=1" "$T/notify.log" || fail "daemon not ready"

@@ -5,10 +5,18 @@
 # ActiveState/Job properties of units. Tests drive it through
 # org.lastgood.Test.SetUnit(unit, state, job) on the same bus.
 #
-# usage: watchdog-systemd-stub.py READY_FILE [UNIT=STATE ...]
+# With --private=PATH it is no client of a bus but, as systemd's
+# /run/systemd/private, a D-Bus server on the socket PATH: every client is
+# a direct peer-to-peer connection (no daemon, no Hello, no names, signals
+# without a sender), and the tests drive it over one too (dbus-send --peer).
+#
+# usage: watchdog-systemd-stub.py READY_FILE [--private=PATH] [UNIT=STATE ...]
+import os
 import sys
 
 import dbus
+import dbus.connection
+import dbus.server
 import dbus.service
 from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
@@ -31,11 +39,15 @@ def unit_path(name):
 
 
 class Unit(dbus.service.Object):
-    def __init__(self, bus, name, state, job):
+    SUPPORTS_MULTIPLE_CONNECTIONS = True
+
+    def __init__(self, conns, name, state, job):
         self.name = name
         self.state = state
         self.job = job
-        dbus.service.Object.__init__(self, bus, unit_path(name))
+        dbus.service.Object.__init__(self)
+        for conn in conns:
+            self.add_to_connection(conn, unit_path(name))
 
     def props(self):
         job = dbus.Struct((dbus.UInt32(self.job), dbus.ObjectPath(
@@ -55,19 +67,35 @@ class Unit(dbus.service.Object):
 
 
 class Manager(dbus.service.Object):
-    def __init__(self, bus):
-        self.bus = bus
+    SUPPORTS_MULTIPLE_CONNECTIONS = True
+
+    def __init__(self):
+        self.conns = []
         self.units = {}
         self.subscribed = 0
         self.next_job = 100
-        dbus.service.Object.__init__(self, bus, PATH)
+        dbus.service.Object.__init__(self)
+
+    def add_connection(self, conn):
+        """Serve the manager and every unit on conn (a bus or a peer)."""
+        self.conns.append(conn)
+        self.add_to_connection(conn, PATH)
+        for unit in self.units.values():
+            unit.add_to_connection(conn, unit_path(unit.name))
+
+    def drop_connection(self, conn):
+        if conn in self.conns:
+            self.conns.remove(conn)
+            self.remove_from_connection(conn)
+            for unit in self.units.values():
+                unit.remove_from_connection(conn)
 
     def set_unit(self, name, state, job=0):
         if name in self.units:
             self.units[name].state = state
             self.units[name].job = job
         else:
-            self.units[name] = Unit(self.bus, name, state, job)
+            self.units[name] = Unit(self.conns, name, state, job)
 
     @dbus.service.method(MANAGER, in_signature="s", out_signature="o")
     def GetUnit(self, name):
@@ -104,12 +132,36 @@ class Manager(dbus.service.Object):
 
 def main():
     DBusGMainLoop(set_as_default=True)
-    bus = dbus.SessionBus()
-    manager = Manager(bus)
-    for arg in sys.argv[2:]:
+    args = sys.argv[2:]
+    private = None
+    if args and args[0].startswith("--private="):
+        private = args.pop(0)[len("--private="):]
+    manager = Manager()
+    keep = []
+    if private:
+        # As PID 1 serves /run/systemd/private: a listening socket, each
+        # client a peer. The socket is made before READY, so that the test
+        # may start the daemon right away.
+        # D-Bus address escaping: bytes outside [-0-9A-Za-z_/.\\] as %xx.
+        escaped = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_/.\\") else
+                          "".join("%%%02x" % b for b in ch.encode()) for ch in private)
+        server = dbus.server.Server("unix:path=" + escaped)
+
+        def connected(conn):
+            manager.add_connection(conn)
+            conn.call_on_disconnection(manager.drop_connection)
+
+        server.on_connection_added.append(connected)
+        keep.append(server)
+        if not os.path.exists(private):
+            raise SystemExit("no socket at " + private)
+    else:
+        bus = dbus.SessionBus()
+        manager.add_connection(bus)
+        keep.append(dbus.service.BusName(BUS, bus))
+    for arg in args:
         name, state = arg.split("=", 1)
         manager.set_unit(name, state)
-    name = dbus.service.BusName(BUS, bus)  # noqa: F841 (kept alive)
     with open(sys.argv[1], "w") as f:
         f.write("ready\n")
     GLib.MainLoop().run()
