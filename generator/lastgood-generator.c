@@ -439,6 +439,7 @@ static int parse_argv(int argc, char *argv[]) {
         enum { ARG_ROOT = 0x100, ARG_KERNEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' }, /* long only */
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "kernel-release", required_argument, NULL, ARG_KERNEL },
                 {}
@@ -450,8 +451,16 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         printf("Usage: %s [--root=DIR] [--kernel-release=R] NORMAL [EARLY [LATE]]\n\n"
                                "systemd generator of lastgood: masks withheld agents' units, pulls in\n"
-                               "lastgood-apply.service, counts boots on hosts without EFI variables.\n",
+                               "lastgood-apply.service, lastgood-watchdog.service and lastgood-check.service,\n"
+                               "counts boots on hosts without EFI variables.\n\n"
+                               "  -h --help                Show this help\n"
+                               "     --version             Show the version\n"
+                               "     --root=DIR            Resolve every host path under DIR\n"
+                               "     --kernel-release=REL  Use REL instead of uname -r\n",
                                program_invocation_short_name);
+                        return 0;
+                case 'V':
+                        printf("lastgood-generator " PACKAGE_VERSION "\n");
                         return 0;
                 case ARG_ROOT:
                         arg_root = optarg;
