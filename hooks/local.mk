@@ -2,7 +2,8 @@
 # change (lastgoodctl arm --if-changed). arm-hook is what every hook calls;
 # zz-lastgood runs after a kernel is installed; the dpkg trigger is in
 # debian/lastgood.triggers.
-lg_hooks_subst = sed -e 's|@pkglibexecdir@|$(libexecdir)/lastgood|g' -e 's|@sbindir@|$(sbindir)|g'
+# ([@] keeps configure from substituting the placeholders in this line.)
+lg_hooks_subst = sed -e 's|@pkglibexecdir[@]|$(libexecdir)/lastgood|g' -e 's|@sbindir[@]|$(sbindir)|g'
 lastgoodlibexec_SCRIPTS = %reldir%/arm-hook
 kernelpostinstdir = $(sysconfdir)/kernel/postinst.d
 kernelpostinst_SCRIPTS = %reldir%/zz-lastgood
