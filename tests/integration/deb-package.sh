@@ -82,7 +82,7 @@ grep -q '/usr/libexec/lastgood/arm-hook' "$T/ctl/postinst" || fail "postinst doe
 # remove keeps the state, purge removes it.
 awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep -q 'rm -rf /var/lib/lastgood' || fail "purge keeps /var/lib/lastgood"
 awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep -q 'LastGoodState' || fail "purge keeps the EFI records"
-if sed '/"\$1" = purge/,/^fi/d' "$T/ctl/postrm" | grep -q '/var/lib/lastgood'; then
+if sed '/"\$1" = purge/,/^fi/d; /^ *#/d' "$T/ctl/postrm" | grep -q '/var/lib/lastgood'; then
         fail "postrm touches /var/lib/lastgood outside purge"
 fi
 echo OK
