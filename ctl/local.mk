@@ -16,3 +16,7 @@ lastgoodctl_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 # libwatchdog.a: `good` is the watchdog's own proven write.
 lastgoodctl_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS)
 lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
+
+# lastgoodctl doctor, every check ok and broken, against temporary roots.
+TESTS += tests/integration/ctl-doctor.sh
+EXTRA_DIST += tests/integration/ctl-doctor.sh
