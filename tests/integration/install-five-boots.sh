@@ -24,9 +24,9 @@ ${MAKE:-make} -C "$top_builddir" install DESTDIR="$D" >"$T/install.log" 2>&1 || 
         tail -n 20 "$T/install.log" >&2
         fail "make install"
 }
-installed() { # NAME: the one installed file of that name
+installed() { # NAME: the one installed executable of that name
         local f
-        f=$(find "$D" -name "$1" -type f | head -n 2)
+        f=$(find "$D" -name "$1" -type f -perm -u+x | head -n 2)
         [ -n "$f" ] && [ "$(echo "$f" | wc -l)" = 1 ] || fail "$1 installed ${f:-nowhere}"
         echo "$f"
 }
@@ -35,8 +35,8 @@ GEN=$(installed lastgood-generator)
 APPLY=$(installed lastgood-apply)
 WD=$(installed lastgood-watchdog)
 CTL=$(installed lastgoodctl)
-installed lastgood-watchdog.service >/dev/null
-installed lastgood-check.service >/dev/null
+[ -f "$(find "$D" -name lastgood-watchdog.service)" ] || fail "lastgood-watchdog.service not installed"
+[ -f "$(find "$D" -name lastgood-check.service)" ] || fail "lastgood-check.service not installed"
 # Nobody ran `systemctl enable`: no wants/requires links anywhere.
 links=$(find "$D" -type l -path '*.target.*' || true)
 [ -z "$links" ] || fail "make install enabled units: $links"
