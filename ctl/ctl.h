@@ -26,6 +26,7 @@ typedef struct lg_ctl {
         bool all;                    /* --all (release) */
         bool force_file;             /* --store=file */
         const char *directory;       /* --directory= (fleet) */
+        bool if_changed;             /* --if-changed (arm) */
 } lg_ctl;
 
 int verb_status(lg_ctl *c, int argc, char **argv);
@@ -38,3 +39,10 @@ int verb_release(lg_ctl *c, int argc, char **argv);
 int verb_restore(lg_ctl *c, int argc, char **argv);
 int verb_crash(lg_ctl *c, int argc, char **argv);
 int verb_fleet(lg_ctl *c, int argc, char **argv);
+int verb_doctor(lg_ctl *c, int argc, char **argv);
+
+/* verb-arm.c: 1 when the third-party set of the kernel (--kernel-release=
+ * or the running one) differs from the last known good, 0 when not,
+ * -errno when it cannot be told. *ret_kernel (may be NULL) gets the
+ * kernel release on success. */
+int ctl_third_party_changed(lg_ctl *c, char **ret_kernel);

@@ -18,12 +18,13 @@ static void help(void) {
                "  good                   Mark this boot proven now (new last known good)\n"
                "  bad                    Count this boot as failed\n"
                "  reset                  Clear the failed-boot counter and the level\n"
-               "  arm                    Arm the counter (after installing modules or agent content)\n"
+               "  arm [--if-changed]     Arm the counter (after installing modules or agent content)\n"
                "  list                   List withheld items (this boot and persistently)\n"
                "  release NAME...|--all  Let withheld items load again\n"
                "  restore                Put quarantined agent content back\n"
                "  crash FILE...          Name the culprit of a kernel crash log\n"
                "  fleet --directory=DIR  Summarise the lastgood events of a fleet's journals\n"
+               "  doctor                 Check that this host is protected\n"
                "\n"
                "Options:\n"
                "  -h --help              Show this help\n"
@@ -33,6 +34,8 @@ static void help(void) {
                "     --kernel-release=R  Use R instead of uname -r\n"
                "     --store=file        Use the file store under /var/lib/lastgood even with EFI\n"
                "     --all               With release: release every withheld item\n"
+               "     --if-changed        With arm: only when the third-party set differs from\n"
+               "                         the last known good (package-manager hooks)\n"
                "  -D --directory=DIR     With fleet: the journal directory to read\n"
                "\n"
                "Environment:\n"
@@ -42,7 +45,7 @@ static void help(void) {
                "  0 success, 1 failure, 2 usage error. status exits 0 also when no record\n"
                "  exists yet (\"no state\" is the state of a host that was never armed).\n"
                "\n"
-               "See lastgoodctl(8) and DESIGN.md for the state machine.\n");
+               "See lastgoodctl(8), and lastgood(7) for the state machine.\n");
 }
 
 static const struct {
@@ -52,11 +55,11 @@ static const struct {
         { "status", verb_status },   { "good", verb_good },     { "bad", verb_bad },
         { "reset", verb_reset },     { "arm", verb_arm },       { "list", verb_list },
         { "release", verb_release }, { "restore", verb_restore }, { "crash", verb_crash },
-        { "fleet", verb_fleet },
+        { "fleet", verb_fleet },     { "doctor", verb_doctor },
 };
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL, ARG_IF_CHANGED };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -65,6 +68,7 @@ int main(int argc, char *argv[]) {
                 { "kernel-release", required_argument, NULL, ARG_KERNEL_RELEASE },
                 { "store", required_argument, NULL, ARG_STORE },
                 { "all", no_argument, NULL, ARG_ALL },
+                { "if-changed", no_argument, NULL, ARG_IF_CHANGED },
                 { "directory", required_argument, NULL, 'D' },
                 {}
         };
@@ -98,6 +102,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_ALL:
                         c.all = true;
+                        break;
+                case ARG_IF_CHANGED:
+                        c.if_changed = true;
                         break;
                 case 'D':
                         c.directory = optarg;

@@ -522,5 +522,18 @@ int verb_reset(lg_ctl *c, int argc, char **argv) {
 }
 
 int verb_arm(lg_ctl *c, int argc, char **argv) {
+        if (c->if_changed) {
+                _cleanup_free_ char *kernel = NULL;
+                int r = ctl_third_party_changed(c, &kernel);
+
+                if (r == 0) {
+                        printf("Nothing to change: the third-party set of %s is the last known good.\n", kernel);
+                        return LG_EXIT_OK;
+                }
+                /* When the set cannot be told, arming is the safe side. */
+                if (r < 0)
+                        fprintf(stderr, "lastgoodctl: cannot compare with the last known good (%s); arming.\n",
+                                strerror(-r));
+        }
         return run_step(c, argc, argv, LG_STEP_ARM);
 }

@@ -39,6 +39,8 @@
 #define SYSTEMDSYSTEMUNITDIR "/usr/lib/systemd/system"
 #endif
 #define APPLY_UNIT "lastgood-apply.service"
+#define WATCHDOG_UNIT "lastgood-watchdog.service"
+#define CHECK_UNIT "lastgood-check.service"
 #define LG_STATE_PENDING "/run/lastgood/state.pending"
 
 static const char *arg_root = NULL;
@@ -130,6 +132,38 @@ static int want_apply(void) {
         if (symlink(SYSTEMDSYSTEMUNITDIR "/" APPLY_UNIT, p) < 0 && errno != EEXIST)
                 return negative_errno();
         return 0;
+}
+
+/* DIR/TARGET.KIND/UNIT -> the installed UNIT: what `systemctl enable`
+ * would make, but for this boot only and without anyone enabling it. */
+static int add_dependency(const char *dir, const char *target, const char *kind, const char *unit) {
+        _cleanup_free_ char *sub = NULL, *d = NULL, *p = NULL, *to = NULL;
+        int r;
+
+        if (asprintf(&sub, "%s.%s", target, kind) < 0 || asprintf(&to, SYSTEMDSYSTEMUNITDIR "/%s", unit) < 0)
+                return -ENOMEM;
+        r = mkdir_in(dir, sub, &d);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/%s", d, unit) < 0)
+                return -ENOMEM;
+        if (symlink(to, p) < 0 && errno != EEXIST)
+                return negative_errno();
+        return 0;
+}
+
+/* Installing is enough (as systemd-bless-boot-generator pulls in its
+ * service): the early stages count every armed boot, and only the watchdog
+ * proves one, so a host where nobody ran `systemctl enable` must still run
+ * it, or five healthy boots would end in safe mode. The check unit is
+ * RequiredBy= boot-complete.target like the [Install] section says. */
+static int want_watchdog(void) {
+        int r;
+
+        r = add_dependency(arg_dest_normal, "multi-user.target", "wants", WATCHDOG_UNIT);
+        if (r < 0)
+                return r;
+        return add_dependency(arg_dest_normal, "boot-complete.target", "requires", CHECK_UNIT);
 }
 
 /* Order an agent unit after the apply unit: content is checked (and rolled
@@ -405,6 +439,7 @@ static int parse_argv(int argc, char *argv[]) {
         enum { ARG_ROOT = 0x100, ARG_KERNEL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' }, /* long only */
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "kernel-release", required_argument, NULL, ARG_KERNEL },
                 {}
@@ -416,8 +451,16 @@ static int parse_argv(int argc, char *argv[]) {
                 case 'h':
                         printf("Usage: %s [--root=DIR] [--kernel-release=R] NORMAL [EARLY [LATE]]\n\n"
                                "systemd generator of lastgood: masks withheld agents' units, pulls in\n"
-                               "lastgood-apply.service, counts boots on hosts without EFI variables.\n",
+                               "lastgood-apply.service, lastgood-watchdog.service and lastgood-check.service,\n"
+                               "counts boots on hosts without EFI variables.\n\n"
+                               "  -h --help                Show this help\n"
+                               "     --version             Show the version\n"
+                               "     --root=DIR            Resolve every host path under DIR\n"
+                               "     --kernel-release=REL  Use REL instead of uname -r\n",
                                program_invocation_short_name);
+                        return 0;
+                case 'V':
+                        printf("lastgood-generator " PACKAGE_VERSION "\n");
                         return 0;
                 case ARG_ROOT:
                         arg_root = optarg;
@@ -488,6 +531,9 @@ static int run(int argc, char *argv[]) {
         r = want_apply();
         if (r < 0)
                 log_msg(LOG_ERR, "Cannot pull in " APPLY_UNIT ": %s", strerror(-r));
+        r = want_watchdog();
+        if (r < 0)
+                log_msg(LOG_ERR, "Cannot pull in " WATCHDOG_UNIT " and " CHECK_UNIT ": %s", strerror(-r));
 
         for (size_t i = 0; i < rs.withheld.n; i++) {
                 const lg_withheld_item *it = &rs.withheld.items[i];

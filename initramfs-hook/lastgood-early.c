@@ -83,6 +83,7 @@ static void help(void) {
         printf("lastgood-early [OPTIONS] pre-udev|pre-switch|arm-if-changed\n\n"
                "Boot-loop recovery, initramfs stages.\n\n"
                "  -h --help                 Show this help\n"
+               "     --version              Show the version\n"
                "     --root=DIR             Resolve every host path under DIR\n"
                "     --sysroot=DIR          The real root (pre-switch)\n"
                "     --kernel-release=REL   Override uname -r\n"
@@ -95,6 +96,7 @@ static int parse_argv(int argc, char *argv[], const char **ret_verb) {
         enum { ARG_ROOT = 0x100, ARG_SYSROOT, ARG_KERNEL, ARG_IMAGE_DIR, ARG_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' }, /* long only: 'V' is not in the short options */
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "sysroot", required_argument, NULL, ARG_SYSROOT },
                 { "kernel-release", required_argument, NULL, ARG_KERNEL },
@@ -108,6 +110,9 @@ static int parse_argv(int argc, char *argv[], const char **ret_verb) {
                 switch (c) {
                 case 'h':
                         help();
+                        return 0;
+                case 'V':
+                        printf("lastgood-early " PACKAGE_VERSION "\n");
                         return 0;
                 case ARG_ROOT:
                         arg_root = optarg;

@@ -929,6 +929,7 @@ static void help(void) {
                "Decide when this boot is healthy and proven, keep the boot-state bookkeeping,\n"
                "watch for runtime changes of third-party modules and agent content.\n\n"
                "  -h --help                  Show this help\n"
+               "     --version               Show the version\n"
                "     --root=DIR              Resolve every host path under DIR\n"
                "     --kernel-release=REL    Use REL instead of uname -r\n"
                "     --check                 Run the health checks once and exit 0/1\n"
@@ -974,6 +975,7 @@ static int parse_argv(int argc, char *argv[]) {
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' }, /* long only: 'V' is not in the short options */
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "kernel-release", required_argument, NULL, ARG_KERNEL },
                 { "check", no_argument, NULL, ARG_CHECK },
@@ -995,6 +997,9 @@ static int parse_argv(int argc, char *argv[]) {
                 switch (o) {
                 case 'h':
                         help();
+                        return 0;
+                case 'V':
+                        printf("lastgood-watchdog " PACKAGE_VERSION "\n");
                         return 0;
                 case ARG_ROOT:
                         arg_root = optarg;

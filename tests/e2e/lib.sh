@@ -231,18 +231,42 @@ e2e_lastgood_build() {
         E2E_LG_BUILD="$b"
 }
 
+# The Debian package of the source tree as it is (tracked and new files,
+# uncommitted changes included), built once per content into the cache:
+# sets E2E_LG_DEB. The package's own tests are the project's, run by
+# make check already (nocheck here).
+e2e_lastgood_deb() {
+        local key src
+        key=$(cd "$top_srcdir" && git ls-files -co --exclude-standard -z | sort -z |
+                xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
+        E2E_LG_DEB=$(ls "$E2E_CACHE/deb-$key"/lastgood_*.deb 2>/dev/null | head -n 1 || true)
+        [[ -n "$E2E_LG_DEB" ]] && return 0
+        e2e_log "building the lastgood .deb ($key)"
+        rm -rf "$E2E_CACHE/deb-$key" "$E2E_CACHE/deb-build"
+        src="$E2E_CACHE/deb-build/lastgood"
+        mkdir -p "$src" "$E2E_CACHE/deb-$key"
+        (cd "$top_srcdir" && git ls-files -co --exclude-standard -z | cpio -0pdm --quiet "$src")
+        (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
+                >"$E2E_CACHE/deb-build.log" 2>&1 ||
+                { tail -30 "$E2E_CACHE/deb-build.log" >&2; e2e_die "dpkg-buildpackage failed"; }
+        mv "$E2E_CACHE"/deb-build/lastgood_*.deb "$E2E_CACHE/deb-$key/"
+        rm -rf "$E2E_CACHE/deb-build"
+        E2E_LG_DEB=$(ls "$E2E_CACHE/deb-$key"/lastgood_*.deb | head -n 1)
+}
+
+# Installs lastgood into the guest as an administrator would: dpkg -i of
+# the package (its maintainer scripts enable the units and rebuild the
+# initramfs), not make install + systemctl enable.
 e2e_install_lastgood() { # ROOT
-        local r="$1" u
-        e2e_lastgood_build
-        make -s -C "$E2E_LG_BUILD" install DESTDIR="$r" >"$E2E_GUEST_DIR/install.log" 2>&1 ||
-                { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "make install DESTDIR=$r failed"; }
-        # As a Debian package's postinst would: enable the installed units.
-        for u in "$r"/lib/systemd/system/lastgood*.service "$r"/usr/lib/systemd/system/lastgood*.service \
-                 "$r"/lib/systemd/system/lastgood*.path "$r"/usr/lib/systemd/system/lastgood*.path; do
-                [[ -f "$u" ]] || continue
-                grep -q '^\[Install\]' "$u" || continue
-                systemctl --root="$r" enable "$(basename "$u")" >/dev/null 2>&1 || true
-        done
+        local r="$1"
+        e2e_lastgood_build # the host's lastgoodctl (crash logs)
+        e2e_lastgood_deb
+        cp "$E2E_LG_DEB" "$r/tmp/lastgood.deb"
+        chroot "$r" dpkg -i /tmp/lastgood.deb >"$E2E_GUEST_DIR/install.log" 2>&1 ||
+                { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "dpkg -i $(basename "$E2E_LG_DEB") failed"; }
+        rm -f "$r/tmp/lastgood.deb"
+        [[ -L "$r/etc/systemd/system/multi-user.target.wants/lastgood-watchdog.service" ]] ||
+                e2e_die "the package did not enable lastgood-watchdog.service"
 }
 
 # ---------------------------------------------------------------- lgcrash

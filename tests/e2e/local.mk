@@ -3,7 +3,8 @@
 # per run (cached under tests/e2e/.cache in the build tree, keyed by its
 # inputs; LASTGOOD_E2E_CACHE moves it).
 #
-# The scenarios run against what `make install` puts into the guest; they
+# The scenarios run against what the Debian package (`dpkg -i`, built from
+# the source tree as it is) installs into the guest; they
 # are part of `make check` (unless configured with --disable-e2e), and
 # `make check-e2e` runs the end-to-end suite alone.
 

@@ -10,6 +10,7 @@ BOOTS=5
 
 e2e_phase "image"
 e2e_new_guest steady --module good
+: >"$G/etc/e2e/doctor" # e2e-report runs lastgoodctl doctor
 e2e_seal
 e2e_phase_end
 
@@ -17,6 +18,11 @@ e2e_phase "boot: last known good"
 e2e_boot_proven
 e2e_show_boot
 e2e_assert_eq "not armed after the proven boot" false "$(e2e_state armed)"
+doctor=$(e2e_report doctor)
+e2e_log "lastgoodctl doctor in the guest: $doctor"
+e2e_assert_eq "doctor: the guest installed from the .deb is protected" true "$(e2e_json protected <<<"$doctor")"
+e2e_assert_eq "doctor: initramfs check" ok \
+        "$(python3 -c 'import json,sys; print(next(c["result"] for c in json.loads(sys.argv[1])["checks"] if c["check"] == "initramfs"))' "$doctor" 2>/dev/null || echo none)"
 e2e_phase_end
 
 e2e_phase "$BOOTS healthy boots, nothing changed"

@@ -41,6 +41,8 @@ cat >"$T/expected" <<EOF
 ./early/sysinit.target.wants/lastgood-apply.service l $UNITDIR/lastgood-apply.service
 ./late d 
 ./normal d 
+./normal/boot-complete.target.requires d 
+./normal/boot-complete.target.requires/lastgood-check.service l $UNITDIR/lastgood-check.service
 ./normal/edr-updater.timer.d d 
 ./normal/edr-updater.timer.d/50-lastgood-apply.conf f 
 ./normal/edr.service.d d 
@@ -51,6 +53,8 @@ cat >"$T/expected" <<EOF
 ./normal/falcoctl-artifact-follow.service.d/50-lastgood-apply.conf f 
 ./normal/keeper.service.d d 
 ./normal/keeper.service.d/50-lastgood-apply.conf f 
+./normal/multi-user.target.wants d 
+./normal/multi-user.target.wants/lastgood-watchdog.service l $UNITDIR/lastgood-watchdog.service
 ./normal/scanner.service.d d 
 ./normal/scanner.service.d/50-lastgood-apply.conf f 
 EOF
@@ -98,6 +102,10 @@ head -c 3000 /dev/urandom >"$R/run/lastgood/decision"
 head -c 3000 /dev/urandom >"$R/run/lastgood/withheld"
 gen
 [ -L "$T/out/early/sysinit.target.wants/lastgood-apply.service" ]
+# Whatever the hand-over, the watchdog and the check unit are pulled in:
+# a counted boot that nothing could prove would drift into safe mode.
+[ "$(readlink "$T/out/normal/multi-user.target.wants/lastgood-watchdog.service")" = "$UNITDIR/lastgood-watchdog.service" ]
+[ "$(readlink "$T/out/normal/boot-complete.target.requires/lastgood-check.service")" = "$UNITDIR/lastgood-check.service" ]
 [ ! -e "$R/var/lib/lastgood/state" ]
 
 # lastgood.mode=off: nothing at all.

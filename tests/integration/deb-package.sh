@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The Debian package from a clean clone: `git clone` of the source tree
+# (the dist tree when there is no git, as in `make distcheck`), then
+# `dpkg-buildpackage -us -uc -b`, then lintian (no error), and the package's
+# contents: programs, units, generator, hooks, man pages, completion,
+# triggers and maintainer scripts. The package's own tests (dh_auto_test)
+# are the unit and integration tests that this `make check` runs already,
+# so the build here is made with DEB_BUILD_OPTIONS=nocheck.
+set -euo pipefail
+: "${top_srcdir:?}" "${top_builddir:?}"
+T=$(mktemp -d)
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+for tool in dpkg-buildpackage dh lintian; do
+        command -v "$tool" >/dev/null || fail "$tool is needed (apt-get install dpkg-dev debhelper lintian)"
+done
+
+echo "== a clean clone"
+if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+        git clone -q "$top_srcdir" "$T/lastgood"
+        echo "   cloned $(git -C "$T/lastgood" log -1 --format=%h)"
+else
+        cp -a "$top_srcdir" "$T/lastgood"
+        chmod -R u+w "$T/lastgood"
+        echo "   copied the dist tree (no git)"
+fi
+
+echo "== dpkg-buildpackage -us -uc -b"
+(cd "$T/lastgood" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 || {
+        tail -n 40 "$T/build.log" >&2
+        fail "dpkg-buildpackage failed"
+}
+deb=$(ls "$T"/lastgood_*_*.deb)
+[ -f "$deb" ] || fail "no lastgood_*.deb"
+echo "   $(basename "$deb")"
+
+echo "== lintian"
+lintian --allow-root "$T"/lastgood_*.changes >"$T/lintian.log" 2>&1 || true
+sed 's/^/   /' "$T/lintian.log"
+if grep -q '^E: ' "$T/lintian.log"; then fail "lintian reports errors"; fi
+grep -q '^[EW]: \|^I: \|^$' "$T/lintian.log" || [ ! -s "$T/lintian.log" ] || fail "lintian did not run: $(cat "$T/lintian.log")"
+
+echo "== contents"
+dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$T/files"
+for f in /usr/sbin/lastgoodctl /usr/sbin/lastgood-early /usr/libexec/lastgood/lastgood-watchdog \
+        /usr/libexec/lastgood/lastgood-apply /usr/libexec/lastgood/arm-hook \
+        /etc/kernel/postinst.d/zz-lastgood /usr/share/initramfs-tools/hooks/lastgood \
+        /usr/share/initramfs-tools/scripts/init-top/lastgood /usr/lib/dracut/modules.d/90lastgood/module-setup.sh \
+        /usr/lib/systemd/catalog/lastgood.catalog /usr/share/bash-completion/completions/lastgoodctl \
+        /usr/share/man/man7/lastgood.7.gz /usr/share/man/man8/lastgoodctl.8.gz \
+        /usr/share/man/man8/lastgood-early.8.gz /usr/share/man/man8/lastgood-watchdog.8.gz \
+        /usr/share/man/man8/lastgood-generator.8.gz /usr/share/man/man5/lastgood.conf.5.gz \
+        /usr/share/man/man5/lastgood-agents.d.5.gz /usr/share/doc/lastgood/README.Debian; do
+        grep -qx "$f" "$T/files" || fail "$f not in the package"
+done
+for u in lastgood-watchdog.service lastgood-check.service lastgood-apply.service; do
+        grep -qE "^(/usr)?/lib/systemd/system/$u$" "$T/files" || fail "$u not in the package"
+done
+grep -qE "^(/usr)?/lib/systemd/system-generators/lastgood-generator$" "$T/files" || fail "generator not in the package"
+dpkg-deb -x "$deb" "$T/x"
+"$T/x/usr/sbin/lastgoodctl" --version | grep -q "^lastgoodctl " || fail "packaged lastgoodctl --version"
+# The arm hook's default lastgoodctl is the packaged one.
+grep -q '/usr/sbin/lastgoodctl' "$T/x/usr/libexec/lastgood/arm-hook" || fail "arm-hook does not know /usr/sbin"
+grep -q '/usr/libexec/lastgood/arm-hook' "$T/x/etc/kernel/postinst.d/zz-lastgood" || fail "zz-lastgood path"
+
+echo "== triggers and maintainer scripts"
+dpkg-deb -e "$deb" "$T/ctl"
+for t in "interest-noawait /lib/modules" "interest-noawait /usr/src" "activate-noawait update-initramfs"; do
+        grep -qx "$t" "$T/ctl/triggers" || fail "trigger '$t' missing"
+done
+grep -qx /etc/kernel/postinst.d/zz-lastgood "$T/ctl/conffiles" || fail "zz-lastgood is not a conffile"
+for s in postinst postrm prerm; do
+        sh -n "$T/ctl/$s" || fail "$s: syntax"
+done
+grep -q "deb-systemd-helper enable 'lastgood-watchdog.service'" "$T/ctl/postinst" || fail "watchdog not enabled"
+grep -q "deb-systemd-helper enable 'lastgood-check.service'" "$T/ctl/postinst" || fail "check unit not enabled"
+grep -q '/usr/libexec/lastgood/arm-hook' "$T/ctl/postinst" || fail "postinst does not arm on trigger"
+# remove keeps the state, purge removes it.
+awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep -q 'rm -rf /var/lib/lastgood' || fail "purge keeps /var/lib/lastgood"
+awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep -q 'LastGoodState' || fail "purge keeps the EFI records"
+if sed '/"\$1" = purge/,/^fi/d; /^ *#/d' "$T/ctl/postrm" | grep -q '/var/lib/lastgood'; then
+        fail "postrm touches /var/lib/lastgood outside purge"
+fi
+echo OK
