@@ -99,6 +99,7 @@ typedef struct status_info {
         lg_runstate run;
         int run_r;
         unsigned threshold;
+        const lg_root *root;
 } status_info;
 
 static void status_info_done(status_info *i) {
@@ -125,6 +126,7 @@ static int status_gather(lg_ctl *c, status_info *i) {
         if (i->run_r < 0)
                 i->run = (lg_runstate) {};
         i->threshold = load_threshold(c);
+        i->root = c->root;
         return 0;
 }
 
@@ -233,6 +235,7 @@ static int status_json(const status_info *i) {
         } else
                 json_object_object_add(o, "this_boot", NULL);
 
+        json_object_object_add(o, "reset_on_failure", status_reset_json(i->root));
         json_object_object_add(o, "store", json_object_new_string(lg_store_backend_to_string(i->backend)));
         json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));
         json_object_object_add(o, "state_error", json_string_or_null(state_err));
@@ -300,6 +303,7 @@ static void status_human(const status_info *i) {
         if (i->run.culprit)
                 printf("   Last crash: %s%s%s\n", i->run.culprit, i->run.culprit_evidence ? ": " : "",
                        i->run.culprit_evidence ? i->run.culprit_evidence : "");
+        status_reset_print(i->root);
 }
 
 int verb_status(lg_ctl *c, int argc, char **argv) {

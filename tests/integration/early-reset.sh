@@ -15,6 +15,15 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 EARLY=$top_builddir/tests/integration/lastgood-early-wdt
+CTL=$top_builddir/lastgoodctl
+# status_reset: lastgoodctl status --json's reset_on_failure, one
+# "name status in_force value device" line each.
+status_reset() {
+        "$CTL" --root="$R" status --json | python3 -c '
+import json, sys
+for i in json.load(sys.stdin)["reset_on_failure"]:
+    print(i["name"], i["status"], str(i["in_force"]).lower(), i["value"], i["device"] or "-")'
+}
 
 make_roots
 K=$R/proc/sys/kernel
@@ -75,6 +84,9 @@ expect_no_file "$R/run/lastgood/reset"
 expect_reset_events ""
 ! grep -q 'panic\|watchdog\|hang' "$R/dev/kmsg" || fail "steady state said: $(cat "$R/dev/kmsg")"
 check
+[ -z "$(status_reset)" ] || fail "status --json: $(status_reset)"
+"$CTL" --root="$R" status | grep -qx '   On failure: nothing set up this boot (not armed)' || fail "status: $("$CTL" --root="$R" status)"
+check
 ok "steady host: /proc/sys untouched, watchdog never opened, no /run/lastgood/reset, no event"
 
 # --- Armed (stock Debian kernel: every value 0): all set before udev.
@@ -100,6 +112,17 @@ check
 pre_switch
 expect_device "settimeout 900" ""
 [ "$(spool_messages reset | wc -l)" = 5 ] || fail "pre-switch reported the settings again"
+check
+[ "$(status_reset)" = "kernel.panic set true 10 -
+kernel.panic_on_oops set true 1 -
+kernel.softlockup_panic set true 1 -
+kernel.hardlockup_panic set true 1 -
+hang-reset set true 900 /dev/watchdog0" ] || fail "status --json: $(status_reset)"
+check
+"$CTL" --root="$R" status > "$T/status"
+grep -qx '   On failure: \[in force\] kernel.panic set to 10 for this armed boot: a panic reboots after 10 s' "$T/status" &&
+        grep -qx '               \[in force\] hang reset armed: /dev/watchdog0 resets the host unless the boot is healthy within 900 s' "$T/status" ||
+        fail "status: $(cat "$T/status")"
 check
 ok "armed boot: panic=10, panic_on_oops, softlockup_panic, hardlockup_panic=1, watchdog started for 900 s and left running; once per boot"
 
@@ -135,6 +158,12 @@ expect_reset_events "kernel.panic kept at 30 (already set by the kernel or the a
         "kernel.panic_on_oops kept at 1 (already set by the kernel or the administrator)" \
         "kernel.softlockup_panic left at 0: the kernel command line sets it" \
         "kernel.hardlockup_panic left at 0: the kernel command line sets it" "$HANG_SET"
+[ "$(status_reset)" = "kernel.panic kept true 30 -
+kernel.panic_on_oops kept true 1 -
+kernel.softlockup_panic cmdline false 0 -
+kernel.hardlockup_panic cmdline false 0 -
+hang-reset set true 900 /dev/watchdog0" ] || fail "status --json: $(status_reset)"
+check
 armed
 set_proc 0 0 0 0
 set_cmdline "panic=0" "oops=panic"
@@ -209,6 +238,8 @@ set_proc 0 0 0 0
 LG_TEST_WDT_BUSY=1 boot
 expect_device - ""
 grep -qx 'hang-reset=busy 0 16 /dev/watchdog0' "$R/run/lastgood/reset" || fail "$(cat "$R/run/lastgood/reset")"
+check
+[ "$(status_reset | tail -n 1)" = "hang-reset busy false 0 /dev/watchdog0" ] || fail "status --json: $(status_reset)"
 check
 expect_kmsg "hang reset not in force: /dev/watchdog0 is in use by another program (its watchdog rules)"
 ok "busy watchdog device: left to its owner, reported"
