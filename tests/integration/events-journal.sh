@@ -39,6 +39,7 @@ ids = {
     "b01d199650a743cda75439e341b24aa1": "state-corrupt",
     "b83179c7853e45618ad897dcd4ce5248": "armed",
     "d6040cbea783455b8c8f8248cd1f3cc8": "override",
+    "c1777c1426114746bc56bdfbf1d02426": "reset-on-failure",
 }
 entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert len(entries) == 13, f"{len(entries)} entries, expected 13"
