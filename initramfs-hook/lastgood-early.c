@@ -271,10 +271,18 @@ static bool reset_on_failure(const ctx *c, bool exhausted, lg_reset *ret) {
         _cleanup_free_ char *cmdline = NULL;
         size_t size = 0;
         lg_reset done;
+        sigset_t alrm, old;
         int k;
 
         if (lg_reset_load(c->root, &done) >= 0)
                 return false;
+        /* The run-time bound waits until the file is written: a deadline
+         * armed on the watchdog device but not written down could not be
+         * released at healthy, and would reset a good boot. What runs here
+         * is bounded (a few small writes, an ioctl, loading softdog). */
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        (void) sigprocmask(SIG_BLOCK, &alrm, &old);
         if (lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &cmdline, &size) < 0)
                 size = 0;
         lg_reset_options o = {
@@ -295,6 +303,7 @@ static bool reset_on_failure(const ctx *c, bool exhausted, lg_reset *ret) {
                 if (lg_reset_release(c->root, ret) > 0)
                         log_early(4, "hang reset stopped again: the watchdog could not release it at healthy");
         }
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
         return true;
 }
 
