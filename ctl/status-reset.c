@@ -25,11 +25,15 @@ json_object *status_reset_json(const lg_root *root) {
                 o = json_object_new_object();
                 if (!o)
                         break;
-                json_object_object_add(o, "name", json_object_new_string(lg_reset_kind_to_string((lg_reset_kind) k)));
-                json_object_object_add(o, "status", json_object_new_string(lg_reset_status_to_string(it->status)));
-                json_object_object_add(o, "in_force", json_object_new_boolean(lg_reset_in_force((lg_reset_kind) k, it)));
+                json_object_object_add(o, "name",
+                                       json_object_new_string(lg_reset_kind_to_string((lg_reset_kind) k)));
+                json_object_object_add(o, "status",
+                                       json_object_new_string(lg_reset_status_to_string(it->status)));
+                json_object_object_add(o, "in_force",
+                                       json_object_new_boolean(lg_reset_in_force((lg_reset_kind) k, it)));
                 json_object_object_add(o, "value", json_object_new_int(it->value));
-                json_object_object_add(o, "device", it->device[0] ? json_object_new_string(it->device) : NULL);
+                json_object_object_add(o, "device",
+                                       it->device[0] ? json_object_new_string(it->device) : NULL);
                 json_object_array_add(a, o);
         }
         return a;
@@ -52,6 +56,7 @@ void status_reset_print(const lg_root *root) {
                         continue;
                 lg_reset_describe((lg_reset_kind) k, &r.items[k], line, sizeof(line));
                 printf("%s %s %s\n", n++ == 0 ? "   On failure:" : "              ",
-                       lg_reset_in_force((lg_reset_kind) k, &r.items[k]) ? "[in force]" : "[not in force]", line);
+                       lg_reset_in_force((lg_reset_kind) k, &r.items[k]) ? "[in force]" : "[not in force]",
+                       line);
         }
 }

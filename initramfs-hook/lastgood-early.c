@@ -33,8 +33,8 @@
 #include "events.h"
 #include "inventory.h"
 #include "machine.h"
-#include "reset.h"
 #include "macro.h"
+#include "reset.h"
 #include "rootfs.h"
 #include "runstate.h"
 #include "store.h"
@@ -703,7 +703,6 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 }
                 d.counted = d.counted || ad.counted;
         }
-
 
         lg_policy_input in = {
                 .level = d.exhausted ? LG_LEVEL_MAX : level,

@@ -103,7 +103,8 @@ static bool nowayout(const lg_root *root, const char *device) {
         const char *name = strrchr(device, '/') + 1;
         int v = 0;
 
-        snprintf(path, sizeof(path), "/sys/class/watchdog/%s/nowayout", streq(name, "watchdog") ? "watchdog0" : name);
+        snprintf(path, sizeof(path), "/sys/class/watchdog/%s/nowayout",
+                 streq(name, "watchdog") ? "watchdog0" : name);
         return lg_reset_sysctl_read(root, path, &v) >= 0 && v != 0;
 }
 
@@ -120,7 +121,7 @@ void lg_reset_hang_arm(const lg_root *root, const lg_reset_options *o, lg_reset_
         const char *device;
         int fd, timeout;
 
-        *it = (lg_reset_item) {};
+        *it = (lg_reset_item){};
         if (o->config->hang_reset_sec == 0) {
                 it->status = LG_RESET_OFF;
                 return;

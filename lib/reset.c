@@ -27,10 +27,11 @@ static const char *const kind_table[_LG_RESET_KIND_MAX] = {
 };
 
 static const char *const status_table[_LG_RESET_STATUS_MAX] = {
-        [LG_RESET_NONE] = "none",       [LG_RESET_SET] = "set",         [LG_RESET_KEPT] = "kept",
-        [LG_RESET_CMDLINE] = "cmdline", [LG_RESET_OFF] = "off",         [LG_RESET_UNAVAILABLE] = "unavailable",
-        [LG_RESET_BUSY] = "busy",       [LG_RESET_FAILED] = "failed",   [LG_RESET_SKIPPED] = "skipped",
-        [LG_RESET_RELEASED] = "released",
+        [LG_RESET_NONE] = "none",       [LG_RESET_SET] = "set",
+        [LG_RESET_KEPT] = "kept",       [LG_RESET_CMDLINE] = "cmdline",
+        [LG_RESET_OFF] = "off",         [LG_RESET_UNAVAILABLE] = "unavailable",
+        [LG_RESET_BUSY] = "busy",       [LG_RESET_FAILED] = "failed",
+        [LG_RESET_SKIPPED] = "skipped", [LG_RESET_RELEASED] = "released",
 };
 
 const char *lg_reset_kind_to_string(lg_reset_kind k) {
@@ -91,13 +92,16 @@ void lg_reset_describe(lg_reset_kind k, const lg_reset_item *it, char *buf, size
         switch (it->status) {
         case LG_RESET_SET:
                 if (k == LG_RESET_HANG)
-                        snprintf(buf, size, "hang reset armed: %s resets the host unless the boot is healthy "
-                                 "within %d s", it->device, it->value);
+                        snprintf(buf, size,
+                                 "hang reset armed: %s resets the host unless the boot is healthy "
+                                 "within %d s",
+                                 it->device, it->value);
                 else if (k == LG_RESET_PANIC)
-                        snprintf(buf, size, "%s set to %d for this armed boot: a panic reboots after %d s", name,
-                                 it->value, it->value);
+                        snprintf(buf, size, "%s set to %d for this armed boot: a panic reboots after %d s",
+                                 name, it->value, it->value);
                 else
-                        snprintf(buf, size, "%s set to %d for this armed boot: %s", name, it->value, effect(k));
+                        snprintf(buf, size, "%s set to %d for this armed boot: %s", name, it->value,
+                                 effect(k));
                 break;
         case LG_RESET_KEPT:
                 snprintf(buf, size, "%s kept at %d (already set by the kernel or the administrator)", name,
@@ -112,23 +116,28 @@ void lg_reset_describe(lg_reset_kind k, const lg_reset_item *it, char *buf, size
         case LG_RESET_UNAVAILABLE:
                 if (k == LG_RESET_HANG)
                         snprintf(buf, size, "hang reset not in force: %s",
-                                 it->error == ENODEV ? "no watchdog device and no softdog module" :
-                                 it->error == ENOENT ? "no watchdog device (softdog is loaded only on the host root)" :
-                                 it->error == EPERM  ? "the watchdog device cannot be stopped again (nowayout)" :
-                                                       strna(err));
+                                 it->error == ENODEV ? "no watchdog device and no softdog module"
+                                 : it->error == ENOENT
+                                         ? "no watchdog device (softdog is loaded only on the host root)"
+                                 : it->error == EPERM
+                                         ? "the watchdog device cannot be stopped again (nowayout)"
+                                         : strna(err));
                 else
                         snprintf(buf, size, "%s not in force: this kernel has no such setting", name);
                 break;
         case LG_RESET_BUSY:
-                snprintf(buf, size, "hang reset not in force: %s is in use by another program (its watchdog "
-                         "rules)", it->device);
+                snprintf(buf, size,
+                         "hang reset not in force: %s is in use by another program (its watchdog "
+                         "rules)",
+                         it->device);
                 break;
         case LG_RESET_FAILED:
                 snprintf(buf, size, "%s not in force: %s", k == LG_RESET_HANG ? "hang reset" : name,
                          err ? err : "failed");
                 break;
         case LG_RESET_SKIPPED:
-                snprintf(buf, size, "hang reset not armed: recovery is exhausted, lastgood stays out of the way");
+                snprintf(buf, size,
+                         "hang reset not armed: recovery is exhausted, lastgood stays out of the way");
                 break;
         case LG_RESET_RELEASED:
                 snprintf(buf, size, "hang reset released: the boot is healthy, %s stopped", it->device);
@@ -190,7 +199,8 @@ static const struct {
         const char *path;
         const char *words[3]; /* command line words that set it */
 } sysctl_table[] = {
-        [LG_RESET_PANIC] = { "/proc/sys/kernel/panic", { "panic", "sysctl.kernel.panic", "sysctl.kernel/panic" } },
+        [LG_RESET_PANIC] = { "/proc/sys/kernel/panic",
+                             { "panic", "sysctl.kernel.panic", "sysctl.kernel/panic" } },
         [LG_RESET_OOPS] = { "/proc/sys/kernel/panic_on_oops",
                             { "oops", "sysctl.kernel.panic_on_oops", "sysctl.kernel/panic_on_oops" } },
         [LG_RESET_SOFTLOCKUP] = { "/proc/sys/kernel/softlockup_panic",
@@ -202,12 +212,12 @@ static const struct {
                                     "sysctl.kernel/hardlockup_panic" } },
 };
 
-static void apply_sysctl(const lg_root *root, const lg_reset_options *o, lg_reset_kind k, bool enabled, int want,
-                         lg_reset_item *it) {
+static void apply_sysctl(const lg_root *root, const lg_reset_options *o, lg_reset_kind k, bool enabled,
+                         int want, lg_reset_item *it) {
         bool on_cmdline = false;
         int cur = 0, r;
 
-        *it = (lg_reset_item) {};
+        *it = (lg_reset_item){};
         r = lg_reset_sysctl_read(root, sysctl_table[k].path, &cur);
         if (!enabled) {
                 it->status = LG_RESET_OFF;
@@ -226,8 +236,8 @@ static void apply_sysctl(const lg_root *root, const lg_reset_options *o, lg_rese
         }
         it->value = cur;
         for (size_t i = 0; i < ELEMENTSOF(sysctl_table[k].words); i++)
-                on_cmdline = on_cmdline ||
-                             lg_cmdline_has_kernel_word(o->cmdline, o->cmdline_size, sysctl_table[k].words[i], NULL);
+                on_cmdline = on_cmdline || lg_cmdline_has_kernel_word(o->cmdline, o->cmdline_size,
+                                                                      sysctl_table[k].words[i], NULL);
         if (on_cmdline) {
                 it->status = LG_RESET_CMDLINE;
                 return;
@@ -249,7 +259,7 @@ static void apply_sysctl(const lg_root *root, const lg_reset_options *o, lg_rese
 void lg_reset_apply(const lg_root *root, const lg_reset_options *o, lg_reset *ret) {
         const lg_config *c = o->config;
 
-        *ret = (lg_reset) {};
+        *ret = (lg_reset){};
         apply_sysctl(root, o, LG_RESET_PANIC, c->panic_reboot_sec > 0, (int) c->panic_reboot_sec,
                      &ret->items[LG_RESET_PANIC]);
         apply_sysctl(root, o, LG_RESET_OOPS, c->panic_on_oops, 1, &ret->items[LG_RESET_OOPS]);
@@ -315,12 +325,12 @@ static int parse_line(char *line, lg_reset *r) {
         if (n != 4)
                 return -EBADMSG;
         s = lg_reset_status_from_string(tok[0]);
-        if (s <= LG_RESET_NONE || parse_int(tok[1], &value) < 0 || parse_int(tok[2], &error) < 0 || error < 0 ||
-            error > 4095)
+        if (s <= LG_RESET_NONE || parse_int(tok[1], &value) < 0 || parse_int(tok[2], &error) < 0 ||
+            error < 0 || error > 4095)
                 return -EBADMSG;
         if (!streq(tok[3], "-") && !device_valid(tok[3]))
                 return -EBADMSG;
-        r->items[k] = (lg_reset_item) { .status = s, .value = value, .error = error };
+        r->items[k] = (lg_reset_item){ .status = s, .value = value, .error = error };
         if (!streq(tok[3], "-"))
                 snprintf(r->items[k].device, sizeof(r->items[k].device), "%s", tok[3]);
         return 0;

@@ -60,9 +60,9 @@ typedef enum lg_reset_status {
 
 typedef struct lg_reset_item {
         lg_reset_status status;
-        int value;                          /* the value in force (hang: its timeout in seconds) */
-        int error;                          /* FAILED, UNAVAILABLE, BUSY: the errno (positive), or 0 */
-        char device[LG_RESET_DEVICE_MAX];   /* hang: "/dev/watchdog0"; else "" */
+        int value;                        /* the value in force (hang: its timeout in seconds) */
+        int error;                        /* FAILED, UNAVAILABLE, BUSY: the errno (positive), or 0 */
+        char device[LG_RESET_DEVICE_MAX]; /* hang: "/dev/watchdog0"; else "" */
 } lg_reset_item;
 
 typedef struct lg_reset {
@@ -88,11 +88,11 @@ void lg_reset_describe(lg_reset_kind k, const lg_reset_item *it, char *buf, size
 
 typedef struct lg_reset_options {
         const lg_config *config;
-        const char *cmdline;   /* the kernel command line (need not be NUL-terminated) */
+        const char *cmdline; /* the kernel command line (need not be NUL-terminated) */
         size_t cmdline_size;
-        const char *kernel;    /* release whose softdog module may be loaded */
-        bool exhausted;        /* recovery exhausted: no hang reset */
-        bool load_modules;     /* may load softdog (never under a --root) */
+        const char *kernel; /* release whose softdog module may be loaded */
+        bool exhausted;     /* recovery exhausted: no hang reset */
+        bool load_modules;  /* may load softdog (never under a --root) */
 } lg_reset_options;
 
 /* Applies every setting as described above. Never fails: each item says

@@ -94,23 +94,27 @@ typedef struct item_want {
 
 typedef struct reset_case {
         const char *name;
-        const char *before[4];  /* the sysctl files; NULL: "0\n"; NO_FILE: absent */
-        bool no_proc;           /* no /proc at all */
-        bool device;            /* dev/watchdog0 exists */
-        const char *nowayout;   /* sys/class/watchdog/watchdog0/nowayout, or NULL */
+        const char *before[4]; /* the sysctl files; NULL: "0\n"; NO_FILE: absent */
+        bool no_proc;          /* no /proc at all */
+        bool device;           /* dev/watchdog0 exists */
+        const char *nowayout;  /* sys/class/watchdog/watchdog0/nowayout, or NULL */
         const char *cmdline;
-        const char *conf;       /* lastgood.conf text */
+        const char *conf; /* lastgood.conf text */
         bool exhausted;
-        const char *env;        /* one of the wdt-emul variables set to 1, or NULL */
-        const char *after[4];   /* expected file contents; NULL: unchanged */
+        const char *env;      /* one of the wdt-emul variables set to 1, or NULL */
+        const char *after[4]; /* expected file contents; NULL: unchanged */
         item_want want[_LG_RESET_KIND_MAX];
-        const char *log;        /* expected dev/watchdog0.log ("-": none) */
-        const char *devdata;    /* expected dev/watchdog0 content */
+        const char *log;     /* expected dev/watchdog0.log ("-": none) */
+        const char *devdata; /* expected dev/watchdog0 content */
 } reset_case;
 
-#define ALL_SET                                                                                             \
-        { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 }, \
-          { LG_RESET_SET, 900, 0 } }
+#define ALL_SET                                                                          \
+        {                                                                                \
+                { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 }, \
+                        { LG_RESET_SET, 1, 0 }, {                                        \
+                        LG_RESET_SET, 900, 0                                             \
+                }                                                                        \
+        }
 
 static const reset_case cases[] = {
         { .name = "armed, stock kernel: everything set",
@@ -124,37 +128,52 @@ static const reset_case cases[] = {
           .before = { "30\n", "1\n", "0\n", "2\n" },
           .device = true,
           .after = { "30\n", "1\n", "1\n", "2\n" },
-          .want = { { LG_RESET_KEPT, 30, 0 }, { LG_RESET_KEPT, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_KEPT, 2, 0 }, { LG_RESET_SET, 900, 0 } },
+          .want = { { LG_RESET_KEPT, 30, 0 },
+                    { LG_RESET_KEPT, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_KEPT, 2, 0 },
+                    { LG_RESET_SET, 900, 0 } },
           .log = "settimeout 900\n",
           .devdata = "" },
         { .name = "kernel.panic=-1 (reboot at once) is a value too",
           .before = { "-1\n" },
           .after = { "-1\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_KEPT, -1, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_UNAVAILABLE, 0, ENODEV } },
+          .want = { { LG_RESET_KEPT, -1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_UNAVAILABLE, 0, ENODEV } },
           .log = NO_FILE,
           .devdata = NO_FILE },
         { .name = "the command line sets them: kept, even at 0",
           .device = true,
           .cmdline = "root=/dev/vda panic=0 oops=continue softlockup-panic=0 \"nmi_watchdog=nopanic\"",
           .after = { "0\n", "0\n", "0\n", "0\n" },
-          .want = { { LG_RESET_CMDLINE, 0, 0 }, { LG_RESET_CMDLINE, 0, 0 }, { LG_RESET_CMDLINE, 0, 0 },
-                    { LG_RESET_CMDLINE, 0, 0 }, { LG_RESET_SET, 900, 0 } },
+          .want = { { LG_RESET_CMDLINE, 0, 0 },
+                    { LG_RESET_CMDLINE, 0, 0 },
+                    { LG_RESET_CMDLINE, 0, 0 },
+                    { LG_RESET_CMDLINE, 0, 0 },
+                    { LG_RESET_SET, 900, 0 } },
           .log = "settimeout 900\n",
           .devdata = "" },
         { .name = "sysctl.kernel.* words are the administrator's too",
           .cmdline = "sysctl.kernel.panic=0 sysctl.kernel/panic_on_oops=0",
           .after = { "0\n", "0\n", "1\n", "1\n" },
-          .want = { { LG_RESET_CMDLINE, 0, 0 }, { LG_RESET_CMDLINE, 0, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_UNAVAILABLE, 0, ENODEV } },
+          .want = { { LG_RESET_CMDLINE, 0, 0 },
+                    { LG_RESET_CMDLINE, 0, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_UNAVAILABLE, 0, ENODEV } },
           .log = NO_FILE,
           .devdata = NO_FILE },
         { .name = "words after -- belong to init, lastgood.* words are not the kernel's",
           .cmdline = "lastgood.panic=0 xpanic=1 -- panic=0",
           .after = { "10\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_UNAVAILABLE, 0, ENODEV } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_UNAVAILABLE, 0, ENODEV } },
           .log = NO_FILE,
           .devdata = NO_FILE },
         { .name = "each turned off in lastgood.conf",
@@ -162,30 +181,41 @@ static const reset_case cases[] = {
           .conf = "[Boot]\nPanicRebootSec=0\nPanicOnOops=no\nSoftLockupPanic=no\nHardLockupPanic=no\n"
                   "HangResetSec=0\n",
           .after = { "0\n", "0\n", "0\n", "0\n" },
-          .want = { { LG_RESET_OFF, 0, 0 }, { LG_RESET_OFF, 0, 0 }, { LG_RESET_OFF, 0, 0 },
-                    { LG_RESET_OFF, 0, 0 }, { LG_RESET_OFF, 0, 0 } },
+          .want = { { LG_RESET_OFF, 0, 0 },
+                    { LG_RESET_OFF, 0, 0 },
+                    { LG_RESET_OFF, 0, 0 },
+                    { LG_RESET_OFF, 0, 0 },
+                    { LG_RESET_OFF, 0, 0 } },
           .log = NO_FILE,
           .devdata = "" },
         { .name = "PanicRebootSec= and HangResetSec= values",
           .device = true,
           .conf = "[Boot]\nPanicRebootSec=30\nHangResetSec=2min\n",
           .after = { "30\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 30, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 120, 0 } },
+          .want = { { LG_RESET_SET, 30, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 120, 0 } },
           .log = "settimeout 120\n",
           .devdata = "" },
         { .name = "no hard lockup detector in this kernel",
           .before = { NULL, NULL, NULL, NO_FILE },
           .after = { "10\n", "1\n", "1\n", NO_FILE },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_UNAVAILABLE, 0, ENOENT }, { LG_RESET_UNAVAILABLE, 0, ENODEV } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_UNAVAILABLE, 0, ENOENT },
+                    { LG_RESET_UNAVAILABLE, 0, ENODEV } },
           .log = NO_FILE,
           .devdata = NO_FILE },
         { .name = "/proc/sys missing",
           .no_proc = true,
           .after = { NO_FILE, NO_FILE, NO_FILE, NO_FILE },
-          .want = { { LG_RESET_UNAVAILABLE, 0, ENOENT }, { LG_RESET_UNAVAILABLE, 0, ENOENT },
-                    { LG_RESET_UNAVAILABLE, 0, ENOENT }, { LG_RESET_UNAVAILABLE, 0, ENOENT },
+          .want = { { LG_RESET_UNAVAILABLE, 0, ENOENT },
+                    { LG_RESET_UNAVAILABLE, 0, ENOENT },
+                    { LG_RESET_UNAVAILABLE, 0, ENOENT },
+                    { LG_RESET_UNAVAILABLE, 0, ENOENT },
                     { LG_RESET_UNAVAILABLE, 0, ENODEV } },
           .log = NO_FILE,
           .devdata = NO_FILE },
@@ -193,15 +223,20 @@ static const reset_case cases[] = {
           .env = "LG_TEST_PROC_SYS_RO",
           .device = true,
           .after = { "0\n", "0\n", "0\n", "0\n" },
-          .want = { { LG_RESET_FAILED, 0, EROFS }, { LG_RESET_FAILED, 0, EROFS }, { LG_RESET_FAILED, 0, EROFS },
-                    { LG_RESET_FAILED, 0, EROFS }, { LG_RESET_SET, 900, 0 } },
+          .want = { { LG_RESET_FAILED, 0, EROFS },
+                    { LG_RESET_FAILED, 0, EROFS },
+                    { LG_RESET_FAILED, 0, EROFS },
+                    { LG_RESET_FAILED, 0, EROFS },
+                    { LG_RESET_SET, 900, 0 } },
           .log = "settimeout 900\n",
           .devdata = "" },
         { .name = "garbage in a sysctl file is not overwritten",
           .before = { "ten\n", "1 2\n", "", "99999999999999999999\n" },
           .after = { "ten\n", "1 2\n", "", "99999999999999999999\n" },
-          .want = { { LG_RESET_FAILED, 0, EBADMSG }, { LG_RESET_FAILED, 0, EBADMSG },
-                    { LG_RESET_FAILED, 0, EBADMSG }, { LG_RESET_FAILED, 0, EBADMSG },
+          .want = { { LG_RESET_FAILED, 0, EBADMSG },
+                    { LG_RESET_FAILED, 0, EBADMSG },
+                    { LG_RESET_FAILED, 0, EBADMSG },
+                    { LG_RESET_FAILED, 0, EBADMSG },
                     { LG_RESET_UNAVAILABLE, 0, ENODEV } },
           .log = NO_FILE,
           .devdata = NO_FILE },
@@ -209,40 +244,55 @@ static const reset_case cases[] = {
           .env = "LG_TEST_WDT_BUSY",
           .device = true,
           .after = { "10\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_BUSY, 0, EBUSY } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_BUSY, 0, EBUSY } },
           .log = NO_FILE,
           .devdata = "" },
         { .name = "watchdog with a fixed timeout: stopped again",
           .env = "LG_TEST_WDT_FIXED",
           .device = true,
           .after = { "10\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_FAILED, 0, EOPNOTSUPP } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_FAILED, 0, EOPNOTSUPP } },
           .log = "disable\n",
           .devdata = "V" },
         { .name = "watchdog with nowayout: never started",
           .device = true,
           .nowayout = "1\n",
           .after = { "10\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_UNAVAILABLE, 0, EPERM } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_UNAVAILABLE, 0, EPERM } },
           .log = NO_FILE,
           .devdata = "" },
         { .name = "the driver rounds the timeout down",
           .env = "LG_TEST_WDT_MAX",
           .device = true,
           .after = { "10\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 } },
           .log = "settimeout 1\n",
           .devdata = "" },
         { .name = "recovery exhausted: no hang reset",
           .device = true,
           .exhausted = true,
           .after = { "10\n", "1\n", "1\n", "1\n" },
-          .want = { { LG_RESET_SET, 10, 0 }, { LG_RESET_SET, 1, 0 }, { LG_RESET_SET, 1, 0 },
-                    { LG_RESET_SET, 1, 0 }, { LG_RESET_SKIPPED, 0, 0 } },
+          .want = { { LG_RESET_SET, 10, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SET, 1, 0 },
+                    { LG_RESET_SKIPPED, 0, 0 } },
           .log = NO_FILE,
           .devdata = "" },
 };
@@ -269,7 +319,8 @@ static void test_apply(void **state) {
                         setenv(t->env, "1", 1);
                 assert_int_equal(lg_config_init(&cfg), 0);
                 if (t->conf)
-                        assert_int_equal(lg_config_parse(&cfg, "lastgood.conf", t->conf, strlen(t->conf)), 0);
+                        assert_int_equal(lg_config_parse(&cfg, "lastgood.conf", t->conf, strlen(t->conf)),
+                                         0);
                 assert_int_equal(lg_strv_length(cfg.warnings), 0);
                 o.config = &cfg;
                 o.cmdline = t->cmdline ? t->cmdline : "";
@@ -369,8 +420,8 @@ static void test_parse(void **state) {
                 lg_reset_status panic, hang;
                 const char *device;
         } t[] = {
-                { "kernel.panic=set 10 0 -\nhang-reset=set 900 0 /dev/watchdog0\n", 0, LG_RESET_SET, LG_RESET_SET,
-                  "/dev/watchdog0" },
+                { "kernel.panic=set 10 0 -\nhang-reset=set 900 0 /dev/watchdog0\n", 0, LG_RESET_SET,
+                  LG_RESET_SET, "/dev/watchdog0" },
                 { "kernel.panic=kept 30 0 -", 0, LG_RESET_KEPT, LG_RESET_NONE, "" },
                 { "hang-reset=released 900 0 /dev/watchdog1\nbogus=set 1 0 -\n", 0, LG_RESET_NONE,
                   LG_RESET_RELEASED, "/dev/watchdog1" },
@@ -410,8 +461,9 @@ static void test_strings(void **state) {
                         lg_reset_item it = { .status = (lg_reset_status) s, .value = 5, .error = EIO };
                         char line[200];
 
-                        assert_int_equal(lg_reset_status_from_string(lg_reset_status_to_string((lg_reset_status) s)),
-                                         s);
+                        assert_int_equal(
+                                lg_reset_status_from_string(lg_reset_status_to_string((lg_reset_status) s)),
+                                s);
                         lg_reset_describe((lg_reset_kind) k, &it, line, sizeof(line));
                         assert_true(strlen(line) > 10);
                 }
@@ -439,15 +491,16 @@ static void test_cmdline_words(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++)
-                assert_int_equal(lg_cmdline_has_kernel_word(t[i].line, strlen(t[i].line), t[i].key, t[i].value),
-                                 t[i].found);
+                assert_int_equal(
+                        lg_cmdline_has_kernel_word(t[i].line, strlen(t[i].line), t[i].key, t[i].value),
+                        t[i].found);
         assert_false(lg_cmdline_has_kernel_word(NULL, 0, "panic", NULL));
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_apply),     cmocka_unit_test(test_release),
-                cmocka_unit_test(test_parse),     cmocka_unit_test(test_strings),
+                cmocka_unit_test(test_apply),         cmocka_unit_test(test_release),
+                cmocka_unit_test(test_parse),         cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_cmdline_words),
         };
 
