@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/reset-lib.sh"
 e2e_begin stock-panic
 
-reset_scenario sp bad 'Kernel panic - not syncing: lgcrash: bad update'
+reset_scenario sp bad 'Kernel panic - not syncing: lgcrash: bad update' --steady
 
 e2e_phase "control: lastgood.mode=off, the same panic sits (stuck)"
 e2e_img_module bad
