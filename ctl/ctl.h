@@ -34,6 +34,9 @@ int verb_status(lg_ctl *c, int argc, char **argv);
 struct json_object;
 struct json_object *status_reset_json(const lg_root *root);
 void status_reset_print(const lg_root *root);
+/* good: the boot is proven, so the hang reset of this armed boot is
+ * stopped as the watchdog does at healthy (says so on stdout). */
+void ctl_reset_release(const lg_root *root);
 int verb_good(lg_ctl *c, int argc, char **argv);
 int verb_bad(lg_ctl *c, int argc, char **argv);
 int verb_reset(lg_ctl *c, int argc, char **argv);

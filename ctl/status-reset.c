@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 #include "macro.h"
@@ -37,6 +38,26 @@ json_object *status_reset_json(const lg_root *root) {
                 json_object_array_add(a, o);
         }
         return a;
+}
+
+void ctl_reset_release(const lg_root *root) {
+        lg_reset r;
+        int k;
+
+        if (lg_reset_load(root, &r) < 0 || r.items[LG_RESET_HANG].status != LG_RESET_SET)
+                return;
+        k = lg_reset_release(root, &r);
+        if (k == -EBUSY)
+                return; /* another program pings the device: its watchdog rules */
+        if (k < 0) {
+                fprintf(stderr, "lastgoodctl: cannot stop the hang reset on %s (%s): the host will be reset.\n",
+                        r.items[LG_RESET_HANG].device, strerror(-k));
+                return;
+        }
+        k = lg_reset_save(root, &r);
+        if (k < 0)
+                fprintf(stderr, "lastgoodctl: cannot write %s: %s\n", LG_RUN_RESET, strerror(-k));
+        printf("Hang reset released: %s stopped.\n", r.items[LG_RESET_HANG].device);
 }
 
 void status_reset_print(const lg_root *root) {

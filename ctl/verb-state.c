@@ -482,6 +482,7 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
                 fprintf(stderr, "lastgoodctl: the state record was corrupt; it was rewritten.\n");
         if (res.manifest_was_corrupt)
                 fprintf(stderr, "lastgoodctl: the last-known-good manifest was corrupt; it was replaced.\n");
+        ctl_reset_release(c->root);
         if (res.steady && !res.state_written)
                 printf("Nothing to change: not armed, nothing unproven, the current set is the last known good "
                        "(steady state).\n");

@@ -84,3 +84,14 @@ for f in "" "hang-reset=unavailable 0 19 -" "hang-reset=off 0 0 -" "garbage"; do
         [ ! -s "$ROOT/dev/watchdog0" ] && [ ! -e "$ROOT/dev/watchdog0.log" ] || fail "device touched ('$f')"
 done
 echo "ok - no reset file, unavailable, off, garbage: device untouched"
+
+echo "== lastgoodctl good proves the boot: it stops the hang reset too"
+printf '%s\n' "$RESET_SET" > "$ROOT/run/lastgood/reset"
+: > "$ROOT/dev/watchdog0"
+state_set armed=1 tries=1 boot_seq=6
+"$top_builddir/lastgoodctl" --root="$ROOT" --kernel-release="$KVER" good > "$T/good.out" || fail "good failed: $(cat "$T/good.out")"
+grep -qx 'Hang reset released: /dev/watchdog0 stopped.' "$T/good.out" || fail "good said: $(cat "$T/good.out")"
+[ "$(cat "$ROOT/dev/watchdog0")" = V ] || fail "good: no magic close"
+[ "$(tail -n 1 "$ROOT/run/lastgood/reset")" = "hang-reset=released 900 0 /dev/watchdog0" ] || fail "good: reset file"
+state_has armed=0 tries=0 || fail "good did not prove"
+echo "ok - lastgoodctl good: proven, hang reset released"
