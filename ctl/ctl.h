@@ -30,6 +30,14 @@ typedef struct lg_ctl {
 } lg_ctl;
 
 int verb_status(lg_ctl *c, int argc, char **argv);
+/* status-reset.c: the reset-on-failure settings of this boot, as a JSON
+ * array (never NULL unless out of memory) and as text lines. */
+struct json_object;
+struct json_object *status_reset_json(const lg_root *root);
+void status_reset_print(const lg_root *root);
+/* good: the boot is proven, so the hang reset of this armed boot is
+ * stopped as the watchdog does at healthy (says so on stdout). */
+void ctl_reset_release(const lg_root *root);
 int verb_good(lg_ctl *c, int argc, char **argv);
 int verb_bad(lg_ctl *c, int argc, char **argv);
 int verb_reset(lg_ctl *c, int argc, char **argv);

@@ -97,6 +97,7 @@ typedef struct status_info {
         lg_runstate run;
         int run_r;
         unsigned threshold;
+        const lg_root *root;
 } status_info;
 
 static void status_info_done(status_info *i) {
@@ -129,6 +130,7 @@ static int status_gather(lg_ctl *c, status_info *i) {
         if (i->run_r < 0)
                 i->run = (lg_runstate) {};
         i->threshold = load_threshold(c);
+        i->root = c->root;
         return 0;
 }
 
@@ -237,6 +239,7 @@ static int status_json(const status_info *i) {
         } else
                 json_object_object_add(o, "this_boot", NULL);
 
+        json_object_object_add(o, "reset_on_failure", status_reset_json(i->root));
         json_object_object_add(o, "store", json_object_new_string(lg_store_backend_to_string(i->backend)));
         json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));
         json_object_object_add(o, "state_error", json_string_or_null(state_err));
@@ -304,6 +307,7 @@ static void status_human(const status_info *i) {
         if (i->run.culprit)
                 printf("   Last crash: %s%s%s\n", i->run.culprit, i->run.culprit_evidence ? ": " : "",
                        i->run.culprit_evidence ? i->run.culprit_evidence : "");
+        status_reset_print(i->root);
 }
 
 int verb_status(lg_ctl *c, int argc, char **argv) {
@@ -503,6 +507,7 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
                 fprintf(stderr, "lastgoodctl: the state record was corrupt; it was rewritten.\n");
         if (res.manifest_was_corrupt)
                 fprintf(stderr, "lastgoodctl: the last-known-good manifest was corrupt; it was replaced.\n");
+        ctl_reset_release(c->root);
         if (res.steady && !res.state_written)
                 printf("Nothing to change: not armed, nothing unproven, the current set is the last known good "
                        "(steady state).\n");

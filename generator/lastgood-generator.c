@@ -32,6 +32,7 @@
 #include "inventory.h"
 #include "machine.h"
 #include "macro.h"
+#include "reset.h"
 #include "runstate.h"
 #include "store.h"
 
@@ -221,6 +222,53 @@ static char *crash_culprit(const lg_root *root, const lg_agents *agents, const l
 
 /* Count this boot on a host without EFI variables (what lastgood-early
  * pre-udev does on EFI hosts). Fills rs. */
+/* Every failure ends in a reset (lib/reset.h). A host without EFI
+ * variables is counted here, so its armed boots are made to reset here
+ * too: generators run before any unit, udev included. */
+static void reset_on_failure(const lg_root *root, const lg_config *config, bool exhausted) {
+        _cleanup_free_ char *cmdline = NULL, *kernel = NULL;
+        size_t size = 0;
+        lg_reset r, done;
+        int k;
+
+        if (lg_reset_load(root, &done) >= 0)
+                return;
+        if (lg_root_read_file(root, "/proc/cmdline", 64 * 1024, &cmdline, &size) < 0)
+                size = 0;
+        if (lg_kernel_release(arg_kernel, &kernel) < 0)
+                kernel = NULL;
+        lg_reset_options o = {
+                .config = config,
+                .cmdline = cmdline ? cmdline : "",
+                .cmdline_size = size,
+                .kernel = kernel,
+                .exhausted = exhausted,
+                .load_modules = lg_root_is_host(root),
+        };
+        lg_reset_apply(root, &o, &r);
+        k = lg_reset_save(root, &r);
+        if (k < 0) {
+                /* Nobody could release the deadline at healthy. */
+                log_msg(LOG_WARNING, "Cannot write %s: %s", LG_RUN_RESET, strerror(-k));
+                if (lg_reset_release(root, &r) > 0)
+                        log_msg(LOG_WARNING, "Hang reset stopped again: it could not be released at healthy.");
+        }
+        for (int i = 0; i < _LG_RESET_KIND_MAX; i++) {
+                lg_event e = LG_EVENT_INIT(LG_MSG_RESET);
+                char msg[256];
+
+                if (r.items[i].status == LG_RESET_NONE)
+                        continue;
+                lg_reset_describe((lg_reset_kind) i, &r.items[i], msg, sizeof(msg));
+                e.message = msg;
+                e.item = lg_reset_kind_to_string((lg_reset_kind) i);
+                e.reason = lg_reset_status_to_string(r.items[i].status);
+                if (r.items[i].status == LG_RESET_FAILED || r.items[i].status == LG_RESET_BUSY)
+                        e.priority = LOG_WARNING;
+                emit(root, &e);
+        }
+}
+
 static int count_boot(const lg_root *root, const lg_cmdline *cmdline, const lg_config *config,
                       const lg_agents *agents, lg_runstate *rs, unsigned *ret_level) {
         _cleanup_store_ lg_store *store = NULL;
@@ -267,6 +315,9 @@ static int count_boot(const lg_root *root, const lg_cmdline *cmdline, const lg_c
                                 log_msg(LOG_ERR, "Cannot store the boot state: %s", strerror(-r));
                 }
         }
+
+        if (st.armed && !d.noop)
+                reset_on_failure(root, config, d.exhausted);
 
         rs->level = d.exhausted ? LG_LEVEL_MAX : d.level;
         rs->mode = d.mode;

@@ -34,6 +34,7 @@
 #include "inventory.h"
 #include "machine.h"
 #include "macro.h"
+#include "reset.h"
 #include "rootfs.h"
 #include "runstate.h"
 #include "store.h"
@@ -268,6 +269,75 @@ static void reexec_for_efivar(char *argv[]) {
         (void) unsetenv("LASTGOOD_EARLY_REEXEC");
 }
 
+/* Every failure ends in a reset (lib/reset.h): an armed boot only, once
+ * per boot (pre-switch, when the boot was armed there). The settings before
+ * the events, as the modprobe.d file. */
+static bool reset_on_failure(const ctx *c, bool exhausted, lg_reset *ret) {
+        _cleanup_free_ char *cmdline = NULL;
+        size_t size = 0;
+        lg_reset done;
+        sigset_t alrm, old;
+        int k;
+
+        if (lg_reset_load(c->root, &done) >= 0)
+                return false;
+        /* The run-time bound waits until the file is written: a deadline
+         * armed on the watchdog device but not written down could not be
+         * released at healthy, and would reset a good boot. What runs here
+         * is bounded (a few small writes, an ioctl, loading softdog). */
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        (void) sigprocmask(SIG_BLOCK, &alrm, &old);
+        if (lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &cmdline, &size) < 0)
+                size = 0;
+        lg_reset_options o = {
+                .config = &c->config,
+                .cmdline = cmdline ? cmdline : "",
+                .cmdline_size = size,
+                .kernel = c->kernel,
+                .exhausted = exhausted,
+                /* softdog: never loaded for a --root run. */
+                .load_modules = lg_root_is_host(c->root),
+        };
+        lg_reset_apply(c->root, &o, ret);
+        k = lg_reset_save(c->root, ret);
+        if (k < 0) {
+                /* The watchdog could not find the deadline to release it:
+                 * a healthy boot would be reset. Stop it now. */
+                log_early(4, "cannot write %s (%s)", LG_RUN_RESET, strerror(-k));
+                if (lg_reset_release(c->root, ret) > 0)
+                        log_early(4, "hang reset stopped again: the watchdog could not release it at healthy");
+        }
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
+        return true;
+}
+
+/* One event per setting, after the decision's. */
+static void emit_reset(const ctx *c, const lg_decision *d, const lg_state *s, const lg_reset *r) {
+        for (int i = 0; i < _LG_RESET_KIND_MAX; i++) {
+                lg_reset_status st = r->items[i].status;
+                lg_event e = LG_EVENT_INIT(LG_MSG_RESET);
+                char msg[256];
+
+                if (st == LG_RESET_NONE)
+                        continue;
+                lg_reset_describe((lg_reset_kind) i, &r->items[i], msg, sizeof(msg));
+                e.message = msg;
+                e.kernel = c->kernel;
+                e.level = (int) d->level;
+                e.threshold = (int) d->threshold;
+                e.mode = lg_mode_to_string(d->mode);
+                e.tries = s->tries;
+                e.boot_seq = s->boot_seq;
+                e.item = lg_reset_kind_to_string((lg_reset_kind) i);
+                e.reason = lg_reset_status_to_string(st);
+                if (st == LG_RESET_FAILED || st == LG_RESET_BUSY ||
+                    (st == LG_RESET_UNAVAILABLE && i == LG_RESET_HANG))
+                        e.priority = 4;
+                (void) lg_event_emit(c->root, LG_SINK_EARLY, &e);
+        }
+}
+
 /* Reads the hot record; corrupt → event, "no state", rewrite. */
 static int read_state(const ctx *c, lg_store *store, lg_state *ret, bool *ret_rewrite) {
         int r = lg_store_read_state(store, ret);
@@ -402,7 +472,9 @@ static int run_pre_udev(ctx *c) {
         lg_state old = {}, new;
         lg_decision d;
         lg_facts facts = {};
-        bool rewrite = false, counting, have_manifest, have_image, need_withheld;
+        bool rewrite = false, counting, have_manifest, have_image, need_withheld, reset_applied = false,
+             reset_tried = false;
+        lg_reset reset;
         unsigned skipped = 0;
         int r;
 
@@ -505,6 +577,11 @@ static int run_pre_udev(ctx *c) {
          * nearly full /run the spool must not take the room of the
          * modprobe.d file (kmsg has every event anyway). */
         write_run(c, &rs, counting);
+        /* Then the settings that make a failure of this armed boot a
+         * reset (in /run after the hand-over, which matters more). */
+        if (counting && new.armed)
+                reset_applied = reset_on_failure(c, d.exhausted, &reset);
+        reset_tried = true;
         emit_decision(c, &d, &new);
         if (d.fast_path && culprit) {
                 char msg[300];
@@ -515,6 +592,12 @@ static int run_pre_udev(ctx *c) {
         emit_withheld(c, &rs.withheld, NULL, &d);
 
 finish:
+        /* An armed boot that left the path above early (its counting
+         * could not be written) is made to reset all the same. */
+        if (!reset_tried && !d.noop && counting && new.armed)
+                reset_applied = reset_on_failure(c, d.exhausted, &reset);
+        if (reset_applied)
+                emit_reset(c, &d, &new, &reset);
         lg_withheld_done(&rs.withheld);
         lg_changes_done(&changes);
         lg_inventory_done(&now);
@@ -549,7 +632,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         lg_state st = {};
         lg_decision d = {};
         lg_decision arm_d = {};
-        bool have_early, have_manifest, counting = false, changed, armed_now = false;
+        bool have_early, have_manifest, counting = false, changed, armed_now = false, reset_applied = false;
+        lg_reset reset;
         unsigned skipped = 0, level;
         int r;
 
@@ -668,6 +752,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         rs.culprit = in.culprit ? (char *) in.culprit : NULL;
         rs.culprit_evidence = have_early ? early.culprit_evidence : NULL;
         write_run(c, &rs, counting);
+        if (counting && st.armed)
+                reset_applied = reset_on_failure(c, d.exhausted, &reset);
         /* Events after the files, as in pre-udev. */
         if (armed_now)
                 emit(c, LG_MSG_ARMED,
@@ -676,6 +762,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                      &arm_d, &st, NULL, NULL, NULL);
         emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d);
         emit_released(c, &quarantine, &d, &st);
+        if (reset_applied)
+                emit_reset(c, &d, &st, &reset);
 
         lg_withheld_done(&rs.withheld);
         lg_runstate_done(&early);

@@ -21,6 +21,17 @@ tests_integration_lastgood_early_full_LDFLAGS = -Wl,--wrap=write
 tests_integration_lastgood_early_full_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
 tests_integration_lastgood_early_full_DEPENDENCIES = $(LG_LIBS)
 
+# lastgood-early once more, with a watchdog device and a read-only
+# /proc/sys emulated on the plain files of a test root
+# (tests/unit/wdt-emul.c, -Wl,--wrap=ioctl,--wrap=openat), for
+# early-reset.sh.
+check_PROGRAMS += tests/integration/lastgood-early-wdt
+tests_integration_lastgood_early_wdt_SOURCES = %reldir%/lastgood-early.c tests/unit/wdt-emul.c
+tests_integration_lastgood_early_wdt_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
+tests_integration_lastgood_early_wdt_LDFLAGS = -Wl,--wrap=ioctl -Wl,--wrap=openat
+tests_integration_lastgood_early_wdt_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
+tests_integration_lastgood_early_wdt_DEPENDENCIES = $(LG_LIBS)
+
 # initramfs-tools: the hook and the two boot scripts.
 initramfstoolshooksdir = $(initramfstoolsdir)/hooks
 dist_initramfstoolshooks_SCRIPTS = %reldir%/initramfs-tools/hooks/lastgood
@@ -49,7 +60,8 @@ EARLY_TESTS = \
 	tests/integration/early-modprobe.sh \
 	tests/integration/early-bad-tree.sh \
 	tests/integration/early-many-modules.sh \
-	tests/integration/early-bad-state.sh
+	tests/integration/early-bad-state.sh \
+	tests/integration/early-reset.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh

@@ -442,3 +442,42 @@ fail:
         lg_cmdline_done(&c);
         return r;
 }
+
+static bool param_eq(const char *a, size_t n, const char *b) {
+        size_t i;
+
+        for (i = 0; i < n && b[i]; i++)
+                if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
+                        return false;
+        return i == n && !b[i];
+}
+
+bool lg_cmdline_has_kernel_word(const char *buf, size_t size, const char *name, const char *value) {
+        size_t pos = 0;
+
+        if (!buf || !name)
+                return false;
+        if (size > 0) {
+                const char *nul = memchr(buf, '\0', size);
+
+                if (nul)
+                        size = (size_t) (nul - buf);
+        }
+        size = MIN(size, (size_t) CMDLINE_MAX);
+        while (pos < size) {
+                word w = {};
+
+                pos = next_word(buf, size, pos, &w);
+                if (!w.key)
+                        break;
+                if (w.key_len == 2 && !w.value && memcmp(w.key, "--", 2) == 0)
+                        break;
+                if (!param_eq(w.key, w.key_len, name))
+                        continue;
+                if (!value)
+                        return true;
+                if (w.value && w.value_len == strlen(value) && memcmp(w.value, value, w.value_len) == 0)
+                        return true;
+        }
+        return false;
+}

@@ -46,6 +46,12 @@ bool lg_name_in_list(char *const *list, const char *name);
 
 void lg_cmdline_done(lg_cmdline *c);
 
+/* True when the kernel's part of the command line (before "--") has a
+ * word whose key is key ('-' and '_' alike, as the kernel's parameq());
+ * value, when non-NULL, must match too. For the kernel's own settings
+ * (panic=, oops=panic, sysctl.kernel.panic=) that lastgood must keep. */
+bool lg_cmdline_has_kernel_word(const char *buf, size_t size, const char *name, const char *value);
+
 /* Longest accepted module/agent name (bytes). */
 #define LG_NAME_MAX 255
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "cmdline.h"
@@ -284,6 +285,22 @@ static int set_number(config_parse *p, const char *key, const char *value, unsig
         return 0;
 }
 
+static int set_bool(config_parse *p, const char *key, const char *value, bool *dst) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+                        *dst = strcasecmp(value, yes[i]) == 0;
+                        return 0;
+                }
+        if (!*value) {
+                *dst = true;
+                return 0;
+        }
+        return cfg_warn(p, key, value, *dst ? "a boolean expected, yes kept." : "a boolean expected, no kept.");
+}
+
 typedef enum list_kind {
         LIST_UNITS,
         LIST_NAMES,
@@ -380,6 +397,18 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
         if (streq(section, "Boot")) {
                 if (streq(key, "Threshold"))
                         return set_number(p, key, value, &c->threshold, LG_DEFAULT_THRESHOLD, 1, 255, false);
+                if (streq(key, "PanicRebootSec"))
+                        return set_number(p, key, value, &c->panic_reboot_sec, LG_DEFAULT_PANIC_REBOOT_SEC, 0,
+                                          3600, true);
+                if (streq(key, "HangResetSec"))
+                        return set_number(p, key, value, &c->hang_reset_sec, LG_DEFAULT_HANG_RESET_SEC, 0,
+                                          65535, true);
+                if (streq(key, "PanicOnOops"))
+                        return set_bool(p, key, value, &c->panic_on_oops);
+                if (streq(key, "SoftLockupPanic"))
+                        return set_bool(p, key, value, &c->softlockup_panic);
+                if (streq(key, "HardLockupPanic"))
+                        return set_bool(p, key, value, &c->hardlockup_panic);
         } else if (streq(section, "Health")) {
                 if (streq(key, "StableSec"))
                         return set_number(p, key, value, &c->stable_sec, LG_DEFAULT_STABLE_SEC, 0, 604800,
@@ -417,6 +446,11 @@ int lg_config_init(lg_config *c) {
                 .stable_sec = LG_DEFAULT_STABLE_SEC,
                 .prove_sec = LG_DEFAULT_PROVE_SEC,
                 .check_timeout_sec = LG_DEFAULT_CHECK_TIMEOUT_SEC,
+                .panic_reboot_sec = LG_DEFAULT_PANIC_REBOOT_SEC,
+                .panic_on_oops = true,
+                .softlockup_panic = true,
+                .hardlockup_panic = true,
+                .hang_reset_sec = LG_DEFAULT_HANG_RESET_SEC,
         };
         int r;
 

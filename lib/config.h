@@ -18,6 +18,8 @@
 #define LG_DEFAULT_STABLE_SEC 120
 #define LG_DEFAULT_PROVE_SEC 1800
 #define LG_DEFAULT_CHECK_TIMEOUT_SEC 30
+#define LG_DEFAULT_PANIC_REBOOT_SEC 10
+#define LG_DEFAULT_HANG_RESET_SEC 900
 
 typedef struct lg_config {
         unsigned threshold;         /* [Boot] Threshold=, 1..255 */
@@ -27,6 +29,12 @@ typedef struct lg_config {
         char **require_units;       /* [Health] RequireUnits=, valid unit names */
         char **allow;               /* [Modules] Allow=, normalized names ('-' → '_') */
         char **third_party_dirs;    /* [Modules] ThirdPartyDirs=, below /lib/modules/KVER */
+        /* Every failure ends in a reset (lib/reset.h), armed boots only:
+         * [Boot] PanicRebootSec= (0: off), PanicOnOops=, SoftLockupPanic=,
+         * HardLockupPanic= (booleans), HangResetSec= (0: off). */
+        unsigned panic_reboot_sec;
+        bool panic_on_oops, softlockup_panic, hardlockup_panic;
+        unsigned hang_reset_sec;
         char **warnings;
 } lg_config;
 

@@ -48,6 +48,8 @@ static const struct {
         [LG_MSG_ARMED] = { "b83179c7853e45618ad897dcd4ce5248", "armed", "Change seen, counting armed." },
         [LG_MSG_OVERRIDE] = { "d6040cbea783455b8c8f8248cd1f3cc8", "override",
                               "Administrator override in force." },
+        [LG_MSG_RESET] = { "c1777c1426114746bc56bdfbf1d02426", "reset-on-failure",
+                           "Reset on failure set up for an armed boot." },
 };
 
 const char *lg_msg_id(lg_msg m) {

@@ -36,6 +36,7 @@
 #include "machine.h"
 #include "macro.h"
 #include "proven.h"
+#include "reset.h"
 #include "rootfs.h"
 #include "runstate.h"
 #include "store.h"
@@ -211,6 +212,36 @@ static void emit(Context *c, lg_msg msg, int prio, const char *item, const char 
 /* ---- state machine steps --------------------------------------------------- */
 
 /* One step that touches only the hot record (HEALTHY, ARM). */
+/* Every failure ends in a reset: the boot is healthy, so the deadline that
+ * lastgood-early armed on the watchdog device (lib/reset.h) is stopped
+ * before it resets a good boot. The panic settings stay for this boot: a
+ * crash after healthy is a failed boot too (a late crash). */
+static void release_hang_reset(Context *c) {
+        lg_reset rs;
+        char msg[256];
+        int r;
+
+        if (lg_reset_load(c->root, &rs) < 0 || rs.items[LG_RESET_HANG].status != LG_RESET_SET)
+                return;
+        r = lg_reset_release(c->root, &rs);
+        if (r == -EBUSY) {
+                log_msg(LOG_NOTICE, "Hang reset: %s is held by another program now (its watchdog rules).",
+                        rs.items[LG_RESET_HANG].device);
+                return;
+        }
+        if (r < 0) {
+                log_msg(LOG_ERR, "Could not release the hang reset on %s: %s; the host will be reset.",
+                        rs.items[LG_RESET_HANG].device, strerror(-r));
+                return;
+        }
+        r = lg_reset_save(c->root, &rs);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Could not write %s: %s", LG_RUN_RESET, strerror(-r));
+        lg_reset_describe(LG_RESET_HANG, &rs.items[LG_RESET_HANG], msg, sizeof(msg));
+        emit(c, LG_MSG_RESET, LOG_NOTICE, lg_reset_kind_to_string(LG_RESET_HANG), NULL,
+             lg_reset_status_to_string(LG_RESET_RELEASED), "%s", msg);
+}
+
 static int step_state(Context *c, lg_step step, lg_decision *ret) {
         lg_state st = {}, nst;
         lg_facts facts = { .healthy = c->healthy, .now_usec = realtime_usec() };
@@ -440,6 +471,7 @@ static void evaluate_health(Context *c) {
         c->healthy = true;
         c->healthy_usec = realtime_usec();
         late_crash_note(c);
+        release_hang_reset(c);
         r = step_state(c, LG_STEP_HEALTHY, NULL);
         if (r < 0)
                 log_msg(LOG_ERR, "Could not record the healthy boot: %s", strerror(-r));

@@ -53,3 +53,15 @@ EXTRA_DIST += $(WATCHDOG_TESTS) \
 	tests/integration/watchdog-lib.sh \
 	tests/integration/watchdog-systemd-stub.py \
 	tests/integration/watchdog-notify.py
+
+# lastgood-watchdog once more, with a watchdog device emulated on a plain
+# file of the test root (tests/unit/wdt-emul.c), for watchdog-reset.sh.
+check_PROGRAMS += tests/integration/lastgood-watchdog-wdt
+tests_integration_lastgood_watchdog_wdt_SOURCES = %reldir%/lastgood-watchdog.c tests/unit/wdt-emul.c
+tests_integration_lastgood_watchdog_wdt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/watchdog
+tests_integration_lastgood_watchdog_wdt_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)
+tests_integration_lastgood_watchdog_wdt_LDFLAGS = -Wl,--wrap=ioctl -Wl,--wrap=openat
+tests_integration_lastgood_watchdog_wdt_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS)
+tests_integration_lastgood_watchdog_wdt_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
+TESTS += tests/integration/watchdog-reset.sh
+EXTRA_DIST += tests/integration/watchdog-reset.sh

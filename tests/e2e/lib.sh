@@ -36,6 +36,7 @@ declare -A E2E_MSGID=(
         [corrupt]=b01d199650a743cda75439e341b24aa1
         [armed]=b83179c7853e45618ad897dcd4ce5248
         [override]=d6040cbea783455b8c8f8248cd1f3cc8
+        [reset]=c1777c1426114746bc56bdfbf1d02426
 )
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -277,8 +278,8 @@ e2e_build_lgcrash() {
         src=$(cd "$E2E_DIR/modules/lgcrash" && cat Makefile lgcrash.c | sha256sum | cut -c1-12)
         out="$out-$src"
         E2E_LGCRASH="$out"
-        [[ -f "$out/good2/lgcrash.ko" ]] && return 0
-        for v in good good2 bad oops; do
+        [[ -f "$out/good2/lgcrash.ko" && -f "$out/hang/lgcrash.ko" ]] && return 0
+        for v in good good2 bad oops hang; do
                 rm -rf "$out/$v"; mkdir -p "$out/$v"
                 cp "$E2E_DIR/modules/lgcrash/Makefile" "$E2E_DIR/modules/lgcrash/lgcrash.c" "$out/$v/"
                 make -s -C "/usr/src/linux-headers-$E2E_KVER" M="$out/$v" LGCRASH_VARIANT="$v" modules \
@@ -344,6 +345,7 @@ e2e_new_guest() {
         cp "$E2E_LGCRASH/bad/lgcrash.ko" "$G/opt/lgcrash/lgcrash-bad.ko"
         cp "$E2E_LGCRASH/oops/lgcrash.ko" "$G/opt/lgcrash/lgcrash-oops.ko"
         cp "$E2E_LGCRASH/good2/lgcrash.ko" "$G/opt/lgcrash/lgcrash-good2.ko"
+        cp "$E2E_LGCRASH/hang/lgcrash.ko" "$G/opt/lgcrash/lgcrash-hang.ko"
 }
 
 # Puts variant V of lgcrash at updates/lgcrash.ko in the guest dir (before seal).
@@ -403,32 +405,49 @@ e2e_run_next_boot() { e2e_img_put_text /etc/e2e/run-once "$1"; }
 e2e_img_module() { e2e_img_write "$E2E_LGCRASH/$1/lgcrash.ko" "/lib/modules/$E2E_KVER/updates/lgcrash.ko"; }
 
 # ---------------------------------------------------------------- boot
-# e2e_boot [--no-pvpanic] [KERNEL ARGS...]
-#   One QEMU run. Sets E2E_RESULT (panic|poweroff|timeout|error), E2E_LOG
-#   (the serial log), E2E_BOOT_SECS; increments E2E_BOOTN.
+# e2e_boot [--no-pvpanic] [--stock] [KERNEL ARGS...]
+#   One QEMU run. Sets E2E_RESULT (panic|poweroff|reset|timeout|stuck|error),
+#   E2E_LOG (the serial log), E2E_BOOT_SECS; increments E2E_BOOTN.
+#   --stock: as a stock Debian host boots: no panic=1 (the kernel's own
+#   kernel.panic, 0 on Debian: a panic halts) and no pvpanic device (QEMU
+#   does not end the boot for the guest). A guest that panics then only
+#   ends the boot if it resets itself (kernel.panic, a watchdog): a boot that
+#   neither powers off nor resets within its limit is "stuck", as a real
+#   host sitting at a panic until a person power-cycles it.
+#   E2E_BOOT_LIMIT=SECONDS (in the caller's environment) overrides the limit.
 E2E_APPEND_BASE="root=/dev/vda rw console=ttyS0,115200 panic=1 printk.devkmsg=on loglevel=7 systemd.show_status=auto"
+E2E_STOCK_BOOTS=0
+E2E_STUCK_BOOTS=0
 e2e_boot() {
-        local pv=1 rc t0 t1
-        if [[ "${1:-}" == --no-pvpanic ]]; then pv=0; shift; fi
+        local pv=1 rc t0 t1 stock=0 append=$E2E_APPEND_BASE
+        while [[ "${1:-}" == --no-pvpanic || "${1:-}" == --stock ]]; do
+                [[ "$1" == --stock ]] && stock=1
+                pv=0
+                shift
+        done
+        [[ $stock == 1 ]] && append=${append/ panic=1 / }
         E2E_BOOTN=$((E2E_BOOTN + 1))
         E2E_LOG="$E2E_GUEST_DIR/logs/boot-$E2E_BOOTN.log"
         local -a dev=()
         [[ $pv == 1 ]] && dev=(-device pvpanic -action panic=exit-failure)
         t0=$(date +%s.%N)
         set +e
-        timeout --kill-after=5 "$E2E_BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
+        timeout --kill-after=5 "${E2E_BOOT_LIMIT:-$E2E_BOOT_TIMEOUT}" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 \
                 -nographic -no-reboot -nodefaults -serial "file:$E2E_LOG" -monitor none \
                 -drive if=pflash,format=raw,unit=0,readonly=on,file="$E2E_OVMF_CODE" \
                 -drive if=pflash,format=raw,unit=1,file="$VARS" \
                 -drive file="$IMG",format=raw,if=virtio \
                 -kernel "$KERNEL" -initrd "$INITRD" \
-                -append "$E2E_APPEND_BASE $*" "${dev[@]}" \
+                -append "$append $*" "${dev[@]}" \
                 </dev/null >"$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" 2>&1
         rc=$?
         set -e
         t1=$(date +%s.%N)
         E2E_BOOT_SECS=$(echo "$t1 - $t0" | bc | cut -c1-5)
-        if [[ $rc == 124 || $rc == 137 ]]; then
+        if [[ $rc == 124 || $rc == 137 ]] && [[ $stock == 1 ]]; then
+                E2E_RESULT=stuck
+                E2E_STUCK_BOOTS=$((E2E_STUCK_BOOTS + 1))
+        elif [[ $rc == 124 || $rc == 137 ]]; then
                 E2E_RESULT=timeout
         elif [[ $rc == 1 ]] && ! grep -q 'qemu-system-x86_64:' "$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out"; then
                 E2E_RESULT=panic
@@ -436,12 +455,15 @@ e2e_boot() {
                 E2E_RESULT=panic   # no pvpanic device: panic=1 reset, -no-reboot exit
         elif [[ $rc == 0 ]] && grep -aq 'reboot: Power down' "$E2E_LOG"; then
                 E2E_RESULT=poweroff
+        elif [[ $rc == 0 ]] && grep -aqE 'softdog: Initiating system reboot|reboot: Restarting system' "$E2E_LOG"; then
+                E2E_RESULT=reset   # a watchdog (or a reboot) reset the guest; -no-reboot exit
         else
                 E2E_RESULT=error
                 cat "$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" >&2
         fi
         [[ "${LASTGOOD_E2E_VERBOSE:-0}" == 1 ]] && sed 's/^/  | /' "$E2E_LOG" >&2
-        e2e_log "boot $E2E_BOOTN ($*): $E2E_RESULT in $E2E_BOOT_SECS s$(e2e_reached && echo ', reached multi-user')"
+        [[ $stock == 1 ]] && E2E_STOCK_BOOTS=$((E2E_STOCK_BOOTS + 1))
+        e2e_log "boot $E2E_BOOTN ($([[ $stock == 1 ]] && echo 'stock kernel, ')$*): $E2E_RESULT in $E2E_BOOT_SECS s$(e2e_reached && echo ', reached multi-user')"
         # After a crash the ext4 journal holds transactions debugfs neither
         # reads nor knows of (and the guest would replay them over what
         # the host writes), and bitmaps may be off (debugfs then refuses

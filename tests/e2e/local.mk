@@ -17,7 +17,10 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-steady-state.sh \
 	%reldir%/scenario-exhausted.sh \
 	%reldir%/scenario-do-no-harm.sh \
-	%reldir%/scenario-no-dbus.sh
+	%reldir%/scenario-no-dbus.sh \
+	%reldir%/scenario-stock-panic.sh \
+	%reldir%/scenario-oops-loop.sh \
+	%reldir%/scenario-hang-loop.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
@@ -39,6 +42,7 @@ bench-boot-time:
 EXTRA_DIST += \
 	%reldir%/README.md \
 	%reldir%/lib.sh \
+	%reldir%/reset-lib.sh \
 	%reldir%/efivars.py \
 	%reldir%/build-image.sh \
 	%reldir%/boot.sh \

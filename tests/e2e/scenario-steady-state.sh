@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Scenario 5, steady-state: once a boot is proven and nothing changes, five
 # healthy boots in a row write nothing at all to NVRAM (the vars store is
-# compared record by record: every SetVariable leaves a record).
+# compared record by record: every SetVariable leaves a record), and the
+# steady boots (booted as stock Debian, no panic=) change no setting: the
+# kernel's panic values stay 0, softdog is not loaded, lastgoodctl status
+# shows no reset-on-failure setting.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/reset-lib.sh"
 e2e_begin steady-state
 BOOTS=5
 
@@ -30,8 +34,11 @@ w0=$(e2e_lg_writes); d0=$(e2e_lg_digest)
 e2e_log "lastgood records before: $w0 ($(e2e_vars_count))"
 for i in $(seq 1 $BOOTS); do
         wb=$(e2e_lg_writes)
-        e2e_boot_proven
+        e2e_boot_proven --stock
         e2e_assert_eq "steady boot $i: module loaded" loaded "$(e2e_report lgcrash)"
+        e2e_assert_eq "steady boot $i: the kernel's values untouched" "$STOCK_SYSCTL" "$(reset_sysctl)"
+        e2e_assert_eq "steady boot $i: softdog not loaded" absent "$(e2e_report softdog)"
+        e2e_assert_eq "steady boot $i: no reset-on-failure setting" "" "$(reset_status)"
         e2e_assert_eq "steady boot $i: agent running" active "$(e2e_report fakeagent)"
         e2e_log "FIGURE nvram-writes steady boot $i: $(( $(e2e_lg_writes) - wb ))"
 done

@@ -18,8 +18,15 @@ boot() { # a new boot: /run is empty again
 }
 spool_count() { grep -c "^MESSAGE_ID=$1\$" "$R/run/lastgood/events" 2>/dev/null || true; }
 
-# Not armed: nothing counted, nothing written to the store.
+# The kernel's panic values (lib/reset.h), 0 as on a stock Debian kernel.
+mkdir -p "$R/proc/sys/kernel"
+for f in panic panic_on_oops softlockup_panic hardlockup_panic; do echo 0 >"$R/proc/sys/kernel/$f"; done
+panic_values() { cat "$R"/proc/sys/kernel/{panic,panic_on_oops,softlockup_panic,hardlockup_panic} | tr '\n' ' '; }
+
+# Not armed: nothing counted, nothing written to the store, no setting.
 boot
+[ "$(panic_values)" = "0 0 0 0 " ]
+[ ! -e "$R/run/lastgood/reset" ]
 [ "$(state_field record)" = false ]
 grep -q '^COUNTED=0$' "$R/run/lastgood/decision"
 grep -q '^STAGE=generator$' "$R/run/lastgood/decision"
@@ -32,9 +39,16 @@ echo "edr v2" >"$R/etc/edr/policy.bin"
 "$CTL" --root="$R" --store=file arm >/dev/null
 [ "$(state_field tries)" = 1 ]
 
-# Boot 2: counted, level 0.
+# Boot 2: counted, level 0; the armed boot is made to reset on failure.
 boot
 [ "$(state_field tries)" = 2 ]
+[ "$(panic_values)" = "10 1 1 1 " ]
+[ "$(head -n 4 "$R/run/lastgood/reset")" = "kernel.panic=set 10 0 -
+kernel.panic_on_oops=set 1 0 -
+kernel.softlockup_panic=set 1 0 -
+kernel.hardlockup_panic=set 1 0 -" ]
+grep -q '^hang-reset=unavailable 0 19 -$' "$R/run/lastgood/reset"
+[ "$(spool_count c1777c1426114746bc56bdfbf1d02426)" = 5 ]
 grep -q '^LEVEL=0$' "$R/run/lastgood/decision"
 grep -q '^COUNTED=1$' "$R/run/lastgood/decision"
 [ "$(spool_count $ID_COUNTED)" = 1 ]

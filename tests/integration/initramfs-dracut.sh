@@ -66,6 +66,7 @@ common() {
         done
         has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko$"
         has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko$"
+        has "$img" "^usr/lib/modules/$kver/kernel/drivers/watchdog/softdog\\.ko$"
         has "$img" '^etc/lastgood/lastgood\.conf$'
         has "$img" '^etc/lastgood/agents\.d/falco\.conf$'
         has "$img" '^var/lib/lastgood/manifest$'

@@ -49,13 +49,14 @@ for lib in libkmod.so libefivar.so libsystemd.so libinih.so; do
 done
 has '^usr/lib/modules/'"$kver"'/kernel/fs/efivarfs/efivarfs\.ko$'
 has '^usr/lib/modules/'"$kver"'/kernel/drivers/firmware/efi/efi-pstore\.ko$'
+has '^usr/lib/modules/'"$kver"'/kernel/drivers/watchdog/softdog\.ko$'
 has '^scripts/init-top/lastgood$'
 has '^scripts/local-bottom/lastgood$'
 has '^etc/lastgood/lastgood\.conf$'
 has '^etc/lastgood/agents\.d/falco\.conf$'
 has '^var/lib/lastgood/manifest$'
 has '^var/lib/lastgood/initramfs\.inventory$'
-ok "image holds the binary, its libraries, the scripts, efivarfs and the manifest"
+ok "image holds the binary, its libraries, the scripts, efivarfs, softdog and the manifest"
 
 mkdir -p "$T/x"
 (cd "$T/x" && zcat "$T/initrd.img" | cpio -id --quiet 2> /dev/null) || unmkinitramfs "$T/initrd.img" "$T/x"

@@ -92,6 +92,45 @@ static void test_full(void **state) {
         lg_config_done(&c);
 }
 
+/* [Boot] keys of "Every failure ends in a reset": defaults, values, bad
+ * values (warning, value kept), empty assignment (default again). */
+static void test_reset_keys(void **state) {
+        static const struct {
+                const char *text;
+                unsigned panic, hang;
+                bool oops, soft, hard;
+                unsigned warnings;
+        } t[] = {
+                { "", 10, 900, true, true, true, 0 },
+                { "[Boot]\nPanicRebootSec=0\nHangResetSec=0\n", 0, 0, true, true, true, 0 },
+                { "[Boot]\nPanicRebootSec=30s\nHangResetSec=5min\n", 30, 300, true, true, true, 0 },
+                { "[Boot]\nPanicOnOops=no\nSoftLockupPanic=off\nHardLockupPanic=0\n", 10, 900, false, false,
+                  false, 0 },
+                { "[Boot]\nPanicOnOops=No\nPanicOnOops=YES\nHardLockupPanic=false\n", 10, 900, true, true,
+                  false, 0 },
+                { "[Boot]\nPanicOnOops=no\nPanicOnOops=\n", 10, 900, true, true, true, 0 },
+                { "[Boot]\nPanicOnOops=maybe\nSoftLockupPanic=2\n", 10, 900, true, true, true, 2 },
+                { "[Boot]\nPanicRebootSec=-1\nHangResetSec=65536\nPanicRebootSec=2h\n", 10, 900, true, true,
+                  true, 3 },
+                { "[Boot]\nHangResetSec=60\nHangResetSec=\nPanicRebootSec=5\n", 5, 900, true, true, true, 0 },
+                { "[Health]\nPanicRebootSec=5\n", 10, 900, true, true, true, 1 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                lg_config c;
+
+                init(&c);
+                parse(&c, t[i].text);
+                assert_int_equal(c.panic_reboot_sec, t[i].panic);
+                assert_int_equal(c.hang_reset_sec, t[i].hang);
+                assert_int_equal(c.panic_on_oops, t[i].oops);
+                assert_int_equal(c.softlockup_panic, t[i].soft);
+                assert_int_equal(c.hardlockup_panic, t[i].hard);
+                assert_int_equal(lg_strv_length(c.warnings), t[i].warnings);
+                lg_config_done(&c);
+        }
+}
+
 static void test_unknown_keys(void **state) {
         lg_config c;
 
@@ -333,6 +372,7 @@ int main(void) {
                 cmocka_unit_test(test_bad_list_entries),
                 cmocka_unit_test(test_later_file_overrides),
                 cmocka_unit_test(test_load),
+                cmocka_unit_test(test_reset_keys),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,10 @@ depends() {
 
 installkernel() {
         # efivarfs is not loaded by default; efi_pstore gives the previous
-        # boot's crash records. Both may be built in: -o (optional).
-        hostonly='' instmods -o efivarfs efi_pstore
+        # boot's crash records; softdog is the hang reset of an armed boot
+        # where there is no other watchdog device (lastgood-early loads it
+        # then, and only then). Each may be built in: -o (optional).
+        hostonly='' instmods -o efivarfs efi_pstore softdog
 }
 
 install() {

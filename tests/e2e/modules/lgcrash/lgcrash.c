@@ -7,6 +7,8 @@
  * LGCRASH_BAD:  panics in its init, the "bad update" of a crash loop.
  * LGCRASH_OOPS: dereferences NULL in its init, so the oops trace (and the
  *               pstore crash log) names [lgcrash] as the culprit.
+ * LGCRASH_HANG: spins for ever in its init with preemption off: a soft
+ *               lockup of one CPU that never ends the boot by itself.
  */
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -24,6 +26,10 @@ static noinline int lgcrash_fault(void)
 }
 #elif defined(LGCRASH_BAD)
 #define LGCRASH_FLAVOUR "bad"
+#elif defined(LGCRASH_HANG)
+#define LGCRASH_FLAVOUR "hang"
+#include <linux/preempt.h>
+#include <asm/processor.h>
 #elif defined(LGCRASH_GOOD2)
 #define LGCRASH_FLAVOUR "good2"
 #else
@@ -38,6 +44,11 @@ static int __init lgcrash_init(void)
 	return lgcrash_fault();
 #elif defined(LGCRASH_BAD)
 	panic("lgcrash: bad update");
+#elif defined(LGCRASH_HANG)
+	pr_info("lgcrash: bad update, spinning with preemption off\n");
+	preempt_disable();
+	for (;;)
+		cpu_relax();
 #endif
 	return 0;
 }

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lastgoodctl status: which reset-on-failure settings are in force this
+ * boot (lib/reset.h), from /run/lastgood/reset as lastgood-early and the
+ * watchdog left it. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "macro.h"
+#include "reset.h"
+
+json_object *status_reset_json(const lg_root *root) {
+        json_object *a = json_object_new_array();
+        lg_reset r;
+
+        if (!a || lg_reset_load(root, &r) < 0)
+                return a;
+        for (int k = 0; k < _LG_RESET_KIND_MAX; k++) {
+                const lg_reset_item *it = &r.items[k];
+                json_object *o;
+
+                if (it->status == LG_RESET_NONE)
+                        continue;
+                o = json_object_new_object();
+                if (!o)
+                        break;
+                json_object_object_add(o, "name",
+                                       json_object_new_string(lg_reset_kind_to_string((lg_reset_kind) k)));
+                json_object_object_add(o, "status",
+                                       json_object_new_string(lg_reset_status_to_string(it->status)));
+                json_object_object_add(o, "in_force",
+                                       json_object_new_boolean(lg_reset_in_force((lg_reset_kind) k, it)));
+                json_object_object_add(o, "value", json_object_new_int(it->value));
+                json_object_object_add(o, "device",
+                                       it->device[0] ? json_object_new_string(it->device) : NULL);
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+void ctl_reset_release(const lg_root *root) {
+        lg_reset r;
+        int k;
+
+        if (lg_reset_load(root, &r) < 0 || r.items[LG_RESET_HANG].status != LG_RESET_SET)
+                return;
+        k = lg_reset_release(root, &r);
+        if (k == -EBUSY)
+                return; /* another program pings the device: its watchdog rules */
+        if (k < 0) {
+                fprintf(stderr, "lastgoodctl: cannot stop the hang reset on %s (%s): the host will be reset.\n",
+                        r.items[LG_RESET_HANG].device, strerror(-k));
+                return;
+        }
+        k = lg_reset_save(root, &r);
+        if (k < 0)
+                fprintf(stderr, "lastgoodctl: cannot write %s: %s\n", LG_RUN_RESET, strerror(-k));
+        printf("Hang reset released: %s stopped.\n", r.items[LG_RESET_HANG].device);
+}
+
+void status_reset_print(const lg_root *root) {
+        lg_reset r;
+        int n = 0, k;
+
+        k = lg_reset_load(root, &r);
+        if (k < 0) {
+                printf("   On failure: %s\n", k == -ENOENT ? "nothing set up this boot (not armed)"
+                                                           : "unknown (/run/lastgood/reset unreadable)");
+                return;
+        }
+        for (k = 0; k < _LG_RESET_KIND_MAX; k++) {
+                char line[256];
+
+                if (r.items[k].status == LG_RESET_NONE)
+                        continue;
+                lg_reset_describe((lg_reset_kind) k, &r.items[k], line, sizeof(line));
+                printf("%s %s %s\n", n++ == 0 ? "   On failure:" : "              ",
+                       lg_reset_in_force((lg_reset_kind) k, &r.items[k]) ? "[in force]" : "[not in force]",
+                       line);
+        }
+}
