@@ -24,6 +24,16 @@ typedef struct lg_kmod_api {
         const char *(*module_info_get_value)(const struct kmod_list *entry);
         void (*module_info_free_list)(struct kmod_list *list);
         struct kmod_list *(*list_next)(const struct kmod_list *list, const struct kmod_list *curr);
+        /* softdog for the hang reset (reset-wdt.c) */
+        int (*module_new_from_lookup)(struct kmod_ctx *ctx, const char *given_alias, struct kmod_list **list);
+        int (*module_unref_list)(struct kmod_list *list);
+        struct kmod_module *(*module_get_module)(const struct kmod_list *entry);
+        int (*module_probe_insert_module)(struct kmod_module *mod, unsigned int flags, const char *extra_options,
+                                          int (*run_install)(struct kmod_module *m, const char *cmdline,
+                                                             void *data),
+                                          const void *data,
+                                          void (*print_action)(struct kmod_module *m, bool install,
+                                                               const char *options));
 } lg_kmod_api;
 
 /* The table, or NULL with errno set when libkmod cannot be used. Every

@@ -29,6 +29,10 @@ static const struct {
         { "kmod_module_info_get_value", offsetof(lg_kmod_api, module_info_get_value) },
         { "kmod_module_info_free_list", offsetof(lg_kmod_api, module_info_free_list) },
         { "kmod_list_next", offsetof(lg_kmod_api, list_next) },
+        { "kmod_module_new_from_lookup", offsetof(lg_kmod_api, module_new_from_lookup) },
+        { "kmod_module_unref_list", offsetof(lg_kmod_api, module_unref_list) },
+        { "kmod_module_get_module", offsetof(lg_kmod_api, module_get_module) },
+        { "kmod_module_probe_insert_module", offsetof(lg_kmod_api, module_probe_insert_module) },
 };
 
 const lg_kmod_api *lg_kmod_api_acquire(void) {

@@ -15,6 +15,10 @@ static const lg_kmod_api linked = {
         .module_info_get_value = kmod_module_info_get_value,
         .module_info_free_list = kmod_module_info_free_list,
         .list_next = kmod_list_next,
+        .module_new_from_lookup = kmod_module_new_from_lookup,
+        .module_unref_list = kmod_module_unref_list,
+        .module_get_module = kmod_module_get_module,
+        .module_probe_insert_module = kmod_module_probe_insert_module,
 };
 
 const lg_kmod_api *lg_kmod_api_acquire(void) {

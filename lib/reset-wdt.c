@@ -18,7 +18,6 @@
  * stop!"), and emulates timeouts longer than the hardware's. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <linux/watchdog.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmod-api.h"
 #include "macro.h"
 #include "reset-internal.h"
 #include "reset.h"
@@ -45,8 +45,9 @@ static const char *find_device(const lg_root *root) {
 /* softdog, as modprobe would load it (its options from modprobe.d). */
 static int load_softdog(const lg_root *root, const char *kernel) {
         _cleanup_free_ char *dir = NULL, *rel = NULL;
+        const lg_kmod_api *k;
         struct kmod_ctx *ctx;
-        struct kmod_list *list = NULL, *l;
+        struct kmod_list *list = NULL;
         int r = -ENOENT;
 
         if (asprintf(&rel, "/lib/modules/%s", kernel) < 0) {
@@ -56,28 +57,34 @@ static int load_softdog(const lg_root *root, const char *kernel) {
         dir = lg_root_path(root, rel);
         if (!dir)
                 return -ENOMEM;
-        ctx = kmod_new(dir, NULL);
-        if (!ctx)
+        k = lg_kmod_api_acquire();
+        if (!k)
+                return -errno;
+        ctx = k->new_ctx(dir, NULL);
+        if (!ctx) {
+                lg_kmod_api_release();
                 return -ENOMEM;
-        if (kmod_module_new_from_lookup(ctx, "softdog", &list) < 0)
+        }
+        if (k->module_new_from_lookup(ctx, "softdog", &list) < 0)
                 list = NULL;
-        kmod_list_foreach(l, list) {
-                struct kmod_module *m = kmod_module_get_module(l);
+        if (list) {
+                struct kmod_module *m = k->module_get_module(list);
 
-                r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
-                kmod_module_unref(m);
+                r = k->module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
+                k->module_unref(m);
                 if (r > 0) /* blacklisted or an install command refused it */
                         r = -EPERM;
-                break;
         }
-        kmod_module_unref_list(list);
-        kmod_unref(ctx);
+        k->module_unref_list(list);
+        k->unref(ctx);
+        lg_kmod_api_release();
         return r;
 }
 
 /* Whether the softdog module exists for kernel (no loading). */
 static bool have_softdog(const lg_root *root, const char *kernel) {
         _cleanup_free_ char *dir = NULL, *rel = NULL;
+        const lg_kmod_api *k;
         struct kmod_ctx *ctx;
         struct kmod_list *list = NULL;
         bool found;
@@ -87,12 +94,17 @@ static bool have_softdog(const lg_root *root, const char *kernel) {
         dir = lg_root_path(root, rel);
         if (!dir)
                 return false;
-        ctx = kmod_new(dir, NULL);
-        if (!ctx)
+        k = lg_kmod_api_acquire();
+        if (!k)
                 return false;
-        found = kmod_module_new_from_lookup(ctx, "softdog", &list) >= 0 && list;
-        kmod_module_unref_list(list);
-        kmod_unref(ctx);
+        ctx = k->new_ctx(dir, NULL);
+        if (ctx) {
+                found = k->module_new_from_lookup(ctx, "softdog", &list) >= 0 && list;
+                k->module_unref_list(list);
+                k->unref(ctx);
+        } else
+                found = false;
+        lg_kmod_api_release();
         return found;
 }
 
