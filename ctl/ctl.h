@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "rootfs.h"
 
@@ -38,3 +39,10 @@ int verb_release(lg_ctl *c, int argc, char **argv);
 int verb_restore(lg_ctl *c, int argc, char **argv);
 int verb_crash(lg_ctl *c, int argc, char **argv);
 int verb_fleet(lg_ctl *c, int argc, char **argv);
+
+/* verb-narrow.c: a narrowing in progress (lib/narrow.h) in status, derived
+ * with the hot record's boot_seq; its end at reset. */
+struct json_object;
+void ctl_narrow_status_json(lg_ctl *c, uint32_t boot_seq, struct json_object *o);
+void ctl_narrow_status_text(lg_ctl *c, uint32_t boot_seq);
+void ctl_narrow_end(lg_ctl *c, const char *why);

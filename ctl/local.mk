@@ -4,6 +4,7 @@ lastgoodctl_SOURCES = \
 	%reldir%/ctl.h \
 	%reldir%/lastgoodctl.c \
 	%reldir%/verb-state.c \
+	%reldir%/verb-narrow.c \
 	%reldir%/verb-items.c \
 	%reldir%/verb-crash.c \
 	%reldir%/verb-fleet.c

@@ -48,6 +48,7 @@ static const struct {
         [LG_MSG_ARMED] = { "b83179c7853e45618ad897dcd4ce5248", "armed", "Change seen, counting armed." },
         [LG_MSG_OVERRIDE] = { "d6040cbea783455b8c8f8248cd1f3cc8", "override",
                               "Administrator override in force." },
+        [LG_MSG_NARROWING] = { "7dc2bf4fc2304e85b2bdb5dc504b4bde", "narrowing", "Narrowing step." },
 };
 
 const char *lg_msg_id(lg_msg m) {

@@ -287,6 +287,66 @@ int lg_narrow_quarantine(const lg_narrow *nw, const lg_agents *agents, const lg_
         return changed;
 }
 
+bool lg_narrow_in_set(const lg_narrow *nw, const lg_suspect *s, lg_narrow_set set) {
+        switch (set) {
+        case LG_NARROW_READMITTED:
+                return s->state == LG_SUSPECT_HELD && lg_narrow_readmitted(nw, s);
+        case LG_NARROW_HELD_BACK:
+                return s->state == LG_SUSPECT_HELD && !lg_narrow_readmitted(nw, s);
+        case LG_NARROW_CLEARED:
+                return s->state == LG_SUSPECT_CLEARED;
+        case LG_NARROW_GUILTY:
+                return s->state == LG_SUSPECT_GUILTY;
+        default:
+                return false;
+        }
+}
+
+char *lg_narrow_names(const lg_narrow *nw, lg_narrow_set set) {
+        char *buf = NULL;
+        size_t size = 0;
+        bool first = true;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < nw->n; i++) {
+                if (!lg_narrow_in_set(nw, &nw->items[i], set))
+                        continue;
+                fprintf(f, "%s%s", first ? "" : ", ", nw->items[i].name);
+                first = false;
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+const char *lg_narrow_ended_by(const lg_cmdline *c) {
+        if (!c)
+                return NULL;
+        switch (c->mode) {
+        case LG_MODE_SAFE:
+                return "lastgood.mode=safe";
+        case LG_MODE_STRICT:
+                return "lastgood.mode=strict";
+        case LG_MODE_NORMAL:
+                return "lastgood.mode=normal";
+        default:
+                break;
+        }
+        if (c->reset)
+                return "lastgood.reset";
+        if (c->release_all || (c->release && c->release[0]))
+                return "lastgood.release=";
+        if (c->block && c->block[0])
+                return "lastgood.block=";
+        if (c->allow && c->allow[0])
+                return "lastgood.allow=";
+        return NULL;
+}
+
 /* ---- creation ---------------------------------------------------------- */
 
 static int find_node(const lg_suspect *items, size_t n, lg_suspect_kind kind, const char *name) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmdline.h"
 #include "config.h"
 #include "inventory.h"
 #include "rootfs.h"
@@ -131,6 +132,24 @@ int lg_narrow_withhold(const lg_narrow *nw, const lg_agents *agents, const lg_in
  * fingerprint, an agent as its units and modules (fingerprints from now).
  * Returns the number of entries added or changed, or -ENOMEM. */
 int lg_narrow_quarantine(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now, lg_quarantine *q);
+
+/* The suspects of one set, in list order. */
+typedef enum lg_narrow_set {
+        LG_NARROW_READMITTED, /* held, re-admitted by the current probe */
+        LG_NARROW_HELD_BACK,  /* held, still withheld */
+        LG_NARROW_CLEARED,
+        LG_NARROW_GUILTY,
+        _LG_NARROW_SET_MAX,
+} lg_narrow_set;
+bool lg_narrow_in_set(const lg_narrow *nw, const lg_suspect *s, lg_narrow_set set);
+/* "a, b, c" (names as they are: the parser accepts no byte that needs
+ * escaping), "" for none; NULL on OOM. */
+char *lg_narrow_names(const lg_narrow *nw, lg_narrow_set set);
+
+/* The administrator's word on the command line that ends a narrowing
+ * (lastgood.mode=safe|strict|normal, lastgood.reset, release=, block=,
+ * allow=), or NULL. mode=off ends nothing: it does nothing at all. */
+const char *lg_narrow_ended_by(const lg_cmdline *c);
 
 /* Text form (LG_NARROW_PATH). parse: 0, -EBADMSG (corrupt: no narrowing),
  * -ENOMEM. format: 0 and a malloc'd buffer, -ENOMEM. */

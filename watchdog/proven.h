@@ -9,6 +9,7 @@
 #include "config.h"
 #include "inventory.h"
 #include "machine.h"
+#include "narrow.h"
 #include "rootfs.h"
 #include "store.h"
 
@@ -76,7 +77,26 @@ typedef struct lg_proven_result {
         unsigned generation;
         size_t n_items, n_linked, n_copied, n_quarantined;
         unsigned skipped;           /* unreadable modules skipped by the scan */
+        /* Narrowing (proven-narrow.c): started by this level-2 proof, or a
+         * probe passed; narrow is the search as recorded now (free it with
+         * lg_proven_result_done()), narrow_error a failure to record it (the
+         * suspects then went to the cold record, as verdicts). */
+        bool narrow_started, narrow_passed, narrow_was_corrupt;
+        int narrow_error;
+        lg_narrow narrow;
+        lg_narrow_report narrow_report;
 } lg_proven_result;
+
+void lg_proven_result_done(lg_proven_result *res);
+
+/* True when the withheld item is a narrowing suspect: withheld only because
+ * level 2 withholds everything third-party (all-third-party, or changed in
+ * a level-2 boot). */
+bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it);
+/* Starts or advances the narrowing at a proof (before the cold record is
+ * written). Returns 0 or -errno. */
+int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
+                        unsigned threshold, lg_proven_result *res);
 
 /* Run the step (PROVEN or SHUTDOWN) through the state machine and, when it
  * says proven, do the proven write. Returns 0 (see ret) or -errno; on error
