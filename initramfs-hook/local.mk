@@ -49,7 +49,8 @@ EARLY_TESTS = \
 	tests/integration/early-modprobe.sh \
 	tests/integration/early-bad-tree.sh \
 	tests/integration/early-many-modules.sh \
-	tests/integration/early-bad-state.sh
+	tests/integration/early-bad-state.sh \
+	tests/integration/narrowing.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh

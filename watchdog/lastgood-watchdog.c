@@ -330,8 +330,8 @@ static void narrowing_at_start(Context *c) {
                                 emit(c, LG_MSG_RELEASED, LOG_NOTICE, nw.items[i].name, suspect_kind(&nw.items[i]),
                                      "narrowing-ended", "Suspect %s %s released: the narrowing ended.",
                                      suspect_kind(&nw.items[i]), nw.items[i].name);
-                emit(c, LG_MSG_NARROWING, LOG_NOTICE, NULL, NULL, "ended",
-                     "Narrowing ended by the administrator (%s): its suspects are released.", word);
+                /* lastgood-early said it with its MESSAGE_ID already. */
+                log_msg(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.", word);
         }
         lg_narrow_done(&nw);
 }

@@ -26,6 +26,15 @@ bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it) {
         return level2 && (it->agent || it->kind == LG_ITEM_MODULE);
 }
 
+/* The proven write has moved the items that ran out of the scan (their
+ * names are NULL now): a linear look-up, no bsearch. */
+static const lg_inv_item *scan_find(const lg_inventory *scan, const char *name) {
+        for (size_t i = 0; i < scan->n; i++)
+                if (scan->items[i].kind == LG_ITEM_MODULE && streq_ptr(scan->items[i].name, name))
+                        return &scan->items[i];
+        return NULL;
+}
+
 static int start(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
                  unsigned threshold, lg_narrow *ret) {
         const lg_withheld *w = in->withheld;
@@ -52,15 +61,16 @@ static int start(const lg_proven_input *in, const lg_inventory *scan, const uint
                 /* A module's dependencies from libkmod (the agent's modules
                  * count for the agent); unreadable: none, the order by name
                  * is still a valid search. */
-                s = it->kind == LG_ITEM_MODULE ? lg_inventory_find(scan, LG_ITEM_MODULE, it->name) : NULL;
+                s = it->kind == LG_ITEM_MODULE ? scan_find(scan, it->name) : NULL;
                 if (s && s->path && lg_narrow_module_depends(in->root, in->kernel, s->path, &deps[n]) < 0)
                         deps[n] = NULL;
-                sin[n++] = (lg_suspect_input) {
+                sin[n] = (lg_suspect_input) {
                         .kind = it->agent ? LG_SUSPECT_AGENT : LG_SUSPECT_MODULE,
                         .name = it->agent ? it->agent : it->name,
                         .fingerprint = it->agent ? 0 : (it->fingerprint ?: fps[i]),
-                        .deps = deps[n - 1],
+                        .deps = deps[n],
                 };
+                n++;
         }
         r = n > 0 ? lg_narrow_new(sin, n, threshold, boot_seq, ret) : -ENOENT;
         for (size_t i = 0; i < n; i++)
