@@ -29,7 +29,7 @@
 typedef struct host {
         size_t n;
         lg_suspect_input in[MAXN];
-        char names[MAXN][16];
+        char names[MAXN][32];
         char *deps[MAXN][4];
         int culprit; /* index into in[], -1: none (the crash was something else) */
         unsigned threshold;
@@ -50,7 +50,7 @@ static void host_modules(host *h, size_t n) {
         h->threshold = 2;
         h->culprit = -1;
         for (size_t i = 0; i < n; i++) {
-                snprintf(h->names[i], sizeof(h->names[i]), "mod%02zu", i);
+                snprintf(h->names[i], sizeof(h->names[i]), "mod%02u", (unsigned) i);
                 h->in[i] = (lg_suspect_input) { .kind = LG_SUSPECT_MODULE, .name = h->names[i],
                                                 .fingerprint = 0x1000 + i, .deps = h->deps[i] };
         }
