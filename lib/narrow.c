@@ -190,9 +190,13 @@ int lg_narrow_derive(const lg_narrow *recorded, uint32_t boot_seq, lg_narrow *re
                 return r;
         if (rep)
                 *rep = (lg_narrow_report) {};
-        /* boots of the current probe so far, this one included; a hot
-         * record started afresh (boot_seq went back) counts from here. */
-        boots = boot_seq > nw.base_seq ? boot_seq - nw.base_seq : 0;
+        /* Boots of the current probe so far, this one included. A hot
+         * record started afresh (corrupt, rewritten: boot_seq went back
+         * below the record's) counts from its own start, so that the
+         * search still moves on; the next proof records the new base. */
+        if (boot_seq < nw.base_seq)
+                nw.base_seq = 0;
+        boots = boot_seq - nw.base_seq;
         if (rep)
                 rep->new_probe = boots >= 1 && (boots - 1) % t == 0;
         /* Each failure but the last was found (and reported) by an

@@ -281,10 +281,17 @@ static void test_derive_idempotent(void **state) {
         assert_int_equal(lg_narrow_format(&b, &fb, &sb), 0);
         assert_string_equal(fa, fb);
         lg_narrow_done(&b);
-        /* A hot record started afresh (boot_seq went back): no failure. */
-        assert_int_equal(lg_narrow_derive(&rec, 3, &b, &rep), 0);
+        /* A hot record started afresh (boot_seq went back to 0): failures
+         * count from its start, the search does not stall. */
+        assert_int_equal(lg_narrow_derive(&rec, 1, &b, &rep), 0);
         assert_int_equal(rep.failed, 0);
+        assert_true(rep.new_probe);
         assert_int_equal(b.probe, 4);
+        lg_narrow_done(&b);
+        assert_int_equal(lg_narrow_derive(&rec, 3, &b, &rep), 0);
+        assert_int_equal(rep.failed, 1);
+        assert_int_equal(b.probe, 2);
+        assert_int_equal(b.base_seq, 2);
         lg_narrow_done(&a);
         lg_narrow_done(&b);
         lg_narrow_done(&rec);
