@@ -53,9 +53,10 @@ void ctl_narrow_status_json(lg_ctl *c, uint32_t boot_seq, json_object *o) {
         r = narrow_now(c, boot_seq, &nw, &boots);
         if (r < 0) {
                 json_object_object_add(o, "narrowing", NULL);
-                json_object_object_add(o, "narrowing_error",
-                                       r == -ENOENT ? NULL
-                                                    : json_object_new_string(r == -EBADMSG ? "corrupt" : strerror(-r)));
+                json_object_object_add(
+                        o, "narrowing_error",
+                        r == -ENOENT ? NULL
+                                     : json_object_new_string(r == -EBADMSG ? "corrupt" : strerror(-r)));
                 return;
         }
         n = json_object_new_object();
@@ -88,7 +89,8 @@ void ctl_narrow_status_text(lg_ctl *c, uint32_t boot_seq) {
                 printf("    Narrowing: state %s; no narrowing\n", r == -EBADMSG ? "corrupt" : strerror(-r));
                 return;
         }
-        printf("    Narrowing: in progress, %zu suspect%s left (boot %" PRIu32 " of this probe; %u failed boots "
+        printf("    Narrowing: in progress, %zu suspect%s left (boot %" PRIu32
+               " of this probe; %u failed boots "
                "name it guilty)\n",
                lg_narrow_held(&nw), lg_narrow_held(&nw) == 1 ? "" : "s", boots, nw.threshold);
         for (int s = 0; s < _LG_NARROW_SET_MAX; s++) {

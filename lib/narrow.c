@@ -45,7 +45,7 @@ void lg_narrow_done(lg_narrow *nw) {
                 free(nw->items[i].name);
         if (nw) {
                 free(nw->items);
-                *nw = (lg_narrow) {};
+                *nw = (lg_narrow){};
         }
 }
 
@@ -189,7 +189,7 @@ int lg_narrow_derive(const lg_narrow *recorded, uint32_t boot_seq, lg_narrow *re
         if (r < 0)
                 return r;
         if (rep)
-                *rep = (lg_narrow_report) {};
+                *rep = (lg_narrow_report){};
         /* Boots of the current probe so far, this one included. A hot
          * record started afresh (corrupt, rewritten: boot_seq went back
          * below the record's) counts from its own start, so that the
@@ -214,7 +214,8 @@ int lg_narrow_derive(const lg_narrow *recorded, uint32_t boot_seq, lg_narrow *re
         return 0;
 }
 
-int lg_narrow_withhold(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now, lg_withheld *w) {
+int lg_narrow_withhold(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now,
+                       lg_withheld *w) {
         size_t k = 0;
         int r;
 
@@ -254,7 +255,8 @@ int lg_narrow_withhold(const lg_narrow *nw, const lg_agents *agents, const lg_in
         return 0;
 }
 
-int lg_narrow_quarantine(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now, lg_quarantine *q) {
+int lg_narrow_quarantine(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now,
+                         lg_quarantine *q) {
         int r, changed = 0;
 
         for (size_t i = 0; i < nw->n; i++) {
@@ -366,7 +368,8 @@ static int cmp_node(const lg_suspect *a, const lg_suspect *b) {
         return strcmp(a->name, b->name);
 }
 
-int lg_narrow_new(const lg_suspect_input *in, size_t n, unsigned threshold, uint32_t boot_seq, lg_narrow *ret) {
+int lg_narrow_new(const lg_suspect_input *in, size_t n, unsigned threshold, uint32_t boot_seq,
+                  lg_narrow *ret) {
         _cleanup_free_ lg_suspect *nodes = NULL;
         _cleanup_free_ bool *dep = NULL, *placed = NULL;
         lg_narrow nw = { .threshold = threshold ? threshold : 1, .base_seq = boot_seq };
@@ -385,8 +388,9 @@ int lg_narrow_new(const lg_suspect_input *in, size_t n, unsigned threshold, uint
                         return -EINVAL;
                 if (find_node(nodes, m, in[i].kind, in[i].name) >= 0)
                         continue;
-                nodes[m++] = (lg_suspect) { .kind = in[i].kind, .name = (char *) in[i].name,
-                                            .fingerprint = in[i].fingerprint };
+                nodes[m++] = (lg_suspect){ .kind = in[i].kind,
+                                           .name = (char *) in[i].name,
+                                           .fingerprint = in[i].fingerprint };
         }
         /* dep[i * m + j]: node i needs module node j. */
         for (size_t i = 0; i < n; i++) {
@@ -559,7 +563,8 @@ int lg_narrow_parse(const char *buf, size_t size, lg_narrow *ret) {
                 h = lg_narrow_held(&nw);
                 /* The search's own invariant: a probe inside what is not
                  * known to fail. */
-                if (v[0] != 1 || nw.threshold == 0 || (h > 0 && (nw.probe < 1 || nw.probe >= nw.bad || nw.bad > h + 1)))
+                if (v[0] != 1 || nw.threshold == 0 ||
+                    (h > 0 && (nw.probe < 1 || nw.probe >= nw.bad || nw.bad > h + 1)))
                         r = -EBADMSG;
         }
         if (r < 0) {

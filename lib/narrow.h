@@ -60,7 +60,7 @@ typedef enum lg_suspect_state {
         _LG_SUSPECT_STATE_INVALID = -1,
 } lg_suspect_state;
 
-const char *lg_suspect_kind_to_string(lg_suspect_kind k); /* "agent", "module" */
+const char *lg_suspect_kind_to_string(lg_suspect_kind k);   /* "agent", "module" */
 const char *lg_suspect_state_to_string(lg_suspect_state s); /* "held", "cleared", "guilty" */
 
 typedef struct lg_suspect {
@@ -74,10 +74,10 @@ typedef struct lg_narrow {
         unsigned threshold; /* failed boots that fail a probe */
         uint32_t base_seq;  /* boot_seq of the hot record when this state was recorded */
         /* Over the suspects still held, in list order: */
-        size_t bad;         /* shortest prefix known to fail; held + 1 = none known */
-        size_t probe;       /* the prefix re-admitted now: 1 <= probe < bad */
+        size_t bad;   /* shortest prefix known to fail; held + 1 = none known */
+        size_t probe; /* the prefix re-admitted now: 1 <= probe < bad */
         size_t n;
-        lg_suspect *items;  /* search order */
+        lg_suspect *items; /* search order */
 } lg_narrow;
 
 /* A suspect as the proven write finds it. deps: the modules it needs (a
@@ -94,7 +94,8 @@ typedef struct lg_suspect_input {
  * then by name; a dependency cycle is broken by name) and starts the
  * search. Duplicates are merged. Returns 0, -EINVAL (no suspect, a bad
  * name, more than LG_NARROW_MAX_ITEMS), -ENOMEM. */
-int lg_narrow_new(const lg_suspect_input *in, size_t n, unsigned threshold, uint32_t boot_seq, lg_narrow *ret);
+int lg_narrow_new(const lg_suspect_input *in, size_t n, unsigned threshold, uint32_t boot_seq,
+                  lg_narrow *ret);
 
 /* Suspects still held. */
 size_t lg_narrow_held(const lg_narrow *nw);
@@ -107,12 +108,12 @@ bool lg_narrow_readmitted(const lg_narrow *nw, const lg_suspect *s);
 
 /* What a step did, for the journal: indices into items. */
 typedef struct lg_narrow_report {
-        unsigned failed;      /* probes found failed by this boot (derive: 0 or 1) */
+        unsigned failed; /* probes found failed by this boot (derive: 0 or 1) */
         size_t n_guilty, n_cleared;
         size_t guilty[LG_NARROW_MAX_ITEMS];
         size_t cleared[LG_NARROW_MAX_ITEMS];
-        bool new_probe;       /* this boot is the first of a probe */
-        bool done;            /* no suspect left */
+        bool new_probe; /* this boot is the first of a probe */
+        bool done;      /* no suspect left */
 } lg_narrow_report;
 
 /* This boot's search: the state as recorded at the last proof, advanced by
@@ -127,11 +128,13 @@ void lg_narrow_passed(lg_narrow *nw, uint32_t boot_seq, lg_narrow_report *rep);
 /* Adds to w what the current probe keeps withheld (reason all-third-party):
  * the units and modules of each held agent not re-admitted, and each held
  * module not re-admitted. Returns 0 or -ENOMEM. */
-int lg_narrow_withhold(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now, lg_withheld *w);
+int lg_narrow_withhold(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now,
+                       lg_withheld *w);
 /* Adds the guilty suspects to the cold record q: a module by name and
  * fingerprint, an agent as its units and modules (fingerprints from now).
  * Returns the number of entries added or changed, or -ENOMEM. */
-int lg_narrow_quarantine(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now, lg_quarantine *q);
+int lg_narrow_quarantine(const lg_narrow *nw, const lg_agents *agents, const lg_inventory *now,
+                         lg_quarantine *q);
 
 /* The suspects of one set, in list order. */
 typedef enum lg_narrow_set {

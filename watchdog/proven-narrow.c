@@ -64,7 +64,7 @@ static int start(const lg_proven_input *in, const lg_inventory *scan, const uint
                 s = it->kind == LG_ITEM_MODULE ? scan_find(scan, it->name) : NULL;
                 if (s && s->path && lg_narrow_module_depends(in->root, in->kernel, s->path, &deps[n]) < 0)
                         deps[n] = NULL;
-                sin[n] = (lg_suspect_input) {
+                sin[n] = (lg_suspect_input){
                         .kind = it->agent ? LG_SUSPECT_AGENT : LG_SUSPECT_MODULE,
                         .name = it->agent ? it->agent : it->name,
                         .fingerprint = it->agent ? 0 : (it->fingerprint ?: fps[i]),
@@ -80,8 +80,8 @@ static int start(const lg_proven_input *in, const lg_inventory *scan, const uint
         return r;
 }
 
-int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
-                        unsigned threshold, lg_proven_result *res) {
+int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps,
+                        uint32_t boot_seq, unsigned threshold, lg_proven_result *res) {
         lg_narrow rec = {};
         int r;
 
@@ -96,7 +96,7 @@ int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, con
                         return r;
                 /* What pre-switch found at the start of this boot was said
                  * then; only what this proof does is reported. */
-                res->narrow_report = (lg_narrow_report) {};
+                res->narrow_report = (lg_narrow_report){};
                 if (lg_narrow_active(&res->narrow)) {
                         lg_narrow_passed(&res->narrow, boot_seq, &res->narrow_report);
                 }

@@ -51,8 +51,10 @@ static void host_modules(host *h, size_t n) {
         h->culprit = -1;
         for (size_t i = 0; i < n; i++) {
                 snprintf(h->names[i], sizeof(h->names[i]), "mod%02u", (unsigned) i);
-                h->in[i] = (lg_suspect_input) { .kind = LG_SUSPECT_MODULE, .name = h->names[i],
-                                                .fingerprint = 0x1000 + i, .deps = h->deps[i] };
+                h->in[i] = (lg_suspect_input){ .kind = LG_SUSPECT_MODULE,
+                                               .name = h->names[i],
+                                               .fingerprint = 0x1000 + i,
+                                               .deps = h->deps[i] };
         }
 }
 
@@ -68,7 +70,8 @@ static bool loaded(const lg_narrow *nw, const char *name) {
         const lg_suspect *s = find(nw, name);
 
         assert_non_null(s);
-        return s->state == LG_SUSPECT_CLEARED || (s->state == LG_SUSPECT_HELD && lg_narrow_readmitted(nw, s));
+        return s->state == LG_SUSPECT_CLEARED ||
+               (s->state == LG_SUSPECT_HELD && lg_narrow_readmitted(nw, s));
 }
 
 typedef struct outcome {
@@ -110,7 +113,7 @@ static outcome simulate(const host *h) {
                                 lg_narrow_passed(&cur, seq, NULL);
                         lg_narrow_done(&rec);
                         rec = cur;
-                        cur = (lg_narrow) {};
+                        cur = (lg_narrow){};
                 } else
                         lg_narrow_done(&cur);
         }
@@ -131,8 +134,8 @@ static void check_bound(const host *h, outcome o, bool agents) {
         unsigned bound = ceil_log2(h->n + 1) + (h->culprit >= 0 ? 1 : 0) + (agents ? 1 : 0);
 
         if (o.probes > bound || o.boots > bound * h->threshold)
-                fail_msg("n=%zu culprit=%d: %u probes, %u boots; bound %u probes, %u boots", h->n, h->culprit,
-                         o.probes, o.boots, bound, bound * h->threshold);
+                fail_msg("n=%zu culprit=%d: %u probes, %u boots; bound %u probes, %u boots", h->n,
+                         h->culprit, o.probes, o.boots, bound, bound * h->threshold);
         /* A failed probe costs Threshold boots, a passed one a single boot,
          * and the search may end at a boot that runs no probe (the last
          * culprit named, nothing left to re-admit). */
@@ -298,11 +301,15 @@ static void test_derive_idempotent(void **state) {
 }
 
 static void test_withhold_and_quarantine(void **state) {
-        static const char falco_conf[] = "[Agent]\nUnits=falco-kmod.service\nModules=falco\nOnSafeMode=rollback\n";
+        static const char falco_conf[] =
+                "[Agent]\nUnits=falco-kmod.service\nModules=falco\nOnSafeMode=rollback\n";
         lg_agent *agent = calloc(1, sizeof(lg_agent));
         char **warnings = NULL;
         lg_inv_item items[] = {
-                { .kind = LG_ITEM_MODULE, .name = (char *) "falco", .agent = (char *) "falco", .fingerprint = 0xf },
+                { .kind = LG_ITEM_MODULE,
+                  .name = (char *) "falco",
+                  .agent = (char *) "falco",
+                  .fingerprint = 0xf },
                 { .kind = LG_ITEM_MODULE, .name = (char *) "nvidia", .fingerprint = 0xa },
                 { .kind = LG_ITEM_MODULE, .name = (char *) "zfs", .fingerprint = 0xb },
         };
@@ -320,7 +327,7 @@ static void test_withhold_and_quarantine(void **state) {
         (void) state;
         assert_non_null(agent);
         assert_int_equal(lg_agent_parse(agent, "falco", falco_conf, strlen(falco_conf), &warnings), 0);
-        agents = (lg_agents) { .agents = agent, .n = 1, .warnings = warnings };
+        agents = (lg_agents){ .agents = agent, .n = 1, .warnings = warnings };
         assert_int_equal(lg_narrow_new(in, ELEMENTSOF(in), 2, 1, &nw), 0);
         /* falco first and alone: both modules held. */
         assert_int_equal(nw.probe, 1);
@@ -372,7 +379,8 @@ static void test_withhold_and_quarantine(void **state) {
 
 static void test_new_invalid(void **state) {
         lg_suspect_input bad[] = { { LG_SUSPECT_MODULE, "../etc", 0, NULL } };
-        lg_suspect_input dup[] = { { LG_SUSPECT_MODULE, "zfs", 1, NULL }, { LG_SUSPECT_MODULE, "zfs", 1, NULL } };
+        lg_suspect_input dup[] = { { LG_SUSPECT_MODULE, "zfs", 1, NULL },
+                                   { LG_SUSPECT_MODULE, "zfs", 1, NULL } };
         lg_narrow nw = {};
 
         (void) state;
@@ -460,14 +468,10 @@ static void test_parse_corrupt(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_every_position),
-                cmocka_unit_test(test_log2_numbers),
-                cmocka_unit_test(test_dependency_culprit),
-                cmocka_unit_test(test_agent_culprit),
-                cmocka_unit_test(test_derive_idempotent),
-                cmocka_unit_test(test_withhold_and_quarantine),
-                cmocka_unit_test(test_new_invalid),
-                cmocka_unit_test(test_parse_format),
+                cmocka_unit_test(test_every_position),     cmocka_unit_test(test_log2_numbers),
+                cmocka_unit_test(test_dependency_culprit), cmocka_unit_test(test_agent_culprit),
+                cmocka_unit_test(test_derive_idempotent),  cmocka_unit_test(test_withhold_and_quarantine),
+                cmocka_unit_test(test_new_invalid),        cmocka_unit_test(test_parse_format),
                 cmocka_unit_test(test_parse_corrupt),
         };
 
