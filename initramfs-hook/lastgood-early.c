@@ -538,7 +538,8 @@ static void emit_released(const ctx *c, const lg_quarantine *q, const lg_decisio
 
 /* Narrowing after level 2 (lib/narrow.h): the search recorded on the real
  * root at the last proof. Only read here (the real root is read-only in
- * the initramfs): true when one is in progress and goes on this boot. */
+ * the initramfs): true when one is in progress and goes on this boot.
+ * EFI hosts only: elsewhere the generator counts and no search starts. */
 static bool narrowing_load(const ctx *c, const lg_root *sysroot, lg_narrow *ret) {
         const char *word;
         int r;
@@ -579,7 +580,7 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
         char msg[512];
         int r;
 
-        r = lg_narrow_derive(rec, counting ? st->boot_seq : st->boot_seq + 1, ret, &rep);
+        r = lg_narrow_derive(rec, st->boot_seq, ret, &rep);
         if (r < 0) {
                 log_early(4, "cannot compute the narrowing step (%s)", strerror(-r));
                 *ret = (lg_narrow) {};
@@ -673,7 +674,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 log_early(4, "out of memory computing the changed set");
         changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &quarantine);
         /* A narrowing keeps the host armed: its boots count. */
-        narrowing = narrowing_load(c, sysroot, &narrow_rec);
+        narrowing = counting && narrowing_load(c, sysroot, &narrow_rec);
         changed = changed || narrowing;
 
         /* The decision of pre-udev, or (it wrote nothing: steady state, or

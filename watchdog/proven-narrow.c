@@ -104,7 +104,11 @@ int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, con
                 return lg_narrow_save(in->root, &res->narrow);
         }
         lg_narrow_done(&rec);
-        if (!in->withheld)
+        /* Without EFI variables the boots are counted by the generator in
+         * the main system, which does not run the search: there the level-2
+         * items stay verdicts, as before (withholding too much is safe;
+         * releasing an unproven suspect on an uncounted host is not). */
+        if (!in->withheld || lg_store_get_backend(in->store) != LG_STORE_EFI)
                 return 0;
         r = start(in, scan, fps, boot_seq, threshold, &res->narrow);
         if (r == -ENOENT)

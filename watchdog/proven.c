@@ -605,7 +605,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
 
         r = lg_proven_narrowing(in, &scan, wfp, nst.boot_seq, res.decision.threshold, &res);
         res.narrow_error = r < 0 ? r : 0;
-        r = add_to_quarantine(in, wfp, r >= 0, &res);
+        r = add_to_quarantine(in, wfp, res.narrow_started || res.narrow_passed, &res);
         if (r < 0)
                 goto finish;
         hook(in, LG_PROVEN_QUARANTINE);

@@ -93,8 +93,8 @@ void lg_proven_result_done(lg_proven_result *res);
  * level 2 withholds everything third-party (all-third-party, or changed in
  * a level-2 boot). */
 bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it);
-/* Starts or advances the narrowing at a proof (before the cold record is
- * written). Returns 0 or -errno. */
+/* Starts (EFI store only: see proven-narrow.c) or advances the narrowing
+ * at a proof (before the cold record is written). Returns 0 or -errno. */
 int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
                         unsigned threshold, lg_proven_result *res);
 
