@@ -271,6 +271,24 @@ static void emit_narrow_probe(Context *c, const lg_narrow *nw, const char *what)
              lg_narrow_held(nw), strna(next));
 }
 
+/* A released suspect: an agent as its units and modules (what the
+ * "item withheld" events named), a module as itself. */
+static void emit_suspect_released(Context *c, const lg_suspect *s, const char *reason, const char *why) {
+        const lg_agent *a = s->kind == LG_SUSPECT_AGENT ? lg_agents_find(&c->agents, s->name) : NULL;
+
+        if (!a) {
+                emit(c, LG_MSG_RELEASED, LOG_NOTICE, s->name, suspect_kind(s), reason, "Suspect %s %s released: %s.",
+                     suspect_kind(s), s->name, why);
+                return;
+        }
+        for (char **u = a->units; u && *u; u++)
+                emit(c, LG_MSG_RELEASED, LOG_NOTICE, *u, "unit", reason, "Unit %s of agent %s released: %s.", *u,
+                     a->name, why);
+        for (char **m = a->modules; m && *m; m++)
+                emit(c, LG_MSG_RELEASED, LOG_NOTICE, *m, "module", reason, "Module %s of agent %s released: %s.", *m,
+                     a->name, why);
+}
+
 /* After a proof: the search started or went on. */
 static void emit_narrowing(Context *c, const lg_proven_result *res) {
         const lg_narrow *nw = &res->narrow;
@@ -288,10 +306,7 @@ static void emit_narrowing(Context *c, const lg_proven_result *res) {
         if (!res->narrow_passed)
                 return;
         for (size_t i = 0; i < rep->n_cleared; i++) {
-                const lg_suspect *s = &nw->items[rep->cleared[i]];
-
-                emit(c, LG_MSG_RELEASED, LOG_NOTICE, s->name, suspect_kind(s), "narrowing",
-                     "Suspect %s %s released: it ran in a proven boot.", suspect_kind(s), s->name);
+                emit_suspect_released(c, &nw->items[rep->cleared[i]], "narrowing", "it ran in a proven boot");
         }
         for (size_t i = 0; i < rep->n_guilty; i++) {
                 const lg_suspect *s = &nw->items[rep->guilty[i]];
@@ -327,9 +342,7 @@ static void narrowing_at_start(Context *c) {
         else {
                 for (size_t i = 0; i < nw.n; i++)
                         if (nw.items[i].state == LG_SUSPECT_HELD)
-                                emit(c, LG_MSG_RELEASED, LOG_NOTICE, nw.items[i].name, suspect_kind(&nw.items[i]),
-                                     "narrowing-ended", "Suspect %s %s released: the narrowing ended.",
-                                     suspect_kind(&nw.items[i]), nw.items[i].name);
+                                emit_suspect_released(c, &nw.items[i], "narrowing-ended", "the narrowing ended");
                 /* lastgood-early said it with its MESSAGE_ID already. */
                 log_msg(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.", word);
         }

@@ -120,6 +120,7 @@ check
 grep -q 'narrowing: re-admitting falco this boot, 5 suspects left' "$R/dev/kmsg" || fail "no kmsg step"
 check
 expect_count 1 "$ID_RELEASED" falco
+expect_count 1 "$ID_RELEASED" falco-kmod.service
 # Probe 2: nvidia and vboxdrv.
 host_boot || fail "probe 2 crashed"
 [ "$(withheld_names)" = "vendor_blob zfs " ] || fail "probe 2 withheld: $(withheld_names)"
@@ -178,7 +179,7 @@ for word in lastgood.mode=normal lastgood.allow=vboxdrv lastgood.release=all las
         prove
         expect_no_file "$NARROW"
         expect_count 1 "$ID_NARROWING"
-        expect_count 5 "$ID_RELEASED"
+        expect_count 6 "$ID_RELEASED" # falco's unit and module, 4 modules
 done
 set_cmdline
 ok "lastgood.mode=normal, allow=, release=, block=, reset end a narrowing cleanly"
