@@ -11,7 +11,8 @@
 # suspects (falco first, then modules in halves); the search ends with only
 # zfs persistently withheld, falco's unit not masked, nvidia loaded.
 # Then: the administrator's words and lastgoodctl reset end a narrowing,
-# lastgoodctl status shows one, a corrupt state is no narrowing.
+# lastgoodctl status shows one, a power cut in a proof loses nothing, a
+# corrupt state is no narrowing.
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 
@@ -190,6 +191,32 @@ grep -q 'Narrowing ended' "$T/reset.txt" || fail "reset: $(cat "$T/reset.txt")"
 check
 expect_no_file "$NARROW"
 ok "lastgoodctl reset ends a narrowing"
+
+# --- Power cut during a probe's proof (the watchdog killed after each
+# step of the proven write that matters): the search still ends with zfs
+# alone, a probe recorded before the cut is not run again and one lost in
+# it is run again.
+for step in 3 4 6; do
+        restart_narrowing
+        boot
+        rm -rf "$S/run" && cp -a "$R/run" "$S/run"
+        cp "$R/proc/cmdline" "$S/proc/cmdline"
+        rc=0
+        "$WD" --root="$S" --kernel-release="$KVER" --prove-now --crash-after-step=$step 2>> "$T/wd.log" || rc=$?
+        [ "$rc" = 137 ] || fail "step $step: the watchdog was not killed (rc $rc)"
+        check
+        n=0
+        while [ -f "$NARROW" ] && [ $n -lt 20 ]; do
+                host_boot || true
+                n=$((n + 1))
+        done
+        expect_no_file "$NARROW"
+        [ "$(quarantine)" = zfs ] || fail "step $step: cold record $(quarantine)"
+        check
+        [ "$(withheld_names)" = "zfs " ] || fail "step $step: withheld $(withheld_names)"
+        check
+done
+ok "power cut after the proven write's steps 3, 4, 6 of a probe's proof: the search ends the same"
 
 # --- A corrupt state is no narrowing: reported, nothing withheld for it,
 # removed by the watchdog.
