@@ -24,8 +24,6 @@
 #include "runstate.h"
 #include "store.h"
 
-/* The watchdog's marker: this boot reached healthy. */
-#define LG_RUN_HEALTHY "/run/lastgood/healthy"
 
 static bool record_corrupt(int r) {
         return r == -EBADMSG || r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -ERANGE;
@@ -107,6 +105,8 @@ static void status_info_done(status_info *i) {
                 lg_runstate_done(&i->run);
 }
 
+static bool this_boot_healthy(lg_ctl *c);
+
 static int status_gather(lg_ctl *c, status_info *i) {
         _cleanup_store_ lg_store *s = NULL;
         int r;
@@ -118,6 +118,10 @@ static int status_gather(lg_ctl *c, status_info *i) {
         i->state_r = lg_store_read_state(s, &i->state);
         if (i->state_r < 0)
                 i->state = (lg_state) {};
+        /* unproven: this armed boot is healthy (the watchdog's marker) and
+         * not proven yet; the hot record is not written at healthy. */
+        if (i->state.armed && this_boot_healthy(c))
+                i->state.unproven = true;
         i->quarantine_r = lg_store_read_quarantine(s, &i->quarantine);
         if (i->quarantine_r < 0)
                 i->quarantine = (lg_quarantine) {};
@@ -256,7 +260,7 @@ static void status_human(const status_info *i) {
                 printf("       Record: none yet (never armed)\n");
 
         if (i->state.armed)
-                printf("        State: armed, %u of %u tries used (boots since the change that did not reach healthy)\n",
+                printf("        State: armed, %u of %u tries used (boots since the last proof, this one included)\n",
                        i->state.tries, i->threshold);
         else
                 printf("        State: not armed (steady state, nothing counted; threshold %u)\n", i->threshold);
@@ -344,6 +348,18 @@ static bool this_boot_healthy(lg_ctl *c) {
         return true;
 }
 
+/* The marker of this boot that tells the watchdog: bad (no healthy, no
+ * proof), changed (lastgoodctl arm: the health window starts again). */
+static int write_marker(lg_ctl *c, const char *path) {
+        int r = lg_root_mkdir_p(c->root, LG_RUN_DIR, 0755);
+
+        if (r >= 0)
+                r = lg_root_write_atomic(c->root, path, "1\n", 2, 0644);
+        if (r < 0)
+                fprintf(stderr, "lastgoodctl: cannot write %s (%s): the watchdog will not know.\n", path, strerror(-r));
+        return r;
+}
+
 static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
         _cleanup_store_ lg_store *s = NULL;
         _cleanup_(lg_config_done) lg_config cfg = {};
@@ -384,13 +400,21 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
         facts.healthy = this_boot_healthy(c);
         lg_machine_step(&old, step, NULL, &cfg, &facts, &new, &d);
 
+        /* Whatever the record says, this boot is now failed for good (bad)
+         * or ran a change (arm): the watchdog must know. */
+        if (step == LG_STEP_BAD)
+                (void) write_marker(c, LG_RUN_BAD);
+        else if (step == LG_STEP_ARM)
+                (void) write_marker(c, LG_RUN_CHANGED);
+
         if (!d.write && !corrupt) {
                 if (step == LG_STEP_BAD)
-                        printf("Nothing to change: this boot is already counted as failed (%u of %u).\n",
+                        printf("This boot is failed for good: already counted (%u of %u); it will not be proven.\n",
                                old.tries, d.threshold);
+                else if (step == LG_STEP_ARM)
+                        printf("Already armed: this boot is counted; its health window starts again.\n");
                 else
-                        printf("Nothing to change: %s.\n",
-                               step == LG_STEP_ARM ? "already armed" : "counter and level are already clear");
+                        printf("Nothing to change: counter and level are already clear.\n");
                 return LG_EXIT_OK;
         }
 
@@ -403,14 +427,15 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
 
         switch (step) {
         case LG_STEP_BAD:
-                printf("This boot is counted as failed: %u of %u (level %u).\n", new.tries, d.threshold, new.level);
+                printf("This boot is counted as failed: %u of %u (level %u); it will not be proven.\n", new.tries,
+                       d.threshold, new.level);
                 break;
         case LG_STEP_RESET:
                 printf("Counter and level cleared%s.\n", new.armed ? " (still armed)" : "");
                 break;
         case LG_STEP_ARM:
-                printf("Armed: boots are counted until one is proven%s.\n",
-                       facts.healthy ? " (this boot is healthy; a crash before proven counts)" : "");
+                printf("Armed: this boot is counted (%u of %u), and every boot until one is proven.\n", new.tries,
+                       d.threshold);
                 break;
         default:
                 break;
@@ -467,6 +492,7 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
                 .agents = &agents,
                 .cmdline = &cmdline,
                 .withheld = have_rs ? &rs.withheld : NULL,
+                .handover_boot_seq = have_rs ? rs.boot_seq : 0,
                 .step = LG_STEP_PROVEN,
                 .healthy = this_boot_healthy(c),
                 .now_usec = now_usec(),

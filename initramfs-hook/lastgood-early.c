@@ -722,6 +722,21 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 d.exhausted = false;
         }
 
+        /* pre-udev judged the crash-log culprit "not proven" against the
+         * initramfs's copy of the manifest, which is as old as the image:
+         * the real root's last known good has the last word. */
+        const char *culprit = have_early && early.fast_path ? early.culprit : NULL;
+        if (culprit && have_manifest) {
+                const lg_inv_item *good = lg_inventory_find(&manifest, LG_ITEM_MODULE, culprit),
+                                  *cur = lg_inventory_find(&now, LG_ITEM_MODULE, culprit);
+
+                if (good && cur && good->fingerprint == cur->fingerprint) {
+                        log_early(5, "crash log names %s, proven on the real root since the initramfs was built: "
+                                     "not withheld", culprit);
+                        culprit = NULL;
+                }
+        }
+
         lg_policy_input in = {
                 .level = d.exhausted ? LG_LEVEL_MAX : level,
                 .now = &now,
@@ -730,7 +745,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 .cmdline = &c->cmdline,
                 .config = &c->config,
                 .agents = &c->agents,
-                .culprit = have_early && early.fast_path ? early.culprit : NULL,
+                .culprit = culprit,
                 .narrow = narrowing && lg_narrow_active(&narrow) ? &narrow : NULL,
         };
         r = lg_policy_compute(&in, &rs.withheld);
@@ -816,21 +831,23 @@ static int run_arm_if_changed(ctx *c) {
                 lg_state old = {}, new;
                 lg_decision d;
                 bool rewrite;
-                /* The change lands in a running system: the next boot is
-                 * the one to count (ARM after healthy). */
-                lg_facts facts = { .healthy = true };
+                int k;
 
+                /* The change lands in a running system that does not run
+                 * it: armed, the next boot is counted. The marker tells the
+                 * watchdog, whose health window starts again, so that a
+                 * reboot at once is neutral and does not prove the new
+                 * modules. */
                 (void) read_state(c, store, &old, &rewrite);
-                lg_machine_step(&old, LG_STEP_ARM, &c->cmdline, &c->config, &facts, &new, &d);
-                /* ARM after healthy also marks this boot unproven, so that
-                 * a crash of it is counted. But the new modules are not
-                 * loaded in this boot: its end says nothing about them, and
-                 * the next boot is counted at BOOT anyway. */
-                new.unproven = old.unproven;
-                d.write = new.armed != old.armed || new.tries != old.tries || new.level != old.level ||
-                          new.boot_seq != old.boot_seq || new.unproven != old.unproven;
+                lg_machine_step(&old, LG_STEP_ARM, &c->cmdline, &c->config, &(lg_facts) { .next_boot_only = true },
+                                &new, &d);
                 if (d.write || rewrite)
                         r = lg_store_write_state(store, &new);
+                k = lg_root_mkdir_p(c->root, LG_RUN_DIR, 0755);
+                if (k >= 0)
+                        k = lg_root_write_atomic(c->root, LG_RUN_CHANGED, "1\n", 2, 0644);
+                if (k < 0)
+                        log_early(5, "cannot write %s (%s)", LG_RUN_CHANGED, strerror(-k));
                 if (r < 0)
                         log_early(3, "cannot arm (%s)", strerror(-r));
                 else if (d.armed_now) {

@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
-#include <libkmod.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kmod-api.h"
 #include "inventory.h"
 #include "macro.h"
 #include "strv.h"
@@ -212,6 +212,7 @@ typedef struct scan {
         const lg_agents *agents;
         cache_index cache;
         lg_stat_match match;
+        const lg_kmod_api *kmod_api; /* acquired at the first modinfo read */
         struct kmod_ctx *kmod;
         char *moddir;          /* host path "/lib/modules/KVER" */
         char *moddir_full;     /* the same under the root prefix, for libkmod */
@@ -288,32 +289,39 @@ static int read_intree(scan *s, const char *rel) {
         struct kmod_list *info = NULL, *l;
         int r, intree = 0;
 
+        const lg_kmod_api *k;
+
+        if (!s->kmod_api) {
+                s->kmod_api = lg_kmod_api_acquire();
+                if (!s->kmod_api)
+                        return -errno;
+        }
+        k = s->kmod_api;
         if (!s->kmod) {
                 /* No configuration at all: modinfo needs none, and the host's
                  * /etc/modprobe.d must not leak into a --root run. */
                 static const char *const no_config[] = { NULL };
 
-                s->kmod = kmod_new(s->moddir_full, no_config);
+                s->kmod = k->new_ctx(s->moddir_full, no_config);
                 if (!s->kmod)
                         return -ENOMEM;
-                kmod_set_log_priority(s->kmod, 0);
+                k->set_log_priority(s->kmod, 0);
         }
         if (asprintf(&full, "%s/%s", s->moddir_full, rel) < 0)
                 return -ENOMEM;
-        r = kmod_module_new_from_path(s->kmod, full, &mod);
+        r = k->module_new_from_path(s->kmod, full, &mod);
         if (r < 0)
                 return r;
-        r = kmod_module_get_info(mod, &info);
+        r = k->module_get_info(mod, &info);
         if (r < 0) {
-                kmod_module_unref(mod);
+                k->module_unref(mod);
                 return r;
         }
-        kmod_list_foreach(l, info)
-                if (streq(kmod_module_info_get_key(l), "intree") &&
-                    streq_ptr(kmod_module_info_get_value(l), "Y"))
+        for (l = info; l; l = k->list_next(info, l))
+                if (streq(k->module_info_get_key(l), "intree") && streq_ptr(k->module_info_get_value(l), "Y"))
                         intree = 1;
-        kmod_module_info_free_list(info);
-        kmod_module_unref(mod);
+        k->module_info_free_list(info);
+        k->module_unref(mod);
         return intree;
 }
 
@@ -556,7 +564,9 @@ static void item_free(lg_inv_item *it) {
 static void scan_done(scan *s) {
         free(s->cache.items);
         if (s->kmod)
-                kmod_unref(s->kmod);
+                s->kmod_api->unref(s->kmod);
+        if (s->kmod_api)
+                lg_kmod_api_release();
         free(s->moddir);
         free(s->moddir_full);
         lg_inventory_done(&s->inv);

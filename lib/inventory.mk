@@ -5,6 +5,8 @@ LG_LIBS += libinventory.a
 libinventory_a_SOURCES = \
 	%reldir%/inventory.h \
 	%reldir%/inventory.c \
+	%reldir%/kmod-api.h \
+	%reldir%/kmod-link.c \
 	%reldir%/manifest.c \
 	%reldir%/policy.c \
 	%reldir%/narrow.c %reldir%/narrow.h \

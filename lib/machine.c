@@ -38,9 +38,21 @@ static bool state_equal(const lg_state *a, const lg_state *b) {
                a->last_proven_usec == b->last_proven_usec && a->crash_seen == b->crash_seen;
 }
 
+/* Spend this boot's try: an armed boot that starts, or a change that first
+ * reaches a boot not yet counted. Nothing at level 3: exhausted writes
+ * nothing until a proof or a reset. */
+static void count_boot(lg_state *s, lg_decision *d) {
+        if (s->level >= LG_LEVEL_MAX)
+                return;
+        s->tries = inc_sat(s->tries);
+        s->boot_seq++;
+        d->counted = true;
+}
+
 /* The boot is counted when it starts while armed: like systemd's boot
- * counting, the try is spent before we know how the boot ends, and given
- * back at healthy (tries = 0) or at an orderly shutdown before healthy. */
+ * counting, the try is spent before we know how the boot ends. Only a proof
+ * or an orderly shutdown before healthy gives it back; reaching healthy does
+ * not, so a crash after the health window counts like any other. */
 static void step_boot(lg_state *s, const lg_cmdline *cmdline, const lg_facts *facts, unsigned threshold,
                       lg_decision *d) {
         if (cmdline && cmdline->reset && (s->tries || s->level || s->unproven)) {
@@ -50,18 +62,10 @@ static void step_boot(lg_state *s, const lg_cmdline *cmdline, const lg_facts *fa
                 d->reset = true;
         }
 
-        /* Healthy but never proven, and no orderly shutdown: a late crash,
-         * which counts as a failed boot. */
-        if (s->unproven) {
-                s->unproven = false;
-                d->late_crash = true;
-                if (s->armed)
-                        s->tries = inc_sat(s->tries);
-        }
-
         /* Fast path: a crash record newer than anything acted upon names an
          * unproven third-party item. Withhold it now, not after Threshold. */
-        if (facts && facts->culprit && facts->crash_id != 0 && facts->crash_id != s->crash_seen) {
+        if (facts && facts->culprit && facts->crash_id != 0 && facts->crash_id != s->crash_seen &&
+            s->level < LG_LEVEL_MAX) {
                 s->crash_seen = facts->crash_id;
                 d->fast_path = true;
                 if (!s->armed) {
@@ -91,9 +95,7 @@ static void step_boot(lg_state *s, const lg_cmdline *cmdline, const lg_facts *fa
                 return;
         }
 
-        s->tries = inc_sat(s->tries);
-        s->boot_seq++;
-        d->counted = true;
+        count_boot(s, d);
 }
 
 static void step_proven(lg_state *s, const lg_facts *facts, lg_decision *d) {
@@ -106,6 +108,19 @@ static void step_proven(lg_state *s, const lg_facts *facts, lg_decision *d) {
         s->level = 0;
         if (facts && facts->now_usec)
                 s->last_proven_usec = facts->now_usec;
+}
+
+/* A change seen in a running boot (or by pre-switch, or `lastgoodctl bad`
+ * on a steady host): the host is armed again, and when this boot was not
+ * counted yet (it started unarmed, or a proof of this boot cleared the
+ * counter) it is counted now. An armed host's boot was counted at BOOT. */
+static void arm(lg_state *s, bool count, lg_decision *d) {
+        if (s->armed)
+                return;
+        s->armed = true;
+        d->armed_now = true;
+        if (count)
+                count_boot(s, d);
 }
 
 void lg_machine_step(const lg_state *old, lg_step step, const lg_cmdline *cmdline,
@@ -136,27 +151,12 @@ void lg_machine_step(const lg_state *old, lg_step step, const lg_cmdline *cmdlin
                 break;
 
         case LG_STEP_ARM:
-                if (s.armed)
-                        break;
-                s.armed = true;
-                d.armed_now = true;
-                if (healthy)
-                        /* The change came after healthy: if this boot now
-                         * ends in a crash, the next boot counts it. */
-                        s.unproven = true;
-                else {
-                        /* The change is already in this boot: count it. */
-                        s.tries = inc_sat(s.tries);
-                        s.boot_seq++;
-                        d.counted = true;
-                }
+                arm(&s, !(facts && facts->next_boot_only), &d);
                 break;
 
         case LG_STEP_HEALTHY:
-                if (!s.armed)
-                        break;
-                s.tries = 0;
-                s.unproven = true;
+                /* Healthy proves nothing and gives nothing back: the
+                 * watchdog starts ProveSec, the record is not written. */
                 break;
 
         case LG_STEP_PROVEN:
@@ -164,29 +164,23 @@ void lg_machine_step(const lg_state *old, lg_step step, const lg_cmdline *cmdlin
                 break;
 
         case LG_STEP_BAD:
+                /* Final for this boot: an armed boot was counted when it
+                 * started; a steady one is armed and counted now. */
                 d.unhealthy = true;
-                if (!s.armed) {
-                        s.armed = true;
-                        d.armed_now = true;
-                        s.tries = inc_sat(s.tries);
-                } else if (healthy || s.unproven) {
-                        /* HEALTHY gave the try back; take it again. */
-                        s.tries = inc_sat(s.tries);
-                }
-                s.unproven = false;
+                arm(&s, true, &d);
                 break;
 
         case LG_STEP_SHUTDOWN:
-                /* unproven is only ever set during this boot (BOOT clears
-                 * it), so it also tells a healthy boot whose watchdog lost
-                 * its memory. */
-                if (healthy || s.unproven) {
+                if (facts && facts->bad)
+                        break; /* failed for good: neither proven nor neutral */
+                if (healthy) {
                         step_proven(&s, facts, &d);
                         break;
                 }
-                /* A person rebooting before healthy: this boot does not count. */
+                /* A person rebooting before healthy: this boot does not
+                 * count, its try is given back. */
                 d.neutral = true;
-                if (s.armed && s.tries > 0 && !s.unproven)
+                if (s.armed && s.tries > 0 && s.level < LG_LEVEL_MAX)
                         s.tries--;
                 break;
 

@@ -10,7 +10,18 @@
 
 /* The state machine of DESIGN.md as one pure function:
  *   (state, step, command line, config, facts) -> (new state, decision).
- * No I/O. Callers persist ret_new only when decision.write is set. */
+ * No I/O. Callers persist ret_new only when decision.write is set.
+ *
+ * tries counts the failed boots in a row since the last proof. A try is
+ * spent when an armed boot starts, or when a change first reaches a boot
+ * not yet counted (ARM, BAD). Only a proof (PROVEN, or SHUTDOWN after
+ * healthy) or a neutral SHUTDOWN (before healthy: a person rebooting) gives
+ * it back; HEALTHY writes nothing, so a crash after the health window is a
+ * failed boot exactly like an early one, and a failed boot costs at most one
+ * write of the hot record. At level 3 (exhausted) nothing is written until a
+ * proof or a reset. The `unproven` bit of the record is no longer set (this
+ * boot's health is the watchdog's /run/lastgood/healthy); proofs and resets
+ * still clear a bit left by an older version. */
 
 typedef enum lg_step {
         LG_STEP_BOOT,     /* a boot starts: lastgood-early pre-udev (or the generator without EFI) */
@@ -32,8 +43,15 @@ typedef struct lg_facts {
         uint32_t crash_id;
         /* PROVEN: now, CLOCK_REALTIME µs. */
         uint64_t now_usec;
-        /* ARM, BAD, SHUTDOWN: this boot has already reached healthy. */
+        /* SHUTDOWN: this boot reached healthy and no change was seen since
+         * (the watchdog restarts the health window at every change). */
         bool healthy;
+        /* SHUTDOWN: `lastgoodctl bad` declared this boot failed: it is
+         * neither proven nor neutral. */
+        bool bad;
+        /* ARM: the change is only on disk, not in this boot (an initramfs
+         * rebuilt for the next boot): arm, but this boot is not counted. */
+        bool next_boot_only;
 } lg_facts;
 
 typedef struct lg_decision {
@@ -43,13 +61,12 @@ typedef struct lg_decision {
         bool write;          /* new state differs from the old one: persist it */
         bool noop;           /* lastgood.mode=off: do nothing, write nothing */
         bool counted;        /* this boot was counted (armed) */
-        bool late_crash;     /* the previous boot was healthy, unproven, and did not shut down */
         bool escalated;      /* the level was raised at this step */
         bool exhausted;      /* level 3: withhold nothing, say so */
         bool fast_path;      /* a crash-log culprit is withheld this boot */
         bool override;       /* a command-line override is in force */
         bool reset;          /* counter and level were cleared (lastgood.reset or RESET) */
-        bool neutral;        /* SHUTDOWN before healthy: this boot does not count */
+        bool neutral;        /* SHUTDOWN before healthy: this boot does not count (its try is given back) */
         bool unhealthy;      /* BAD: this boot was counted as failed */
         bool armed_now;      /* ARM (or BAD/fast path): armed was off and is now on */
         bool proven;         /* PROVEN, or SHUTDOWN after healthy: record the last known good */

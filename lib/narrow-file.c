@@ -3,8 +3,8 @@
  * narrow.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 
 #include "macro.h"
 #include "narrow.h"
+#include "kmod-api.h"
 #include "strv.h"
 
 int lg_narrow_load(const lg_root *root, lg_narrow *ret) {
@@ -64,6 +65,7 @@ int lg_narrow_module_depends(const lg_root *root, const char *kernel, const char
         static const char *const no_config[] = { NULL };
         _cleanup_free_ char *moddir = NULL, *full = NULL;
         _cleanup_strv_free_ char **deps = NULL;
+        const lg_kmod_api *k;
         struct kmod_ctx *ctx = NULL;
         struct kmod_module *mod = NULL;
         struct kmod_list *info = NULL, *l;
@@ -76,29 +78,35 @@ int lg_narrow_module_depends(const lg_root *root, const char *kernel, const char
         moddir = lg_root_path(root, host);
         if (!moddir || asprintf(&full, "%s/%s", moddir, relpath) < 0)
                 return -ENOMEM;
-        ctx = kmod_new(moddir, no_config);
-        if (!ctx)
+        /* Through the inventory's table: linked, or opened by the watchdog
+         * for this read only (lib/kmod-api.h). */
+        k = lg_kmod_api_acquire();
+        if (!k)
+                return negative_errno();
+        ctx = k->new_ctx(moddir, no_config);
+        if (!ctx) {
+                lg_kmod_api_release();
                 return -ENOMEM;
-        kmod_set_log_priority(ctx, 0);
-        r = kmod_module_new_from_path(ctx, full, &mod);
+        }
+        k->set_log_priority(ctx, 0);
+        r = k->module_new_from_path(ctx, full, &mod);
         if (r >= 0)
-                r = kmod_module_get_info(mod, &info);
+                r = k->module_get_info(mod, &info);
         if (r >= 0) {
                 r = 0;
-                kmod_list_foreach(l, info) {
-                        const char *v = kmod_module_info_get_value(l);
+                for (l = info; l && r >= 0; l = k->list_next(info, l)) {
+                        const char *v = k->module_info_get_value(l);
                         _cleanup_free_ char *copy = NULL;
                         char *save = NULL;
 
-                        if (!streq(kmod_module_info_get_key(l), "depends") || !v)
+                        if (!streq_ptr(k->module_info_get_key(l), "depends") || !v)
                                 continue;
                         copy = strdup(v);
                         if (!copy) {
                                 r = -ENOMEM;
                                 break;
                         }
-                        for (char *d = strtok_r(copy, ",", &save); d && r >= 0;
-                             d = strtok_r(NULL, ",", &save)) {
+                        for (char *d = strtok_r(copy, ",", &save); d && r >= 0; d = strtok_r(NULL, ",", &save)) {
                                 _cleanup_free_ char *n = lg_module_name_normalize(d);
 
                                 if (!n)
@@ -107,10 +115,12 @@ int lg_narrow_module_depends(const lg_root *root, const char *kernel, const char
                                         r = lg_strv_push(&deps, n);
                         }
                 }
-                kmod_module_info_free_list(info);
+                k->module_info_free_list(info);
         }
-        kmod_module_unref(mod);
-        kmod_unref(ctx);
+        if (mod)
+                k->module_unref(mod);
+        k->unref(ctx);
+        lg_kmod_api_release();
         if (r < 0)
                 return r;
         if (!deps) {

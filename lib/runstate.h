@@ -27,6 +27,18 @@
 
 #define LG_RUN_DECISION "/run/lastgood/decision"
 #define LG_RUN_WITHHELD "/run/lastgood/withheld"
+/* Markers of this boot, between the watchdog and lastgoodctl:
+ *   healthy  the watchdog saw this boot healthy (removed when a change
+ *            restarts the health window);
+ *   bad      `lastgoodctl bad`: this boot failed for good, no proof;
+ *   changed  `lastgoodctl arm` (package hooks): a change the watchdog
+ *            cannot see itself; it restarts the health window. */
+#define LG_RUN_HEALTHY "/run/lastgood/healthy"
+#define LG_RUN_BAD "/run/lastgood/bad"
+#define LG_RUN_CHANGED "/run/lastgood/changed"
+/* The last boot (its boot_seq) the watchdog saw healthy and that was
+ * neither proven nor shut down: at the next start, a crash after healthy. */
+#define LG_LATE_CRASH_FILE "/var/lib/lastgood/healthy-boot"
 
 typedef struct lg_runstate {
         unsigned level;

@@ -74,6 +74,7 @@ typedef struct Context {
         uint64_t watchdog_usec;
 
         int inotify_fd;
+        int run_wd;             /* /run/lastgood: lastgoodctl arm's marker */
         char **watch_dirs;      /* index = position of the wd in wds */
         int *wds;
         size_t n_wds;
@@ -86,6 +87,7 @@ typedef struct Context {
         bool healthy;
         bool tainted_after_healthy;
         bool proven;
+        uint64_t healthy_usec;  /* CLOCK_REALTIME when this boot became healthy (since the last change) */
         unsigned long taint_base;
         int exit_code;
 } Context;
@@ -349,7 +351,61 @@ static void narrowing_at_start(Context *c) {
         lg_narrow_done(&nw);
 }
 
+static bool this_boot_bad(Context *c) {
+        _cleanup_close_ int fd = lg_root_open(c->root, LG_RUN_BAD, O_PATH, 0);
+
+        return fd >= 0;
+}
+
+/* The late-crash bookkeeping lives on disk, not in NVRAM: a healthy boot
+ * writes nothing to the hot record (its try stays spent). */
+static void late_crash_clear(Context *c) {
+        _cleanup_close_ int fd = lg_root_open(c->root, LG_LIB_DIR, O_RDONLY | O_DIRECTORY, 0);
+
+        if (fd >= 0 && unlinkat(fd, "healthy-boot", 0) < 0 && errno != ENOENT)
+                log_msg(LOG_WARNING, "Could not remove %s: %m", LG_LATE_CRASH_FILE);
+}
+
+static uint32_t boot_seq(Context *c);
+
+static void late_crash_note(Context *c) {
+        char buf[16];
+        int n = snprintf(buf, sizeof buf, "%" PRIu32 "\n", boot_seq(c));
+        int r = lg_root_mkdir_p(c->root, LG_LIB_DIR, 0755);
+
+        if (r >= 0)
+                r = lg_root_write_atomic(c->root, LG_LATE_CRASH_FILE, buf, (size_t) n, 0644);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Could not write %s: %s", LG_LATE_CRASH_FILE, strerror(-r));
+}
+
+/* At start: the previous boot was healthy, then neither proven nor shut
+ * down: it crashed after the health window. Its try was spent when it
+ * started; say so. */
+static void late_crash_report(Context *c) {
+        _cleanup_free_ char *buf = NULL;
+        unsigned long seq;
+        char *end;
+
+        if (lg_root_read_file(c->root, LG_LATE_CRASH_FILE, 64, &buf, NULL) < 0)
+                return;
+        errno = 0;
+        seq = strtoul(buf, &end, 10);
+        if (errno || end == buf || (*end && *end != '\n') || seq > UINT32_MAX) {
+                log_msg(LOG_WARNING, "Ignoring a corrupt %s.", LG_LATE_CRASH_FILE);
+                late_crash_clear(c);
+                return;
+        }
+        if ((uint32_t) seq == boot_seq(c))
+                return; /* this boot's own note: the watchdog was restarted */
+        emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, "late-crash",
+             "The previous boot (%lu) crashed after it was healthy, before it was proven: it counts as a failed boot.",
+             seq);
+        late_crash_clear(c);
+}
+
 static int do_proven(Context *c, lg_step step, const char *why) {
+        uint64_t now = realtime_usec(), stable = (uint64_t) c->config.stable_sec * 1000000ULL;
         lg_proven_input in = {
                 .root = c->root,
                 .store = c->store,
@@ -360,7 +416,15 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 .withheld = c->have_rs ? &c->rs.withheld : NULL,
                 .step = step,
                 .healthy = c->healthy,
-                .now_usec = realtime_usec(),
+                .bad = this_boot_bad(c),
+                .now_usec = now,
+                /* A boot proves only what it ran: what changed on disk
+                 * within StableSec, or since healthy, keeps its previous
+                 * entry. A clock set back makes ctimes look recent: they
+                 * are then kept too, the safe side. */
+                .changed_after_usec = arg_prove_now ? 0 : MIN(now > stable ? now - stable : 0,
+                                                             c->healthy_usec ?: now),
+                .handover_boot_seq = c->have_rs ? c->rs.boot_seq : 0,
                 .after_step = after_step_hook,
         };
         lg_proven_result res = {};
@@ -384,6 +448,13 @@ static int do_proven(Context *c, lg_step step, const char *why) {
         if (res.manifest_was_corrupt)
                 emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, LG_MANIFEST_PATH, NULL, "corrupt",
                      "The last-known-good manifest was corrupt; it was replaced by the current set.");
+        if (res.decision.proven || res.decision.neutral)
+                late_crash_clear(c);
+        if (res.n_recent)
+                log_msg(LOG_NOTICE,
+                        "%zu item(s) changed on disk less than %u s before this proof or after healthy keep their "
+                        "previous last-known-good entry: the next boot counts them.",
+                        res.n_recent, c->config.stable_sec);
         if (res.decision.proven) {
                 c->proven = true;
                 emit(c, LG_MSG_PROVEN, LOG_NOTICE, NULL, NULL, why,
@@ -417,6 +488,10 @@ static void evaluate_health(Context *c) {
         size_t len = 0;
         int r;
 
+        if (this_boot_bad(c)) {
+                log_msg(LOG_NOTICE, "lastgoodctl bad declared this boot failed: it does not become healthy.");
+                return;
+        }
         if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD))
                 (void) lg_strv_pushf(&reasons, "kernel taint %s appeared",
                                      lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf));
@@ -468,6 +543,8 @@ static void evaluate_health(Context *c) {
         }
 
         c->healthy = true;
+        c->healthy_usec = realtime_usec();
+        late_crash_note(c);
         r = step_state(c, LG_STEP_HEALTHY, NULL);
         if (r < 0)
                 log_msg(LOG_ERR, "Could not record the healthy boot: %s", strerror(-r));
@@ -498,6 +575,10 @@ static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         unsigned long taint = 0;
         char tbuf[16];
 
+        if (this_boot_bad(c)) {
+                log_msg(LOG_NOTICE, "lastgoodctl bad declared this boot failed: not proven.");
+                return 0;
+        }
         if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD)) {
                 c->tainted_after_healthy = true;
                 lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf);
@@ -564,6 +645,33 @@ static uint32_t boot_seq(Context *c) {
         return c->have_rs ? c->rs.boot_seq : 0;
 }
 
+/* A boot proves only what it ran: a change seen at run time restarts the
+ * health window (StableSec from now) and ProveSec after it, and undoes a
+ * proof of this boot (the ARM step has armed and counted it again). */
+static void restart_health_window(Context *c, const char *what) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (c->healthy || c->proven)
+                log_msg(LOG_NOTICE, "%s: this boot is %s no more; the health window starts again.", what,
+                        c->proven ? "proven" : "healthy");
+        c->healthy = false;
+        c->proven = false;
+        c->healthy_usec = 0;
+        c->tainted_after_healthy = false;
+        c->prove_timer = sd_event_source_disable_unref(c->prove_timer);
+        c->stable_timer = sd_event_source_disable_unref(c->stable_timer);
+        fd = lg_root_open(c->root, LG_RUN_DIR, O_RDONLY | O_DIRECTORY, 0);
+        if (fd >= 0 && unlinkat(fd, "healthy", 0) < 0 && errno != ENOENT)
+                log_msg(LOG_WARNING, "Could not remove %s: %m", LG_RUN_HEALTHY);
+        if (!c->boot_complete)
+                return; /* the window starts when boot-complete.target is reached */
+        r = sd_event_add_time_relative(c->event, &c->stable_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) c->config.stable_sec * 1000000ULL, 0, on_stable_timer, c);
+        if (r < 0)
+                log_msg(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
+}
+
 static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
         _cleanup_free_ char *dest = NULL;
         lg_quarantine q = {};
@@ -602,6 +710,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                      strna(agent), dest);
                 return;
         case LG_WATCH_ARM:
+                restart_health_window(c, name);
                 r = step_state(c, LG_STEP_ARM, &d);
                 if (r < 0) {
                         log_msg(LOG_ERR, "Could not arm the boot counter: %s", strerror(-r));
@@ -616,6 +725,14 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                                 lg_item_kind_to_string(kind), name);
                 return;
         }
+}
+
+/* `lastgoodctl arm` (a package hook installed a module or content the
+ * watchdog does not watch): its ARM step already armed and counted this
+ * boot; here the health window starts again. */
+static void changed_marker(Context *c) {
+        log_msg(LOG_INFO, "lastgoodctl arm: a change was installed at run time.");
+        restart_health_window(c, "lastgoodctl arm");
 }
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -634,6 +751,11 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         p += sizeof(*ev) + ev->len;
                         if (ev->len == 0 || (ev->mask & IN_ISDIR))
                                 continue;
+                        if (ev->wd == c->run_wd) {
+                                if (streq(ev->name, "changed"))
+                                        changed_marker(c);
+                                continue;
+                        }
                         for (size_t i = 0; i < c->n_wds; i++) {
                                 _cleanup_free_ char *path = NULL;
 
@@ -659,15 +781,24 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 static int setup_inotify(Context *c) {
         int r;
 
+        _cleanup_free_ char *run = NULL;
+
         c->watch_dirs = lg_watch_content_dirs(&c->agents);
         if (!c->watch_dirs)
                 return -ENOMEM;
-        if (!c->watch_dirs[0])
-                return 0;
         c->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (c->inotify_fd < 0)
                 return negative_errno();
-        c->wds = calloc(lg_strv_length(c->watch_dirs), sizeof(int));
+        /* lastgoodctl arm's marker (the folder may not exist in steady
+         * state: lastgood-early wrote nothing). */
+        (void) lg_root_mkdir_p(c->root, LG_RUN_DIR, 0755);
+        run = lg_root_path(c->root, LG_RUN_DIR);
+        if (!run)
+                return -ENOMEM;
+        c->run_wd = inotify_add_watch(c->inotify_fd, run, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
+        if (c->run_wd < 0)
+                log_msg(LOG_WARNING, "Not watching %s for lastgoodctl arm: %m", LG_RUN_DIR);
+        c->wds = calloc(lg_strv_length(c->watch_dirs) + 1, sizeof(int));
         if (!c->wds)
                 return -ENOMEM;
         for (char **d = c->watch_dirs; *d; d++) {
@@ -751,6 +882,8 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
                 log_msg(LOG_INFO, "Stopped without a shutdown: recording nothing.");
         else if (c->tainted_after_healthy)
                 log_msg(LOG_WARNING, "Orderly shutdown, but the kernel was tainted after healthy: not proven.");
+        else if (this_boot_bad(c))
+                log_msg(LOG_NOTICE, "Orderly shutdown of a boot lastgoodctl bad declared failed: not proven, counted.");
         else
                 (void) do_proven(c, LG_STEP_SHUTDOWN, "orderly-shutdown");
         return sd_event_exit(c->event, 0);
@@ -1008,7 +1141,7 @@ static int run_check(Context *c) {
 }
 
 int main(int argc, char *argv[]) {
-        Context c = { .inotify_fd = -1 };
+        Context c = { .inotify_fd = -1, .run_wd = -1 };
         sigset_t ss;
         int r;
 
@@ -1059,6 +1192,8 @@ int main(int argc, char *argv[]) {
                                 strerror(-r));
                 forward_spool(&c);
                 narrowing_at_start(&c);
+                if (!arg_prove_now)
+                        late_crash_report(&c);
         }
 
         if (arg_prove_now) {

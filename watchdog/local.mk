@@ -12,10 +12,14 @@ libwatchdog_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)
 
 lastgoodlibexecdir = $(libexecdir)/lastgood
 lastgoodlibexec_PROGRAMS = lastgood-watchdog
-lastgood_watchdog_SOURCES = %reldir%/lastgood-watchdog.c
+# libkmod by dlopen() (lib/kmod-api.h): the daemon at rest has neither it
+# nor the libcrypto it pulls in mapped. Its object comes before the
+# libraries, so the linked provider of libinventory.a is never pulled in.
+lastgood_watchdog_SOURCES = %reldir%/lastgood-watchdog.c lib/kmod-dlopen.c
 lastgood_watchdog_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/watchdog
 lastgood_watchdog_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)
-lastgood_watchdog_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS)
+lastgood_watchdog_LDADD = libwatchdog.a $(LG_LINK) $(EFIVAR_LIBS) $(SYSTEMD_LIBS) $(JSONC_LIBS) $(INIH_LIBS) \
+	$(UDEV_LIBS) $(DL_LIBS)
 lastgood_watchdog_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 
 # Unit tests of the health checks runner and of the proven write.

@@ -89,7 +89,17 @@ int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, con
         if (r == -EBADMSG)
                 res->narrow_was_corrupt = true;
         if (r >= 0 && lg_narrow_active(&rec)) {
-                /* This boot ran the probe derived from the record: it passed. */
+                /* This boot ran the probe derived from the record and the
+                 * boot_seq it was handed over with: it passed. A later
+                 * proof of the same boot (after a change undid the first)
+                 * finds the record made by the first: nothing more. */
+                uint32_t seq = in->handover_boot_seq ?: boot_seq;
+
+                if (seq == rec.base_seq) {
+                        lg_narrow_done(&rec);
+                        return 0;
+                }
+                boot_seq = seq;
                 r = lg_narrow_derive(&rec, boot_seq, &res->narrow, &res->narrow_report);
                 lg_narrow_done(&rec);
                 if (r < 0)

@@ -182,6 +182,59 @@ static bool nothing_to_record(const lg_withheld *w) {
         return true;
 }
 
+/* ctime of an item of the scan, without following a symlink at its place;
+ * -errno when it is gone or unreadable. */
+static int item_ctime_usec(const lg_proven_input *in, const lg_inv_item *it, uint64_t *ret) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        if (it->kind == LG_ITEM_MODULE) {
+                if (!it->path || asprintf(&path, "/lib/modules/%s/%s", in->kernel, it->path) < 0)
+                        return -ENOMEM;
+        } else if (!(path = strdup(it->name)))
+                return -ENOMEM;
+        fd = lg_root_open(in->root, path, O_PATH | O_NOFOLLOW, 0);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        *ret = (uint64_t) st.st_ctim.tv_sec * 1000000ULL + (uint64_t) st.st_ctim.tv_nsec / 1000;
+        return 0;
+}
+
+static int keep_list(const lg_proven_input *in, const lg_inventory *scan, lg_withheld *ret, size_t *ret_recent) {
+        lg_withheld keep = {};
+        size_t n_recent = 0;
+        int r;
+
+        for (size_t i = 0; in->withheld && i < in->withheld->n; i++) {
+                const lg_withheld_item *w = &in->withheld->items[i];
+
+                r = lg_withheld_add(&keep, w->kind, w->name, w->reason, w->agent, w->fingerprint);
+                if (r < 0)
+                        goto fail;
+        }
+        for (size_t i = 0; in->changed_after_usec && i < scan->n; i++) {
+                const lg_inv_item *it = &scan->items[i];
+                uint64_t ctime;
+
+                /* Gone or unreadable since the scan: not proven either. */
+                if (item_ctime_usec(in, it, &ctime) >= 0 && ctime < in->changed_after_usec)
+                        continue;
+                r = lg_withheld_add(&keep, it->kind, it->name, LG_REASON_CHANGED, it->agent, it->fingerprint);
+                if (r < 0)
+                        goto fail;
+                n_recent += r > 0;
+        }
+        *ret = keep;
+        *ret_recent = n_recent;
+        return 0;
+fail:
+        lg_withheld_done(&keep);
+        return r;
+}
+
 static int build_manifest(lg_inventory *scan, const lg_inventory *old, const lg_withheld *w,
                           lg_inventory *ret) {
         lg_inventory inv = {};
@@ -454,7 +507,8 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         _cleanup_free_ uint64_t *wfp = NULL;
         lg_proven_result res = {};
         lg_state st = {}, nst;
-        lg_facts facts = { .now_usec = in->now_usec, .healthy = in->healthy };
+        lg_facts facts = { .now_usec = in->now_usec, .healthy = in->healthy, .bad = in->bad };
+        lg_withheld keep = {};
         bool have_old = false;
         unsigned cur, gen;
         copier c = { .root = in->root };
@@ -513,7 +567,13 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
                 wfp[i] = it ? it->fingerprint : 0;
         }
 
-        r = build_manifest(&scan, have_old ? &old : NULL, in->withheld, &inv);
+        /* What the proof keeps at its previous entry: the items withheld
+         * this boot (they did not run) and the items changed on disk too
+         * recently to have been proven by this boot. */
+        r = keep_list(in, &scan, &keep, &res.n_recent);
+        if (r < 0)
+                goto finish;
+        r = build_manifest(&scan, have_old ? &old : NULL, &keep, &inv);
         if (r < 0)
                 goto finish;
         res.n_items = inv.n;
@@ -573,7 +633,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         c.oldrel = oldrel;
         for (size_t i = 0; i < inv.n; i++) {
                 const lg_inv_item *it = &inv.items[i];
-                bool withheld = withheld_find(in->withheld, it->kind, it->name) != NULL;
+                bool withheld = withheld_find(&keep, it->kind, it->name) != NULL;
 
                 if (it->kind != LG_ITEM_CONTENT || !it->agent)
                         continue;
@@ -631,6 +691,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         hook(in, LG_PROVEN_SWITCHED);
 
 finish:
+        lg_withheld_done(&keep);
         lg_inventory_done(&scan);
         lg_inventory_done(&old);
         lg_inventory_done(&inv);

@@ -11,6 +11,7 @@
 #include "machine.h"
 #include "narrow.h"
 #include "rootfs.h"
+#include "runstate.h"
 #include "store.h"
 
 /* The proven write: the current set becomes the last known good.
@@ -35,7 +36,7 @@
 
 #define LG_LIB_DIR "/var/lib/lastgood"
 #define LG_CONTENT_DIR "/var/lib/lastgood/content"
-#define LG_HEALTHY_MARKER "/run/lastgood/healthy"
+#define LG_HEALTHY_MARKER LG_RUN_HEALTHY
 
 /* Steps of the proven write, for the after_step hook (tests kill the
  * daemon there). */
@@ -59,8 +60,20 @@ typedef struct lg_proven_input {
         const lg_cmdline *cmdline;
         const lg_withheld *withheld;  /* withheld this boot (runstate); may be NULL */
         lg_step step;                 /* LG_STEP_PROVEN or LG_STEP_SHUTDOWN */
-        bool healthy;                 /* this boot reached healthy */
+        bool healthy;                 /* this boot reached healthy (since the last change seen) */
+        bool bad;                     /* lastgoodctl bad: this boot failed for good */
         uint64_t now_usec;            /* CLOCK_REALTIME */
+        /* A boot proves only what it ran: an item whose ctime (which no
+         * user can set back) is at or after this time keeps its previous
+         * last-known-good entry (none, if it is new), so the next boot sees
+         * it as changed and counts. The watchdog passes the earlier of
+         * now - StableSec and the time this boot became healthy; 0 = prove
+         * everything (lastgoodctl good, --prove-now). */
+        uint64_t changed_after_usec;
+        /* boot_seq of this boot's hand-over from lastgood-early (0: none):
+         * the narrowing probe this boot ran; a second proof in the same
+         * boot passes nothing more. */
+        uint32_t handover_boot_seq;
         void (*after_step)(lg_proven_step step, void *userdata);
         void *userdata;
 } lg_proven_input;
@@ -76,6 +89,7 @@ typedef struct lg_proven_result {
         bool state_written;
         unsigned generation;
         size_t n_items, n_linked, n_copied, n_quarantined;
+        size_t n_recent;            /* items changed too recently: kept at their previous entry */
         unsigned skipped;           /* unreadable modules skipped by the scan */
         /* Narrowing (proven-narrow.c): started by this level-2 proof, or a
          * probe passed; narrow is the search as recorded now (free it with

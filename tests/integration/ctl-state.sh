@@ -83,18 +83,22 @@ check "$out" 'j["armed"] is True and j["tries"] == 1 and j["boot_seq"] == 1 and 
 touch -d '2000-01-01' "$STATE_VAR"
 before=$(mtime "$STATE_VAR")
 out=$(ctl arm) || fail "second arm exits 0"
-grep -q "Nothing to change" <<<"$out" || fail "second arm says nothing to change"
+grep -q "Already armed" <<<"$out" || fail "second arm says already armed"
 [ "$(mtime "$STATE_VAR")" = "$before" ] || fail "second arm rewrote the variable"
 ok "arm when armed writes nothing (mtime kept)"
 
-# --- bad after healthy: the try given back at healthy is taken again ---
+# --- bad after healthy: healthy gave nothing back, the try stays spent;
+# the watchdog's marker says this boot is failed for good ---
 mkdir -p "$R/run/lastgood"
 touch "$R/run/lastgood/healthy"
+before=$(mtime "$STATE_VAR")
 ctl bad >/dev/null || fail "bad exits 0"
 out=$(ctl status --json)
-check "$out" 'j["armed"] is True and j["tries"] == 2 and j["unproven"] is False' \
-        "after bad on a healthy boot: tries 2"
-rm "$R/run/lastgood/healthy"
+check "$out" 'j["armed"] is True and j["tries"] == 1' "after bad on a healthy boot: still 1 try (spent at boot)"
+[ "$(mtime "$STATE_VAR")" = "$before" ] || fail "bad on a counted boot rewrote the variable"
+[ -e "$R/run/lastgood/bad" ] || fail "bad left no marker for the watchdog"
+ok "bad on a counted boot: no NVRAM write, the bad marker"
+rm "$R/run/lastgood/healthy" "$R/run/lastgood/bad"
 
 # --- reset ---
 ctl reset >/dev/null || fail "reset exits 0"
@@ -102,13 +106,15 @@ out=$(ctl status --json)
 check "$out" 'j["tries"] == 0 and j["level"] == 0 and j["armed"] is True' \
         "after reset: counter and level cleared, still armed"
 
-# --- arm after healthy: unproven ---
+# --- arm after healthy: the change reaches a boot not yet counted ---
 ctl good >/dev/null
 touch "$R/run/lastgood/healthy"
+rm -f "$R/run/lastgood/changed"
 ctl arm >/dev/null
 out=$(ctl status --json)
-check "$out" 'j["armed"] is True and j["unproven"] is True and j["tries"] == 0' \
-        "arm on a healthy boot: unproven, not counted"
+check "$out" 'j["armed"] is True and j["tries"] == 1' "arm on a healthy boot: armed, this boot counted"
+[ -e "$R/run/lastgood/changed" ] || fail "arm left no marker for the watchdog"
+ok "arm tells the watchdog (changed marker)"
 rm "$R/run/lastgood/healthy"
 
 # --- good: the proven write itself (manifest, last good copies) ---

@@ -20,21 +20,33 @@ wd_start --stable-sec=0 --prove-sec=3600
 state_has armed=1 tries=1 unproven=0
 boot_complete
 wait_for 100 test -e "$ROOT/run/lastgood/healthy" || fail "never healthy"
-wait_for 50 state_has armed=1 tries=0 unproven=1 || fail "healthy not recorded"
+# Healthy proves nothing and gives nothing back: no write of the hot
+# record, the late-crash note on disk instead.
+state_has armed=1 tries=1 unproven=0 || fail "healthy wrote the hot record"
+[ "$(cat "$ROOT/var/lib/lastgood/healthy-boot")" = 5 ] || fail "no late-crash note for boot 5"
 [ ! -e "$ROOT/var/lib/lastgood/manifest" ] || fail "manifest written before proven"
 # Watchdog pings at half of WATCHDOG_USEC (1 s).
 sleep 1.2
 n=$(grep -c "WATCHDOG=1" "$T/notify.log" || true)
 [ "$n" -ge 2 ] || fail "expected watchdog pings, got $n"
-echo "== late crash: killed while healthy-but-unproven leaves unproven set"
+echo "== late crash: killed while healthy-but-unproven; the try stays spent"
 wd_kill
-state_has armed=1 tries=0 unproven=1 || fail "late crash bookkeeping"
+state_has armed=1 tries=1 unproven=0 || fail "late crash bookkeeping"
+echo "== the next boot (counted by lastgood-early) reports the late crash"
+state_set armed=1 tries=2 boot_seq=6
+rm -f "$ROOT/run/lastgood/healthy"
+stub SetUnit string:boot-complete.target string:inactive uint32:0
+wd_start --stable-sec=0 --prove-sec=3600
+wait_for 50 test ! -e "$ROOT/var/lib/lastgood/healthy-boot" || fail "late-crash note not consumed"
+wd_kill
+journal_json MESSAGE_ID="$MSG_UNHEALTHY" | grep -q '"LASTGOOD_REASON":"late-crash"' || fail "no late-crash event"
+state_has armed=1 tries=2 || fail "the late-crash report changed the hot record"
 
 echo "== proven by ProveSec"
-
 wd_start --stable-sec=0 --prove-sec=1
 boot_complete
 wait_for 100 state_has armed=0 unproven=0 tries=0 || fail "not proven after ProveSec"
+[ ! -e "$ROOT/var/lib/lastgood/healthy-boot" ] || fail "late-crash note left after the proof"
 grep -q "current/manifest" <(readlink "$ROOT/var/lib/lastgood/manifest") || fail "manifest link"
 grep -q "a.yaml" "$ROOT/var/lib/lastgood/manifest" || fail "manifest lacks content"
 cmp "$ROOT/etc/falco/rules.d/a.yaml" "$ROOT/var/lib/lastgood/content/falco/etc/falco/rules.d/a.yaml" ||
@@ -63,9 +75,10 @@ echo "== orderly shutdown after healthy: proven"
 stub SetUnit string:shutdown.target string:inactive uint32:0
 echo "rule: three" >"$ROOT/etc/falco/rules.d/c.yaml"
 state_set armed=1 tries=1 boot_seq=8
+rm -f "$ROOT/run/lastgood/healthy"
 wd_start --stable-sec=0 --prove-sec=3600
 boot_complete
-wait_for 100 state_has unproven=1 || fail "not healthy"
+wait_for 100 test -e "$ROOT/run/lastgood/healthy" || fail "not healthy"
 shutdown_queued
 wd_stop || fail "stop at shutdown"
 state_has armed=0 tries=0 unproven=0 || fail "shutdown after healthy not proven"
@@ -74,11 +87,12 @@ grep -q "c.yaml" "$ROOT/var/lib/lastgood/manifest" || fail "new manifest at shut
 echo "== a mere stop after healthy records nothing"
 stub SetUnit string:shutdown.target string:inactive uint32:0
 state_set armed=1 tries=1 boot_seq=9
+rm -f "$ROOT/run/lastgood/healthy"
 wd_start --stable-sec=0 --prove-sec=3600
 boot_complete
-wait_for 100 state_has unproven=1 || fail "not healthy"
+wait_for 100 test -e "$ROOT/run/lastgood/healthy" || fail "not healthy"
 wd_stop || fail "stop"
-state_has armed=1 unproven=1 || fail "a stop must not prove"
+state_has armed=1 tries=1 || fail "a stop must not prove"
 
 echo "== lastgood.mode=off: READY, nothing written"
 echo "root=/dev/sda1 lastgood.mode=off" >"$ROOT/proc/cmdline"

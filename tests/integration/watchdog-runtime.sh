@@ -52,13 +52,17 @@ sleep 0.5
 grep -q "rule: fixed" "$C/d.yaml" || fail "a new version was withheld"
 wd_stop || fail "stop"
 
-echo "== content change after healthy: armed, unproven"
+echo "== content change after healthy: armed, this boot counted, the health window starts again"
 state_set armed=0 tries=0 boot_seq=5
-wd_start --stable-sec=0 --prove-sec=3600
+rm -f "$ROOT/run/lastgood/healthy"
+wd_start --stable-sec=2 --prove-sec=3600
 boot_complete
 wait_for 100 test -e "$ROOT/run/lastgood/healthy" || fail "not healthy"
 echo "rule: two, changed" >"$C/b.yaml"
-wait_for 50 state_has armed=1 tries=0 unproven=1 boot_seq=5 || fail "change after healthy"
+wait_for 50 state_has armed=1 tries=1 unproven=0 boot_seq=6 || fail "change after healthy"
+wait_for 20 test ! -e "$ROOT/run/lastgood/healthy" || fail "healthy marker kept after a change"
+grep -q "the health window starts again" "$T/daemon.log" || fail "health window not restarted"
+wait_for 100 test -e "$ROOT/run/lastgood/healthy" || fail "not healthy again StableSec after the change"
 wd_stop || fail "stop"
 
 echo "== module loads: third-party new arms, in-tree and unchanged do not"

@@ -19,7 +19,6 @@ enum {
         WRITE = 1 << 0,
         NOOP = 1 << 1,
         COUNTED = 1 << 2,
-        LATE = 1 << 3,
         ESCALATED = 1 << 4,
         EXHAUSTED = 1 << 5,
         FAST = 1 << 6,
@@ -86,14 +85,17 @@ static const row table[] = {
           S(.armed = true, .level = 9), LG_STEP_BOOT,
           .expect = S(.armed = true, .level = 3), .level = 3, .flags = WRITE | EXHAUSTED },
 
-        /* --- late crash --- */
-        { "boot: healthy-but-unproven previous boot is a late crash",
-          S(.armed = true, .unproven = true, .boot_seq = 3), LG_STEP_BOOT,
-          .expect = S(.armed = true, .tries = 2, .boot_seq = 4), .flags = WRITE | COUNTED | LATE },
-        { "boot: late crash reaching threshold escalates",
+        /* --- late crash: healthy gave nothing back, so it needs no rule of its own --- */
+        { "boot: a crash after healthy left the try spent: counted like any other",
+          S(.armed = true, .tries = 1, .boot_seq = 3), LG_STEP_BOOT,
+          .expect = S(.armed = true, .tries = 2, .boot_seq = 4), .flags = WRITE | COUNTED },
+        { "boot: an unproven bit of an older version is neither counted nor cleared",
           S(.armed = true, .unproven = true, .tries = 1, .boot_seq = 3), LG_STEP_BOOT,
-          .expect = S(.armed = true, .tries = 1, .level = 1, .boot_seq = 4), .level = 1,
-          .flags = WRITE | COUNTED | LATE | ESCALATED },
+          .expect = S(.armed = true, .unproven = true, .tries = 2, .boot_seq = 4), .flags = WRITE | COUNTED },
+        { "boot: exhausted ignores a new crash record (no write at level 3)",
+          S(.armed = true, .level = 3, .boot_seq = 8, .crash_seen = 1), LG_STEP_BOOT,
+          .facts = { .culprit = "lgcrash", .crash_id = 2 },
+          .expect = S(.armed = true, .level = 3, .boot_seq = 8, .crash_seen = 1), .level = 3, .flags = EXHAUSTED },
 
         /* --- crash-log fast path --- */
         { "boot: crash log names an unproven item -> level 1 at once",
@@ -158,9 +160,16 @@ static const row table[] = {
         { "arm: a change before healthy counts this boot",
           S(.boot_seq = 4), LG_STEP_ARM,
           .expect = S(.armed = true, .tries = 1, .boot_seq = 5), .flags = WRITE | COUNTED | ARMED_NOW },
-        { "arm: a change after healthy leaves the boot unproven",
+        { "arm: a change after healthy counts this boot too",
           S(.boot_seq = 4), LG_STEP_ARM, .facts = { .healthy = true },
-          .expect = S(.armed = true, .unproven = true, .boot_seq = 4), .flags = WRITE | ARMED_NOW },
+          .expect = S(.armed = true, .tries = 1, .boot_seq = 5), .flags = WRITE | COUNTED | ARMED_NOW },
+        { "arm: a change after a proof of this boot undoes it and counts the boot",
+          S(.boot_seq = 4, .last_proven_usec = NOW), LG_STEP_ARM, .facts = { .healthy = true },
+          .expect = S(.armed = true, .tries = 1, .boot_seq = 5, .last_proven_usec = NOW),
+          .flags = WRITE | COUNTED | ARMED_NOW },
+        { "arm: a change on disk only (initramfs rebuilt) arms, the next boot counts",
+          S(.boot_seq = 4), LG_STEP_ARM, .facts = { .healthy = true, .next_boot_only = true },
+          .expect = S(.armed = true, .boot_seq = 4), .flags = WRITE | ARMED_NOW },
         { "arm: already armed writes nothing",
           S(.armed = true, .tries = 1), LG_STEP_ARM,
           .expect = S(.armed = true, .tries = 1), .flags = 0 },
@@ -168,9 +177,12 @@ static const row table[] = {
           S(), LG_STEP_ARM, .mode = LG_MODE_OFF, .expect = S(), .flags = NOOP | OVERRIDE },
 
         /* --- HEALTHY --- */
-        { "healthy: armed boot gives its try back and waits for proof",
+        { "healthy: an armed boot keeps its try spent and writes nothing",
           S(.armed = true, .tries = 2, .level = 1), LG_STEP_HEALTHY,
-          .expect = S(.armed = true, .unproven = true, .level = 1), .level = 1, .flags = WRITE },
+          .expect = S(.armed = true, .tries = 2, .level = 1), .level = 1, .flags = 0 },
+        { "healthy: exhausted writes nothing",
+          S(.armed = true, .level = 3), LG_STEP_HEALTHY,
+          .expect = S(.armed = true, .level = 3), .level = 3, .flags = 0 },
         { "healthy: not armed writes nothing",
           S(), LG_STEP_HEALTHY, .expect = S(), .flags = 0 },
         { "healthy: mode=off writes nothing",
@@ -198,9 +210,15 @@ static const row table[] = {
           S(.armed = true, .unproven = true, .level = 1), LG_STEP_SHUTDOWN,
           .facts = { .healthy = true, .now_usec = NOW },
           .expect = S(.last_proven_usec = NOW), .flags = WRITE | PROVEN },
-        { "shutdown: unproven set in this boot proves it even if the watchdog forgot",
-          S(.armed = true, .unproven = true), LG_STEP_SHUTDOWN, .facts = { .now_usec = NOW },
-          .expect = S(.last_proven_usec = NOW), .flags = WRITE | PROVEN },
+        { "shutdown: an unproven bit alone proves nothing",
+          S(.armed = true, .unproven = true, .tries = 1), LG_STEP_SHUTDOWN, .facts = { .now_usec = NOW },
+          .expect = S(.armed = true, .unproven = true), .flags = WRITE | NEUTRAL },
+        { "shutdown: after lastgoodctl bad, neither proven nor neutral",
+          S(.armed = true, .tries = 1), LG_STEP_SHUTDOWN, .facts = { .healthy = true, .bad = true, .now_usec = NOW },
+          .expect = S(.armed = true, .tries = 1), .flags = 0 },
+        { "shutdown: before healthy at level 3 writes nothing",
+          S(.armed = true, .level = 3), LG_STEP_SHUTDOWN,
+          .expect = S(.armed = true, .level = 3), .level = 3, .flags = NEUTRAL },
         { "shutdown: not armed, nothing to write",
           S(), LG_STEP_SHUTDOWN, .expect = S(), .flags = NEUTRAL },
 
@@ -208,12 +226,12 @@ static const row table[] = {
         { "bad: before healthy, already counted",
           S(.armed = true, .tries = 1), LG_STEP_BAD,
           .expect = S(.armed = true, .tries = 1), .flags = UNHEALTHY },
-        { "bad: after healthy takes the try again",
-          S(.armed = true, .unproven = true), LG_STEP_BAD, .facts = { .healthy = true },
-          .expect = S(.armed = true, .tries = 1), .flags = WRITE | UNHEALTHY },
+        { "bad: after healthy, the try was never given back: nothing to write",
+          S(.armed = true, .tries = 1), LG_STEP_BAD, .facts = { .healthy = true },
+          .expect = S(.armed = true, .tries = 1), .flags = UNHEALTHY },
         { "bad: on a steady host arms and counts",
           S(), LG_STEP_BAD,
-          .expect = S(.armed = true, .tries = 1), .flags = WRITE | UNHEALTHY | ARMED_NOW },
+          .expect = S(.armed = true, .tries = 1, .boot_seq = 1), .flags = WRITE | UNHEALTHY | ARMED_NOW | COUNTED },
 
         /* --- RESET --- */
         { "reset: clears counter, level and unproven, keeps armed",
@@ -239,7 +257,7 @@ static void assert_state(const char *name, const lg_state *got, const lg_state *
 
 static unsigned flags_of(const lg_decision *d) {
         return (d->write ? WRITE : 0) | (d->noop ? NOOP : 0) | (d->counted ? COUNTED : 0) |
-               (d->late_crash ? LATE : 0) | (d->escalated ? ESCALATED : 0) | (d->exhausted ? EXHAUSTED : 0) |
+               (d->escalated ? ESCALATED : 0) | (d->exhausted ? EXHAUSTED : 0) |
                (d->fast_path ? FAST : 0) | (d->override ? OVERRIDE : 0) | (d->reset ? RESET : 0) |
                (d->neutral ? NEUTRAL : 0) | (d->unhealthy ? UNHEALTHY : 0) | (d->armed_now ? ARMED_NOW : 0) |
                (d->proven ? PROVEN : 0);
@@ -305,45 +323,193 @@ static void test_null_inputs(void **state) {
         assert_false(d.override);
 }
 
-/* A whole boot loop walked step by step: update, Threshold crashes, level 1,
- * healthy, proven, then steady state writes nothing. */
-static void test_walk_crash_loop_to_recovery(void **state) {
-        lg_state s = S(), n;
+/* Simulated boots for the walks below: each runs the steps a real boot
+ * runs, and counts the hot-record writes. */
+typedef enum ending {
+        CRASH_EARLY,   /* crashes before healthy */
+        CRASH_LATE,    /* healthy, then crashes before proven */
+        REBOOT_EARLY,  /* a person reboots before healthy (orderly) */
+        PROVEN_BOOT,   /* healthy, then ProveSec passes */
+        BAD_REBOOT,    /* healthy, lastgoodctl bad, then an orderly reboot */
+} ending;
+
+typedef struct walk {
+        lg_state s;
+        unsigned writes, boot_writes;
+        lg_decision boot; /* the BOOT decision of the last boot */
+} walk;
+
+static void walk_step(walk *w, lg_step step, const lg_facts *f) {
+        lg_state n;
         lg_decision d;
-        lg_facts healthy = { .healthy = true, .now_usec = NOW };
-        unsigned writes = 0;
 
-#define STEP(st, f)                                                  \
-        do {                                                         \
-                lg_machine_step(&s, (st), NULL, NULL, (f), &n, &d);  \
-                writes += d.write;                                   \
-                s = n;                                               \
-        } while (0)
+        lg_machine_step(&w->s, step, NULL, NULL, f, &n, &d);
+        w->writes += d.write;
+        w->boot_writes += d.write;
+        if (step == LG_STEP_BOOT)
+                w->boot = d;
+        w->s = n;
+}
 
-        STEP(LG_STEP_ARM, &healthy);     /* update lands at run time after healthy */
-        assert_true(s.armed && s.unproven);
-        STEP(LG_STEP_BOOT, NULL);        /* it crashed: late crash + this boot */
-        assert_true(d.late_crash);
-        assert_int_equal(s.tries, 2);
-        STEP(LG_STEP_BOOT, NULL);        /* crashed again: threshold reached */
-        assert_int_equal(d.level, 1);
-        assert_true(d.escalated);
-        STEP(LG_STEP_HEALTHY, NULL);
-        assert_int_equal(s.tries, 0);
-        STEP(LG_STEP_SHUTDOWN, &healthy); /* orderly shutdown after healthy = proven */
-        assert_true(d.proven);
-        assert_false(s.armed);
-        assert_int_equal(s.level, 0);
+/* One boot; returns its effective level. */
+static unsigned walk_boot(walk *w, ending e) {
+        const lg_facts healthy = { .healthy = true, .now_usec = NOW }, bad = { .healthy = true, .bad = true };
 
-        unsigned before = writes;
-        for (int i = 0; i < 5; i++) {
-                STEP(LG_STEP_BOOT, NULL);
-                STEP(LG_STEP_HEALTHY, NULL);
-                STEP(LG_STEP_PROVEN, &healthy);
-                STEP(LG_STEP_SHUTDOWN, &healthy);
+        w->boot_writes = 0;
+        walk_step(w, LG_STEP_BOOT, NULL);
+        switch (e) {
+        case CRASH_EARLY:
+                break;
+        case CRASH_LATE:
+                walk_step(w, LG_STEP_HEALTHY, NULL);
+                break;
+        case REBOOT_EARLY:
+                walk_step(w, LG_STEP_SHUTDOWN, NULL);
+                break;
+        case PROVEN_BOOT:
+                walk_step(w, LG_STEP_HEALTHY, NULL);
+                walk_step(w, LG_STEP_PROVEN, &healthy);
+                walk_step(w, LG_STEP_SHUTDOWN, &healthy);
+                break;
+        case BAD_REBOOT:
+                walk_step(w, LG_STEP_HEALTHY, NULL);
+                walk_step(w, LG_STEP_BAD, &bad);
+                walk_step(w, LG_STEP_SHUTDOWN, &bad);
+                break;
         }
-        assert_int_equal(writes, before); /* steady state: no NVRAM write at all */
-#undef STEP
+        return w->boot.level;
+}
+
+/* The boot (1-based) at which level 1 is first in force, or 0. Every failed
+ * boot writes the hot record at most once. */
+static unsigned walk_until_level1(walk *w, const ending *endings, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                unsigned level = walk_boot(w, endings[i]);
+
+                if (endings[i] != PROVEN_BOOT && endings[i] != REBOOT_EARLY)
+                        assert_in_range(w->boot_writes, 0, 1);
+                if (level >= 1)
+                        return (unsigned) i + 1;
+        }
+        return 0;
+}
+
+static void test_walk_late_crash_loop(void **state) {
+        walk w = { .s = S(.armed = true) };
+        const ending e[] = { CRASH_LATE, CRASH_LATE, CRASH_LATE, CRASH_LATE };
+
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 3);
+        /* and level 2 two boots later, like early crashes */
+        assert_int_equal(walk_boot(&w, CRASH_LATE), 1);
+        assert_int_equal(walk_boot(&w, CRASH_LATE), 2);
+}
+
+static void test_walk_early_late_alternating(void **state) {
+        walk w = { .s = S(.armed = true) };
+        const ending e[] = { CRASH_EARLY, CRASH_LATE, CRASH_EARLY, CRASH_LATE };
+
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 3);
+}
+
+static void test_walk_person_reboots_in_late_loop(void **state) {
+        walk w = { .s = S(.armed = true) };
+        const ending e[] = { CRASH_LATE, REBOOT_EARLY, CRASH_LATE, CRASH_LATE, CRASH_LATE };
+
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 4);
+}
+
+static void test_walk_arm_after_healthy_then_late_crashes(void **state) {
+        walk w = { .s = S() };
+        const ending e[] = { CRASH_LATE, CRASH_LATE, CRASH_LATE };
+
+        /* boot 1: steady, healthy, then a package hook arms; it crashes */
+        walk_step(&w, LG_STEP_BOOT, NULL);
+        walk_step(&w, LG_STEP_HEALTHY, NULL);
+        walk_step(&w, LG_STEP_ARM, &(lg_facts) { .healthy = true });
+        assert_true(w.s.armed);
+        assert_int_equal(w.s.tries, 1);
+        /* boot 2 crashes late too, boot 3 is at level 1 */
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 2);
+}
+
+static void test_walk_bad_then_orderly_reboot(void **state) {
+        walk w = { .s = S(.armed = true) };
+        const ending e[] = { BAD_REBOOT, BAD_REBOOT, BAD_REBOOT };
+
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 3);
+}
+
+static void test_walk_exhausted_late_crashes_write_nothing(void **state) {
+        walk w = { .s = S(.armed = true, .level = 3, .boot_seq = 9) };
+
+        for (int i = 0; i < 5; i++) {
+                assert_int_equal(walk_boot(&w, i % 2 ? CRASH_LATE : REBOOT_EARLY), 3);
+                assert_true(w.boot.exhausted);
+        }
+        assert_int_equal(w.writes, 0);
+        /* a proof still ends it */
+        walk_boot(&w, PROVEN_BOOT);
+        assert_false(w.s.armed);
+        assert_int_equal(w.s.level, 0);
+}
+
+/* Early crashes at every boot of a culprit the change set does not hold:
+ * level 1 at boot 3, level 2 at boot 5, exhausted at boot 7. */
+static void test_walk_culprit_not_in_changed_set(void **state) {
+        walk w = { .s = S(.armed = true) };
+        const unsigned want[] = { 0, 0, 1, 1, 2, 2, 3, 3 };
+
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                assert_int_equal(walk_boot(&w, i % 2 ? CRASH_LATE : CRASH_EARLY), want[i]);
+}
+
+/* The update path: a change after healthy, then a proof or a neutral
+ * shutdown; a proven change is not counted by a later unrelated crash. */
+static void test_walk_change_then_shutdown(void **state) {
+        const lg_facts healthy = { .healthy = true, .now_usec = NOW };
+        walk w = { .s = S() };
+
+        /* change after proven, healthy again, orderly shutdown: proven */
+        walk_boot(&w, PROVEN_BOOT);
+        walk_step(&w, LG_STEP_ARM, &healthy);
+        assert_true(w.s.armed);
+        walk_step(&w, LG_STEP_HEALTHY, NULL);
+        walk_step(&w, LG_STEP_SHUTDOWN, &healthy);
+        assert_false(w.s.armed);
+        /* one unrelated crash: nothing counted */
+        walk_boot(&w, CRASH_EARLY);
+        assert_false(w.boot.counted);
+        assert_int_equal(w.s.tries, 0);
+
+        /* change, then shutdown at once (before healthy again): neutral,
+         * still armed, the next boots count */
+        walk_step(&w, LG_STEP_ARM, &healthy);
+        walk_step(&w, LG_STEP_SHUTDOWN, NULL);
+        assert_true(w.s.armed);
+        assert_int_equal(w.s.tries, 0);
+        const ending e[] = { CRASH_EARLY, CRASH_EARLY, CRASH_EARLY };
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 3);
+}
+
+/* A whole loop to recovery, then steady state writes nothing. */
+static void test_walk_crash_loop_to_recovery(void **state) {
+        walk w = { .s = S() };
+        const lg_facts healthy = { .healthy = true, .now_usec = NOW };
+        const ending e[] = { CRASH_EARLY, CRASH_EARLY, CRASH_EARLY };
+
+        walk_step(&w, LG_STEP_ARM, &healthy); /* update lands at run time */
+        walk_step(&w, LG_STEP_SHUTDOWN, NULL); /* rebooted at once: neutral */
+        assert_int_equal(walk_until_level1(&w, e, ELEMENTSOF(e)), 3);
+        walk_step(&w, LG_STEP_HEALTHY, NULL);
+        assert_int_equal(w.s.tries, 1);
+        walk_step(&w, LG_STEP_SHUTDOWN, &healthy); /* orderly shutdown after healthy = proven */
+        assert_false(w.s.armed);
+        assert_int_equal(w.s.level, 0);
+
+        unsigned before = w.writes;
+        for (int i = 0; i < 5; i++)
+                walk_boot(&w, PROVEN_BOOT);
+        assert_int_equal(w.writes, before); /* steady state: no NVRAM write at all */
 }
 
 /* Level 1 -> 2 -> exhausted when the crash is not caused by the change. */
@@ -377,6 +543,14 @@ int main(void) {
                 cmocka_unit_test(test_off_writes_nothing_at_any_step),
                 cmocka_unit_test(test_null_inputs),
                 cmocka_unit_test(test_walk_crash_loop_to_recovery),
+                cmocka_unit_test(test_walk_late_crash_loop),
+                cmocka_unit_test(test_walk_early_late_alternating),
+                cmocka_unit_test(test_walk_person_reboots_in_late_loop),
+                cmocka_unit_test(test_walk_arm_after_healthy_then_late_crashes),
+                cmocka_unit_test(test_walk_bad_then_orderly_reboot),
+                cmocka_unit_test(test_walk_exhausted_late_crashes_write_nothing),
+                cmocka_unit_test(test_walk_culprit_not_in_changed_set),
+                cmocka_unit_test(test_walk_change_then_shutdown),
                 cmocka_unit_test(test_walk_to_exhausted),
                 cmocka_unit_test(test_step_names),
         };

@@ -898,6 +898,15 @@ static void test_level2_narrowing(void **state) {
         assert_int_equal(lg_narrow_held(&nw), 3);
         assert_int_equal(nw.base_seq, 10);
         lg_narrow_done(&nw);
+        /* A second proof of the same boot (a change undid the first) ran
+         * no other probe: it passes nothing more. */
+        hot_set(F, &(lg_state){ .armed = true, .boot_seq = 10 });
+        assert_int_equal(prove(F, &F->withheld, &res), 0);
+        assert_false(res.narrow_passed);
+        lg_proven_result_done(&res);
+        assert_int_equal(lg_narrow_load(F->root, &nw), 0);
+        assert_int_equal(lg_narrow_held(&nw), 3);
+        lg_narrow_done(&nw);
 
         /* A corrupt state is reported and is no narrowing. */
         put(F, "var/lib/lastgood/narrowing", "VERSION=7\n", 0644, 0);
