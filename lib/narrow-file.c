@@ -106,7 +106,8 @@ int lg_narrow_module_depends(const lg_root *root, const char *kernel, const char
                                 r = -ENOMEM;
                                 break;
                         }
-                        for (char *d = strtok_r(copy, ",", &save); d && r >= 0; d = strtok_r(NULL, ",", &save)) {
+                        for (char *d = strtok_r(copy, ",", &save); d && r >= 0;
+                             d = strtok_r(NULL, ",", &save)) {
                                 _cleanup_free_ char *n = lg_module_name_normalize(d);
 
                                 if (!n)
