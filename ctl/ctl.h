@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "rootfs.h"
 
@@ -54,3 +55,10 @@ int verb_doctor(lg_ctl *c, int argc, char **argv);
  * -errno when it cannot be told. *ret_kernel (may be NULL) gets the
  * kernel release on success. */
 int ctl_third_party_changed(lg_ctl *c, char **ret_kernel);
+
+/* verb-narrow.c: a narrowing in progress (lib/narrow.h) in status, derived
+ * with the hot record's boot_seq; its end at reset. */
+struct json_object;
+void ctl_narrow_status_json(lg_ctl *c, uint32_t boot_seq, struct json_object *o);
+void ctl_narrow_status_text(lg_ctl *c, uint32_t boot_seq);
+void ctl_narrow_end(lg_ctl *c, const char *why);

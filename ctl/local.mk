@@ -5,6 +5,7 @@ lastgoodctl_SOURCES = \
 	%reldir%/lastgoodctl.c \
 	%reldir%/verb-state.c \
 	%reldir%/status-reset.c \
+	%reldir%/verb-narrow.c \
 	%reldir%/verb-items.c \
 	%reldir%/verb-crash.c \
 	%reldir%/verb-fleet.c \

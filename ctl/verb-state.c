@@ -160,7 +160,7 @@ static json_object *json_string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-static int status_json(const status_info *i) {
+static int status_json(lg_ctl *c, const status_info *i) {
         _cleanup_free_ char *state_err = state_error_text(i), *q_err = quarantine_error_text(i);
         json_object *o = json_object_new_object(), *a;
         char buf[64];
@@ -244,6 +244,7 @@ static int status_json(const status_info *i) {
         json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));
         json_object_object_add(o, "state_error", json_string_or_null(state_err));
         json_object_object_add(o, "quarantine_error", json_string_or_null(q_err));
+        ctl_narrow_status_json(c, i->state.boot_seq, o);
 
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
@@ -323,12 +324,14 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
                 fprintf(stderr, "lastgoodctl: %s state record: %s\n",
                         record_corrupt(i.state_r) ? "corrupt" : "unreadable", record_error(i.state_r));
         if (c->json) {
-                if (status_json(&i) < 0) {
+                if (status_json(c, &i) < 0) {
                         fprintf(stderr, "lastgoodctl: out of memory\n");
                         return LG_EXIT_FAILURE;
                 }
-        } else
+        } else {
                 status_human(&i);
+                ctl_narrow_status_text(c, i.state.boot_seq);
+        }
         return LG_EXIT_OK;
 }
 
@@ -493,6 +496,7 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
                 .agents = &agents,
                 .cmdline = &cmdline,
                 .withheld = have_rs ? &rs.withheld : NULL,
+                .handover_boot_seq = have_rs ? rs.boot_seq : 0,
                 .step = LG_STEP_PROVEN,
                 .healthy = this_boot_healthy(c),
                 .now_usec = now_usec(),
@@ -515,6 +519,9 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
                 printf("This boot is proven: new last known good (%zu item%s%s); counter and level cleared.\n",
                        res.n_items, res.n_items == 1 ? "" : "s",
                        res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
+        if (res.narrow_started || res.narrow_passed)
+                ctl_narrow_status_text(c, res.state.boot_seq);
+        lg_proven_result_done(&res);
         return LG_EXIT_OK;
 }
 
@@ -523,7 +530,11 @@ int verb_bad(lg_ctl *c, int argc, char **argv) {
 }
 
 int verb_reset(lg_ctl *c, int argc, char **argv) {
-        return run_step(c, argc, argv, LG_STEP_RESET);
+        int r = run_step(c, argc, argv, LG_STEP_RESET);
+
+        if (r == LG_EXIT_OK)
+                ctl_narrow_end(c, "reset");
+        return r;
 }
 
 int verb_arm(lg_ctl *c, int argc, char **argv) {

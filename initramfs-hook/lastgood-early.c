@@ -35,6 +35,7 @@
 #include "machine.h"
 #include "macro.h"
 #include "reset.h"
+#include "narrow.h"
 #include "rootfs.h"
 #include "runstate.h"
 #include "store.h"
@@ -623,6 +624,96 @@ static void emit_released(const ctx *c, const lg_quarantine *q, const lg_decisio
         }
 }
 
+/* Narrowing after level 2 (lib/narrow.h): the search recorded on the real
+ * root at the last proof. Only read here (the real root is read-only in
+ * the initramfs): true when one is in progress and goes on this boot.
+ * EFI hosts only: elsewhere the generator counts and no search starts. */
+static bool narrowing_load(const ctx *c, const lg_root *sysroot, lg_narrow *ret) {
+        const char *word;
+        int r;
+
+        r = lg_narrow_load(sysroot, ret);
+        if (r == -EBADMSG)
+                emit(c, LG_MSG_STATE_CORRUPT, "narrowing state corrupt: no narrowing this boot", NULL, NULL,
+                     LG_NARROW_PATH, NULL, "corrupt");
+        else if (r < 0 && r != -ENOENT)
+                log_early(4, "cannot read the narrowing state (%s): no narrowing this boot", strerror(-r));
+        if (r < 0)
+                return false;
+        if (!lg_narrow_active(ret)) {
+                lg_narrow_done(ret);
+                return false;
+        }
+        word = lg_narrow_ended_by(&c->cmdline);
+        if (word) {
+                char msg[128];
+
+                /* The watchdog removes the state once the main system runs. */
+                snprintf(msg, sizeof(msg), "narrowing ended by %s: its suspects are released", word);
+                emit(c, LG_MSG_NARROWING, msg, NULL, NULL, NULL, NULL, "ended");
+                lg_narrow_done(ret);
+                return false;
+        }
+        return true;
+}
+
+/* This boot's probe, from the record and boot_seq (this boot counted):
+ * the probes failed since the last proof advance the search, a suspect
+ * named guilty goes to the cold record, and the level the failed boots
+ * raised goes back to 0 (the search, not the level, decides what is
+ * withheld while it lasts). */
+static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_state *st, const lg_narrow *rec,
+                           const lg_inventory *now, lg_quarantine *q, lg_narrow *ret) {
+        lg_narrow_report rep;
+        char msg[512];
+        int r;
+
+        r = lg_narrow_derive(rec, st->boot_seq, ret, &rep);
+        if (r < 0) {
+                log_early(4, "cannot compute the narrowing step (%s)", strerror(-r));
+                *ret = (lg_narrow) {};
+                return;
+        }
+        for (size_t i = 0; i < rep.n_guilty; i++) {
+                const lg_suspect *s = &ret->items[rep.guilty[i]];
+
+                snprintf(msg, sizeof(msg), "narrowing names %s %s: its re-admission was followed by %u failed boots",
+                         lg_suspect_kind_to_string(s->kind), s->name, ret->threshold);
+                emit(c, LG_MSG_NARROWING, msg, NULL, st, s->name, lg_suspect_kind_to_string(s->kind), "guilty");
+        }
+        r = lg_narrow_quarantine(ret, &c->agents, now, q);
+        if (r > 0 && counting) {
+                r = lg_store_write_quarantine(store, q);
+                if (r < 0)
+                        log_early(3, "cannot record the narrowing's culprit (%s); withheld this boot only",
+                                  strerror(-r));
+        }
+        if (counting && st->level != 0) {
+                lg_state new = *st;
+
+                new.level = 0;
+                r = lg_store_write_state(store, &new);
+                if (r < 0)
+                        log_early(4, "cannot write the boot state (%s)", strerror(-r));
+                else
+                        *st = new;
+        }
+        if (rep.failed && rep.n_guilty == 0) {
+                snprintf(msg, sizeof(msg), "narrowing: the last probe was followed by %u failed boots, searching inside it",
+                         ret->threshold);
+                emit(c, LG_MSG_NARROWING, msg, NULL, st, NULL, NULL, "failed");
+        }
+        if (rep.new_probe && lg_narrow_active(ret)) {
+                _cleanup_free_ char *names = lg_narrow_names(ret, LG_NARROW_READMITTED);
+
+                snprintf(msg, sizeof(msg), "narrowing: re-admitting %.300s this boot, %zu suspect%s left",
+                         strna(names), lg_narrow_held(ret), lg_narrow_held(ret) == 1 ? "" : "s");
+                emit(c, LG_MSG_NARROWING, msg, NULL, st, NULL, NULL, "step");
+        } else if (!lg_narrow_active(ret) && rep.n_guilty > 0)
+                emit(c, LG_MSG_NARROWING, "narrowing done: every other suspect is released", NULL, st, NULL, NULL,
+                     "done");
+}
+
 static int run_pre_switch(ctx *c, lg_root *sysroot) {
         _cleanup_store_ lg_store *store = NULL;
         lg_inventory manifest = {}, now = {};
@@ -632,8 +723,10 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         lg_state st = {};
         lg_decision d = {};
         lg_decision arm_d = {};
-        bool have_early, have_manifest, counting = false, changed, armed_now = false, reset_applied = false;
+        bool have_early, have_manifest, counting = false, changed, armed_now = false, reset_applied = false,
+             narrowing;
         lg_reset reset;
+        lg_narrow narrow_rec = {}, narrow = {};
         unsigned skipped = 0, level;
         int r;
 
@@ -670,6 +763,9 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
                 log_early(4, "out of memory computing the changed set");
         changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &quarantine);
+        /* A narrowing keeps the host armed: its boots count. */
+        narrowing = counting && narrowing_load(c, sysroot, &narrow_rec);
+        changed = changed || narrowing;
 
         /* The decision of pre-udev, or (it wrote nothing: steady state, or
          * no EFI) the same one derived from the record without a step. */
@@ -709,6 +805,13 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 d.counted = d.counted || ad.counted;
         }
 
+        if (narrowing) {
+                narrowing_step(c, store, counting, &st, &narrow_rec, &now, &quarantine, &narrow);
+                level = 0;
+                d.level = 0;
+                d.exhausted = false;
+        }
+
         /* pre-udev judged the crash-log culprit "not proven" against the
          * initramfs's copy of the manifest, which is as old as the image:
          * the real root's last known good has the last word. */
@@ -733,6 +836,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 .config = &c->config,
                 .agents = &c->agents,
                 .culprit = culprit,
+                .narrow = narrowing && lg_narrow_active(&narrow) ? &narrow : NULL,
         };
         r = lg_policy_compute(&in, &rs.withheld);
         if (r < 0)
@@ -765,6 +869,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         if (reset_applied)
                 emit_reset(c, &d, &st, &reset);
 
+        lg_narrow_done(&narrow);
+        lg_narrow_done(&narrow_rec);
         lg_withheld_done(&rs.withheld);
         lg_runstate_done(&early);
         lg_changes_done(&changes);

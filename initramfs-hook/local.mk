@@ -61,7 +61,8 @@ EARLY_TESTS = \
 	tests/integration/early-bad-tree.sh \
 	tests/integration/early-many-modules.sh \
 	tests/integration/early-bad-state.sh \
-	tests/integration/early-reset.sh
+	tests/integration/early-reset.sh \
+	tests/integration/narrowing.sh
 INITRAMFS_TESTS = \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh

@@ -50,6 +50,7 @@ static const struct {
                               "Administrator override in force." },
         [LG_MSG_RESET] = { "c1777c1426114746bc56bdfbf1d02426", "reset-on-failure",
                            "Reset on failure set up for an armed boot." },
+        [LG_MSG_NARROWING] = { "7dc2bf4fc2304e85b2bdb5dc504b4bde", "narrowing", "Narrowing step." },
 };
 
 const char *lg_msg_id(lg_msg m) {

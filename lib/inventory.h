@@ -138,11 +138,13 @@ typedef struct lg_policy_input {
         const lg_config *config;
         const lg_agents *agents;
         const char *culprit;            /* crash-log fast path, or NULL */
+        const struct lg_narrow *narrow; /* a narrowing's probe (narrow.h), or NULL */
 } lg_policy_input;
 
 /* Pure. Level 1: changed items (+ agent policies), level 2: every
  * third-party module and every agent whose policy is not keep, level 3 and
- * level 0: only quarantine/block/culprit. allow= and Allow= always win,
+ * level 0: only quarantine/block/culprit; a narrowing adds the suspects its
+ * probe does not re-admit. allow= and Allow= always win,
  * release= drops. Returns 0 or -ENOMEM. */
 int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret);
 /* Adds unless (kind, name) is there already: 1 added, 0 present, -ENOMEM. */

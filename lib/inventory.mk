@@ -8,7 +8,9 @@ libinventory_a_SOURCES = \
 	%reldir%/kmod-api.h \
 	%reldir%/kmod-link.c \
 	%reldir%/manifest.c \
-	%reldir%/policy.c
+	%reldir%/policy.c \
+	%reldir%/narrow.c %reldir%/narrow.h \
+	%reldir%/narrow-file.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
 
@@ -18,6 +20,12 @@ tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_policy_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_policy_DEPENDENCIES = $(LG_LIBS)
+check_PROGRAMS += tests/unit/test-narrow
+TESTS += tests/unit/test-narrow
+tests_unit_test_narrow_SOURCES = tests/unit/test-narrow.c
+tests_unit_test_narrow_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_narrow_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_narrow_DEPENDENCIES = $(LG_LIBS)
 check_PROGRAMS += tests/unit/test-inventory
 TESTS += tests/unit/test-inventory
 tests_unit_test_inventory_SOURCES = tests/unit/test-inventory.c

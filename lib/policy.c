@@ -12,6 +12,7 @@
 
 #include "inventory.h"
 #include "macro.h"
+#include "narrow.h"
 
 static bool name_in(char *const *list, const char *name) {
         return name && list && lg_name_in_list(list, name);
@@ -214,6 +215,8 @@ int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret) {
                                 r = add_changed(&w, in, in->changes->items[i]);
                 if (r >= 0 && in->level == 2)
                         r = add_level2(&w, in);
+                if (r >= 0 && in->narrow)
+                        r = lg_narrow_withhold(in->narrow, in->agents, in->now, &w);
         }
         if (r < 0) {
                 lg_withheld_done(&w);

@@ -35,6 +35,7 @@
 #include "inventory.h"
 #include "machine.h"
 #include "macro.h"
+#include "narrow.h"
 #include "proven.h"
 #include "reset.h"
 #include "rootfs.h"
@@ -280,6 +281,107 @@ static void after_step_hook(lg_proven_step step, void *userdata) {
         }
 }
 
+/* ---- narrowing (lib/narrow.h) ---------------------------------------------- */
+
+static const char *suspect_kind(const lg_suspect *s) {
+        return s->kind == LG_SUSPECT_AGENT ? "agent" : "module";
+}
+
+static void emit_narrow_probe(Context *c, const lg_narrow *nw, const char *what) {
+        _cleanup_free_ char *next = lg_narrow_names(nw, LG_NARROW_READMITTED);
+
+        if (!lg_narrow_active(nw)) {
+                _cleanup_free_ char *guilty = lg_narrow_names(nw, LG_NARROW_GUILTY);
+
+                emit(c, LG_MSG_NARROWING, LOG_NOTICE, NULL, NULL, "done",
+                     "Narrowing %s and done: %s%s, every other suspect released.", what,
+                     guilty && *guilty ? "persistently withheld: " : "no culprit among the suspects",
+                     guilty ? guilty : "");
+                return;
+        }
+        emit(c, LG_MSG_NARROWING, LOG_NOTICE, NULL, NULL, "step",
+             "Narrowing %s: %zu suspect(s) left; the next boot re-admits %s (the host stays armed).", what,
+             lg_narrow_held(nw), strna(next));
+}
+
+/* A released suspect: an agent as its units and modules (what the
+ * "item withheld" events named), a module as itself. */
+static void emit_suspect_released(Context *c, const lg_suspect *s, const char *reason, const char *why) {
+        const lg_agent *a = s->kind == LG_SUSPECT_AGENT ? lg_agents_find(&c->agents, s->name) : NULL;
+
+        if (!a) {
+                emit(c, LG_MSG_RELEASED, LOG_NOTICE, s->name, suspect_kind(s), reason, "Suspect %s %s released: %s.",
+                     suspect_kind(s), s->name, why);
+                return;
+        }
+        for (char **u = a->units; u && *u; u++)
+                emit(c, LG_MSG_RELEASED, LOG_NOTICE, *u, "unit", reason, "Unit %s of agent %s released: %s.", *u,
+                     a->name, why);
+        for (char **m = a->modules; m && *m; m++)
+                emit(c, LG_MSG_RELEASED, LOG_NOTICE, *m, "module", reason, "Module %s of agent %s released: %s.", *m,
+                     a->name, why);
+}
+
+/* After a proof: the search started or went on. */
+static void emit_narrowing(Context *c, const lg_proven_result *res) {
+        const lg_narrow *nw = &res->narrow;
+        const lg_narrow_report *rep = &res->narrow_report;
+
+        if (res->narrow_was_corrupt)
+                emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, LG_NARROW_PATH, NULL, "corrupt",
+                     "The narrowing state was corrupt: no narrowing was in progress.");
+        if (res->narrow_error)
+                emit(c, LG_MSG_NARROWING, LOG_WARNING, NULL, NULL, "error",
+                     "Could not record the narrowing (%s): the level-2 suspects are persistently withheld.",
+                     strerror(-res->narrow_error));
+        if (res->narrow_started)
+                emit_narrow_probe(c, nw, "started after a proven level-2 boot");
+        if (!res->narrow_passed)
+                return;
+        for (size_t i = 0; i < rep->n_cleared; i++) {
+                emit_suspect_released(c, &nw->items[rep->cleared[i]], "narrowing", "it ran in a proven boot");
+        }
+        for (size_t i = 0; i < rep->n_guilty; i++) {
+                const lg_suspect *s = &nw->items[rep->guilty[i]];
+
+                emit(c, LG_MSG_NARROWING, LOG_WARNING, s->name, suspect_kind(s), "guilty",
+                     "Narrowing names %s %s: it is withheld from the next boot on.", suspect_kind(s), s->name);
+        }
+        emit_narrow_probe(c, nw, "probe passed");
+}
+
+/* The administrator's words end a narrowing (its suspects are released);
+ * a corrupt state is no narrowing, reported and removed. */
+static void narrowing_at_start(Context *c) {
+        lg_narrow nw = {};
+        const char *word;
+        int r;
+
+        r = lg_narrow_load(c->root, &nw);
+        if (r == -EBADMSG) {
+                emit(c, LG_MSG_STATE_CORRUPT, LOG_WARNING, LG_NARROW_PATH, NULL, "corrupt",
+                     "The narrowing state is corrupt: no narrowing; it is removed.");
+                (void) lg_narrow_remove(c->root);
+                return;
+        }
+        word = lg_narrow_ended_by(&c->cmdline);
+        if (r < 0 || !word || !lg_narrow_active(&nw)) {
+                lg_narrow_done(&nw);
+                return;
+        }
+        r = lg_narrow_remove(c->root);
+        if (r < 0)
+                log_msg(LOG_WARNING, "Cannot end the narrowing (%s).", strerror(-r));
+        else {
+                for (size_t i = 0; i < nw.n; i++)
+                        if (nw.items[i].state == LG_SUSPECT_HELD)
+                                emit_suspect_released(c, &nw.items[i], "narrowing-ended", "the narrowing ended");
+                /* lastgood-early said it with its MESSAGE_ID already. */
+                log_msg(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.", word);
+        }
+        lg_narrow_done(&nw);
+}
+
 static bool this_boot_bad(Context *c) {
         _cleanup_close_ int fd = lg_root_open(c->root, LG_RUN_BAD, O_PATH, 0);
 
@@ -353,6 +455,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                  * are then kept too, the safe side. */
                 .changed_after_usec = arg_prove_now ? 0 : MIN(now > stable ? now - stable : 0,
                                                              c->healthy_usec ?: now),
+                .handover_boot_seq = c->have_rs ? c->rs.boot_seq : 0,
                 .after_step = after_step_hook,
         };
         lg_proven_result res = {};
@@ -394,6 +497,8 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                         res.steady ? " (steady state, nothing written)" : "");
         } else if (res.decision.neutral)
                 log_msg(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
+        emit_narrowing(c, &res);
+        lg_proven_result_done(&res);
         return 0;
 }
 
@@ -1211,6 +1316,7 @@ int main(int argc, char *argv[]) {
                         log_msg(LOG_ERR, "Cannot open the boot-state store (%s): nothing will be recorded.",
                                 strerror(-r));
                 forward_spool(&c);
+                narrowing_at_start(&c);
                 if (!arg_prove_now)
                         late_crash_report(&c);
         }

@@ -5,6 +5,7 @@ noinst_LIBRARIES += libwatchdog.a
 libwatchdog_a_SOURCES = \
 	%reldir%/health.c %reldir%/health.h \
 	%reldir%/proven.c %reldir%/proven.h \
+	%reldir%/proven-narrow.c \
 	%reldir%/watch.c %reldir%/watch.h \
 	%reldir%/bus.c %reldir%/bus.h
 libwatchdog_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)

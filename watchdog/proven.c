@@ -457,7 +457,7 @@ static void hook(const lg_proven_input *in, lg_proven_step step) {
 /* fps: the fingerprint of each withheld item (the hand-over from
  * lastgood-early carries none; the scan of this boot has the items still
  * on disk, such as modules kept out by modprobe.d). */
-static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_proven_result *res) {
+static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, bool narrowing, lg_proven_result *res) {
         lg_quarantine q = {};
         bool changed = false;
         int r;
@@ -475,6 +475,10 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_
                  * must not come back. */
                 if (w->reason == LG_REASON_BLOCK || w->reason == LG_REASON_QUARANTINE)
                         continue;
+                /* Level-2 suspects are not verdicts: the narrowing names
+                 * the culprit among them (proven-narrow.c). */
+                if (narrowing && lg_withheld_is_suspect(in->withheld, w))
+                        continue;
                 r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint ?: fps[i]);
                 if (r > 0) {
                         changed = true;
@@ -489,6 +493,11 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_
         }
         lg_quarantine_done(&q);
         return r < 0 ? r : 0;
+}
+
+void lg_proven_result_done(lg_proven_result *res) {
+        if (res)
+                lg_narrow_done(&res->narrow);
 }
 
 int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
@@ -654,7 +663,9 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         res.generation = gen;
         hook(in, LG_PROVEN_SEALED);
 
-        r = add_to_quarantine(in, wfp, &res);
+        r = lg_proven_narrowing(in, &scan, wfp, nst.boot_seq, res.decision.threshold, &res);
+        res.narrow_error = r < 0 ? r : 0;
+        r = add_to_quarantine(in, wfp, res.narrow_started || res.narrow_passed, &res);
         if (r < 0)
                 goto finish;
         hook(in, LG_PROVEN_QUARANTINE);
@@ -685,15 +696,19 @@ finish:
         lg_inventory_done(&old);
         lg_inventory_done(&inv);
         free(c.lastdir);
-        if (r < 0)
+        if (r < 0) {
+                lg_proven_result_done(&res);
                 return r;
+        }
 
         /* The hot record last: until it says proven, the proven write is
          * repeated at the next proven boot. */
         if (res.decision.write || res.state_was_corrupt) {
                 r = lg_store_write_state(in->store, &nst);
-                if (r < 0)
+                if (r < 0) {
+                        lg_proven_result_done(&res);
                         return r;
+                }
                 res.state_written = r > 0;
                 res.state = nst;
         }

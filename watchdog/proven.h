@@ -9,6 +9,7 @@
 #include "config.h"
 #include "inventory.h"
 #include "machine.h"
+#include "narrow.h"
 #include "rootfs.h"
 #include "runstate.h"
 #include "store.h"
@@ -69,6 +70,10 @@ typedef struct lg_proven_input {
          * now - StableSec and the time this boot became healthy; 0 = prove
          * everything (lastgoodctl good, --prove-now). */
         uint64_t changed_after_usec;
+        /* boot_seq of this boot's hand-over from lastgood-early (0: none):
+         * the narrowing probe this boot ran; a second proof in the same
+         * boot passes nothing more. */
+        uint32_t handover_boot_seq;
         void (*after_step)(lg_proven_step step, void *userdata);
         void *userdata;
 } lg_proven_input;
@@ -86,7 +91,26 @@ typedef struct lg_proven_result {
         size_t n_items, n_linked, n_copied, n_quarantined;
         size_t n_recent;            /* items changed too recently: kept at their previous entry */
         unsigned skipped;           /* unreadable modules skipped by the scan */
+        /* Narrowing (proven-narrow.c): started by this level-2 proof, or a
+         * probe passed; narrow is the search as recorded now (free it with
+         * lg_proven_result_done()), narrow_error a failure to record it (the
+         * suspects then went to the cold record, as verdicts). */
+        bool narrow_started, narrow_passed, narrow_was_corrupt;
+        int narrow_error;
+        lg_narrow narrow;
+        lg_narrow_report narrow_report;
 } lg_proven_result;
+
+void lg_proven_result_done(lg_proven_result *res);
+
+/* True when the withheld item is a narrowing suspect: withheld only because
+ * level 2 withholds everything third-party (all-third-party, or changed in
+ * a level-2 boot). */
+bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it);
+/* Starts (EFI store only: see proven-narrow.c) or advances the narrowing
+ * at a proof (before the cold record is written). Returns 0 or -errno. */
+int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
+                        unsigned threshold, lg_proven_result *res);
 
 /* Run the step (PROVEN or SHUTDOWN) through the state machine and, when it
  * says proven, do the proven write. Returns 0 (see ret) or -errno; on error

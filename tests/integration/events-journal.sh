@@ -21,7 +21,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Checks a journal file: all 13 IDs once, the fields, no forged entry.
+# Checks a journal file: all 14 IDs once, the fields, no forged entry.
 check_journal() {
         journalctl --file="$1" -o json --no-pager > "$tmp/out.json"
         python3 - "$tmp/out.json" <<'EOF'
@@ -40,9 +40,10 @@ ids = {
     "b83179c7853e45618ad897dcd4ce5248": "armed",
     "d6040cbea783455b8c8f8248cd1f3cc8": "override",
     "c1777c1426114746bc56bdfbf1d02426": "reset-on-failure",
+    "7dc2bf4fc2304e85b2bdb5dc504b4bde": "narrowing",
 }
 entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-assert len(entries) == 13, f"{len(entries)} entries, expected 13"
+assert len(entries) == 14, f"{len(entries)} entries, expected 14"
 seen = {}
 for e in entries:
     mid = e["MESSAGE_ID"]
@@ -68,7 +69,7 @@ if isinstance(item, list):
 assert item == "evil\n\nMESSAGE_ID=02a4660dc9834676abaff33688fb8024\nLASTGOOD_ITEM=forged", repr(item)
 assert c["LASTGOOD_EVIDENCE"].startswith("RIP: 0010:evil_init"), c
 assert c["LASTGOOD_REASON"] == "crash-log", c
-print("journal ok: 13 entries")
+print("journal ok: 14 entries")
 EOF
 }
 
@@ -84,10 +85,10 @@ root="$tmp/root"
 mkdir -p "$root/dev"
 : > "$root/dev/kmsg"
 "$emit" early "$root"
-[[ $(wc -l < "$root/dev/kmsg") -eq 13 ]]
+[[ $(wc -l < "$root/dev/kmsg") -eq 14 ]]
 grep -q '^<29>lastgood: Safe mode entered\.$' "$root/dev/kmsg"
 # Every kmsg line has the prefix: the hostile item never starts a line.
-[[ $(grep -c '^<[0-9]*>lastgood: ' "$root/dev/kmsg") -eq 13 ]]
+[[ $(grep -c '^<[0-9]*>lastgood: ' "$root/dev/kmsg") -eq 14 ]]
 [[ -s $root/run/lastgood/events ]]
 
 "$emit" forward-export "$root" > "$tmp/forwarded.export" 2> "$tmp/count1"

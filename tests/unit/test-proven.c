@@ -826,6 +826,98 @@ static void test_withheld_cold_record(void **state) {
         assert_int_equal(lg_store_write_count(F->store) - w0, 1);
 }
 
+/* A proven level-2 boot: its suspects (all-third-party, and changed at
+ * level 2) start a narrowing instead of entering the cold record; the
+ * crash-log culprit is a verdict and does. The order: the agent first,
+ * a module after the one it depends on (libkmod's depends=). The next
+ * proven boot clears the probe it ran (the agent alone). */
+static void test_level2_narrowing(void **state) {
+        lg_proven_result res;
+        lg_quarantine q = {};
+        lg_narrow nw = {};
+
+        make_old_lkg(F);
+        make_this_boot(F);
+        mkmod("extra/aaa_zpl.ko", "srcversion=ZPL0000001 depends=spl");
+        mkmod("extra/spl.ko", "srcversion=SPL0000001");
+        mkmod("extra/oopser.ko", "srcversion=OOPSER0001");
+        assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "aaa_zpl", LG_REASON_ALL_THIRD_PARTY,
+                                         NULL, 0),
+                         1);
+        assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "spl", LG_REASON_ALL_THIRD_PARTY, NULL, 0),
+                         1);
+        assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "oopser", LG_REASON_CRASH_LOG, NULL, 0), 1);
+        hot_set(F, &(lg_state){ .armed = true, .unproven = true, .level = 2, .boot_seq = 9 });
+
+        assert_int_equal(prove(F, &F->withheld, &res), 0);
+        assert_true(res.decision.proven);
+        assert_int_equal(res.narrow_error, 0);
+        if (F->backend == LG_STORE_FILE) {
+                /* No EFI: the generator counts, no search; verdicts as before. */
+                assert_false(res.narrow_started);
+                assert_int_equal(lg_narrow_load(F->root, &nw), -ENOENT);
+                assert_int_equal(lg_store_read_quarantine(F->store, &q), 0);
+                assert_int_equal(q.n, 5); /* d.yaml, vendor, aaa_zpl, spl, oopser */
+                assert_non_null(lg_quarantine_find(&q, LG_ITEM_MODULE, "spl"));
+                lg_quarantine_done(&q);
+                return;
+        }
+        assert_true(res.narrow_started);
+        lg_proven_result_done(&res);
+        assert_int_equal(lg_store_read_quarantine(F->store, &q), 0);
+        assert_int_equal(q.n, 1);
+        assert_non_null(lg_quarantine_find(&q, LG_ITEM_MODULE, "oopser"));
+        lg_quarantine_done(&q);
+
+        assert_int_equal(lg_narrow_load(F->root, &nw), 0);
+        assert_int_equal(nw.n, 4);
+        assert_int_equal(nw.base_seq, 9);
+        assert_int_equal(nw.items[0].kind, LG_SUSPECT_AGENT);
+        assert_string_equal(nw.items[0].name, "falco");
+        assert_string_equal(nw.items[1].name, "spl");
+        assert_string_equal(nw.items[2].name, "aaa_zpl");
+        assert_string_equal(nw.items[3].name, "vendor");
+        assert_true(nw.items[3].fingerprint == F->fp_vendor_v2);
+        assert_int_equal(nw.probe, 1);
+        lg_narrow_done(&nw);
+
+        /* The next boot (counted: boot_seq 10) ran the agent and is proven. */
+        lg_withheld_done(&F->withheld);
+        assert_int_equal(lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "spl", LG_REASON_ALL_THIRD_PARTY, NULL, 0),
+                         1);
+        hot_set(F, &(lg_state){ .armed = true, .unproven = true, .boot_seq = 10 });
+        assert_int_equal(prove(F, &F->withheld, &res), 0);
+        assert_true(res.narrow_passed);
+        assert_int_equal(res.narrow_report.n_cleared, 1);
+        assert_string_equal(res.narrow.items[res.narrow_report.cleared[0]].name, "falco");
+        lg_proven_result_done(&res);
+        assert_int_equal(lg_store_read_quarantine(F->store, &q), 0);
+        assert_int_equal(q.n, 1); /* spl is still a suspect, no verdict */
+        lg_quarantine_done(&q);
+        assert_int_equal(lg_narrow_load(F->root, &nw), 0);
+        assert_int_equal(lg_narrow_held(&nw), 3);
+        assert_int_equal(nw.base_seq, 10);
+        lg_narrow_done(&nw);
+        /* A second proof of the same boot (a change undid the first) ran
+         * no other probe: it passes nothing more. */
+        hot_set(F, &(lg_state){ .armed = true, .boot_seq = 10 });
+        assert_int_equal(prove(F, &F->withheld, &res), 0);
+        assert_false(res.narrow_passed);
+        lg_proven_result_done(&res);
+        assert_int_equal(lg_narrow_load(F->root, &nw), 0);
+        assert_int_equal(lg_narrow_held(&nw), 3);
+        lg_narrow_done(&nw);
+
+        /* A corrupt state is reported and is no narrowing. */
+        put(F, "var/lib/lastgood/narrowing", "VERSION=7\n", 0644, 0);
+        lg_withheld_done(&F->withheld);
+        hot_set(F, &(lg_state){ .armed = true, .unproven = true, .boot_seq = 11 });
+        assert_int_equal(prove(F, NULL, &res), 0);
+        assert_true(res.narrow_was_corrupt);
+        assert_false(res.narrow_passed);
+        lg_proven_result_done(&res);
+}
+
 /* Killed after every step: on disk the old or the new last known good,
  * never a mix, the cold record before the switch, the hot record last;
  * the next proven write completes it, and once more changes nothing. */
@@ -989,6 +1081,7 @@ int main(int argc, char *argv[]) {
                 BOTH(test_corrupt_hot_record),
                 BOTH(test_corrupt_manifest),
                 BOTH(test_withheld_cold_record),
+                BOTH(test_level2_narrowing),
                 BOTH(test_interrupted),
                 BOTH(test_enospc),
                 BOTH(test_mode_off),
