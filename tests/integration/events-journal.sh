@@ -92,7 +92,7 @@ grep -q '^<29>lastgood: Safe mode entered\.$' "$root/dev/kmsg"
 [[ -s $root/run/lastgood/events ]]
 
 "$emit" forward-export "$root" > "$tmp/forwarded.export" 2> "$tmp/count1"
-[[ $(cat "$tmp/count1") == 13 ]]
+[[ $(cat "$tmp/count1") == 14 ]]
 [[ -s $root/run/lastgood/events.sent ]]
 # Exactly once: a second forward sends nothing.
 "$emit" forward-export "$root" > "$tmp/again.export" 2> "$tmp/count2"

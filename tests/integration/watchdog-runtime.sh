@@ -55,7 +55,7 @@ wd_stop || fail "stop"
 echo "== content change after healthy: armed, this boot counted, the health window starts again"
 state_set armed=0 tries=0 boot_seq=5
 rm -f "$ROOT/run/lastgood/healthy"
-wd_start --stable-sec=2 --prove-sec=3600
+wd_start --stable-sec=4 --prove-sec=3600
 boot_complete
 wait_for 100 test -e "$ROOT/run/lastgood/healthy" || fail "not healthy"
 echo "rule: two, changed" >"$C/b.yaml"
