@@ -5,16 +5,15 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "apply.h"
 #include "macro.h"
+#include "safepath.h"
 
 #define WALK_DEPTH_MAX 32
 #define QFILES_MAX 100000
@@ -74,24 +73,10 @@ char *lg_content_anchor(const lg_agent *agent, const char *path) {
 }
 
 int lg_dir_open_anchor(const lg_root *root, const char *dir) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        const char *rel = skip_slashes(dir);
-        long fd;
-
-        if (*rel == '\0')
-                rel = ".";
-        fd = syscall(SYS_openat2, root->fd, rel, &how, sizeof(how));
-        if (fd >= 0)
-                return (int) fd;
-        if (errno != ENOSYS && errno != EPERM)
-                return negative_errno();
-        /* Kernel before 5.6 (or a seccomp filter): symlinks in the folder
-         * path itself are followed as open() does; below it every walk is
-         * O_NOFOLLOW anyway. */
-        return lg_root_open(root, dir, O_RDONLY | O_DIRECTORY, 0);
+        /* The whole path from the root, not only what lies below the
+         * anchor: the folders above a content folder may belong to the
+         * agent's user too (DESIGN.md, "Trust boundaries"). */
+        return lg_safe_open(root, dir, O_RDONLY | O_DIRECTORY);
 }
 
 int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode) {
@@ -139,12 +124,9 @@ int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode) {
 }
 
 static int tmp_name(const char *base, char **ret) {
-        /* Hidden, so content globs like rules.d/ * never pick it up. */
-        if (asprintf(ret, ".#lastgood.%.200s.%08x", base, (unsigned) random() ^ (unsigned) getpid()) < 0) {
-                *ret = NULL;
-                return -ENOMEM;
-        }
-        return 0;
+        /* Hidden, so content globs like rules.d/ * never pick it up; random,
+         * so that the agent's user cannot make it exist first. */
+        return lg_tmp_name(base, ret);
 }
 
 static int copy_bytes(int in, int out) {

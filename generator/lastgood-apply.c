@@ -202,12 +202,23 @@ static unsigned effective_level(const lg_runstate *rs, bool have_rs, const lg_st
 static int withhold_content(const lg_root *root, const lg_agents *agents, const lg_withheld_item *it,
                             unsigned level, uint32_t boot_seq) {
         const lg_agent *a = it->agent ? lg_agents_find(agents, it->agent) : NULL;
-        lg_policy p = a ? a->on_safe_mode : LG_POLICY_QUARANTINE;
+        lg_policy p;
         _cleanup_free_ char *anchor = NULL, *msg = NULL;
         _cleanup_(lg_withhold_result_done) lg_withhold_result res = {};
-        const char *agent = a ? a->name : (it->agent ?: "unknown");
+        const char *agent;
         int r;
 
+        /* Only what an agent's Content= covers, whatever the hand-over or
+         * the cold record say (DESIGN.md, "Trust boundaries"); by the agent
+         * that covers it, not the one named. */
+        if (!lg_content_covers(a, it->name))
+                a = lg_agents_find_content(agents, it->name);
+        if (!a) {
+                log_msg(LOG_ERR, "Refusing to withhold %s: no agent's Content= covers it.", it->name);
+                return -EPERM;
+        }
+        p = a->on_safe_mode;
+        agent = a->name;
         if (p == LG_POLICY_KEEP)
                 return 0;
         anchor = lg_content_anchor(a, it->name);

@@ -14,6 +14,7 @@
 
 #include "macro.h"
 #include "proven.h"
+#include "safepath.h"
 
 #define GEN_DIR "generations"
 #define KEEP_GENERATIONS 2 /* current and the one before it */
@@ -279,6 +280,8 @@ typedef struct copier {
         char *newrel;    /* generations/N.tmp */
         char *oldrel;    /* generations/M or NULL */
         char *lastdir;   /* last folder made, to spare mkdirat() calls */
+        char *srcdir;    /* folder of the last content file read (host path) */
+        int srcfd;       /* its fd, opened safely (no symlink from /), or -errno */
         size_t n_linked, n_copied;
 } copier;
 
@@ -288,6 +291,7 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
         _cleanup_free_ char *dst = NULL, *old = NULL, *dir = NULL;
         _cleanup_close_ int in = -EBADF, out = -EBADF;
         struct stat st, ost;
+        const char *base;
         char *slash;
         int r;
 
@@ -318,10 +322,28 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                 return 0;
         }
 
+        /* The content file's folder, resolved from / without following any
+         * symlink (lg_safe_open_parent()): a folder swapped for a symlink
+         * by the agent's user must not make lastgood read, as root, a file
+         * outside the content folders into its store. One open per folder. */
+        base = strrchr(path, '/') + 1;
+        if (!c->srcdir || strlen(c->srcdir) != (size_t) (base - path) || strncmp(c->srcdir, path, (size_t) (base - path)) != 0) {
+                const char *unused;
+
+                free(c->srcdir);
+                closep(&c->srcfd);
+                c->srcdir = strndup(path, (size_t) (base - path));
+                if (!c->srcdir)
+                        return -ENOMEM;
+                c->srcfd = lg_safe_open_parent(c->root, path, &unused);
+        }
+        if (c->srcfd < 0)
+                return c->srcfd == -ENOMEM ? -ENOMEM : 0; /* gone, or a symlink on the way: skip */
+
         /* Unchanged files (the common case) are decided from stat() alone,
          * without opening them: a proven write over 10,000 files spares
          * 20,000 syscalls. The content file itself is only read to copy. */
-        if (fstatat(c->root->fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(c->srcfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : negative_errno(); /* vanished: skip */
         if (!S_ISREG(st.st_mode))
                 return 0; /* a symlink, socket, FIFO...: skip */
@@ -335,9 +357,9 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                         return negative_errno();
         }
 
-        in = lg_root_open(c->root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+        in = openat(c->srcfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0)
-                return in == -ENOENT || in == -ELOOP ? 0 : in; /* vanished or a symlink: skip */
+                return errno == ENOENT || errno == ELOOP ? 0 : negative_errno(); /* vanished or a symlink: skip */
         if (fstat(in, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
@@ -448,7 +470,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         lg_facts facts = { .now_usec = in->now_usec, .healthy = in->healthy };
         bool have_old = false;
         unsigned cur, gen;
-        copier c = { .root = in->root };
+        copier c = { .root = in->root, .srcfd = -EBADF };
         int r;
 
         r = lg_store_read_state(in->store, &st);
@@ -624,6 +646,8 @@ finish:
         lg_inventory_done(&old);
         lg_inventory_done(&inv);
         free(c.lastdir);
+        free(c.srcdir);
+        closep(&c.srcfd);
         if (r < 0)
                 return r;
 
