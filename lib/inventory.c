@@ -82,6 +82,16 @@ static uint64_t stat_mtime_ns(const struct stat *st) {
         return (uint64_t) st->st_mtim.tv_sec * 1000000000ULL + (uint64_t) st->st_mtim.tv_nsec;
 }
 
+static uint64_t stat_ctime_ns(const struct stat *st) {
+        return (uint64_t) st->st_ctim.tv_sec * 1000000000ULL + (uint64_t) st->st_ctim.tv_nsec;
+}
+
+/* STRICT (same file system): the ctime must match too. LOOSE (a copy into
+ * an initramfs image) cannot keep it. */
+static bool ctime_match(lg_stat_match match, uint64_t ctime_ns, const struct stat *st) {
+        return match == LG_STAT_LOOSE || (ctime_ns != 0 && ctime_ns == stat_ctime_ns(st));
+}
+
 static int fingerprint_fd_max(int fd, uint64_t max, uint64_t *ret) {
         char buf[65536];
         uint64_t h = FNV_OFFSET, total = 0;
@@ -346,7 +356,8 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
 
         cached = cache_find_item(&s->cache, rel);
         if (cached && (!streq(cached->name, name) ||
-                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, &st)))
+                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, &st) ||
+                       !ctime_match(s->match, cached->ctime_ns, &st)))
                 cached = NULL;
 
         if (!cached && !third) {
@@ -357,7 +368,8 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
         }
 
         it = (lg_inv_item) { .kind = LG_ITEM_MODULE, .size = (uint64_t) st.st_size,
-                             .mtime_ns = stat_mtime_ns(&st), .ino = (uint64_t) st.st_ino };
+                             .mtime_ns = stat_mtime_ns(&st), .ino = (uint64_t) st.st_ino,
+                             .ctime_ns = stat_ctime_ns(&st) };
         if (cached)
                 it.fingerprint = cached->fingerprint;
         else {
@@ -492,12 +504,14 @@ static int content_match(int dirfd, const char *name, const char *path, const st
          * cost 10,000 lstat()). */
         cached = s->cache.inv ? lg_inventory_find(s->cache.inv, LG_ITEM_CONTENT, path) : NULL;
         if (cached && cached->fingerprint &&
-            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, st))
+            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, st) &&
+            ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
                 fp = cached->fingerprint;
         else
                 fp = content_fingerprint(dirfd, name, st);
         it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = fp, .size = (uint64_t) st->st_size,
-                             .mtime_ns = stat_mtime_ns(st), .ino = (uint64_t) st->st_ino };
+                             .mtime_ns = stat_mtime_ns(st), .ino = (uint64_t) st->st_ino,
+                             .ctime_ns = stat_ctime_ns(st) };
         it.name = strdup(path);
         it.agent = strdup(w->ag->name);
         if (!it.name || !it.agent || push_item(s, &it) < 0) {

@@ -2,7 +2,8 @@
 # uploader or name is a test here (integration tests act as an unprivileged
 # user against a temporary root; unit tests of the safe path helpers).
 SECURITY_TESTS = \
-	tests/integration/security-symlinks.sh
+	tests/integration/security-symlinks.sh \
+	tests/integration/security-ctime.sh
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += $(SECURITY_TESTS)
 

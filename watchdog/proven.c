@@ -287,7 +287,7 @@ typedef struct copier {
 
 /* One content file into the new generation: a hard link to the old copy
  * when stat() says the file is unchanged, a copy otherwise. */
-static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only) {
+static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only, bool same_bytes) {
         _cleanup_free_ char *dst = NULL, *old = NULL, *dir = NULL;
         _cleanup_close_ int in = -EBADF, out = -EBADF;
         struct stat st, ost;
@@ -347,7 +347,10 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                 return errno == ENOENT ? 0 : negative_errno(); /* vanished: skip */
         if (!S_ISREG(st.st_mode))
                 return 0; /* a symlink, socket, FIFO...: skip */
-        if (old && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ost.st_mode) &&
+        /* ...and from the fingerprints: the file's owner can restore size
+         * and mtime after a rewrite, and only the inventory (ctime in its
+         * key) has read the new bytes. */
+        if (old && same_bytes && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ost.st_mode) &&
             same_file_data(&st, &ost)) {
                 if (linkat(c->libfd, old, c->libfd, dst, 0) == 0) {
                         c->n_linked++;
@@ -587,10 +590,12 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         for (size_t i = 0; i < inv.n; i++) {
                 const lg_inv_item *it = &inv.items[i];
                 bool withheld = withheld_find(in->withheld, it->kind, it->name) != NULL;
+                const lg_inv_item *o;
 
                 if (it->kind != LG_ITEM_CONTENT || !it->agent)
                         continue;
-                r = copy_one(&c, it->agent, it->name, withheld);
+                o = have_old ? lg_inventory_find(&old, it->kind, it->name) : NULL;
+                r = copy_one(&c, it->agent, it->name, withheld, o && o->fingerprint == it->fingerprint);
                 if (r < 0)
                         goto finish;
         }

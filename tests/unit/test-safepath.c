@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "inventory.h"
 #include "macro.h"
 #include "safepath.h"
 #include "watch.h"
@@ -337,6 +338,31 @@ static void test_content_withhold(void **state) {
         assert_true(exists(f->dir, "etc/agent/rules.d/b.yaml"));
 }
 
+/* The manifest keeps ctime; one written before it (a field less) is still
+ * read, with ctime 0 (unknown: the file is read again once). */
+static void test_manifest_ctime(void **state) {
+        static const char old[] = "lastgood-manifest 1\nkernel 6.1.0\n"
+                                  "content /etc/a/x - 00000000000000aa 5 1700000000000000000 42\n"
+                                  "module foo extra/foo.ko - 00000000000000bb 9 1700000000000000000 43\nend 2\n";
+        lg_inventory inv = {}, again = {};
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+
+        (void) state;
+        assert_int_equal(lg_manifest_parse(old, sizeof(old) - 1, &inv), 0);
+        assert_int_equal(inv.n, 2);
+        for (size_t i = 0; i < inv.n; i++)
+                assert_int_equal(inv.items[i].ctime_ns, 0);
+        ((lg_inv_item *) lg_inventory_find(&inv, LG_ITEM_CONTENT, "/etc/a/x"))->ctime_ns = 1700000001000000001ULL;
+        assert_int_equal(lg_manifest_format(&inv, &buf, &size), 0);
+        assert_non_null(strstr(buf, " 42 1700000001000000001\n"));
+        assert_int_equal(lg_manifest_parse(buf, size, &again), 0);
+        assert_int_equal(lg_inventory_find(&again, LG_ITEM_CONTENT, "/etc/a/x")->ctime_ns, 1700000001000000001ULL);
+        assert_int_equal(lg_inventory_find(&again, LG_ITEM_MODULE, "foo")->ctime_ns, 0);
+        lg_inventory_done(&inv);
+        lg_inventory_done(&again);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_safe_open, setup, teardown),
@@ -347,6 +373,7 @@ int main(void) {
                 cmocka_unit_test(test_tmp_name),
                 cmocka_unit_test(test_content_pattern_allowed),
                 cmocka_unit_test(test_content_covers),
+                cmocka_unit_test(test_manifest_ctime),
                 cmocka_unit_test_setup_teardown(test_content_withhold, setup, teardown),
         };
 
