@@ -3,7 +3,8 @@
 # user against a temporary root; unit tests of the safe path helpers).
 SECURITY_TESTS = \
 	tests/integration/security-symlinks.sh \
-	tests/integration/security-ctime.sh
+	tests/integration/security-ctime.sh \
+	tests/integration/security-cold-record.sh
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += $(SECURITY_TESTS)
 

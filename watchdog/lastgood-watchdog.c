@@ -34,6 +34,7 @@
 #include "health.h"
 #include "inventory.h"
 #include "machine.h"
+#include "parse-util.h"
 #include "macro.h"
 #include "proven.h"
 #include "rootfs.h"
@@ -247,6 +248,16 @@ static void after_step_hook(lg_proven_step step, void *userdata) {
         }
 }
 
+/* Said once per item: a withheld item the cold record has no room for is
+ * not persistently withheld (DESIGN.md: the record never fails a proof). */
+static void record_skipped_hook(lg_item_kind kind, const char *name, const char *why, void *userdata) {
+        _cleanup_free_ char *n = lg_escape_quote(name, strlen(name), 512);
+
+        (void) userdata;
+        log_msg(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).", strna(lg_item_kind_to_string(kind)),
+                n ?: "(out of memory)", why);
+}
+
 static int do_proven(Context *c, lg_step step, const char *why) {
         lg_proven_input in = {
                 .root = c->root,
@@ -260,6 +271,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 .healthy = c->healthy,
                 .now_usec = realtime_usec(),
                 .after_step = after_step_hook,
+                .record_skipped = record_skipped_hook,
         };
         lg_proven_result res = {};
         int r;
@@ -291,6 +303,10 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
                         res.generation, res.n_linked, res.n_copied, res.n_quarantined,
                         res.steady ? " (steady state, nothing written)" : "");
+                if (res.n_quarantine_hashed || res.n_quarantine_skipped)
+                        log_msg(LOG_WARNING,
+                                "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
+                                res.n_quarantine_hashed, res.n_quarantine_skipped);
         } else if (res.decision.neutral)
                 log_msg(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
         return 0;

@@ -14,6 +14,7 @@
 
 #include "macro.h"
 #include "proven.h"
+#include "qname.h"
 #include "safepath.h"
 
 #define GEN_DIR "generations"
@@ -426,19 +427,71 @@ static void hook(const lg_proven_input *in, lg_proven_step step) {
                 in->after_step(step, in->userdata);
 }
 
+/* The cold record is shared by every agent and by the plain third-party
+ * modules (DESIGN.md: "it never makes a proof fail ... one agent cannot
+ * fill it for the others"). Each owner (an agent, or no agent) gets an
+ * equal share of its bytes and items; what does not fit is recorded by the
+ * hash of its name, and what does not fit even so is skipped and said. */
+#define OWNER_NONE ((size_t) -1)
+
+static size_t item_owner(const lg_agents *agents, lg_item_kind kind, const char *name, const char *agent) {
+        const lg_agent *a = agent ? lg_agents_find(agents, agent) : NULL;
+
+        if (!a && kind == LG_ITEM_CONTENT)
+                a = lg_agents_find_content(agents, name);
+        if (!a && kind == LG_ITEM_MODULE)
+                a = lg_agents_find_module(agents, name);
+        return a ? (size_t) (a - agents->agents) : OWNER_NONE;
+}
+
+typedef struct share {
+        size_t bytes, items;
+} share;
+
+static void skipped(const lg_proven_input *in, lg_proven_result *res, const lg_withheld_item *w, const char *why) {
+        res->n_quarantine_skipped++;
+        if (in->record_skipped)
+                in->record_skipped(w->kind, w->name, why, in->userdata);
+}
+
 /* fps: the fingerprint of each withheld item (the hand-over from
  * lastgood-early carries none; the scan of this boot has the items still
  * on disk, such as modules kept out by modprobe.d). */
 static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_proven_result *res) {
         lg_quarantine q = {};
+        _cleanup_free_ share *used = NULL;
+        size_t n_owners, share_bytes, share_items, total = 0;
         bool changed = false;
         int r;
 
         r = lg_store_read_quarantine(in->store, &q);
         if (r < 0)
                 q = (lg_quarantine) {}; /* none or corrupt: start from the empty set */
+
+        /* Owners: every agent, plus one for items of no agent. */
+        n_owners = (in->agents ? in->agents->n : 0) + 1;
+        used = calloc(n_owners, sizeof(*used));
+        if (!used) {
+                lg_quarantine_done(&q);
+                return -ENOMEM;
+        }
+        share_bytes = lg_qname_budget() / n_owners;
+        share_items = MAX((size_t) LG_QUARANTINE_MAX_ITEMS / n_owners, (size_t) 1);
+        for (size_t i = 0; i < q.n; i++) {
+                size_t o = in->agents ? item_owner(in->agents, q.items[i].kind, q.items[i].name, NULL) : OWNER_NONE;
+                size_t sz = lg_qname_item_size(strlen(q.items[i].name));
+
+                o = o == OWNER_NONE ? n_owners - 1 : o;
+                used[o].bytes += sz;
+                used[o].items++;
+                total += sz;
+        }
+
         for (size_t i = 0; in->withheld && i < in->withheld->n; i++) {
                 const lg_withheld_item *w = &in->withheld->items[i];
+                char hashed[LG_QNAME_HASHED_LEN + 1];
+                const char *name = w->name;
+                size_t o, sz;
 
                 /* block= is the administrator's word for one boot, not a
                  * verdict on the item. An item withheld because the cold
@@ -447,10 +500,48 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_
                  * must not come back. */
                 if (w->reason == LG_REASON_BLOCK || w->reason == LG_REASON_QUARANTINE)
                         continue;
-                r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint ?: fps[i]);
+                if (lg_quarantine_find(&q, w->kind, w->name)) {
+                        /* Recorded already (a new fingerprint at most). */
+                        r = lg_quarantine_add(&q, w->kind, lg_quarantine_find(&q, w->kind, w->name)->name,
+                                              w->fingerprint ?: fps[i]);
+                        if (r > 0)
+                                changed = true;
+                        continue;
+                }
+                o = in->agents ? item_owner(in->agents, w->kind, w->name, w->agent) : OWNER_NONE;
+                o = o == OWNER_NONE ? n_owners - 1 : o;
+                if (used[o].items >= share_items || q.n >= LG_QUARANTINE_MAX_ITEMS) {
+                        skipped(in, res, w, "its owner's share of the cold record is full");
+                        continue;
+                }
+                sz = lg_qname_storable(name) ? lg_qname_item_size(strlen(name)) : SIZE_MAX;
+                if (sz == SIZE_MAX || used[o].bytes + sz > share_bytes || total + sz > lg_qname_budget()) {
+                        /* Too long for what is left, or a name with control
+                         * bytes: by the hash of its name. */
+                        lg_qname_hash(w->name, hashed);
+                        name = hashed;
+                        sz = lg_qname_item_size(LG_QNAME_HASHED_LEN);
+                        if (used[o].bytes + sz > share_bytes || total + sz > lg_qname_budget()) {
+                                skipped(in, res, w, "its owner's share of the cold record is full");
+                                continue;
+                        }
+                        res->n_quarantine_hashed++;
+                }
+                r = lg_quarantine_add(&q, w->kind, name, w->fingerprint ?: fps[i]);
+                if (r == -ENOMEM) {
+                        lg_quarantine_done(&q);
+                        return r;
+                }
+                if (r < 0) {
+                        skipped(in, res, w, strerror(-r));
+                        continue;
+                }
                 if (r > 0) {
                         changed = true;
                         res->n_quarantined++;
+                        used[o].bytes += sz;
+                        used[o].items++;
+                        total += sz;
                 }
         }
         r = 0;

@@ -61,6 +61,9 @@ typedef struct lg_proven_input {
         bool healthy;                 /* this boot reached healthy */
         uint64_t now_usec;            /* CLOCK_REALTIME */
         void (*after_step)(lg_proven_step step, void *userdata);
+        /* An item withheld this boot that the cold record cannot hold
+         * (its owner's share is full): called once per item, may be NULL. */
+        void (*record_skipped)(lg_item_kind kind, const char *name, const char *why, void *userdata);
         void *userdata;
 } lg_proven_input;
 
@@ -75,6 +78,8 @@ typedef struct lg_proven_result {
         bool state_written;
         unsigned generation;
         size_t n_items, n_linked, n_copied, n_quarantined;
+        size_t n_quarantine_hashed;   /* of n_quarantined, recorded by the hash of the name */
+        size_t n_quarantine_skipped;  /* withheld, but no room in the cold record */
         unsigned skipped;           /* unreadable modules skipped by the scan */
 } lg_proven_result;
 

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "inventory.h"
+#include "qname.h"
 #include "macro.h"
 #include "safepath.h"
 #include "watch.h"
@@ -363,6 +364,41 @@ static void test_manifest_ctime(void **state) {
         lg_inventory_done(&again);
 }
 
+static void test_qname(void **state) {
+        char h[LG_QNAME_HASHED_LEN + 1], h2[LG_QNAME_HASHED_LEN + 1];
+        char long_name[400];
+
+        (void) state;
+        memset(long_name, 'a', sizeof(long_name) - 1);
+        long_name[0] = '/';
+        long_name[sizeof(long_name) - 1] = '\0';
+        assert_true(lg_qname_storable("/etc/falco/rules.d/x.yaml"));
+        assert_false(lg_qname_storable("/etc/falco/\033[2J"));
+        assert_false(lg_qname_storable(long_name));
+        assert_false(lg_qname_storable(""));
+        lg_qname_hash(long_name, h);
+        lg_qname_hash("/etc/falco/\033[2J", h2);
+        assert_int_equal(strlen(h), LG_QNAME_HASHED_LEN);
+        assert_true(lg_qname_is_hashed(h));
+        assert_false(lg_qname_is_hashed("/etc/x"));
+        assert_false(lg_qname_is_hashed("#0123"));
+        assert_string_not_equal(h, h2);
+        assert_true(lg_qname_matches(h, long_name));
+        assert_true(lg_qname_matches("/etc/x", "/etc/x"));
+        assert_false(lg_qname_matches(h, "/etc/x"));
+        assert_false(lg_qname_matches("/etc/x", long_name));
+        assert_int_equal(lg_qname_budget(), LG_QUARANTINE_MAX_SIZE - 12);
+
+        /* The cold record finds and removes an item by its full name. */
+        lg_quarantine q = {};
+        assert_int_equal(lg_quarantine_add(&q, LG_ITEM_CONTENT, h, 7), 1);
+        assert_non_null(lg_quarantine_find(&q, LG_ITEM_CONTENT, long_name));
+        assert_null(lg_quarantine_find(&q, LG_ITEM_CONTENT, "/etc/x"));
+        assert_int_equal(lg_quarantine_remove(&q, long_name), 1);
+        assert_int_equal(q.n, 0);
+        lg_quarantine_done(&q);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_safe_open, setup, teardown),
@@ -374,6 +410,7 @@ int main(void) {
                 cmocka_unit_test(test_content_pattern_allowed),
                 cmocka_unit_test(test_content_covers),
                 cmocka_unit_test(test_manifest_ctime),
+                cmocka_unit_test(test_qname),
                 cmocka_unit_test_setup_teardown(test_content_withhold, setup, teardown),
         };
 
