@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "copy.h"
 #include "macro.h"
 #include "safepath.h"
 
@@ -129,51 +130,6 @@ static int tmp_name(const char *base, char **ret) {
         return lg_tmp_name(base, ret);
 }
 
-static int copy_bytes(int in, int out) {
-        bool use_cfr = true;
-        char buf[64 * 1024];
-
-        for (;;) {
-                ssize_t n;
-
-                if (use_cfr) {
-                        n = copy_file_range(in, NULL, out, NULL, 1024 * 1024, 0);
-                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-                                      errno == EOPNOTSUPP || errno == EBADF)) {
-                                use_cfr = false;
-                                continue;
-                        }
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n < 0)
-                                return negative_errno();
-                        if (n == 0)
-                                return 0;
-                        continue;
-                }
-
-                n = read(in, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return 0;
-                for (char *p = buf; n > 0;) {
-                        ssize_t w = write(out, p, (size_t) n);
-
-                        if (w < 0 && errno == EINTR)
-                                continue;
-                        if (w < 0)
-                                return negative_errno();
-                        if (w == 0)
-                                return -EIO;
-                        p += w;
-                        n -= w;
-                }
-        }
-}
-
 /* Owner first: chown clears set-id bits, so the mode comes after. Without
  * privileges (tests as a user) a foreign owner cannot be kept; that is not
  * worth losing the copy over. */
@@ -244,7 +200,18 @@ int lg_copy_entry_tmp(int src_dirfd, const char *src_name, int dst_dirfd, const 
         if (out < 0)
                 return negative_errno();
 
-        r = copy_bytes(in, out);
+        /* Holes stay holes (lib/copy.c); a file that changed size or time
+         * meanwhile is not the one stat()ed: -ESTALE, source kept. */
+        r = lg_copy_sparse(in, out, (uint64_t) st2.st_size, 0, NULL);
+        if (r >= 0) {
+                struct stat st3;
+
+                if (fstat(in, &st3) < 0)
+                        r = negative_errno();
+                else if (st3.st_size != st2.st_size || st3.st_mtim.tv_sec != st2.st_mtim.tv_sec ||
+                         st3.st_mtim.tv_nsec != st2.st_mtim.tv_nsec)
+                        r = -ESTALE;
+        }
         if (r >= 0)
                 r = keep_owner(out, "", &st2, AT_EMPTY_PATH);
         if (r >= 0 && fchmod(out, st2.st_mode & 07777) < 0)

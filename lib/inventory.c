@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "copy.h"
 #include "inventory.h"
 #include "macro.h"
 #include "safepath.h"
@@ -21,7 +22,6 @@
 
 #define WALK_DEPTH_MAX 16
 #define MODULE_FILE_MAX (256u * 1024 * 1024)
-#define CONTENT_FILE_MAX (1024ull * 1024 * 1024)
 
 static const char *const module_suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
 
@@ -126,7 +126,7 @@ static int fingerprint_fd(int fd, uint64_t *ret) {
  * target, never followed. What cannot be read (gone, EACCES, larger than
  * CONTENT_FILE_MAX) falls back to its stat() data: still a change when it
  * changes, only never matched again. */
-static uint64_t content_fingerprint(int dirfd, const char *name, const struct stat *st) {
+static uint64_t content_fingerprint(int dirfd, const char *name, const struct stat *st, uint64_t *budget) {
         uint64_t h = FNV_OFFSET, v[3] = { (uint64_t) st->st_size, stat_mtime_ns(st), (uint64_t) st->st_ino };
 
         if (S_ISLNK(st->st_mode)) {
@@ -144,9 +144,15 @@ static uint64_t content_fingerprint(int dirfd, const char *name, const struct st
                 struct stat now;
                 uint64_t fp;
 
+                /* Bounded per file and per scan (DESIGN.md, "Trust
+                 * boundaries"): sparse or huge files must not hold the boot
+                 * up; past the budget, the stat() data stand in. */
                 if (fd >= 0 && fstat(fd, &now) == 0 && S_ISREG(now.st_mode) && now.st_ino == st->st_ino &&
-                    fingerprint_fd_max(fd, CONTENT_FILE_MAX, &fp) == 0)
-                        return fp;
+                    (uint64_t) now.st_size <= MIN(LG_CONTENT_FILE_MAX, *budget)) {
+                        *budget -= (uint64_t) now.st_size;
+                        if (fingerprint_fd_max(fd, (uint64_t) now.st_size, &fp) == 0)
+                                return fp;
+                }
         }
         h = fnv1a(h, v, sizeof(v));
         return h ? h : 1;
@@ -229,6 +235,7 @@ typedef struct scan {
         lg_inventory inv;
         size_t alloc, alloc_intree;
         unsigned skipped;
+        uint64_t hash_budget;  /* content bytes this scan may still read */
 } scan;
 
 static int push_item(scan *s, lg_inv_item *it) {
@@ -508,7 +515,7 @@ static int content_match(int dirfd, const char *name, const char *path, const st
             ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
                 fp = cached->fingerprint;
         else
-                fp = content_fingerprint(dirfd, name, st);
+                fp = content_fingerprint(dirfd, name, st, &s->hash_budget);
         it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = fp, .size = (uint64_t) st->st_size,
                              .mtime_ns = stat_mtime_ns(st), .ino = (uint64_t) st->st_ino,
                              .ctime_ns = stat_ctime_ns(st) };
@@ -575,7 +582,8 @@ static void scan_done(scan *s) {
 static int inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
                           const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
                           bool modules, lg_inventory *ret, unsigned *ret_skipped) {
-        scan s = { .root = root, .config = config, .agents = agents, .match = match };
+        scan s = { .root = root, .config = config, .agents = agents, .match = match,
+                   .hash_budget = LG_CONTENT_TOTAL_MAX };
         int r, fd;
 
         if (!kernel || !kernel[0] || strchr(kernel, '/'))

@@ -7,6 +7,7 @@ libbasic_a_SOURCES = \
 	%reldir%/rootfs.c %reldir%/rootfs.h \
 	%reldir%/safepath.c %reldir%/safepath.h \
 	%reldir%/qname.c %reldir%/qname.h \
+	%reldir%/copy.c %reldir%/copy.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
 	%reldir%/runstate.c %reldir%/runstate.h

@@ -303,6 +303,10 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
                         res.generation, res.n_linked, res.n_copied, res.n_quarantined,
                         res.steady ? " (steady state, nothing written)" : "");
+                if (res.n_too_big)
+                        log_msg(LOG_WARNING,
+                                "%zu content file(s) over the copy budget have no last good copy (a rollback only quarantines them).",
+                                res.n_too_big);
                 if (res.n_quarantine_hashed || res.n_quarantine_skipped)
                         log_msg(LOG_WARNING,
                                 "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",

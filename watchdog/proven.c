@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "copy.h"
 #include "proven.h"
 #include "qname.h"
 #include "safepath.h"
@@ -234,45 +235,15 @@ static bool same_file_data(const struct stat *a, const struct stat *b) {
                a->st_uid == b->st_uid && a->st_gid == b->st_gid;
 }
 
-static int copy_data(int in, int out, off_t size) {
-        /* A reflink costs nothing on btrfs/xfs; elsewhere copy_file_range()
-         * lets the kernel copy without a trip through user space. */
-        if (ioctl(out, FICLONE, in) == 0)
+static int copy_data(int in, int out, off_t size, uint64_t max_data, uint64_t *ret_data) {
+        /* A reflink costs nothing on btrfs/xfs (and keeps holes); elsewhere
+         * the data extents only, so that a sparse file stays sparse under
+         * /var (lib/copy.c), and at most max_data bytes of them. */
+        if (ioctl(out, FICLONE, in) == 0) {
+                *ret_data = 0;
                 return 0;
-        for (off_t done = 0; done < size;) {
-                ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) (size - done), 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
-                        break;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return 0; /* the file shrank under us: keep what is there */
-                done += n;
-                if (done >= size)
-                        return 0;
         }
-        char buf[65536];
-        if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
-                return negative_errno();
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof buf);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return 0;
-                for (ssize_t w = 0; w < n;) {
-                        ssize_t k = write(out, buf + w, (size_t) (n - w));
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0)
-                                return negative_errno();
-                        w += k;
-                }
-        }
+        return lg_copy_sparse(in, out, (uint64_t) size, max_data, ret_data);
 }
 
 typedef struct copier {
@@ -281,6 +252,8 @@ typedef struct copier {
         char *newrel;    /* generations/N.tmp */
         char *oldrel;    /* generations/M or NULL */
         char *lastdir;   /* last folder made, to spare mkdirat() calls */
+        uint64_t copied_bytes; /* data bytes copied so far (LG_CONTENT_TOTAL_MAX) */
+        size_t n_too_big;      /* files left without a last good copy (budget) */
         char *srcdir;    /* folder of the last content file read (host path) */
         int srcfd;       /* its fd, opened safely (no symlink from /), or -errno */
         size_t n_linked, n_copied;
@@ -293,6 +266,7 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
         _cleanup_close_ int in = -EBADF, out = -EBADF;
         struct stat st, ost;
         const char *base;
+        uint64_t data = 0;
         char *slash;
         int r;
 
@@ -369,12 +343,27 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
         if (!S_ISREG(st.st_mode))
                 return 0;
 
+        /* Bounded (DESIGN.md, "Trust boundaries"): a file over
+         * LG_CONTENT_FILE_MAX bytes of data, or past the write's total, gets
+         * no last good copy (a rollback then only quarantines it). */
+        if (c->copied_bytes >= LG_CONTENT_TOTAL_MAX ||
+            MIN((uint64_t) st.st_size, (uint64_t) st.st_blocks * 512) > LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
+                c->n_too_big++;
+                return 0;
+        }
         out = openat(c->libfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (out < 0)
                 return negative_errno();
-        r = copy_data(in, out, st.st_size);
+        r = copy_data(in, out, st.st_size, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes), &data);
+        if (r == -EFBIG) {
+                close(TAKE_FD(out));
+                (void) unlinkat(c->libfd, dst, 0);
+                c->n_too_big++;
+                return 0;
+        }
         if (r < 0)
                 return r;
+        c->copied_bytes += data;
         (void) fchown(out, st.st_uid, st.st_gid);
         if (fchmod(out, st.st_mode & 07777) < 0)
                 return negative_errno();
@@ -692,6 +681,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         }
         res.n_linked = c.n_linked;
         res.n_copied = c.n_copied;
+        res.n_too_big = c.n_too_big;
         hook(in, LG_PROVEN_COPIED);
 
         r = lg_manifest_save(in->root, mpath, &inv);

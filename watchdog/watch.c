@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "copy.h"
 #include "macro.h"
 #include "safepath.h"
 #include "strv.h"
@@ -110,30 +111,14 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
  * sparse holes kept as holes, owner and times kept, fsynced. */
 static int copy_out(int in, const struct stat *st, int dirfd, const char *name) {
         _cleanup_close_ int out = -EBADF;
-        char buf[65536];
+        int r;
 
         out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
         if (out < 0)
                 return negative_errno();
-        for (;;) {
-                ssize_t k = read(in, buf, sizeof buf);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return negative_errno();
-                if (k == 0)
-                        break;
-                for (ssize_t w = 0; w < k;) {
-                        ssize_t x = write(out, buf + w, (size_t) (k - w));
-
-                        if (x < 0 && errno == EINTR)
-                                continue;
-                        if (x < 0)
-                                return negative_errno();
-                        w += x;
-                }
-        }
+        r = lg_copy_sparse(in, out, (uint64_t) st->st_size, 0, NULL);
+        if (r < 0)
+                return r;
         (void) fchown(out, st->st_uid, st->st_gid);
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
         (void) futimens(out, ts);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "copy.h"
 #include "inventory.h"
 #include "qname.h"
 #include "macro.h"
@@ -399,6 +400,41 @@ static void test_qname(void **state) {
         lg_quarantine_done(&q);
 }
 
+/* Sparse copies: holes stay holes, the data bytes are bounded. */
+static void test_copy_sparse(void **state) {
+        fixture *f = *state;
+        char src[128], dst[128], buf[8];
+        _cleanup_close_ int in = -EBADF, out = -EBADF, out2 = -EBADF;
+        uint64_t data = 0;
+        struct stat st;
+
+        snprintf(src, sizeof(src), "%s/sparse", f->dir);
+        snprintf(dst, sizeof(dst), "%s/copy", f->dir);
+        in = open(src, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(in >= 0);
+        /* 64 MiB hole, "payload", 64 MiB hole. */
+        assert_int_equal(pwrite(in, "payload", 7, 64 << 20), 7);
+        assert_int_equal(ftruncate(in, 128 << 20), 0);
+        out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(out >= 0);
+        assert_int_equal(lg_copy_sparse(in, out, 128 << 20, 0, &data), 0);
+        assert_int_equal(fstat(out, &st), 0);
+        assert_int_equal(st.st_size, 128 << 20);
+        assert_true(st.st_blocks * 512 < (1 << 20)); /* still sparse */
+        assert_true(data < (1 << 20));
+        assert_int_equal(pread(out, buf, 7, 64 << 20), 7);
+        assert_memory_equal(buf, "payload", 7);
+        assert_int_equal(pread(out, buf, 4, 0), 4);
+        assert_memory_equal(buf, "\0\0\0\0", 4);
+
+        /* A data budget smaller than the data: -EFBIG. */
+        assert_int_equal(pwrite(in, "x", 1, 0), 1);
+        snprintf(dst, sizeof(dst), "%s/copy2", f->dir);
+        out2 = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(out2 >= 0);
+        assert_int_equal(lg_copy_sparse(in, out2, 128 << 20, 1, NULL), -EFBIG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_safe_open, setup, teardown),
@@ -411,6 +447,7 @@ int main(void) {
                 cmocka_unit_test(test_content_covers),
                 cmocka_unit_test(test_manifest_ctime),
                 cmocka_unit_test(test_qname),
+                cmocka_unit_test_setup_teardown(test_copy_sparse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_content_withhold, setup, teardown),
         };
 
