@@ -28,6 +28,11 @@ typedef struct lg_ctl {
         const char *directory;       /* --directory= (fleet) */
 } lg_ctl;
 
+/* Route stdout and stderr through the escaping filter (ctl/output.c):
+ * U+FFFD for invalid UTF-8 in JSON, \xHH for controls on a terminal.
+ * Returns 0 or -ENOMEM (output then stays unfiltered). */
+int lg_ctl_output_init(bool json);
+
 int verb_status(lg_ctl *c, int argc, char **argv);
 int verb_good(lg_ctl *c, int argc, char **argv);
 int verb_bad(lg_ctl *c, int argc, char **argv);

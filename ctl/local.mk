@@ -3,6 +3,7 @@ sbin_PROGRAMS += lastgoodctl
 lastgoodctl_SOURCES = \
 	%reldir%/ctl.h \
 	%reldir%/lastgoodctl.c \
+	%reldir%/output.c \
 	%reldir%/verb-state.c \
 	%reldir%/verb-items.c \
 	%reldir%/verb-crash.c \

@@ -24,6 +24,7 @@
 #include "apply.h"
 #include "events.h"
 #include "machine.h"
+#include "escape.h"
 #include "macro.h"
 #include "runstate.h"
 #include "store.h"
@@ -37,14 +38,19 @@ static FILE *export_file = NULL;
 
 static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 static void log_msg(int prio, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL, *e = NULL;
         va_list ap;
 
         /* stderr of a unit goes to the journal; "<N>" sets the priority. */
         fprintf(stderr, "<%d>lastgood-apply: ", prio);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
         va_end(ap);
-        fputc('\n', stderr);
+        /* Names in it are untrusted: one line, no control byte (a file
+         * name holding "\n<0>..." must not forge a line of ours). */
+        e = m ? lg_escape_string(LG_ESCAPE_LINE, m) : NULL;
+        fprintf(stderr, "%s\n", e ?: "(out of memory)");
 }
 
 static int parse_argv(int argc, char *argv[]) {

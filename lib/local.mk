@@ -8,6 +8,7 @@ libbasic_a_SOURCES = \
 	%reldir%/safepath.c %reldir%/safepath.h \
 	%reldir%/qname.c %reldir%/qname.h \
 	%reldir%/copy.c %reldir%/copy.h \
+	%reldir%/escape.c %reldir%/escape.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
 	%reldir%/runstate.c %reldir%/runstate.h

@@ -5,7 +5,8 @@ SECURITY_TESTS = \
 	tests/integration/security-symlinks.sh \
 	tests/integration/security-ctime.sh \
 	tests/integration/security-cold-record.sh \
-	tests/integration/security-budget.sh
+	tests/integration/security-budget.sh \
+	tests/integration/security-fleet.sh
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += $(SECURITY_TESTS)
 

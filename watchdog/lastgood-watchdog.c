@@ -35,6 +35,7 @@
 #include "inventory.h"
 #include "machine.h"
 #include "parse-util.h"
+#include "escape.h"
 #include "macro.h"
 #include "proven.h"
 #include "rootfs.h"
@@ -92,15 +93,20 @@ typedef struct Context {
 
 static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 static void log_msg(int prio, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL, *e = NULL;
         va_list ap;
 
         /* stderr is the journal for a service; the "<N>" prefix carries the
          * priority (sd-daemon(3)). */
         fprintf(stderr, "<%d>lastgood-watchdog: ", prio);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
         va_end(ap);
-        fputc('\n', stderr);
+        /* Names in it are untrusted: one line, no control byte (a file
+         * name holding "\n<0>..." must not forge a line of ours). */
+        e = m ? lg_escape_string(LG_ESCAPE_LINE, m) : NULL;
+        fprintf(stderr, "%s\n", e ?: "(out of memory)");
 }
 
 /* ---- events -------------------------------------------------------------- */

@@ -40,6 +40,7 @@ echo "rules v2 (bad)" >"$R/etc/falco/falco_rules.yaml"
 
 decision 1 7
 apply
+! grep -q "$ESC" "$T/apply.log" || fail "a raw ESC byte reached lastgood-apply's log"
 [ "$(ls -A "$SIG")" = main.sig ] || fail "safe mode did not quarantine the new files: $(ls -A "$SIG" | head -3)"
 
 # The proof succeeds in spite of 41 long or odd names.

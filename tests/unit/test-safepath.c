@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "copy.h"
+#include "escape.h"
 #include "inventory.h"
 #include "qname.h"
 #include "macro.h"
@@ -435,6 +436,56 @@ static void test_copy_sparse(void **state) {
         assert_int_equal(lg_copy_sparse(in, out2, 128 << 20, 1, NULL), -EFBIG);
 }
 
+static void test_escape(void **state) {
+        static const struct {
+                const char *in;
+                const char *terminal;
+                const char *utf8;
+        } cases[] = {
+                { "plain /etc/x.yaml", "plain /etc/x.yaml", "plain /etc/x.yaml" },
+                { "tab\tand\nnewline", "tab\tand\nnewline", "tab\tand\nnewline" },
+                { "esc\033[2J", "esc\\x1b[2J", "esc\033[2J" },
+                { "cr\rbell\adel\177", "cr\\x0dbell\\x07del\\x7f", "cr\rbell\adel\177" },
+                { "caf\xc3\xa9", "caf\xc3\xa9", "caf\xc3\xa9" },                  /* valid UTF-8 kept */
+                { "bad\xff\xfe", "bad\\xff\\xfe", "bad\xef\xbf\xbd\xef\xbf\xbd" }, /* invalid bytes */
+                { "c1\xc2\x9b", "c1\\xc2\\x9b", "c1\xc2\x9b" },                  /* U+009B, CSI */
+                { "bidi\xe2\x80\xae", "bidi\\xe2\\x80\\xae", "bidi\xe2\x80\xae" }, /* U+202E */
+                { "cut\xc3", "cut\\xc3", "cut\xef\xbf\xbd" },                       /* truncated at the end */
+                { "over\xc0\xaf\"", "over\\xc0\\xaf\"", "over\xef\xbf\xbd\xef\xbf\xbd\"" }, /* overlong '/' */
+                { "sur\xed\xa0\x80", "sur\\xed\\xa0\\x80", "sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+                { "lead\xe2\"q", "lead\\xe2\"q", "lead\xef\xbf\xbd\"q" }, /* the quote is never swallowed */
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *t = lg_escape_string(LG_ESCAPE_TERMINAL, cases[i].in);
+                _cleanup_free_ char *u = lg_escape_string(LG_ESCAPE_UTF8, cases[i].in);
+
+                assert_non_null(t);
+                assert_non_null(u);
+                if (!streq(t, cases[i].terminal))
+                        fail_msg("case %zu terminal: %s", i, t);
+                if (!streq(u, cases[i].utf8))
+                        fail_msg("case %zu utf8: %s", i, u);
+        }
+
+        /* LINE: a newline or tab in a name cannot start a new log line. */
+        _cleanup_free_ char *l = lg_escape_string(LG_ESCAPE_LINE, "x\n<0>forged\tline\033");
+        assert_string_equal(l, "x\\x0a<0>forged\\x09line\\x1b");
+
+        /* A sequence split across two writes is held back, not escaped. */
+        char *out;
+        size_t len, used;
+        assert_int_equal(lg_escape(LG_ESCAPE_TERMINAL, "ab\xc3", 3, false, &out, &len, &used), 0);
+        assert_string_equal(out, "ab");
+        assert_int_equal(used, 2);
+        free(out);
+        assert_int_equal(lg_escape(LG_ESCAPE_TERMINAL, "\xc3\xa9", 2, false, &out, &len, &used), 0);
+        assert_string_equal(out, "\xc3\xa9");
+        assert_int_equal(used, 2);
+        free(out);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_safe_open, setup, teardown),
@@ -447,6 +498,7 @@ int main(void) {
                 cmocka_unit_test(test_content_covers),
                 cmocka_unit_test(test_manifest_ctime),
                 cmocka_unit_test(test_qname),
+                cmocka_unit_test(test_escape),
                 cmocka_unit_test_setup_teardown(test_copy_sparse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_content_withhold, setup, teardown),
         };
