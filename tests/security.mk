@@ -6,7 +6,8 @@ SECURITY_TESTS = \
 	tests/integration/security-ctime.sh \
 	tests/integration/security-cold-record.sh \
 	tests/integration/security-budget.sh \
-	tests/integration/security-fleet.sh
+	tests/integration/security-fleet.sh \
+	tests/integration/security-health.sh
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += $(SECURITY_TESTS)
 
