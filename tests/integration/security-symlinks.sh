@@ -104,3 +104,34 @@ ok "hand-over: paths outside the agents' Content= (or through a symlink) are ref
 snapshot "$T/after"
 diff -u <(grep -v falco "$T/before") <(grep -v falco "$T/after") || fail "restore changed something outside the content folders"
 ok "restore: a symlinked destination folder is refused, the quarantined file kept"
+
+# Attack 5: a level-0 boot through a cold-record match. The agent's user
+# drops a copy of /etc/shadow's bytes as rules.d/shadow; safe mode withholds
+# it and the proof records it as persistently withheld (its fingerprint is
+# that of /etc/shadow). Then rules.d becomes a symlink to /etc: at the next
+# level-0 boot, "/etc/falco/rules.d/shadow" is /etc/shadow with the recorded
+# fingerprint, and must not be moved.
+rm -rf "$R/run/lastgood"
+as_agent rm "$R/etc/falco/rules.d"
+as_agent mv "$R/etc/falco/rules.d.real" "$R/etc/falco/rules.d"
+as_agent rm "$R/opt/scanner/sig"
+as_agent mv "$R/opt/scanner/sig.real" "$R/opt/scanner/sig"
+prove
+cat "$R/etc/shadow" | as_agent tee "$R/etc/falco/rules.d/shadow" >/dev/null
+decision 1 10
+apply || fail "lastgood-apply failed"
+[ ! -e "$R/etc/falco/rules.d/shadow" ] || fail "rules.d/shadow was not withheld in safe mode"
+prove
+"$CTL" --root="$R" --store=file status --json |
+        python3 -c 'import json,sys; sys.exit("/etc/falco/rules.d/shadow" not in json.load(sys.stdin)["quarantine"])' ||
+        fail "rules.d/shadow is not in the cold record"
+as_agent mv "$R/etc/falco/rules.d" "$R/etc/falco/rules.d.real"
+as_agent ln -s .. "$R/etc/falco/rules.d"
+snapshot "$T/before"
+rm -rf "$R/run/lastgood"
+decision 0 11
+apply || fail "lastgood-apply failed"
+snapshot "$T/after"
+[ -e "$R/etc/shadow" ] || fail "/etc/shadow was moved by a cold-record match through a symlink"
+diff -u <(grep -v falco "$T/before") <(grep -v falco "$T/after") || fail "a level-0 boot changed something outside the content folders"
+ok "level 0: a cold-record match through a symlinked folder moves nothing"
