@@ -73,7 +73,7 @@ static FILE *filter_open(int fd, lg_escape_mode mode, int buffering) {
 
         if (!f)
                 return NULL;
-        *f = (filter) { .fd = fd, .mode = mode };
+        *f = (filter){ .fd = fd, .mode = mode };
         s = fopencookie(f, "w", io);
         if (!s) {
                 free(f);

@@ -17,11 +17,12 @@ static int copy_range(int in, int out, off_t from, off_t to, bool *use_cfr, off_
                 if (*use_cfr) {
                         off_t oin = pos, oout = pos;
 
-                        n = copy_file_range(in, &oin, out, &oout, (size_t) MIN(to - pos, (off_t) 1 << 30), 0);
+                        n = copy_file_range(in, &oin, out, &oout, (size_t) MIN(to - pos, (off_t) 1 << 30),
+                                            0);
                         if (n < 0 && errno == EINTR)
                                 continue;
-                        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
-                                      errno == EBADF)) {
+                        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                                      errno == EOPNOTSUPP || errno == EBADF)) {
                                 *use_cfr = false;
                                 continue;
                         }

@@ -46,8 +46,9 @@ static int utf8_seq(const unsigned char *s, size_t n, uint32_t *ret_cp) {
 }
 
 static bool terminal_unsafe(uint32_t cp, bool line) {
-        return (cp < 0x20 && (line || (cp != '\n' && cp != '\t'))) || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-               (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+        return (cp < 0x20 && (line || (cp != '\n' && cp != '\t'))) || cp == 0x7f ||
+               (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+               (cp >= 0x2066 && cp <= 0x2069);
 }
 
 int lg_escape(lg_escape_mode mode, const char *s, size_t n, bool final, char **ret, size_t *ret_len,

@@ -31,14 +31,16 @@ static void check_manifest(const char *buf, size_t size) {
         if (lg_manifest_parse(buf, size, &inv) < 0)
                 return;
         for (size_t i = 0; i < inv.n; i++)
-                if (!inv.items[i].name || (inv.items[i].kind == LG_ITEM_CONTENT && inv.items[i].name[0] != '/'))
+                if (!inv.items[i].name ||
+                    (inv.items[i].kind == LG_ITEM_CONTENT && inv.items[i].name[0] != '/'))
                         abort();
         if (lg_manifest_format(&inv, &out, &out_size) < 0)
                 abort();
         if (lg_manifest_parse(out, out_size, &again) < 0 || again.n != inv.n)
                 abort();
         for (size_t i = 0; i < inv.n; i++)
-                if (again.items[i].kind != inv.items[i].kind || !streq(again.items[i].name, inv.items[i].name) ||
+                if (again.items[i].kind != inv.items[i].kind ||
+                    !streq(again.items[i].name, inv.items[i].name) ||
                     again.items[i].fingerprint != inv.items[i].fingerprint ||
                     again.items[i].ctime_ns != inv.items[i].ctime_ns)
                         abort();
@@ -70,7 +72,8 @@ static void check_agent(const char *buf, size_t size) {
                 if (**s != '/' || !lg_content_pattern_allowed(*s))
                         abort();
                 /* A pattern never covers lastgood's own state. */
-                if (lg_content_covers(&a, "/var/lib/lastgood/manifest") || lg_content_covers(&a, "/etc/passwd"))
+                if (lg_content_covers(&a, "/var/lib/lastgood/manifest") ||
+                    lg_content_covers(&a, "/etc/passwd"))
                         abort();
         }
         free(a.name);

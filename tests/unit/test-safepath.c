@@ -133,7 +133,7 @@ static void test_safe_open(void **state) {
                 { "/etc/passwd", O_RDONLY, 0 },
                 { "/etc/agent/rules.d", O_RDONLY | O_DIRECTORY, 0 },
                 { "/", O_RDONLY | O_DIRECTORY, 0 },
-                { "/etc/agent/link/passwd", O_RDONLY, -ELOOP },       /* symlinked folder */
+                { "/etc/agent/link/passwd", O_RDONLY, -ELOOP },        /* symlinked folder */
                 { "/etc/agent/link", O_RDONLY | O_DIRECTORY, -ELOOP }, /* the symlink itself */
                 { "/opt/up/agent/rules.d/a.yaml", O_RDONLY, -ELOOP },  /* a folder above */
                 { "/etc/agent/rules.d/file-link", O_RDONLY, -ELOOP },  /* the last component */
@@ -216,7 +216,9 @@ static void test_safe_glob(void **state) {
                 size_t n;
                 const char *want[3];
         } cases[] = {
-                { "/etc/agent/rules.d/*", 2, { "/etc/agent/rules.d/a.yaml", "/etc/agent/rules.d/file-link@" } },
+                { "/etc/agent/rules.d/*",
+                  2,
+                  { "/etc/agent/rules.d/a.yaml", "/etc/agent/rules.d/file-link@" } },
                 { "/etc/agent/rules.d/a.yaml", 1, { "/etc/agent/rules.d/a.yaml" } },
                 { "/etc/agent/*/a.yaml", 1, { "/etc/agent/rules.d/a.yaml" } }, /* not through link/ */
                 { "/etc/agent/link/*", 0, {} },
@@ -236,7 +238,7 @@ static void test_safe_glob(void **state) {
                         if (!has(&m, cases[i].want[k]))
                                 fail_msg("%s: %s not matched", cases[i].pattern, cases[i].want[k]);
         }
-        assert_int_equal(lg_safe_glob(f->root, "/etc/../*", 0, collect, &(matches) {}, NULL), -EINVAL);
+        assert_int_equal(lg_safe_glob(f->root, "/etc/../*", 0, collect, &(matches){}, NULL), -EINVAL);
 }
 
 static void test_glob_cap(void **state) {
@@ -344,9 +346,10 @@ static void test_content_withhold(void **state) {
 /* The manifest keeps ctime; one written before it (a field less) is still
  * read, with ctime 0 (unknown: the file is read again once). */
 static void test_manifest_ctime(void **state) {
-        static const char old[] = "lastgood-manifest 1\nkernel 6.1.0\n"
-                                  "content /etc/a/x - 00000000000000aa 5 1700000000000000000 42\n"
-                                  "module foo extra/foo.ko - 00000000000000bb 9 1700000000000000000 43\nend 2\n";
+        static const char old[] =
+                "lastgood-manifest 1\nkernel 6.1.0\n"
+                "content /etc/a/x - 00000000000000aa 5 1700000000000000000 42\n"
+                "module foo extra/foo.ko - 00000000000000bb 9 1700000000000000000 43\nend 2\n";
         lg_inventory inv = {}, again = {};
         _cleanup_free_ char *buf = NULL;
         size_t size;
@@ -356,11 +359,13 @@ static void test_manifest_ctime(void **state) {
         assert_int_equal(inv.n, 2);
         for (size_t i = 0; i < inv.n; i++)
                 assert_int_equal(inv.items[i].ctime_ns, 0);
-        ((lg_inv_item *) lg_inventory_find(&inv, LG_ITEM_CONTENT, "/etc/a/x"))->ctime_ns = 1700000001000000001ULL;
+        ((lg_inv_item *) lg_inventory_find(&inv, LG_ITEM_CONTENT, "/etc/a/x"))->ctime_ns =
+                1700000001000000001ULL;
         assert_int_equal(lg_manifest_format(&inv, &buf, &size), 0);
         assert_non_null(strstr(buf, " 42 1700000001000000001\n"));
         assert_int_equal(lg_manifest_parse(buf, size, &again), 0);
-        assert_int_equal(lg_inventory_find(&again, LG_ITEM_CONTENT, "/etc/a/x")->ctime_ns, 1700000001000000001ULL);
+        assert_int_equal(lg_inventory_find(&again, LG_ITEM_CONTENT, "/etc/a/x")->ctime_ns,
+                         1700000001000000001ULL);
         assert_int_equal(lg_inventory_find(&again, LG_ITEM_MODULE, "foo")->ctime_ns, 0);
         lg_inventory_done(&inv);
         lg_inventory_done(&again);
@@ -446,12 +451,13 @@ static void test_escape(void **state) {
                 { "tab\tand\nnewline", "tab\tand\nnewline", "tab\tand\nnewline" },
                 { "esc\033[2J", "esc\\x1b[2J", "esc\033[2J" },
                 { "cr\rbell\adel\177", "cr\\x0dbell\\x07del\\x7f", "cr\rbell\adel\177" },
-                { "caf\xc3\xa9", "caf\xc3\xa9", "caf\xc3\xa9" },                  /* valid UTF-8 kept */
+                { "caf\xc3\xa9", "caf\xc3\xa9", "caf\xc3\xa9" },                   /* valid UTF-8 kept */
                 { "bad\xff\xfe", "bad\\xff\\xfe", "bad\xef\xbf\xbd\xef\xbf\xbd" }, /* invalid bytes */
-                { "c1\xc2\x9b", "c1\\xc2\\x9b", "c1\xc2\x9b" },                  /* U+009B, CSI */
+                { "c1\xc2\x9b", "c1\\xc2\\x9b", "c1\xc2\x9b" },                    /* U+009B, CSI */
                 { "bidi\xe2\x80\xae", "bidi\\xe2\\x80\\xae", "bidi\xe2\x80\xae" }, /* U+202E */
-                { "cut\xc3", "cut\\xc3", "cut\xef\xbf\xbd" },                       /* truncated at the end */
-                { "over\xc0\xaf\"", "over\\xc0\\xaf\"", "over\xef\xbf\xbd\xef\xbf\xbd\"" }, /* overlong '/' */
+                { "cut\xc3", "cut\\xc3", "cut\xef\xbf\xbd" },                      /* truncated at the end */
+                { "over\xc0\xaf\"", "over\\xc0\\xaf\"",
+                  "over\xef\xbf\xbd\xef\xbf\xbd\"" }, /* overlong '/' */
                 { "sur\xed\xa0\x80", "sur\\xed\\xa0\\x80", "sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
                 { "lead\xe2\"q", "lead\\xe2\"q", "lead\xef\xbf\xbd\"q" }, /* the quote is never swallowed */
         };
