@@ -126,7 +126,8 @@ static int add_unique(char ***l, const char *s) {
  * MESSAGE_ID are the writer's own words: `logger --journald` by any user
  * sets them. The kernel keeps 15 bytes of a command name. */
 static bool entry_trusted(sd_journal *j) {
-        _cleanup_free_ char *uid = field(j, "_UID"), *comm = field(j, "_COMM"), *unit = field(j, "_SYSTEMD_UNIT");
+        _cleanup_free_ char *uid = field(j, "_UID"), *comm = field(j, "_COMM"),
+                            *unit = field(j, "_SYSTEMD_UNIT");
 
         if (!streq_ptr(uid, "0"))
                 return false;

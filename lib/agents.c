@@ -55,8 +55,9 @@ static int agent_warn(agent_parse *p, const char *key, const char *value, const 
  * boundaries"): a glob whose glob-free folder is one of them ("/etc/ *",
  * "/usr/lib/ *.so", "/ *") is refused; one plain file there is not. */
 static const char *const whole_refused[] = {
-        "/", "/etc", "/usr", "/usr/lib", "/usr/bin", "/usr/sbin", "/boot", "/proc", "/sys", "/run", "/dev",
-        "/var", "/var/lib", "/lib", "/lib64", "/bin", "/sbin", "/root", "/home", "/opt", "/srv", "/tmp",
+        "/",     "/etc",  "/usr",  "/usr/lib", "/usr/bin", "/usr/sbin", "/boot",  "/proc",
+        "/sys",  "/run",  "/dev",  "/var",     "/var/lib", "/lib",      "/lib64", "/bin",
+        "/sbin", "/root", "/home", "/opt",     "/srv",     "/tmp",
 };
 /* Folders nothing at or below of which is content: lastgood's own state,
  * configuration and hand-over, and the kernel's pseudo file systems. */

@@ -466,7 +466,8 @@ int lg_event_emit(const lg_root *root, lg_sink sink, const lg_event *e) {
                 r = journal_send(iov, n, NULL);
         if (r < 0) {
                 /* Escaped: names are untrusted, one event stays one line. */
-                _cleanup_free_ char *m = lg_escape_string(LG_ESCAPE_LINE, e->message ?: msg_table[e->msg].message);
+                _cleanup_free_ char *m =
+                        lg_escape_string(LG_ESCAPE_LINE, e->message ?: msg_table[e->msg].message);
                 _cleanup_free_ char *item = e->item ? lg_escape_string(LG_ESCAPE_LINE, e->item) : NULL;
 
                 fprintf(stderr, "lastgood: %s [%s%s%s]\n", m ?: "(out of memory)", msg_table[e->msg].name,

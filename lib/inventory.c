@@ -235,7 +235,7 @@ typedef struct scan {
         lg_inventory inv;
         size_t alloc, alloc_intree;
         unsigned skipped;
-        uint64_t hash_budget;  /* content bytes this scan may still read */
+        uint64_t hash_budget; /* content bytes this scan may still read */
 } scan;
 
 static int push_item(scan *s, lg_inv_item *it) {
@@ -374,9 +374,11 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
                         return push_intree(s, rel, &st);
         }
 
-        it = (lg_inv_item) { .kind = LG_ITEM_MODULE, .size = (uint64_t) st.st_size,
-                             .mtime_ns = stat_mtime_ns(&st), .ino = (uint64_t) st.st_ino,
-                             .ctime_ns = stat_ctime_ns(&st) };
+        it = (lg_inv_item){ .kind = LG_ITEM_MODULE,
+                            .size = (uint64_t) st.st_size,
+                            .mtime_ns = stat_mtime_ns(&st),
+                            .ino = (uint64_t) st.st_ino,
+                            .ctime_ns = stat_ctime_ns(&st) };
         if (cached)
                 it.fingerprint = cached->fingerprint;
         else {
@@ -496,7 +498,8 @@ typedef struct content_walk {
         size_t before;
 } content_walk;
 
-static int content_match(int dirfd, const char *name, const char *path, const struct stat *st, void *userdata) {
+static int content_match(int dirfd, const char *name, const char *path, const struct stat *st,
+                         void *userdata) {
         content_walk *w = userdata;
         scan *s = w->s;
         const lg_inv_item *cached;
@@ -516,9 +519,12 @@ static int content_match(int dirfd, const char *name, const char *path, const st
                 fp = cached->fingerprint;
         else
                 fp = content_fingerprint(dirfd, name, st, &s->hash_budget);
-        it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = fp, .size = (uint64_t) st->st_size,
-                             .mtime_ns = stat_mtime_ns(st), .ino = (uint64_t) st->st_ino,
-                             .ctime_ns = stat_ctime_ns(st) };
+        it = (lg_inv_item){ .kind = LG_ITEM_CONTENT,
+                            .fingerprint = fp,
+                            .size = (uint64_t) st->st_size,
+                            .mtime_ns = stat_mtime_ns(st),
+                            .ino = (uint64_t) st->st_ino,
+                            .ctime_ns = stat_ctime_ns(st) };
         it.name = strdup(path);
         it.agent = strdup(w->ag->name);
         if (!it.name || !it.agent || push_item(s, &it) < 0) {
@@ -582,7 +588,10 @@ static void scan_done(scan *s) {
 static int inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
                           const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
                           bool modules, lg_inventory *ret, unsigned *ret_skipped) {
-        scan s = { .root = root, .config = config, .agents = agents, .match = match,
+        scan s = { .root = root,
+                   .config = config,
+                   .agents = agents,
+                   .match = match,
                    .hash_budget = LG_CONTENT_TOTAL_MAX };
         int r, fd;
 

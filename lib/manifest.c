@@ -71,8 +71,8 @@ int lg_manifest_format(const lg_inventory *inv, char **ret, size_t *ret_size) {
                         fputc('-', f);
                 /* ctime last: a manifest written before it was kept has
                  * one field less, and is still read. */
-                fprintf(f, " %016" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", it->fingerprint,
-                        it->size, it->mtime_ns, it->ino, it->ctime_ns);
+                fprintf(f, " %016" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+                        it->fingerprint, it->size, it->mtime_ns, it->ino, it->ctime_ns);
                 count++;
         }
         for (size_t i = 0; i < inv->n_intree; i++) {

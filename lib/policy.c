@@ -88,7 +88,8 @@ static int add_quarantine(lg_withheld *w, const lg_policy_input *in) {
                 /* Recorded by the hash of its name (too long, control
                  * bytes): look for the item whose name hashes to it. */
                 for (size_t k = 0; !it && in->now && lg_qname_is_hashed(q->name) && k < in->now->n; k++)
-                        if (in->now->items[k].kind == q->kind && lg_qname_matches(q->name, in->now->items[k].name))
+                        if (in->now->items[k].kind == q->kind &&
+                            lg_qname_matches(q->name, in->now->items[k].name))
                                 it = &in->now->items[k];
                 if (!it || it->fingerprint != q->fingerprint)
                         continue;

@@ -182,7 +182,8 @@ static const char *check_unsafe(const struct stat *st) {
 
 /* Executable regular files of the folder, sorted; (*ret_why)[i] says why
  * check i must not run (NULL: it may). Symlinks are never followed. */
-static int list_checks(const lg_root *root, const char *dir, char ***ret, const char ***ret_why, size_t *ret_n) {
+static int list_checks(const lg_root *root, const char *dir, char ***ret, const char ***ret_why,
+                       size_t *ret_n) {
         _cleanup_close_ int dfd = -EBADF;
         char **names = NULL;
         const char **whys = NULL;

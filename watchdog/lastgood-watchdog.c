@@ -260,8 +260,8 @@ static void record_skipped_hook(lg_item_kind kind, const char *name, const char 
         _cleanup_free_ char *n = lg_escape_quote(name, strlen(name), 512);
 
         (void) userdata;
-        log_msg(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).", strna(lg_item_kind_to_string(kind)),
-                n ?: "(out of memory)", why);
+        log_msg(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).",
+                strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
 }
 
 static int do_proven(Context *c, lg_step step, const char *why) {

@@ -254,8 +254,8 @@ typedef struct copier {
         char *lastdir;   /* last folder made, to spare mkdirat() calls */
         uint64_t copied_bytes; /* data bytes copied so far (LG_CONTENT_TOTAL_MAX) */
         size_t n_too_big;      /* files left without a last good copy (budget) */
-        char *srcdir;    /* folder of the last content file read (host path) */
-        int srcfd;       /* its fd, opened safely (no symlink from /), or -errno */
+        char *srcdir;          /* folder of the last content file read (host path) */
+        int srcfd;             /* its fd, opened safely (no symlink from /), or -errno */
         size_t n_linked, n_copied;
 } copier;
 
@@ -302,7 +302,8 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
          * by the agent's user must not make lastgood read, as root, a file
          * outside the content folders into its store. One open per folder. */
         base = strrchr(path, '/') + 1;
-        if (!c->srcdir || strlen(c->srcdir) != (size_t) (base - path) || strncmp(c->srcdir, path, (size_t) (base - path)) != 0) {
+        if (!c->srcdir || strlen(c->srcdir) != (size_t) (base - path) ||
+            strncmp(c->srcdir, path, (size_t) (base - path)) != 0) {
                 const char *unused;
 
                 free(c->srcdir);
@@ -325,8 +326,8 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
         /* ...and from the fingerprints: the file's owner can restore size
          * and mtime after a rewrite, and only the inventory (ctime in its
          * key) has read the new bytes. */
-        if (old && same_bytes && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ost.st_mode) &&
-            same_file_data(&st, &ost)) {
+        if (old && same_bytes && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(ost.st_mode) && same_file_data(&st, &ost)) {
                 if (linkat(c->libfd, old, c->libfd, dst, 0) == 0) {
                         c->n_linked++;
                         return 0;
@@ -337,7 +338,9 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
 
         in = openat(c->srcfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0)
-                return errno == ENOENT || errno == ELOOP ? 0 : negative_errno(); /* vanished or a symlink: skip */
+                return errno == ENOENT || errno == ELOOP
+                               ? 0
+                               : negative_errno(); /* vanished or a symlink: skip */
         if (fstat(in, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
@@ -347,14 +350,16 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
          * LG_CONTENT_FILE_MAX bytes of data, or past the write's total, gets
          * no last good copy (a rollback then only quarantines it). */
         if (c->copied_bytes >= LG_CONTENT_TOTAL_MAX ||
-            MIN((uint64_t) st.st_size, (uint64_t) st.st_blocks * 512) > LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
+            MIN((uint64_t) st.st_size, (uint64_t) st.st_blocks * 512) >
+                    LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
                 c->n_too_big++;
                 return 0;
         }
         out = openat(c->libfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (out < 0)
                 return negative_errno();
-        r = copy_data(in, out, st.st_size, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes), &data);
+        r = copy_data(in, out, st.st_size, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes),
+                      &data);
         if (r == -EFBIG) {
                 close(TAKE_FD(out));
                 (void) unlinkat(c->libfd, dst, 0);
@@ -437,7 +442,8 @@ typedef struct share {
         size_t bytes, items;
 } share;
 
-static void skipped(const lg_proven_input *in, lg_proven_result *res, const lg_withheld_item *w, const char *why) {
+static void skipped(const lg_proven_input *in, lg_proven_result *res, const lg_withheld_item *w,
+                    const char *why) {
         res->n_quarantine_skipped++;
         if (in->record_skipped)
                 in->record_skipped(w->kind, w->name, why, in->userdata);
@@ -467,7 +473,8 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, lg_
         share_bytes = lg_qname_budget() / n_owners;
         share_items = MAX((size_t) LG_QUARANTINE_MAX_ITEMS / n_owners, (size_t) 1);
         for (size_t i = 0; i < q.n; i++) {
-                size_t o = in->agents ? item_owner(in->agents, q.items[i].kind, q.items[i].name, NULL) : OWNER_NONE;
+                size_t o = in->agents ? item_owner(in->agents, q.items[i].kind, q.items[i].name, NULL)
+                                      : OWNER_NONE;
                 size_t sz = lg_qname_item_size(strlen(q.items[i].name));
 
                 o = o == OWNER_NONE ? n_owners - 1 : o;

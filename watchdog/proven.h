@@ -78,9 +78,9 @@ typedef struct lg_proven_result {
         bool state_written;
         unsigned generation;
         size_t n_items, n_linked, n_copied, n_quarantined;
-        size_t n_quarantine_hashed;   /* of n_quarantined, recorded by the hash of the name */
-        size_t n_quarantine_skipped;  /* withheld, but no room in the cold record */
-        size_t n_too_big;             /* content files left without a last good copy (byte budget) */
+        size_t n_quarantine_hashed;  /* of n_quarantined, recorded by the hash of the name */
+        size_t n_quarantine_skipped; /* withheld, but no room in the cold record */
+        size_t n_too_big;            /* content files left without a last good copy (byte budget) */
         unsigned skipped;           /* unreadable modules skipped by the scan */
 } lg_proven_result;
 

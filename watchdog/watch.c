@@ -152,7 +152,8 @@ int lg_content_withhold(const lg_root *root, const char *path, uint32_t boot_seq
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
 
-        if (asprintf(&qdir, "%s/%" PRIu32 "%.*s", LG_QUARANTINE_DIR, boot_seq, (int) (base - path - 1), path) < 0) {
+        if (asprintf(&qdir, "%s/%" PRIu32 "%.*s", LG_QUARANTINE_DIR, boot_seq, (int) (base - path - 1),
+                     path) < 0) {
                 qdir = NULL;
                 return -ENOMEM;
         }
