@@ -7,7 +7,8 @@ SECURITY_TESTS = \
 	tests/integration/security-cold-record.sh \
 	tests/integration/security-budget.sh \
 	tests/integration/security-fleet.sh \
-	tests/integration/security-health.sh
+	tests/integration/security-health.sh \
+	tests/integration/security-runtime.sh
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += $(SECURITY_TESTS)
 

@@ -39,6 +39,7 @@
 #include "macro.h"
 #include "proven.h"
 #include "rootfs.h"
+#include "safepath.h"
 #include "runstate.h"
 #include "store.h"
 #include "strv.h"
@@ -598,8 +599,24 @@ static int setup_inotify(Context *c) {
 
                 if (!full)
                         return -ENOMEM;
-                wd = inotify_add_watch(c->inotify_fd, full,
-                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR);
+                /* The folder resolved from / with no symlink on the way
+                 * (lib/safepath.c), then watched through its fd: a content
+                 * folder swapped for a symlink is not watched. Without /proc,
+                 * by path, not following a last symlink at least. */
+                _cleanup_close_ int dfd = lg_safe_open(c->root, *d, O_RDONLY | O_DIRECTORY);
+                const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR;
+
+                if (dfd < 0) {
+                        errno = -dfd;
+                        wd = -1;
+                } else {
+                        char fdpath[64];
+
+                        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dfd);
+                        wd = inotify_add_watch(c->inotify_fd, fdpath, mask);
+                        if (wd < 0 && errno == ENOENT)
+                                wd = inotify_add_watch(c->inotify_fd, full, mask | IN_DONT_FOLLOW);
+                }
                 c->wds[c->n_wds++] = wd; /* -1 for a missing folder: never matches */
                 if (wd < 0)
                         log_msg(LOG_INFO, "Not watching %s: %m", *d);
