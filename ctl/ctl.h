@@ -30,6 +30,11 @@ typedef struct lg_ctl {
         bool if_changed;             /* --if-changed (arm) */
 } lg_ctl;
 
+/* Route stdout and stderr through the escaping filter (ctl/output.c):
+ * U+FFFD for invalid UTF-8 in JSON, \xHH for controls on a terminal.
+ * Returns 0 or -ENOMEM (output then stays unfiltered). */
+int lg_ctl_output_init(bool json);
+
 int verb_status(lg_ctl *c, int argc, char **argv);
 /* status-reset.c: the reset-on-failure settings of this boot, as a JSON
  * array (never NULL unless out of memory) and as text lines. */

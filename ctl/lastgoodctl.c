@@ -113,6 +113,9 @@ int main(int argc, char *argv[]) {
                         return LG_EXIT_USAGE;
                 }
 
+        /* Untrusted names reach every verb's output: one filter for all. */
+        (void) lg_ctl_output_init(c.json);
+
         if (optind >= argc) {
                 fprintf(stderr, "lastgoodctl: no command given; see lastgoodctl --help.\n");
                 return LG_EXIT_USAGE;

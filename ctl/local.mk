@@ -3,6 +3,7 @@ sbin_PROGRAMS += lastgoodctl
 lastgoodctl_SOURCES = \
 	%reldir%/ctl.h \
 	%reldir%/lastgoodctl.c \
+	%reldir%/output.c \
 	%reldir%/verb-state.c \
 	%reldir%/status-reset.c \
 	%reldir%/verb-narrow.c \

@@ -120,6 +120,23 @@ static int add_unique(char ***l, const char *s) {
         return lg_strv_push(l, s);
 }
 
+/* DESIGN.md, "Trust boundaries": an entry is lastgood's only when the
+ * journal's trusted fields (journald's, which no client can set) say a
+ * lastgood program wrote it as root. SYSLOG_IDENTIFIER=lastgood and
+ * MESSAGE_ID are the writer's own words: `logger --journald` by any user
+ * sets them. The kernel keeps 15 bytes of a command name. */
+static bool entry_trusted(sd_journal *j) {
+        _cleanup_free_ char *uid = field(j, "_UID"), *comm = field(j, "_COMM"),
+                            *unit = field(j, "_SYSTEMD_UNIT");
+
+        if (!streq_ptr(uid, "0"))
+                return false;
+        if (comm && (strncmp(comm, "lastgood-", 9) == 0 || streq(comm, "lastgoodctl")))
+                return true;
+        return unit && (streq(unit, "lastgood-watchdog.service") || streq(unit, "lastgood-apply.service") ||
+                        streq(unit, "lastgood-check.service"));
+}
+
 static int fleet_add_entry(fleet *f, sd_journal *j) {
         _cleanup_free_ char *mid = NULL, *hn = NULL, *boot = NULL, *msgid = NULL, *item = NULL;
         uint64_t usec = 0;
@@ -131,6 +148,8 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
         m = msgid ? lg_msg_from_id(msgid) : _LG_MSG_INVALID;
         if (m == _LG_MSG_INVALID)
                 return 0; /* lastgood's plain log lines carry no decision */
+        if (!entry_trusted(j))
+                return 0; /* forged: not written by lastgood as root */
 
         mid = field(j, "_MACHINE_ID");
         hn = field(j, "_HOSTNAME");

@@ -383,7 +383,24 @@ int verb_restore(lg_ctl *c, int argc, char **argv) {
                         wanted = streq(argv[i], f->original);
                 if (!wanted)
                         continue;
-                anchor = a ? lg_content_anchor(a, f->original) : NULL;
+                /* Only where an agent's Content= still points (DESIGN.md,
+                 * "Trust boundaries"): the quarantine's folder names are
+                 * no authority on where a file may be written. */
+                if (!lg_content_covers(a, f->original))
+                        a = lg_agents_find_content(&agents, f->original);
+                if (!a) {
+                        fprintf(stderr,
+                                "lastgoodctl: %s is covered by no agent's Content=; the quarantined file stays at %s.\n",
+                                f->original, f->path);
+                        failed++;
+                        continue;
+                }
+                anchor = lg_content_anchor(a, f->original);
+                if (!anchor) {
+                        fprintf(stderr, "lastgoodctl: out of memory\n");
+                        failed++;
+                        continue;
+                }
                 r = lg_apply_restore(c->root, f, anchor);
                 if (r == -EEXIST) {
                         fprintf(stderr,

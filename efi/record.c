@@ -43,6 +43,7 @@
 
 #include "bootstate.h"
 #include "macro.h"
+#include "qname.h"
 #include "rootfs.h"
 
 #define STATE_MAGIC "LGST"
@@ -309,7 +310,8 @@ static char *name_for(lg_item_kind kind, const char *name) {
 }
 
 static bool name_matches(const lg_qitem *it, const char *name) {
-        if (streq(it->name, name))
+        /* Also an item recorded by the hash of its name (lib/qname.h). */
+        if (lg_qname_matches(it->name, name))
                 return true;
         if (it->kind == LG_ITEM_MODULE) {
                 _cleanup_free_ char *n = lg_module_name_normalize(name);

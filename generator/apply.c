@@ -5,16 +5,16 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "apply.h"
+#include "copy.h"
 #include "macro.h"
+#include "safepath.h"
 
 #define WALK_DEPTH_MAX 32
 #define QFILES_MAX 100000
@@ -74,24 +74,10 @@ char *lg_content_anchor(const lg_agent *agent, const char *path) {
 }
 
 int lg_dir_open_anchor(const lg_root *root, const char *dir) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        const char *rel = skip_slashes(dir);
-        long fd;
-
-        if (*rel == '\0')
-                rel = ".";
-        fd = syscall(SYS_openat2, root->fd, rel, &how, sizeof(how));
-        if (fd >= 0)
-                return (int) fd;
-        if (errno != ENOSYS && errno != EPERM)
-                return negative_errno();
-        /* Kernel before 5.6 (or a seccomp filter): symlinks in the folder
-         * path itself are followed as open() does; below it every walk is
-         * O_NOFOLLOW anyway. */
-        return lg_root_open(root, dir, O_RDONLY | O_DIRECTORY, 0);
+        /* The whole path from the root, not only what lies below the
+         * anchor: the folders above a content folder may belong to the
+         * agent's user too (DESIGN.md, "Trust boundaries"). */
+        return lg_safe_open(root, dir, O_RDONLY | O_DIRECTORY);
 }
 
 int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode) {
@@ -139,57 +125,9 @@ int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode) {
 }
 
 static int tmp_name(const char *base, char **ret) {
-        /* Hidden, so content globs like rules.d/ * never pick it up. */
-        if (asprintf(ret, ".#lastgood.%.200s.%08x", base, (unsigned) random() ^ (unsigned) getpid()) < 0) {
-                *ret = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int copy_bytes(int in, int out) {
-        bool use_cfr = true;
-        char buf[64 * 1024];
-
-        for (;;) {
-                ssize_t n;
-
-                if (use_cfr) {
-                        n = copy_file_range(in, NULL, out, NULL, 1024 * 1024, 0);
-                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
-                                      errno == EOPNOTSUPP || errno == EBADF)) {
-                                use_cfr = false;
-                                continue;
-                        }
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n < 0)
-                                return negative_errno();
-                        if (n == 0)
-                                return 0;
-                        continue;
-                }
-
-                n = read(in, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return 0;
-                for (char *p = buf; n > 0;) {
-                        ssize_t w = write(out, p, (size_t) n);
-
-                        if (w < 0 && errno == EINTR)
-                                continue;
-                        if (w < 0)
-                                return negative_errno();
-                        if (w == 0)
-                                return -EIO;
-                        p += w;
-                        n -= w;
-                }
-        }
+        /* Hidden, so content globs like rules.d/ * never pick it up; random,
+         * so that the agent's user cannot make it exist first. */
+        return lg_tmp_name(base, ret);
 }
 
 /* Owner first: chown clears set-id bits, so the mode comes after. Without
@@ -262,7 +200,18 @@ int lg_copy_entry_tmp(int src_dirfd, const char *src_name, int dst_dirfd, const 
         if (out < 0)
                 return negative_errno();
 
-        r = copy_bytes(in, out);
+        /* Holes stay holes (lib/copy.c); a file that changed size or time
+         * meanwhile is not the one stat()ed: -ESTALE, source kept. */
+        r = lg_copy_sparse(in, out, (uint64_t) st2.st_size, 0, NULL);
+        if (r >= 0) {
+                struct stat st3;
+
+                if (fstat(in, &st3) < 0)
+                        r = negative_errno();
+                else if (st3.st_size != st2.st_size || st3.st_mtim.tv_sec != st2.st_mtim.tv_sec ||
+                         st3.st_mtim.tv_nsec != st2.st_mtim.tv_nsec)
+                        r = -ESTALE;
+        }
         if (r >= 0)
                 r = keep_owner(out, "", &st2, AT_EMPTY_PATH);
         if (r >= 0 && fchmod(out, st2.st_mode & 07777) < 0)

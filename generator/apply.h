@@ -43,9 +43,9 @@
  * else the path's own folder. NULL on OOM or a path that is not absolute. */
 char *lg_content_anchor(const lg_agent *agent, const char *path);
 
-/* Open an absolute host folder under root for reading (O_DIRECTORY);
- * symlinks in it are resolved inside the root (openat2 RESOLVE_IN_ROOT).
- * Returns an fd or -errno. */
+/* Open an absolute host folder under root for reading (O_DIRECTORY), with
+ * no symlink in any component (lg_safe_open()). Returns an fd, -ELOOP when
+ * a folder on the way is a symlink, -errno. */
 int lg_dir_open_anchor(const lg_root *root, const char *dir);
 
 /* Walk the folders of rel (relative, '/'-separated) below dirfd, each opened

@@ -24,6 +24,7 @@
 #include "apply.h"
 #include "events.h"
 #include "machine.h"
+#include "escape.h"
 #include "macro.h"
 #include "runstate.h"
 #include "store.h"
@@ -37,14 +38,19 @@ static FILE *export_file = NULL;
 
 static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 static void log_msg(int prio, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL, *e = NULL;
         va_list ap;
 
         /* stderr of a unit goes to the journal; "<N>" sets the priority. */
         fprintf(stderr, "<%d>lastgood-apply: ", prio);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
         va_end(ap);
-        fputc('\n', stderr);
+        /* Names in it are untrusted: one line, no control byte (a file
+         * name holding "\n<0>..." must not forge a line of ours). */
+        e = m ? lg_escape_string(LG_ESCAPE_LINE, m) : NULL;
+        fprintf(stderr, "%s\n", e ?: "(out of memory)");
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -202,12 +208,23 @@ static unsigned effective_level(const lg_runstate *rs, bool have_rs, const lg_st
 static int withhold_content(const lg_root *root, const lg_agents *agents, const lg_withheld_item *it,
                             unsigned level, uint32_t boot_seq) {
         const lg_agent *a = it->agent ? lg_agents_find(agents, it->agent) : NULL;
-        lg_policy p = a ? a->on_safe_mode : LG_POLICY_QUARANTINE;
+        lg_policy p;
         _cleanup_free_ char *anchor = NULL, *msg = NULL;
         _cleanup_(lg_withhold_result_done) lg_withhold_result res = {};
-        const char *agent = a ? a->name : (it->agent ?: "unknown");
+        const char *agent;
         int r;
 
+        /* Only what an agent's Content= covers, whatever the hand-over or
+         * the cold record say (DESIGN.md, "Trust boundaries"); by the agent
+         * that covers it, not the one named. */
+        if (!lg_content_covers(a, it->name))
+                a = lg_agents_find_content(agents, it->name);
+        if (!a) {
+                log_msg(LOG_ERR, "Refusing to withhold %s: no agent's Content= covers it.", it->name);
+                return -EPERM;
+        }
+        p = a->on_safe_mode;
+        agent = a->name;
         if (p == LG_POLICY_KEEP)
                 return 0;
         anchor = lg_content_anchor(a, it->name);

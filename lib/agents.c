@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,80 @@ static int agent_warn(agent_parse *p, const char *key, const char *value, const 
         return lg_warn(p->warnings, "%s:%u: %s=%s: %s", p->source, p->line, key, v, why);
 }
 
+/* Folders lastgood never treats as content as a whole (DESIGN.md, "Trust
+ * boundaries"): a glob whose glob-free folder is one of them ("/etc/ *",
+ * "/usr/lib/ *.so", "/ *") is refused; one plain file there is not. */
+static const char *const whole_refused[] = {
+        "/",     "/etc",  "/usr",  "/usr/lib", "/usr/bin", "/usr/sbin", "/boot",  "/proc",
+        "/sys",  "/run",  "/dev",  "/var",     "/var/lib", "/lib",      "/lib64", "/bin",
+        "/sbin", "/root", "/home", "/opt",     "/srv",     "/tmp",
+};
+/* Folders nothing at or below of which is content: lastgood's own state,
+ * configuration and hand-over, and the kernel's pseudo file systems. */
+static const char *const below_refused[] = {
+        "/var/lib/lastgood", "/etc/lastgood", "/usr/lib/lastgood", "/run/lastgood", "/proc", "/sys", "/dev",
+};
+
+/* dir is a clean absolute folder ("/a/b", no trailing '/'). */
+static bool path_at_or_below(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+
+        if (streq(dir, "/"))
+                return true;
+        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+bool lg_content_pattern_allowed(const char *pattern) {
+        _cleanup_free_ char *folder = NULL;
+        size_t g, len;
+        char *w;
+
+        if (!pattern || pattern[0] != '/')
+                return false;
+        /* The pattern with repeated slashes squeezed, as the kernel reads it. */
+        folder = strdup(pattern);
+        if (!folder)
+                return false;
+        w = folder;
+        for (const char *r = pattern; *r; r++)
+                if (!(*r == '/' && w > folder && w[-1] == '/'))
+                        *w++ = *r;
+        *w = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(below_refused); i++)
+                if (path_at_or_below(folder, below_refused[i]))
+                        return false;
+        /* The glob-free folder: up to the last '/' before the first glob
+         * character. A plain path names one file, which may live in /etc
+         * (only not in /: no folder there is content). */
+        g = strcspn(folder, "*?[\\");
+        if (folder[g] == '\0')
+                return strchr(folder + 1, '/') != NULL;
+        while (g > 0 && folder[g] != '/')
+                g--;
+        len = g == 0 ? 1 : g;
+        folder[len] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(whole_refused); i++)
+                if (streq(folder, whole_refused[i]))
+                        return false;
+        return true;
+}
+
+bool lg_content_covers(const lg_agent *agent, const char *path) {
+        if (!agent || !path || path[0] != '/')
+                return false;
+        for (char **p = agent->content; p && *p; p++)
+                if (lg_content_pattern_allowed(*p) && fnmatch(*p, path, FNM_PATHNAME | FNM_PERIOD) == 0)
+                        return true;
+        return false;
+}
+
+const lg_agent *lg_agents_find_content(const lg_agents *a, const char *path) {
+        for (size_t i = 0; a && i < a->n; i++)
+                if (lg_content_covers(&a->agents[i], path))
+                        return &a->agents[i];
+        return NULL;
+}
+
 static bool content_is_valid(const char *s) {
         size_t n = strlen(s);
 
@@ -91,6 +166,8 @@ static int agent_list_add(void *userdata, const char *word) {
         default:
                 if (!content_is_valid(w))
                         why = "not an absolute path without '..', ignored.";
+                else if (!lg_content_pattern_allowed(w))
+                        why = "covers a system folder or lastgood's own as a whole, refused.";
                 break;
         }
         if (why)

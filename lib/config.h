@@ -94,4 +94,14 @@ int lg_agents_load(const lg_root *root, lg_agents *ret);
 const lg_agent *lg_agents_find(const lg_agents *a, const char *name);
 const lg_agent *lg_agents_find_module(const lg_agents *a, const char *module);
 
+/* Content= safety (DESIGN.md, "Trust boundaries"). A pattern is allowed
+ * unless its glob-free folder is /, /etc, /usr, /boot, /run, /var... as a
+ * whole, or it lies in /proc, /sys, /dev or lastgood's own folders
+ * (/var/lib/lastgood, /etc/lastgood, /run/lastgood...). covers: one of the
+ * agent's allowed patterns matches path (fnmatch, FNM_PATHNAME|FNM_PERIOD).
+ * find_content: the first agent that covers path, or NULL. */
+bool lg_content_pattern_allowed(const char *pattern);
+bool lg_content_covers(const lg_agent *agent, const char *path);
+const lg_agent *lg_agents_find_content(const lg_agents *a, const char *path);
+
 void lg_agents_done(lg_agents *a);

@@ -18,6 +18,7 @@
 #include <systemd/sd-journal.h>
 
 #include "events.h"
+#include "escape.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -467,10 +468,13 @@ int lg_event_emit(const lg_root *root, lg_sink sink, const lg_event *e) {
         if (r >= 0)
                 r = journal_send(iov, n, NULL);
         if (r < 0) {
-                const char *m = e->message ?: msg_table[e->msg].message;
+                /* Escaped: names are untrusted, one event stays one line. */
+                _cleanup_free_ char *m =
+                        lg_escape_string(LG_ESCAPE_LINE, e->message ?: msg_table[e->msg].message);
+                _cleanup_free_ char *item = e->item ? lg_escape_string(LG_ESCAPE_LINE, e->item) : NULL;
 
-                fprintf(stderr, "lastgood: %s [%s%s%s]\n", m, msg_table[e->msg].name, e->item ? " " : "",
-                        e->item ?: "");
+                fprintf(stderr, "lastgood: %s [%s%s%s]\n", m ?: "(out of memory)", msg_table[e->msg].name,
+                        e->item ? " " : "", item ?: "");
                 return r;
         }
         return 0;

@@ -8,20 +8,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "kmod-api.h"
+#include "copy.h"
 #include "inventory.h"
 #include "macro.h"
+#include "safepath.h"
 #include "strv.h"
 
 #define WALK_DEPTH_MAX 16
 #define MODULE_FILE_MAX (256u * 1024 * 1024)
-#define CONTENT_FILE_MAX (1024ull * 1024 * 1024)
 
 static const char *const module_suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
 
@@ -82,6 +82,16 @@ static uint64_t stat_mtime_ns(const struct stat *st) {
         return (uint64_t) st->st_mtim.tv_sec * 1000000000ULL + (uint64_t) st->st_mtim.tv_nsec;
 }
 
+static uint64_t stat_ctime_ns(const struct stat *st) {
+        return (uint64_t) st->st_ctim.tv_sec * 1000000000ULL + (uint64_t) st->st_ctim.tv_nsec;
+}
+
+/* STRICT (same file system): the ctime must match too. LOOSE (a copy into
+ * an initramfs image) cannot keep it. */
+static bool ctime_match(lg_stat_match match, uint64_t ctime_ns, const struct stat *st) {
+        return match == LG_STAT_LOOSE || (ctime_ns != 0 && ctime_ns == stat_ctime_ns(st));
+}
+
 static int fingerprint_fd_max(int fd, uint64_t max, uint64_t *ret) {
         char buf[65536];
         uint64_t h = FNV_OFFSET, total = 0;
@@ -116,12 +126,12 @@ static int fingerprint_fd(int fd, uint64_t *ret) {
  * target, never followed. What cannot be read (gone, EACCES, larger than
  * CONTENT_FILE_MAX) falls back to its stat() data: still a change when it
  * changes, only never matched again. */
-static uint64_t content_fingerprint(const char *full, const struct stat *st) {
+static uint64_t content_fingerprint(int dirfd, const char *name, const struct stat *st, uint64_t *budget) {
         uint64_t h = FNV_OFFSET, v[3] = { (uint64_t) st->st_size, stat_mtime_ns(st), (uint64_t) st->st_ino };
 
         if (S_ISLNK(st->st_mode)) {
                 char target[PATH_MAX];
-                ssize_t n = readlink(full, target, sizeof(target));
+                ssize_t n = readlinkat(dirfd, name, target, sizeof(target));
 
                 if (n >= 0) {
                         h = fnv1a(h, "symlink:", 8);
@@ -129,13 +139,20 @@ static uint64_t content_fingerprint(const char *full, const struct stat *st) {
                         return h ? h : 1;
                 }
         } else {
-                _cleanup_close_ int fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                _cleanup_close_ int fd =
+                        openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                 struct stat now;
                 uint64_t fp;
 
+                /* Bounded per file and per scan (DESIGN.md, "Trust
+                 * boundaries"): sparse or huge files must not hold the boot
+                 * up; past the budget, the stat() data stand in. */
                 if (fd >= 0 && fstat(fd, &now) == 0 && S_ISREG(now.st_mode) && now.st_ino == st->st_ino &&
-                    fingerprint_fd_max(fd, CONTENT_FILE_MAX, &fp) == 0)
-                        return fp;
+                    (uint64_t) now.st_size <= MIN(LG_CONTENT_FILE_MAX, *budget)) {
+                        *budget -= (uint64_t) now.st_size;
+                        if (fingerprint_fd_max(fd, (uint64_t) now.st_size, &fp) == 0)
+                                return fp;
+                }
         }
         h = fnv1a(h, v, sizeof(v));
         return h ? h : 1;
@@ -219,6 +236,7 @@ typedef struct scan {
         lg_inventory inv;
         size_t alloc, alloc_intree;
         unsigned skipped;
+        uint64_t hash_budget; /* content bytes this scan may still read */
 } scan;
 
 static int push_item(scan *s, lg_inv_item *it) {
@@ -353,7 +371,8 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
 
         cached = cache_find_item(&s->cache, rel);
         if (cached && (!streq(cached->name, name) ||
-                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, &st)))
+                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, &st) ||
+                       !ctime_match(s->match, cached->ctime_ns, &st)))
                 cached = NULL;
 
         if (!cached && !third) {
@@ -363,8 +382,11 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
                         return push_intree(s, rel, &st);
         }
 
-        it = (lg_inv_item) { .kind = LG_ITEM_MODULE, .size = (uint64_t) st.st_size,
-                             .mtime_ns = stat_mtime_ns(&st), .ino = (uint64_t) st.st_ino };
+        it = (lg_inv_item){ .kind = LG_ITEM_MODULE,
+                            .size = (uint64_t) st.st_size,
+                            .mtime_ns = stat_mtime_ns(&st),
+                            .ino = (uint64_t) st.st_ino,
+                            .ctime_ns = stat_ctime_ns(&st) };
         if (cached)
                 it.fingerprint = cached->fingerprint;
         else {
@@ -478,65 +500,66 @@ static bool content_seen(const lg_inventory *inv, size_t end, const char *path) 
         return false;
 }
 
-/* Content files: the agent's globs, matched under the root, lstat()ed so
- * that a symlink is fingerprinted as a link and never followed out. */
-static int scan_content(scan *s) {
-        size_t plen = strlen(s->root->prefix);
+typedef struct content_walk {
+        scan *s;
+        const lg_agent *ag;
+        size_t before;
+} content_walk;
 
+static int content_match(int dirfd, const char *name, const char *path, const struct stat *st,
+                         void *userdata) {
+        content_walk *w = userdata;
+        scan *s = w->s;
+        const lg_inv_item *cached;
+        lg_inv_item it;
+        uint64_t fp;
+
+        if (!(S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)))
+                return 0;
+        if (content_seen(&s->inv, w->before, path))
+                return 0; /* two globs, one file */
+        /* Unchanged stat key: the cached fingerprint, no read (10,000 files
+         * cost 10,000 lstat()). */
+        cached = s->cache.inv ? lg_inventory_find(s->cache.inv, LG_ITEM_CONTENT, path) : NULL;
+        if (cached && cached->fingerprint &&
+            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, st) &&
+            ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
+                fp = cached->fingerprint;
+        else
+                fp = content_fingerprint(dirfd, name, st, &s->hash_budget);
+        it = (lg_inv_item){ .kind = LG_ITEM_CONTENT,
+                            .fingerprint = fp,
+                            .size = (uint64_t) st->st_size,
+                            .mtime_ns = stat_mtime_ns(st),
+                            .ino = (uint64_t) st->st_ino,
+                            .ctime_ns = stat_ctime_ns(st) };
+        it.name = strdup(path);
+        it.agent = strdup(w->ag->name);
+        if (!it.name || !it.agent || push_item(s, &it) < 0) {
+                free(it.name);
+                free(it.agent);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Content files: the agent's globs matched from the root with directory
+ * fds, never through a symlink (lg_safe_glob()): a content folder, or a
+ * folder above it, swapped for a symlink by the agent's user matches
+ * nothing; a matched symlink is fingerprinted as a link. */
+static int scan_content(scan *s) {
         for (size_t a = 0; s->agents && a < s->agents->n; a++) {
                 const lg_agent *ag = &s->agents->agents[a];
 
                 for (char **pat = ag->content; pat && *pat; pat++) {
-                        _cleanup_free_ char *full = NULL;
-                        glob_t g = {};
-                        size_t before = s->inv.n;
+                        content_walk w = { .s = s, .ag = ag, .before = s->inv.n };
                         int r;
 
-                        if ((*pat)[0] != '/' || strstr(*pat, "/../") || strstr(*pat, "/.."))
-                                continue;
-                        full = lg_root_path(s->root, *pat);
-                        if (!full)
-                                return -ENOMEM;
-                        r = glob(full, GLOB_NOSORT, NULL, &g);
-                        if (r == GLOB_NOSPACE) {
-                                globfree(&g);
-                                return -ENOMEM;
-                        }
-                        for (size_t i = 0; r == 0 && i < g.gl_pathc; i++) {
-                                const char *m = g.gl_pathv[i];
-                                struct stat st;
-                                lg_inv_item it;
-                                const lg_inv_item *cached;
-                                uint64_t fp;
-
-                                if (strncmp(m, s->root->prefix, plen) != 0 || m[plen] != '/')
-                                        continue;
-                                if (lstat(m, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
-                                        continue;
-                                if (content_seen(&s->inv, before, m + plen))
-                                        continue; /* two globs, one file */
-                                /* Unchanged stat key: the cached fingerprint,
-                                 * no read (10,000 files cost 10,000 lstat()). */
-                                cached = s->cache.inv ? lg_inventory_find(s->cache.inv, LG_ITEM_CONTENT, m + plen)
-                                                      : NULL;
-                                if (cached && cached->fingerprint &&
-                                    stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, &st))
-                                        fp = cached->fingerprint;
-                                else
-                                        fp = content_fingerprint(m, &st);
-                                it = (lg_inv_item) { .kind = LG_ITEM_CONTENT, .fingerprint = fp,
-                                                     .size = (uint64_t) st.st_size, .mtime_ns = stat_mtime_ns(&st),
-                                                     .ino = (uint64_t) st.st_ino };
-                                it.name = strdup(m + plen);
-                                it.agent = strdup(ag->name);
-                                if (!it.name || !it.agent || push_item(s, &it) < 0) {
-                                        free(it.name);
-                                        free(it.agent);
-                                        globfree(&g);
-                                        return -ENOMEM;
-                                }
-                        }
-                        globfree(&g);
+                        r = lg_safe_glob(s->root, *pat, 0, content_match, &w, NULL);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                s->skipped++;
                 }
         }
         return 0;
@@ -575,7 +598,11 @@ static void scan_done(scan *s) {
 static int inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,
                           const lg_agents *agents, const lg_inventory *cache, lg_stat_match match,
                           bool modules, lg_inventory *ret, unsigned *ret_skipped) {
-        scan s = { .root = root, .config = config, .agents = agents, .match = match };
+        scan s = { .root = root,
+                   .config = config,
+                   .agents = agents,
+                   .match = match,
+                   .hash_budget = LG_CONTENT_TOTAL_MAX };
         int r, fd;
 
         if (!kernel || !kernel[0] || strchr(kernel, '/'))

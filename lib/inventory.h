@@ -27,8 +27,12 @@ typedef struct lg_inv_item {
         char *agent;           /* owning agent, or NULL */
         uint64_t fingerprint;
         /* stat() key the fingerprint was computed under: a later scan that
-         * sees the same key reuses the fingerprint without reading the file. */
-        uint64_t size, mtime_ns, ino;
+         * sees the same key reuses the fingerprint without reading the file.
+         * ctime_ns is in the key because no user can set it: a rewrite with
+         * the size and mtime restored (touch -d) is still read again
+         * (DESIGN.md, "A boot proves only what it ran"). 0: unknown (an
+         * older manifest), never matched. */
+        uint64_t size, mtime_ns, ino, ctime_ns;
 } lg_inv_item;
 
 /* Stat cache of in-tree module files (path relative to /lib/modules/KVER):

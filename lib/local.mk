@@ -5,6 +5,10 @@ LG_LIBS += libstate.a libbasic.a
 libbasic_a_SOURCES = \
 	%reldir%/macro.h \
 	%reldir%/rootfs.c %reldir%/rootfs.h \
+	%reldir%/safepath.c %reldir%/safepath.h \
+	%reldir%/qname.c %reldir%/qname.h \
+	%reldir%/copy.c %reldir%/copy.h \
+	%reldir%/escape.c %reldir%/escape.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
 	%reldir%/runstate.c %reldir%/runstate.h

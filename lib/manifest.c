@@ -69,8 +69,10 @@ int lg_manifest_format(const lg_inventory *inv, char **ret, size_t *ret_size) {
                         put_escaped(f, it->agent);
                 else
                         fputc('-', f);
-                fprintf(f, " %016" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", it->fingerprint, it->size,
-                        it->mtime_ns, it->ino);
+                /* ctime last: a manifest written before it was kept has
+                 * one field less, and is still read. */
+                fprintf(f, " %016" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+                        it->fingerprint, it->size, it->mtime_ns, it->ino, it->ctime_ns);
                 count++;
         }
         for (size_t i = 0; i < inv->n_intree; i++) {
@@ -167,11 +169,11 @@ static int cmp_stat(const void *a, const void *b) {
 }
 
 static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, char *line) {
-        char *f[8], *name, *path = NULL, *agent;
-        uint64_t v[4];
+        char *f[9], *name, *path = NULL, *agent;
+        uint64_t v[5] = {};
         int n, r;
 
-        n = split(line, f, 8);
+        n = split(line, f, 9);
         if (n < 0)
                 return n;
         if (streq(f[0], "intree")) {
@@ -200,13 +202,15 @@ static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, ch
         lg_inv_item it = {};
         int off;
 
+        /* The ctime field is optional: a manifest written before it was
+         * kept has none (0: unknown, the file is read again once). */
         if (streq(f[0], "module")) {
-                if (n != 8)
+                if (n != 8 && n != 9)
                         return -EBADMSG;
                 it.kind = LG_ITEM_MODULE;
                 off = 1;
         } else if (streq(f[0], "content")) {
-                if (n != 7)
+                if (n != 7 && n != 8)
                         return -EBADMSG;
                 it.kind = LG_ITEM_CONTENT;
                 off = 0;
@@ -221,7 +225,8 @@ static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, ch
                 return -EBADMSG;
         if (unescape(f[2 + off], &agent) < 0 || parse_u64(f[3 + off], 16, &v[0]) < 0 ||
             strlen(f[3 + off]) != 16 || parse_u64(f[4 + off], 10, &v[1]) < 0 ||
-            parse_u64(f[5 + off], 10, &v[2]) < 0 || parse_u64(f[6 + off], 10, &v[3]) < 0)
+            parse_u64(f[5 + off], 10, &v[2]) < 0 || parse_u64(f[6 + off], 10, &v[3]) < 0 ||
+            (n == 8 + off && parse_u64(f[7 + off], 10, &v[4]) < 0))
                 return -EBADMSG;
 
         if (inv->n == *alloc) {
@@ -236,6 +241,7 @@ static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, ch
         it.size = v[1];
         it.mtime_ns = v[2];
         it.ino = v[3];
+        it.ctime_ns = v[4];
         it.name = it.kind == LG_ITEM_MODULE ? lg_module_name_normalize(name) : strdup(name);
         it.path = path ? strdup(path) : NULL;
         it.agent = agent ? strdup(agent) : NULL;

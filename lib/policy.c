@@ -13,6 +13,7 @@
 #include "inventory.h"
 #include "macro.h"
 #include "narrow.h"
+#include "qname.h"
 
 static bool name_in(char *const *list, const char *name) {
         return name && list && lg_name_in_list(list, name);
@@ -85,6 +86,12 @@ static int add_quarantine(lg_withheld *w, const lg_policy_input *in) {
                  * version is a change like any other. Without an inventory
                  * (or with the item absent) there is nothing to match. */
                 it = lg_inventory_find(in->now, q->kind, q->name);
+                /* Recorded by the hash of its name (too long, control
+                 * bytes): look for the item whose name hashes to it. */
+                for (size_t k = 0; !it && in->now && lg_qname_is_hashed(q->name) && k < in->now->n; k++)
+                        if (in->now->items[k].kind == q->kind &&
+                            lg_qname_matches(q->name, in->now->items[k].name))
+                                it = &in->now->items[k];
                 if (!it || it->fingerprint != q->fingerprint)
                         continue;
                 agent = it->agent;

@@ -11,6 +11,7 @@
 
 #include "macro.h"
 #include "rootfs.h"
+#include "safepath.h"
 
 int lg_root_new(const char *prefix, lg_root **ret) {
         _cleanup_free_ lg_root *r = NULL;
@@ -187,9 +188,17 @@ int lg_root_write_atomic(const lg_root *r, const char *path, const void *data, s
                 if (k < 0)
                         return k;
         }
-        if (asprintf(&tmp, "%s.#lastgood%08x", rel, (unsigned) getpid() ^ (unsigned) random()) < 0) {
-                tmp = NULL;
-                return -ENOMEM;
+        {
+                /* Unpredictable (getrandom()): nobody can make it exist first. */
+                _cleanup_free_ char *name = NULL;
+
+                k = lg_tmp_name(slash ? slash + 1 : rel, &name);
+                if (k < 0)
+                        return k;
+                if (asprintf(&tmp, "%s/%s", dir, name) < 0) {
+                        tmp = NULL;
+                        return -ENOMEM;
+                }
         }
 
         fd = openat(r->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "health.h"
+#include "safepath.h"
 #include "macro.h"
 
 int lg_taint_read(const lg_root *root, unsigned long *ret) {
@@ -78,10 +79,6 @@ typedef struct running {
         int status;
         size_t kept;
 } running;
-
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
 
 static void results_add_failed(lg_check_results *res, lg_check_result *c, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -169,17 +166,39 @@ static void list_free(char **names, size_t n) {
         free(names);
 }
 
-/* Executable regular files of the folder, sorted. */
-static int list_checks(const lg_root *root, const char *dir, char ***ret, size_t *ret_n) {
+/* Why a health check may not run as root (DESIGN.md, "Trust boundaries"):
+ * anyone who can replace it would run code as root. Owned by root (or by
+ * the user running lastgood, for tests), not writable by group or others,
+ * no symlink. NULL when it may run. */
+static const char *check_unsafe(const struct stat *st) {
+        if (S_ISLNK(st->st_mode))
+                return "is a symlink";
+        if (st->st_uid != 0 && st->st_uid != geteuid())
+                return "is not owned by root";
+        if (st->st_mode & 022)
+                return "is writable by group or others";
+        return NULL;
+}
+
+/* Executable regular files of the folder, sorted; (*ret_why)[i] says why
+ * check i must not run (NULL: it may). Symlinks are never followed. */
+static int list_checks(const lg_root *root, const char *dir, char ***ret, const char ***ret_why,
+                       size_t *ret_n) {
         _cleanup_close_ int dfd = -EBADF;
         char **names = NULL;
+        const char **whys = NULL;
         size_t n = 0;
+        struct stat dst;
         DIR *d;
         struct dirent *de;
 
-        dfd = lg_root_open(root, dir, O_RDONLY | O_DIRECTORY, 0);
+        /* The folder itself, from / without a symlink, and as safe as the
+         * checks in it. */
+        dfd = lg_safe_open(root, dir, O_RDONLY | O_DIRECTORY);
         if (dfd < 0)
                 return dfd;
+        if (fstat(dfd, &dst) < 0)
+                return negative_errno();
         d = fdopendir(dfd);
         if (!d)
                 return negative_errno();
@@ -187,31 +206,53 @@ static int list_checks(const lg_root *root, const char *dir, char ***ret, size_t
         while ((de = readdir(d))) {
                 struct stat st;
                 size_t len = strlen(de->d_name);
+                const char *why;
 
                 if (de->d_name[0] == '.' || len == 0 || de->d_name[len - 1] == '~')
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
-                if (!(st.st_mode & 0111))
+                why = check_unsafe(&st);
+                if (!why && !S_ISREG(st.st_mode))
                         continue;
+                if (!why && !(st.st_mode & 0111))
+                        continue;
+                if (!why && check_unsafe(&dst))
+                        why = "is in a folder that is not owned by root or is writable by group or others";
                 char **nn = realloc(names, (n + 1) * sizeof(char *));
                 if (!nn)
                         goto oom;
                 names = nn;
+                const char **wn = realloc(whys, (n + 1) * sizeof(char *));
+                if (!wn)
+                        goto oom;
+                whys = wn;
                 names[n] = strdup(de->d_name);
                 if (!names[n])
                         goto oom;
+                whys[n] = why;
                 n++;
         }
         closedir(d);
-        if (n > 0)
-                qsort(names, n, sizeof(char *), cmp_str);
+        /* Sorted by name, each why along with its name. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+                        char *t = names[k];
+                        const char *w = whys[k];
+
+                        names[k] = names[k - 1];
+                        names[k - 1] = t;
+                        whys[k] = whys[k - 1];
+                        whys[k - 1] = w;
+                }
         *ret = names;
+        *ret_why = whys;
         *ret_n = n;
         return 0;
 oom:
         closedir(d);
         list_free(names, n);
+        free(whys);
         return -ENOMEM;
 }
 
@@ -223,11 +264,12 @@ int lg_health_run_checks(const lg_root *root, const char *dir, uint64_t timeout_
         _cleanup_close_ int devnull = -EBADF;
         lg_check_results res = {};
         char **names = NULL;
+        _cleanup_free_ const char **whys = NULL;
         size_t n = 0;
         uint64_t deadline, last_ping;
         int r;
 
-        r = list_checks(root, dir, &names, &n);
+        r = list_checks(root, dir, &names, &whys, &n);
         if (r < 0)
                 return r;
         dpath = lg_root_path(root, dir);
@@ -254,6 +296,12 @@ int lg_health_run_checks(const lg_root *root, const char *dir, uint64_t timeout_
                         path = NULL;
                         c->error = -ENOMEM;
                         results_add_failed(&res, c, "could not be started: out of memory");
+                        continue;
+                }
+                if (whys[i]) {
+                        /* Not run: it fails, loudly, so that it gets fixed. */
+                        c->error = -EPERM;
+                        results_add_failed(&res, c, "not run: it %s", whys[i]);
                         continue;
                 }
                 if (pipe2(p, O_CLOEXEC) < 0) {

@@ -34,11 +34,14 @@
 #include "health.h"
 #include "inventory.h"
 #include "machine.h"
+#include "parse-util.h"
+#include "escape.h"
 #include "macro.h"
 #include "narrow.h"
 #include "proven.h"
 #include "reset.h"
 #include "rootfs.h"
+#include "safepath.h"
 #include "runstate.h"
 #include "store.h"
 #include "strv.h"
@@ -95,15 +98,20 @@ typedef struct Context {
 
 static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 static void log_msg(int prio, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL, *e = NULL;
         va_list ap;
 
         /* stderr is the journal for a service; the "<N>" prefix carries the
          * priority (sd-daemon(3)). */
         fprintf(stderr, "<%d>lastgood-watchdog: ", prio);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        if (vasprintf(&m, fmt, ap) < 0)
+                m = NULL;
         va_end(ap);
-        fputc('\n', stderr);
+        /* Names in it are untrusted: one line, no control byte (a file
+         * name holding "\n<0>..." must not forge a line of ours). */
+        e = m ? lg_escape_string(LG_ESCAPE_LINE, m) : NULL;
+        fprintf(stderr, "%s\n", e ?: "(out of memory)");
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -435,6 +443,16 @@ static void late_crash_report(Context *c) {
         late_crash_clear(c);
 }
 
+/* Said once per item: a withheld item the cold record has no room for is
+ * not persistently withheld (DESIGN.md: the record never fails a proof). */
+static void record_skipped_hook(lg_item_kind kind, const char *name, const char *why, void *userdata) {
+        _cleanup_free_ char *n = lg_escape_quote(name, strlen(name), 512);
+
+        (void) userdata;
+        log_msg(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).",
+                strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
+}
+
 static int do_proven(Context *c, lg_step step, const char *why) {
         uint64_t now = realtime_usec(), stable = (uint64_t) c->config.stable_sec * 1000000ULL;
         lg_proven_input in = {
@@ -457,6 +475,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                                                              c->healthy_usec ?: now),
                 .handover_boot_seq = c->have_rs ? c->rs.boot_seq : 0,
                 .after_step = after_step_hook,
+                .record_skipped = record_skipped_hook,
         };
         lg_proven_result res = {};
         int r;
@@ -495,6 +514,14 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
                         res.generation, res.n_linked, res.n_copied, res.n_quarantined,
                         res.steady ? " (steady state, nothing written)" : "");
+                if (res.n_too_big)
+                        log_msg(LOG_WARNING,
+                                "%zu content file(s) over the copy budget have no last good copy (a rollback only quarantines them).",
+                                res.n_too_big);
+                if (res.n_quarantine_hashed || res.n_quarantine_skipped)
+                        log_msg(LOG_WARNING,
+                                "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
+                                res.n_quarantine_hashed, res.n_quarantine_skipped);
         } else if (res.decision.neutral)
                 log_msg(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
         emit_narrowing(c, &res);
@@ -839,8 +866,24 @@ static int setup_inotify(Context *c) {
 
                 if (!full)
                         return -ENOMEM;
-                wd = inotify_add_watch(c->inotify_fd, full,
-                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR);
+                /* The folder resolved from / with no symlink on the way
+                 * (lib/safepath.c), then watched through its fd: a content
+                 * folder swapped for a symlink is not watched. Without /proc,
+                 * by path, not following a last symlink at least. */
+                _cleanup_close_ int dfd = lg_safe_open(c->root, *d, O_RDONLY | O_DIRECTORY);
+                const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR;
+
+                if (dfd < 0) {
+                        errno = -dfd;
+                        wd = -1;
+                } else {
+                        char fdpath[64];
+
+                        snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dfd);
+                        wd = inotify_add_watch(c->inotify_fd, fdpath, mask);
+                        if (wd < 0 && errno == ENOENT)
+                                wd = inotify_add_watch(c->inotify_fd, full, mask | IN_DONT_FOLLOW);
+                }
                 c->wds[c->n_wds++] = wd; /* -1 for a missing folder: never matches */
                 if (wd < 0)
                         log_msg(LOG_INFO, "Not watching %s: %m", *d);

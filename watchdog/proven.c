@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "copy.h"
 #include "proven.h"
+#include "qname.h"
+#include "safepath.h"
 
 #define GEN_DIR "generations"
 #define KEEP_GENERATIONS 2 /* current and the one before it */
@@ -285,45 +288,15 @@ static bool same_file_data(const struct stat *a, const struct stat *b) {
                a->st_uid == b->st_uid && a->st_gid == b->st_gid;
 }
 
-static int copy_data(int in, int out, off_t size) {
-        /* A reflink costs nothing on btrfs/xfs; elsewhere copy_file_range()
-         * lets the kernel copy without a trip through user space. */
-        if (ioctl(out, FICLONE, in) == 0)
+static int copy_data(int in, int out, off_t size, uint64_t max_data, uint64_t *ret_data) {
+        /* A reflink costs nothing on btrfs/xfs (and keeps holes); elsewhere
+         * the data extents only, so that a sparse file stays sparse under
+         * /var (lib/copy.c), and at most max_data bytes of them. */
+        if (ioctl(out, FICLONE, in) == 0) {
+                *ret_data = 0;
                 return 0;
-        for (off_t done = 0; done < size;) {
-                ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) (size - done), 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
-                        break;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return 0; /* the file shrank under us: keep what is there */
-                done += n;
-                if (done >= size)
-                        return 0;
         }
-        char buf[65536];
-        if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
-                return negative_errno();
-        for (;;) {
-                ssize_t n = read(in, buf, sizeof buf);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return 0;
-                for (ssize_t w = 0; w < n;) {
-                        ssize_t k = write(out, buf + w, (size_t) (n - w));
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0)
-                                return negative_errno();
-                        w += k;
-                }
-        }
+        return lg_copy_sparse(in, out, (uint64_t) size, max_data, ret_data);
 }
 
 typedef struct copier {
@@ -332,15 +305,21 @@ typedef struct copier {
         char *newrel;    /* generations/N.tmp */
         char *oldrel;    /* generations/M or NULL */
         char *lastdir;   /* last folder made, to spare mkdirat() calls */
+        uint64_t copied_bytes; /* data bytes copied so far (LG_CONTENT_TOTAL_MAX) */
+        size_t n_too_big;      /* files left without a last good copy (budget) */
+        char *srcdir;          /* folder of the last content file read (host path) */
+        int srcfd;             /* its fd, opened safely (no symlink from /), or -errno */
         size_t n_linked, n_copied;
 } copier;
 
 /* One content file into the new generation: a hard link to the old copy
  * when stat() says the file is unchanged, a copy otherwise. */
-static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only) {
+static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only, bool same_bytes) {
         _cleanup_free_ char *dst = NULL, *old = NULL, *dir = NULL;
         _cleanup_close_ int in = -EBADF, out = -EBADF;
         struct stat st, ost;
+        const char *base;
+        uint64_t data = 0;
         char *slash;
         int r;
 
@@ -371,15 +350,37 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                 return 0;
         }
 
+        /* The content file's folder, resolved from / without following any
+         * symlink (lg_safe_open_parent()): a folder swapped for a symlink
+         * by the agent's user must not make lastgood read, as root, a file
+         * outside the content folders into its store. One open per folder. */
+        base = strrchr(path, '/') + 1;
+        if (!c->srcdir || strlen(c->srcdir) != (size_t) (base - path) ||
+            strncmp(c->srcdir, path, (size_t) (base - path)) != 0) {
+                const char *unused;
+
+                free(c->srcdir);
+                closep(&c->srcfd);
+                c->srcdir = strndup(path, (size_t) (base - path));
+                if (!c->srcdir)
+                        return -ENOMEM;
+                c->srcfd = lg_safe_open_parent(c->root, path, &unused);
+        }
+        if (c->srcfd < 0)
+                return c->srcfd == -ENOMEM ? -ENOMEM : 0; /* gone, or a symlink on the way: skip */
+
         /* Unchanged files (the common case) are decided from stat() alone,
          * without opening them: a proven write over 10,000 files spares
          * 20,000 syscalls. The content file itself is only read to copy. */
-        if (fstatat(c->root->fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(c->srcfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : negative_errno(); /* vanished: skip */
         if (!S_ISREG(st.st_mode))
                 return 0; /* a symlink, socket, FIFO...: skip */
-        if (old && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ost.st_mode) &&
-            same_file_data(&st, &ost)) {
+        /* ...and from the fingerprints: the file's owner can restore size
+         * and mtime after a rewrite, and only the inventory (ctime in its
+         * key) has read the new bytes. */
+        if (old && same_bytes && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(ost.st_mode) && same_file_data(&st, &ost)) {
                 if (linkat(c->libfd, old, c->libfd, dst, 0) == 0) {
                         c->n_linked++;
                         return 0;
@@ -388,20 +389,39 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                         return negative_errno();
         }
 
-        in = lg_root_open(c->root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+        in = openat(c->srcfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0)
-                return in == -ENOENT || in == -ELOOP ? 0 : in; /* vanished or a symlink: skip */
+                return errno == ENOENT || errno == ELOOP
+                               ? 0
+                               : negative_errno(); /* vanished or a symlink: skip */
         if (fstat(in, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return 0;
 
+        /* Bounded (DESIGN.md, "Trust boundaries"): a file over
+         * LG_CONTENT_FILE_MAX bytes of data, or past the write's total, gets
+         * no last good copy (a rollback then only quarantines it). */
+        if (c->copied_bytes >= LG_CONTENT_TOTAL_MAX ||
+            MIN((uint64_t) st.st_size, (uint64_t) st.st_blocks * 512) >
+                    LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
+                c->n_too_big++;
+                return 0;
+        }
         out = openat(c->libfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (out < 0)
                 return negative_errno();
-        r = copy_data(in, out, st.st_size);
+        r = copy_data(in, out, st.st_size, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes),
+                      &data);
+        if (r == -EFBIG) {
+                close(TAKE_FD(out));
+                (void) unlinkat(c->libfd, dst, 0);
+                c->n_too_big++;
+                return 0;
+        }
         if (r < 0)
                 return r;
+        c->copied_bytes += data;
         (void) fchown(out, st.st_uid, st.st_gid);
         if (fchmod(out, st.st_mode & 07777) < 0)
                 return negative_errno();
@@ -454,19 +474,73 @@ static void hook(const lg_proven_input *in, lg_proven_step step) {
                 in->after_step(step, in->userdata);
 }
 
+/* The cold record is shared by every agent and by the plain third-party
+ * modules (DESIGN.md: "it never makes a proof fail ... one agent cannot
+ * fill it for the others"). Each owner (an agent, or no agent) gets an
+ * equal share of its bytes and items; what does not fit is recorded by the
+ * hash of its name, and what does not fit even so is skipped and said. */
+#define OWNER_NONE ((size_t) -1)
+
+static size_t item_owner(const lg_agents *agents, lg_item_kind kind, const char *name, const char *agent) {
+        const lg_agent *a = agent ? lg_agents_find(agents, agent) : NULL;
+
+        if (!a && kind == LG_ITEM_CONTENT)
+                a = lg_agents_find_content(agents, name);
+        if (!a && kind == LG_ITEM_MODULE)
+                a = lg_agents_find_module(agents, name);
+        return a ? (size_t) (a - agents->agents) : OWNER_NONE;
+}
+
+typedef struct share {
+        size_t bytes, items;
+} share;
+
+static void skipped(const lg_proven_input *in, lg_proven_result *res, const lg_withheld_item *w,
+                    const char *why) {
+        res->n_quarantine_skipped++;
+        if (in->record_skipped)
+                in->record_skipped(w->kind, w->name, why, in->userdata);
+}
+
 /* fps: the fingerprint of each withheld item (the hand-over from
  * lastgood-early carries none; the scan of this boot has the items still
  * on disk, such as modules kept out by modprobe.d). */
 static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, bool narrowing, lg_proven_result *res) {
         lg_quarantine q = {};
+        _cleanup_free_ share *used = NULL;
+        size_t n_owners, share_bytes, share_items, total = 0;
         bool changed = false;
         int r;
 
         r = lg_store_read_quarantine(in->store, &q);
         if (r < 0)
                 q = (lg_quarantine) {}; /* none or corrupt: start from the empty set */
+
+        /* Owners: every agent, plus one for items of no agent. */
+        n_owners = (in->agents ? in->agents->n : 0) + 1;
+        used = calloc(n_owners, sizeof(*used));
+        if (!used) {
+                lg_quarantine_done(&q);
+                return -ENOMEM;
+        }
+        share_bytes = lg_qname_budget() / n_owners;
+        share_items = MAX((size_t) LG_QUARANTINE_MAX_ITEMS / n_owners, (size_t) 1);
+        for (size_t i = 0; i < q.n; i++) {
+                size_t o = in->agents ? item_owner(in->agents, q.items[i].kind, q.items[i].name, NULL)
+                                      : OWNER_NONE;
+                size_t sz = lg_qname_item_size(strlen(q.items[i].name));
+
+                o = o == OWNER_NONE ? n_owners - 1 : o;
+                used[o].bytes += sz;
+                used[o].items++;
+                total += sz;
+        }
+
         for (size_t i = 0; in->withheld && i < in->withheld->n; i++) {
                 const lg_withheld_item *w = &in->withheld->items[i];
+                char hashed[LG_QNAME_HASHED_LEN + 1];
+                const char *name = w->name;
+                size_t o, sz;
 
                 /* block= is the administrator's word for one boot, not a
                  * verdict on the item. An item withheld because the cold
@@ -479,10 +553,48 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, boo
                  * the culprit among them (proven-narrow.c). */
                 if (narrowing && lg_withheld_is_suspect(in->withheld, w))
                         continue;
-                r = lg_quarantine_add(&q, w->kind, w->name, w->fingerprint ?: fps[i]);
+                if (lg_quarantine_find(&q, w->kind, w->name)) {
+                        /* Recorded already (a new fingerprint at most). */
+                        r = lg_quarantine_add(&q, w->kind, lg_quarantine_find(&q, w->kind, w->name)->name,
+                                              w->fingerprint ?: fps[i]);
+                        if (r > 0)
+                                changed = true;
+                        continue;
+                }
+                o = in->agents ? item_owner(in->agents, w->kind, w->name, w->agent) : OWNER_NONE;
+                o = o == OWNER_NONE ? n_owners - 1 : o;
+                if (used[o].items >= share_items || q.n >= LG_QUARANTINE_MAX_ITEMS) {
+                        skipped(in, res, w, "its owner's share of the cold record is full");
+                        continue;
+                }
+                sz = lg_qname_storable(name) ? lg_qname_item_size(strlen(name)) : SIZE_MAX;
+                if (sz == SIZE_MAX || used[o].bytes + sz > share_bytes || total + sz > lg_qname_budget()) {
+                        /* Too long for what is left, or a name with control
+                         * bytes: by the hash of its name. */
+                        lg_qname_hash(w->name, hashed);
+                        name = hashed;
+                        sz = lg_qname_item_size(LG_QNAME_HASHED_LEN);
+                        if (used[o].bytes + sz > share_bytes || total + sz > lg_qname_budget()) {
+                                skipped(in, res, w, "its owner's share of the cold record is full");
+                                continue;
+                        }
+                        res->n_quarantine_hashed++;
+                }
+                r = lg_quarantine_add(&q, w->kind, name, w->fingerprint ?: fps[i]);
+                if (r == -ENOMEM) {
+                        lg_quarantine_done(&q);
+                        return r;
+                }
+                if (r < 0) {
+                        skipped(in, res, w, strerror(-r));
+                        continue;
+                }
                 if (r > 0) {
                         changed = true;
                         res->n_quarantined++;
+                        used[o].bytes += sz;
+                        used[o].items++;
+                        total += sz;
                 }
         }
         r = 0;
@@ -511,7 +623,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         lg_withheld keep = {};
         bool have_old = false;
         unsigned cur, gen;
-        copier c = { .root = in->root };
+        copier c = { .root = in->root, .srcfd = -EBADF };
         int r;
 
         r = lg_store_read_state(in->store, &st);
@@ -634,15 +746,18 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         for (size_t i = 0; i < inv.n; i++) {
                 const lg_inv_item *it = &inv.items[i];
                 bool withheld = withheld_find(&keep, it->kind, it->name) != NULL;
+                const lg_inv_item *o;
 
                 if (it->kind != LG_ITEM_CONTENT || !it->agent)
                         continue;
-                r = copy_one(&c, it->agent, it->name, withheld);
+                o = have_old ? lg_inventory_find(&old, it->kind, it->name) : NULL;
+                r = copy_one(&c, it->agent, it->name, withheld, o && o->fingerprint == it->fingerprint);
                 if (r < 0)
                         goto finish;
         }
         res.n_linked = c.n_linked;
         res.n_copied = c.n_copied;
+        res.n_too_big = c.n_too_big;
         hook(in, LG_PROVEN_COPIED);
 
         r = lg_manifest_save(in->root, mpath, &inv);
@@ -696,6 +811,8 @@ finish:
         lg_inventory_done(&old);
         lg_inventory_done(&inv);
         free(c.lastdir);
+        free(c.srcdir);
+        closep(&c.srcfd);
         if (r < 0) {
                 lg_proven_result_done(&res);
                 return r;

@@ -75,6 +75,9 @@ typedef struct lg_proven_input {
          * boot passes nothing more. */
         uint32_t handover_boot_seq;
         void (*after_step)(lg_proven_step step, void *userdata);
+        /* An item withheld this boot that the cold record cannot hold
+         * (its owner's share is full): called once per item, may be NULL. */
+        void (*record_skipped)(lg_item_kind kind, const char *name, const char *why, void *userdata);
         void *userdata;
 } lg_proven_input;
 
@@ -90,6 +93,9 @@ typedef struct lg_proven_result {
         unsigned generation;
         size_t n_items, n_linked, n_copied, n_quarantined;
         size_t n_recent;            /* items changed too recently: kept at their previous entry */
+        size_t n_quarantine_hashed;  /* of n_quarantined, recorded by the hash of the name */
+        size_t n_quarantine_skipped; /* withheld, but no room in the cold record */
+        size_t n_too_big;            /* content files left without a last good copy (byte budget) */
         unsigned skipped;           /* unreadable modules skipped by the scan */
         /* Narrowing (proven-narrow.c): started by this level-2 proof, or a
          * probe passed; narrow is the search as recorded now (free it with

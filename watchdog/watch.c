@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "copy.h"
 #include "macro.h"
+#include "safepath.h"
 #include "strv.h"
 #include "watch.h"
 
@@ -105,86 +107,98 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
         return 0;
 }
 
-static int mkdir_parents(const lg_root *root, const char *path) {
-        _cleanup_free_ char *d = strdup(path);
-        char *slash;
+/* Copy in (a regular file, st its fstat()) to a new file name of dirfd,
+ * sparse holes kept as holes, owner and times kept, fsynced. */
+static int copy_out(int in, const struct stat *st, int dirfd, const char *name) {
+        _cleanup_close_ int out = -EBADF;
+        int r;
 
-        if (!d)
-                return -ENOMEM;
-        slash = strrchr(d, '/');
-        if (!slash || slash == d)
-                return 0;
-        *slash = '\0';
-        return lg_root_mkdir_p(root, d, 0700);
+        out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
+        if (out < 0)
+                return negative_errno();
+        r = lg_copy_sparse(in, out, (uint64_t) st->st_size, 0, NULL);
+        if (r < 0)
+                return r;
+        (void) fchown(out, st->st_uid, st->st_gid);
+        struct timespec ts[2] = { st->st_atim, st->st_mtim };
+        (void) futimens(out, ts);
+        if (fsync(out) < 0)
+                return negative_errno();
+        return 0;
 }
 
 int lg_content_withhold(const lg_root *root, const char *path, uint32_t boot_seq, char **ret_dest) {
-        _cleanup_free_ char *dest = NULL;
-        _cleanup_close_ int in = -EBADF, out = -EBADF;
-        struct stat st;
+        _cleanup_free_ char *dest = NULL, *qdir = NULL;
+        _cleanup_close_ int in = -EBADF, parent = -EBADF, qfd = -EBADF;
+        const char *base;
+        struct stat st, now;
+        bool moved = false;
         int r;
 
         if (path[0] != '/' || strstr(path, "/../"))
                 return -EINVAL;
-        in = lg_root_open(root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+        /* The file's folder from / with no symlink on the way, and every
+         * step after it relative to that fd: a content folder swapped for a
+         * symlink by the agent's user can never make the watchdog move a
+         * file from elsewhere (DESIGN.md, "Trust boundaries"). */
+        parent = lg_safe_open_parent(root, path, &base);
+        if (parent < 0)
+                return parent;
+        in = openat(parent, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0)
-                return in;
+                return negative_errno();
         if (fstat(in, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
 
-        for (unsigned n = 0;; n++) {
-                free(dest);
-                if ((n == 0 ? asprintf(&dest, "%s/%" PRIu32 "%s", LG_QUARANTINE_DIR, boot_seq, path)
-                            : asprintf(&dest, "%s/%" PRIu32 "%s.%u", LG_QUARANTINE_DIR, boot_seq, path, n)) < 0) {
-                        dest = NULL;
+        if (asprintf(&qdir, "%s/%" PRIu32 "%.*s", LG_QUARANTINE_DIR, boot_seq, (int) (base - path - 1),
+                     path) < 0) {
+                qdir = NULL;
+                return -ENOMEM;
+        }
+        qfd = lg_safe_mkdir_open(root, qdir, 0700);
+        if (qfd < 0)
+                return qfd;
+
+        for (unsigned n = 0; n < 100; n++) {
+                _cleanup_free_ char *name = NULL;
+
+                if ((n == 0 ? asprintf(&name, "%s", base) : asprintf(&name, "%s.%u", base, n)) < 0)
                         return -ENOMEM;
-                }
-                r = mkdir_parents(root, dest);
-                if (r < 0)
-                        return r;
-                /* Paths relative to the root fd for renameat2(). */
-                if (renameat2(root->fd, path + 1, root->fd, dest + 1, RENAME_NOREPLACE) == 0)
+                if (renameat2(parent, base, qfd, name, RENAME_NOREPLACE) == 0) {
+                        moved = true;
+                        if (asprintf(&dest, "%s/%s", qdir, name) < 0)
+                                dest = NULL;
                         break;
+                }
                 if (errno == EEXIST)
                         continue;
                 if (errno != EXDEV)
                         return negative_errno();
 
-                out = lg_root_open(root, dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, st.st_mode & 07777);
-                if (out == -EEXIST)
+                r = copy_out(in, &st, qfd, name);
+                if (r == -EEXIST)
                         continue;
-                if (out < 0)
-                        return out;
-                char buf[65536];
-                for (;;) {
-                        ssize_t k = read(in, buf, sizeof buf);
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0)
-                                return negative_errno();
-                        if (k == 0)
-                                break;
-                        for (ssize_t w = 0; w < k;) {
-                                ssize_t x = write(out, buf + w, (size_t) (k - w));
-                                if (x < 0 && errno == EINTR)
-                                        continue;
-                                if (x < 0)
-                                        return negative_errno();
-                                w += x;
-                        }
+                if (r < 0) {
+                        (void) unlinkat(qfd, name, 0);
+                        return r;
                 }
-                (void) fchown(out, st.st_uid, st.st_gid);
-                struct timespec ts[2] = { st.st_atim, st.st_mtim };
-                (void) futimens(out, ts);
-                if (fsync(out) < 0)
+                /* Only once the copy is safely on disk, and only the file
+                 * that was copied. */
+                if (fstatat(parent, base, &now, AT_SYMLINK_NOFOLLOW) < 0)
                         return negative_errno();
-                /* Only once the copy is safely on disk. */
-                if (unlinkat(root->fd, path + 1, 0) < 0)
+                if (now.st_ino != st.st_ino || now.st_dev != st.st_dev)
+                        return -ESTALE;
+                if (unlinkat(parent, base, 0) < 0)
                         return negative_errno();
+                moved = true;
+                if (asprintf(&dest, "%s/%s", qdir, name) < 0)
+                        dest = NULL;
                 break;
         }
+        if (!moved)
+                return -EEXIST;
         if (ret_dest)
                 *ret_dest = TAKE_PTR(dest);
         return 0;

@@ -49,5 +49,11 @@ tests_fuzz_fuzz_crash_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_crash_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_crash_LDADD = $(FUZZ_LINK_LIBS)
 tests_fuzz_fuzz_crash_DEPENDENCIES = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-content
+tests_fuzz_fuzz_content_SOURCES = tests/fuzz/fuzz-content.c
+tests_fuzz_fuzz_content_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_content_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_content_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_content_DEPENDENCIES = $(LG_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh

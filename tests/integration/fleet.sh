@@ -36,6 +36,8 @@ entry() {
         SEQ=$((SEQ + 1))
         printf '__REALTIME_TIMESTAMP=%s\n__MONOTONIC_TIMESTAMP=%s\n' $((BASE + SEQ * 1000000)) $((SEQ * 1000))
         printf '_BOOT_ID=%s\n_HOSTNAME=%s\n_MACHINE_ID=%s\n' "$boot" "$host" "$(machine_id "$host")"
+        # The trusted fields journald gives lastgood's own entries.
+        printf '_UID=0\n_COMM=lastgood-watchd\n_SYSTEMD_UNIT=lastgood-watchdog.service\n'
         printf 'SYSLOG_IDENTIFIER=lastgood\nPRIORITY=5\nMESSAGE_ID=%s\nMESSAGE=%s\n' "$id" "$msg"
         for f in "$@"; do printf '%s\n' "$f"; done
         printf '\n'

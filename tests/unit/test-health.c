@@ -469,24 +469,31 @@ static void test_not_checks(void **state) {
         assert_int_equal(mkfifo(fifo, 0755), 0);
         put_check(F, ".hidden", 0755, "exit 1");
         put_check(F, "e-backup~", 0755, "exit 1");
-        /* Run: a link to an executable elsewhere (followed), a plain check,
-         * and one whose interpreter does not exist (exec fails: 127). */
+        /* Run: a plain check, and one whose interpreter does not exist
+         * (exec fails: 127). Refused, and failed, never followed: a link
+         * to an executable elsewhere and a dangling link (issue 10: a
+         * check run as root must be one nobody else can replace). */
         put_file(F, "etc/lastgood/real-check", "#!/bin/sh\necho linked\n", 0755);
         assert_int_equal(symlink("../real-check", linked), 0);
         put_check(F, "f-ok", 0755, "exit 0");
         put_file(F, "etc/lastgood/health.d/x-bad-interpreter", "#!/nonexistent/interpreter\n", 0755);
 
         assert_int_equal(run(F, 10 * SEC, &res, NULL), 0);
-        assert_int_equal(res.n, 3);
-        assert_string_equal(res.items[0].name, "d-link");
-        assert_string_equal(res.items[1].name, "f-ok");
-        assert_string_equal(res.items[2].name, "x-bad-interpreter");
-        assert_true(res.items[0].passed);
-        assert_string_equal(res.items[0].output, "linked\n");
-        assert_true(res.items[1].passed);
-        assert_false(res.items[2].passed);
-        assert_int_equal(res.items[2].exit_status, 127);
-        assert_int_equal(res.n_failed, 1);
+        assert_int_equal(res.n, 4);
+        assert_string_equal(res.items[0].name, "c-dangling");
+        assert_string_equal(res.items[1].name, "d-link");
+        assert_string_equal(res.items[2].name, "f-ok");
+        assert_string_equal(res.items[3].name, "x-bad-interpreter");
+        for (size_t i = 0; i < 2; i++) {
+                assert_false(res.items[i].passed);
+                assert_int_equal(res.items[i].error, -EPERM);
+                assert_string_equal(res.items[i].reason, "not run: it is a symlink");
+                assert_string_equal(res.items[i].output, "");
+        }
+        assert_true(res.items[2].passed);
+        assert_false(res.items[3].passed);
+        assert_int_equal(res.items[3].exit_status, 127);
+        assert_int_equal(res.n_failed, 3);
         lg_check_results_done(&res);
 }
 

@@ -1,0 +1,22 @@
+# Issue 10, security hardening: each attack of a hostile agent user, fleet
+# uploader or name is a test here (integration tests act as an unprivileged
+# user against a temporary root; unit tests of the safe path helpers).
+SECURITY_TESTS = \
+	tests/integration/security-symlinks.sh \
+	tests/integration/security-ctime.sh \
+	tests/integration/security-cold-record.sh \
+	tests/integration/security-budget.sh \
+	tests/integration/security-fleet.sh \
+	tests/integration/security-health.sh \
+	tests/integration/security-runtime.sh
+TESTS += $(SECURITY_TESTS)
+EXTRA_DIST += $(SECURITY_TESTS)
+
+check_PROGRAMS += tests/unit/test-safepath
+TESTS += tests/unit/test-safepath
+tests_unit_test_safepath_SOURCES = tests/unit/test-safepath.c
+tests_unit_test_safepath_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/watchdog
+tests_unit_test_safepath_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_safepath_LDFLAGS = -Wl,--wrap=syscall
+tests_unit_test_safepath_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS) $(TEST_LIBS)
+tests_unit_test_safepath_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
