@@ -6,7 +6,9 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-state.c \
 	%reldir%/verb-items.c \
 	%reldir%/verb-crash.c \
-	%reldir%/verb-fleet.c
+	%reldir%/verb-fleet.c \
+	%reldir%/verb-plan.c \
+	%reldir%/json-out.c %reldir%/json-out.h
 lastgoodctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ctl -I$(top_srcdir)/watchdog -I$(top_srcdir)/generator
 lastgoodctl_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 # libwatchdog.a: `good` is the watchdog's own proven write.

@@ -7,7 +7,9 @@ libbasic_a_SOURCES = \
 	%reldir%/rootfs.c %reldir%/rootfs.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
-	%reldir%/runstate.c %reldir%/runstate.h
+	%reldir%/runstate.c %reldir%/runstate.h \
+	%reldir%/summary.c %reldir%/summary.h \
+	%reldir%/metrics.c %reldir%/metrics.h
 libstate_a_SOURCES = \
 	%reldir%/bootstate.h %reldir%/inventory.h %reldir%/events.h \
 	%reldir%/machine.c %reldir%/machine.h
