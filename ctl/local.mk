@@ -14,3 +14,10 @@ lastgoodctl_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 # libwatchdog.a: `good` is the watchdog's own proven write.
 lastgoodctl_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS)
 lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
+
+# The administrator's view: status and its exit codes, plan, the JSON
+# schemas of every verb, metrics, the login notice.
+ADMIN_TESTS = \
+	tests/integration/ctl-plan.sh
+TESTS += $(ADMIN_TESTS)
+EXTRA_DIST += $(ADMIN_TESTS)
