@@ -18,6 +18,7 @@ lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 # The administrator's view: status and its exit codes, plan, the JSON
 # schemas of every verb, metrics, the login notice.
 ADMIN_TESTS = \
-	tests/integration/ctl-plan.sh
+	tests/integration/ctl-plan.sh \
+	tests/integration/ctl-status.sh
 TESTS += $(ADMIN_TESTS)
-EXTRA_DIST += $(ADMIN_TESTS)
+EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py schemas/lastgoodctl.schema.json

@@ -67,7 +67,12 @@ want1=$(printf '%s\n' "content /etc/falco/rules.d/a.yaml changed falco" "module 
 check
 grep -q "nvidia: new or changed since the last known good boot" <<< "$human1" || fail "human plan: why"
 check
-ok "level 1 plan: exactly the changed set, with why"
+for l in 1 2; do
+        plan --level=$l --json | /usr/bin/python3 "$top_srcdir/tests/integration/check-json.py" \
+                "$top_srcdir/schemas/lastgoodctl.schema.json" plan || fail "plan --level=$l --json: schema"
+        check
+done
+ok "level 1 plan: exactly the changed set, with why; both levels match the JSON schema"
 
 # Boot to level 1 and compare with the real decision.
 boot
