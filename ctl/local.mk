@@ -19,6 +19,15 @@ lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 # schemas of every verb, metrics, the login notice.
 ADMIN_TESTS = \
 	tests/integration/ctl-plan.sh \
-	tests/integration/ctl-status.sh
+	tests/integration/ctl-status.sh \
+	tests/integration/watchdog-notice.sh
 TESTS += $(ADMIN_TESTS)
 EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py schemas/lastgoodctl.schema.json
+
+# The summary behind status, the login notice and STATUS=; the metrics text.
+check_PROGRAMS += tests/unit/test-summary
+TESTS += tests/unit/test-summary
+tests_unit_test_summary_SOURCES = tests/unit/test-summary.c
+tests_unit_test_summary_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_summary_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_summary_DEPENDENCIES = $(LG_LIBS)

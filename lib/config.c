@@ -371,6 +371,26 @@ static int set_list(config_parse *p, const char *key, const char *value, char **
         return lg_split_words(value, list_add, &l);
 }
 
+/* MetricsFile=: an absolute path of a file, no "..", no control
+ * characters; empty turns it off. */
+static int set_metrics_file(config_parse *p, const char *key, const char *value, char **dst) {
+        bool ok = value[0] == '/' && value[strlen(value) - 1] != '/' && !strstr(value, "/../") &&
+                  !strstr(value, "/./") && strlen(value) < 4096;
+
+        for (const char *q = value; ok && *q; q++)
+                ok = (unsigned char) *q >= 0x20 && *q != 0x7f;
+        if (!*value) {
+                free(*dst);
+                *dst = NULL;
+                return 0;
+        }
+        if (!ok || (strlen(value) >= 3 && streq(value + strlen(value) - 3, "/..")))
+                return cfg_warn(p, key, value, "not an absolute file path, ignored.");
+        free(*dst);
+        *dst = strdup(value);
+        return *dst ? 0 : -ENOMEM;
+}
+
 static int config_handler(void *userdata, unsigned line, const char *section, const char *key,
                           const char *value) {
         config_parse *p = userdata;
@@ -392,6 +412,8 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
                                           1, 3600, true);
                 if (streq(key, "RequireUnits"))
                         return set_list(p, key, value, &c->require_units, LIST_UNITS);
+                if (streq(key, "MetricsFile"))
+                        return set_metrics_file(p, key, value, &c->metrics_file);
         } else if (streq(section, "Modules")) {
                 if (streq(key, "Allow"))
                         return set_list(p, key, value, &c->allow, LIST_NAMES);
@@ -471,4 +493,6 @@ void lg_config_done(lg_config *c) {
         c->allow = lg_strv_free(c->allow);
         c->third_party_dirs = lg_strv_free(c->third_party_dirs);
         c->warnings = lg_strv_free(c->warnings);
+        free(c->metrics_file);
+        c->metrics_file = NULL;
 }

@@ -27,6 +27,7 @@ typedef struct lg_config {
         char **require_units;       /* [Health] RequireUnits=, valid unit names */
         char **allow;               /* [Modules] Allow=, normalized names ('-' → '_') */
         char **third_party_dirs;    /* [Modules] ThirdPartyDirs=, below /lib/modules/KVER */
+        char *metrics_file;         /* [Health] MetricsFile=, absolute path, NULL: none */
         char **warnings;
 } lg_config;
 

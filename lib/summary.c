@@ -83,8 +83,13 @@ static int compute_reason(const lg_summary_input *in, const lg_summary *s, char 
         case LG_HOST_SAFE_MODE:
                 if (run && run->override && (run->mode == LG_MODE_SAFE || run->mode == LG_MODE_STRICT))
                         return setf(ret, "lastgood.mode=%s on the kernel command line", lg_mode_to_string(run->mode));
-                if (run && run->culprit && s->level == 1)
-                        return setf(ret, "the crash log of an earlier boot named %s", run->culprit);
+                if (run && run->culprit && s->level == 1) {
+                        _cleanup_free_ char *culprit = printable(run->culprit);
+
+                        if (!culprit)
+                                return -ENOMEM;
+                        return setf(ret, "the crash log of an earlier boot named %s", culprit);
+                }
                 if (s->level >= 2)
                         return setf(ret, "%u failed boots in a row at level 1 (threshold %u): every third-party "
                                          "module and agent is withheld",

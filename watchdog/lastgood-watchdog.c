@@ -35,6 +35,7 @@
 #include "inventory.h"
 #include "machine.h"
 #include "macro.h"
+#include "notice.h"
 #include "proven.h"
 #include "rootfs.h"
 #include "runstate.h"
@@ -90,6 +91,7 @@ typedef struct Context {
 } Context;
 
 static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
+static void refresh_notice(Context *c, const char *extra);
 static void log_msg(int prio, const char *fmt, ...) {
         va_list ap;
 
@@ -288,12 +290,33 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      "Boot proven (%s): %s%zu item(s) are the new last known good%s.", why,
                      res.steady ? "unchanged, " : "", res.n_items,
                      res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
+                refresh_notice(c, NULL);
                 log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
                         res.generation, res.n_linked, res.n_copied, res.n_quarantined,
                         res.steady ? " (steady state, nothing written)" : "");
         } else if (res.decision.neutral)
                 log_msg(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
         return 0;
+}
+
+/* ---- what the administrator sees -------------------------------------------- */
+
+/* The login notice, MetricsFile= and STATUS=, from the records as they are
+ * now (notice.c); extra (may be NULL) is appended to STATUS=. */
+static void refresh_notice(Context *c, const char *extra) {
+        _cleanup_free_ char *line = NULL, *status = NULL;
+        lg_notice_input in = {
+                .root = c->root,
+                .store = c->store,
+                .threshold = c->config.threshold,
+                .metrics_file = c->config.metrics_file,
+        };
+        int r = lg_notice_refresh(&in, &line);
+
+        if (r < 0)
+                log_msg(LOG_WARNING, "Could not update the login notice or the metrics file: %s", strerror(-r));
+        if (line && asprintf(&status, "STATUS=%s%s%s", line, extra ? "; " : "", extra ?: "") >= 0)
+                (void) sd_notify(0, status);
 }
 
 /* ---- health ---------------------------------------------------------------- */
@@ -360,6 +383,7 @@ static void evaluate_health(Context *c) {
                 }
                 c->unhealthy = true;
                 emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, joined, "Boot unhealthy: %s.", strna(joined));
+                refresh_notice(c, "unhealthy (see the journal)");
                 return;
         }
 
@@ -373,6 +397,7 @@ static void evaluate_health(Context *c) {
         r = lg_root_write_atomic(c->root, LG_HEALTHY_MARKER, "1\n", 2, 0644);
         if (r < 0)
                 log_msg(LOG_WARNING, "Could not write %s: %s", LG_HEALTHY_MARKER, strerror(-r));
+        refresh_notice(c, NULL);
         /* The journal may have come up since the start. */
         forward_spool(c);
 
@@ -446,6 +471,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
                 c->unhealthy = true;
                 emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, LG_BOOT_COMPLETE_TARGET, "unit", result,
                      "Boot unhealthy: %s was not reached (job %s).", LG_BOOT_COMPLETE_TARGET, result);
+                refresh_notice(c, "unhealthy: boot-complete.target not reached");
         }
         return 0;
 }
@@ -496,6 +522,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 emit(c, LG_MSG_WITHHELD, LOG_WARNING, name, "content", "quarantine",
                      "Withheld %s again (agent %s): it matches a persistently withheld item; moved to %s.", name,
                      strna(agent), dest);
+                refresh_notice(c, NULL);
                 return;
         case LG_WATCH_ARM:
                 r = step_state(c, LG_STEP_ARM, &d);
@@ -507,6 +534,8 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                         emit(c, LG_MSG_ARMED, LOG_NOTICE, name, lg_item_kind_to_string(kind), "changed",
                              "Change seen at run time (%s %s%s%s), counting armed.", lg_item_kind_to_string(kind),
                              name, agent ? ", agent " : "", agent ?: "");
+                if (d.armed_now)
+                        refresh_notice(c, NULL);
                 else
                         log_msg(LOG_INFO, "Change seen at run time (%s %s); already armed.",
                                 lg_item_kind_to_string(kind), name);
@@ -999,7 +1028,11 @@ int main(int argc, char *argv[]) {
         } else
                 log_msg(LOG_NOTICE, "lastgood.mode=off: doing nothing this boot.");
 
-        (void) sd_notify(0, c.off ? "READY=1\nSTATUS=lastgood.mode=off: idle" : "READY=1\nSTATUS=Waiting for boot-complete.target");
+        (void) sd_notify(0, "READY=1");
+        if (c.off)
+                (void) sd_notify(0, "STATUS=lastgood.mode=off: idle");
+        else
+                refresh_notice(&c, "waiting for boot-complete.target");
         r = sd_event_loop(c.event);
         if (r < 0) {
                 log_msg(LOG_ERR, "Event loop failed: %s", strerror(-r));

@@ -6,7 +6,8 @@ libwatchdog_a_SOURCES = \
 	%reldir%/health.c %reldir%/health.h \
 	%reldir%/proven.c %reldir%/proven.h \
 	%reldir%/watch.c %reldir%/watch.h \
-	%reldir%/bus.c %reldir%/bus.h
+	%reldir%/bus.c %reldir%/bus.h \
+	%reldir%/notice.c %reldir%/notice.h
 libwatchdog_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)
 
 lastgoodlibexecdir = $(libexecdir)/lastgood
