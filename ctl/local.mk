@@ -8,7 +8,8 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-crash.c \
 	%reldir%/verb-fleet.c \
 	%reldir%/verb-plan.c \
-	%reldir%/json-out.c %reldir%/json-out.h
+	%reldir%/json-out.c %reldir%/json-out.h \
+	%reldir%/strmap.c %reldir%/strmap.h
 lastgoodctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ctl -I$(top_srcdir)/watchdog -I$(top_srcdir)/generator
 lastgoodctl_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 # libwatchdog.a: `good` is the watchdog's own proven write.
