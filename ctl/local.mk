@@ -21,9 +21,10 @@ lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 ADMIN_TESTS = \
 	tests/integration/ctl-plan.sh \
 	tests/integration/ctl-status.sh \
-	tests/integration/watchdog-notice.sh
+	tests/integration/watchdog-notice.sh \
+	tests/integration/fleet-large.sh
 TESTS += $(ADMIN_TESTS)
-EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py schemas/lastgoodctl.schema.json
+EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py schemas/lastgoodctl.schema.json
 
 # The summary behind status, the login notice and STATUS=; the metrics text.
 check_PROGRAMS += tests/unit/test-summary
