@@ -22,7 +22,8 @@ ADMIN_TESTS = \
 	tests/integration/ctl-plan.sh \
 	tests/integration/ctl-status.sh \
 	tests/integration/watchdog-notice.sh \
-	tests/integration/fleet-large.sh
+	tests/integration/fleet-large.sh \
+	tests/integration/watchdog-health-tiers.sh
 TESTS += $(ADMIN_TESTS)
 EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py schemas/lastgoodctl.schema.json
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "taint.h"
 #include "cmdline.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -414,6 +415,14 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
                         return set_list(p, key, value, &c->require_units, LIST_UNITS);
                 if (streq(key, "MetricsFile"))
                         return set_metrics_file(p, key, value, &c->metrics_file);
+                if (streq(key, "TaintFlags")) {
+                        unsigned long m;
+
+                        if (lg_taint_parse(value, &m) < 0)
+                                return cfg_warn(p, key, value, "not taint letters (D W L ...), ignored.");
+                        c->taint_mask = m;
+                        return 0;
+                }
         } else if (streq(section, "Modules")) {
                 if (streq(key, "Allow"))
                         return set_list(p, key, value, &c->allow, LIST_NAMES);
@@ -439,6 +448,7 @@ int lg_config_init(lg_config *c) {
                 .stable_sec = LG_DEFAULT_STABLE_SEC,
                 .prove_sec = LG_DEFAULT_PROVE_SEC,
                 .check_timeout_sec = LG_DEFAULT_CHECK_TIMEOUT_SEC,
+                .taint_mask = LG_TAINT_DEFAULT,
         };
         int r;
 

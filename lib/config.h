@@ -28,6 +28,7 @@ typedef struct lg_config {
         char **allow;               /* [Modules] Allow=, normalized names ('-' → '_') */
         char **third_party_dirs;    /* [Modules] ThirdPartyDirs=, below /lib/modules/KVER */
         char *metrics_file;         /* [Health] MetricsFile=, absolute path, NULL: none */
+        unsigned long taint_mask;   /* [Health] TaintFlags=, the taint bits that count (taint.h) */
         char **warnings;
 } lg_config;
 

@@ -35,6 +35,7 @@
 #include "inventory.h"
 #include "machine.h"
 #include "macro.h"
+#include "health-tiers.h"
 #include "notice.h"
 #include "proven.h"
 #include "rootfs.h"
@@ -330,15 +331,15 @@ static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static void evaluate_health(Context *c) {
         _cleanup_strv_free_ char **reasons = NULL;
         _cleanup_free_ char *joined = NULL;
-        lg_check_results res = {};
+        lg_check_results res = {}, wanted = {};
         unsigned long taint = 0;
-        char tbuf[16];
+        char tbuf[48];
         size_t len = 0;
         int r;
 
-        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD))
+        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & c->config.taint_mask))
                 (void) lg_strv_pushf(&reasons, "kernel taint %s appeared",
-                                     lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf));
+                                     lg_taint_format(taint & ~c->taint_base & c->config.taint_mask, tbuf, sizeof tbuf));
 
         for (char **u = c->config.require_units; u && *u; u++) {
                 _cleanup_free_ char *state = NULL;
@@ -354,11 +355,18 @@ static void evaluate_health(Context *c) {
                         (void) lg_strv_pushf(&reasons, "%s is %s", *u, state);
         }
 
-        r = lg_health_run_checks(c->root, LG_HEALTH_DIR, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
-                                 c->watchdog_usec ? ping_cb : NULL, c, c->watchdog_usec / 2, &res);
-        if (r < 0 && r != -ENOENT)
+        r = lg_health_run_tiers(c->root, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
+                                c->watchdog_usec ? ping_cb : NULL, c, c->watchdog_usec / 2, &res, &wanted);
+        if (r < 0)
                 (void) lg_strv_pushf(&reasons, "health checks could not run (%s)", strerror(-r));
-        for (size_t i = 0; r >= 0 && i < res.n; i++) {
+        /* Wanted checks: reported, never a failed boot. */
+        for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
+                if (!wanted.items[i].passed)
+                        log_msg(LOG_WARNING, "Wanted health check %s failed (not counted): %s; output (%zu bytes): %.512s",
+                                wanted.items[i].name, strna(wanted.items[i].reason), wanted.items[i].output_total,
+                                wanted.items[i].output ?: "");
+        lg_check_results_done(&wanted);
+        for (size_t i = 0; r != -ENOMEM && i < res.n; i++) {
                 lg_check_result *k = &res.items[i];
 
                 if (k->passed)
@@ -417,11 +425,11 @@ static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
         unsigned long taint = 0;
-        char tbuf[16];
+        char tbuf[48];
 
-        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD)) {
+        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & c->config.taint_mask)) {
                 c->tainted_after_healthy = true;
-                lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf);
+                lg_taint_format(taint & ~c->taint_base & c->config.taint_mask, tbuf, sizeof tbuf);
                 emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, "taint",
                      "Boot not proven: kernel taint %s appeared after healthy.", tbuf);
                 return 0;
@@ -903,7 +911,7 @@ static void load_inputs(Context *c) {
 
 /* lastgood-check.service: the checks once, before boot-complete.target. */
 static int run_check(Context *c) {
-        lg_check_results res = {};
+        lg_check_results res = {}, wanted = {};
         unsigned failed = 0;
         int r;
 
@@ -916,13 +924,18 @@ static int run_check(Context *c) {
                         failed++;
                 }
         }
-        r = lg_health_run_checks(c->root, LG_HEALTH_DIR, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
-                                 NULL, NULL, 0, &res);
-        if (r < 0 && r != -ENOENT) {
+        r = lg_health_run_tiers(c->root, (uint64_t) c->config.check_timeout_sec * 1000000ULL, NULL, NULL, 0, &res,
+                                &wanted);
+        if (r < 0) {
                 log_msg(LOG_ERR, "Health checks could not run: %s", strerror(-r));
                 failed++;
         }
-        for (size_t i = 0; r >= 0 && i < res.n; i++)
+        for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
+                if (!wanted.items[i].passed)
+                        log_msg(LOG_WARNING, "Wanted health check %s failed (not counted): %s", wanted.items[i].name,
+                                strna(wanted.items[i].reason));
+        lg_check_results_done(&wanted);
+        for (size_t i = 0; r != -ENOMEM && i < res.n; i++)
                 if (!res.items[i].passed) {
                         log_msg(LOG_ERR, "Health check %s %s; output (%zu bytes): %.512s", res.items[i].name,
                                 strna(res.items[i].reason), res.items[i].output_total, res.items[i].output ?: "");
@@ -1012,7 +1025,7 @@ int main(int argc, char *argv[]) {
         if (!c.off) {
                 if (lg_taint_read(c.root, &c.taint_base) < 0)
                         c.taint_base = 0;
-                if (c.taint_base & LG_TAINT_BAD)
+                if (c.taint_base & c.config.taint_mask)
                         log_msg(LOG_WARNING, "The kernel was already tainted (%lu) when the watchdog started.",
                                 c.taint_base);
                 r = setup_inotify(&c);

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "strv.h"
 #include "summary.h"
+#include "taint.h"
 
 typedef struct row {
         const char *name;
@@ -243,11 +244,59 @@ static void test_metrics_file_key(void **unused) {
         }
 }
 
+static void test_taint_letters(void **unused) {
+        static const struct {
+                const char *in;
+                int r;
+                unsigned long mask;
+        } cases[] = {
+                { "D W L", 0, (1UL << 7) | (1UL << 9) | (1UL << 14) },
+                { "DWL", 0, (1UL << 7) | (1UL << 9) | (1UL << 14) },
+                { "D,W", 0, (1UL << 7) | (1UL << 9) },
+                { "K", 0, 1UL << 15 },
+                { "P", 0, 1UL << 0 },
+                { "N", 0, 1UL << 18 },
+                { "", 0, 0 },
+                { "d", -EINVAL, 0 },
+                { "D Q", -EINVAL, 0 },
+                { "G", -EINVAL, 0 },
+        };
+        char buf[48];
+
+        assert_int_equal(LG_TAINT_DEFAULT, (1UL << 7) | (1UL << 9) | (1UL << 14));
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                unsigned long m = 12345;
+
+                assert_int_equal(lg_taint_parse(cases[i].in, &m), cases[i].r);
+                assert_true(m == (cases[i].r == 0 ? cases[i].mask : 12345UL));
+        }
+        assert_string_equal(lg_taint_letters(LG_TAINT_DEFAULT, buf, sizeof buf), "D W L");
+        assert_string_equal(lg_taint_letters(1UL << 15, buf, sizeof buf), "K");
+        assert_int_equal(lg_taint_letter_bit('L'), 14);
+        assert_int_equal(lg_taint_letter_bit('\0'), -EINVAL);
+}
+
+static void test_taint_flags_key(void **unused) {
+        lg_config c;
+
+        assert_int_equal(lg_config_init(&c), 0);
+        assert_true(c.taint_mask == LG_TAINT_DEFAULT);
+        assert_int_equal(lg_config_parse(&c, NULL, "[Health]\nTaintFlags=D\n", 21), 0);
+        assert_true(c.taint_mask == 1UL << 7);
+        assert_int_equal(lg_config_parse(&c, NULL, "[Health]\nTaintFlags=x\n", 21), 0);
+        assert_true(c.taint_mask == 1UL << 7);
+        assert_int_equal(lg_strv_length(c.warnings), 1);
+        assert_int_equal(lg_config_parse(&c, NULL, "[Health]\nTaintFlags=\n", 20), 0);
+        assert_true(c.taint_mask == 0);
+        lg_config_done(&c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),           cmocka_unit_test(test_names),
                 cmocka_unit_test(test_untrusted_names), cmocka_unit_test(test_motd_many_items),
                 cmocka_unit_test(test_metrics),         cmocka_unit_test(test_metrics_file_key),
+                cmocka_unit_test(test_taint_letters),   cmocka_unit_test(test_taint_flags_key),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
