@@ -81,5 +81,5 @@ int lg_strmap_put(lg_strmap *m, const char *key, size_t value) {
 void lg_strmap_done(lg_strmap *m) {
         free(m->keys);
         free(m->values);
-        *m = (lg_strmap) {};
+        *m = (lg_strmap){};
 }

@@ -10,8 +10,8 @@
  * borrowed: they must outlive the map and never change. */
 
 typedef struct lg_strmap {
-        size_t size;       /* slots, a power of two (0: empty map) */
-        size_t n;          /* keys stored */
+        size_t size; /* slots, a power of two (0: empty map) */
+        size_t n;    /* keys stored */
         const char **keys;
         size_t *values;
 } lg_strmap;

@@ -66,7 +66,8 @@ static int plan_json(const plan *p) {
                 json_object_object_add(it, "kind", lg_json_str(lg_item_kind_to_string(w->kind)));
                 json_object_object_add(it, "reason", lg_json_str(lg_reason_to_string(w->reason)));
                 json_object_object_add(it, "agent", lg_json_str(w->agent));
-                json_object_object_add(it, "policy", lg_json_str(ag ? lg_policy_to_string(ag->on_safe_mode) : NULL));
+                json_object_object_add(it, "policy",
+                                       lg_json_str(ag ? lg_policy_to_string(ag->on_safe_mode) : NULL));
                 json_object_object_add(it, "why", lg_json_str(reason_text(w->reason)));
                 json_object_array_add(a, it);
         }
@@ -143,7 +144,7 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
                         strerror(-r));
         else {
                 if (lg_store_read_state(s, &st) < 0)
-                        st = (lg_state) {};
+                        st = (lg_state){};
                 r = lg_store_read_quarantine(s, &quarantine);
                 if (r < 0 && r != -ENOENT)
                         fprintf(stderr, "lastgoodctl: cannot read the persistently withheld list (%s).\n",
@@ -151,13 +152,16 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         }
 
         /* Without --level: the level the records are at, else safe mode. */
-        p.level = c->level > 0 ? (unsigned) c->level : st.level > 0 && st.level < LG_LEVEL_MAX ? st.level : 1;
+        p.level = c->level > 0                              ? (unsigned) c->level
+                  : st.level > 0 && st.level < LG_LEVEL_MAX ? st.level
+                                                            : 1;
         p.agents = &agents;
 
         r = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest);
         p.have_manifest = r >= 0;
         if (r == -EBADMSG)
-                fprintf(stderr, "lastgoodctl: the last-known-good manifest is corrupt: treated as missing.\n");
+                fprintf(stderr,
+                        "lastgoodctl: the last-known-good manifest is corrupt: treated as missing.\n");
         r = lg_inventory_scan_cached(c->root, kernel, &cfg, &agents, p.have_manifest ? &manifest : NULL,
                                      LG_STAT_STRICT, &now, &skipped);
         if (r < 0) {

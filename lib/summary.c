@@ -77,12 +77,14 @@ static int compute_reason(const lg_summary_input *in, const lg_summary *s, char 
                 return setf(ret, "the boot-state record cannot be used (%s); lastgood treats it as no state",
                             strerror(-in->state_r));
         case LG_HOST_EXHAUSTED:
-                return setf(ret, "%u failed boots in a row at level 2: recovery exhausted, lastgood withholds "
-                                 "nothing more and leaves the way to the boot loader's fallback",
+                return setf(ret,
+                            "%u failed boots in a row at level 2: recovery exhausted, lastgood withholds "
+                            "nothing more and leaves the way to the boot loader's fallback",
                             in->threshold);
         case LG_HOST_SAFE_MODE:
                 if (run && run->override && (run->mode == LG_MODE_SAFE || run->mode == LG_MODE_STRICT))
-                        return setf(ret, "lastgood.mode=%s on the kernel command line", lg_mode_to_string(run->mode));
+                        return setf(ret, "lastgood.mode=%s on the kernel command line",
+                                    lg_mode_to_string(run->mode));
                 if (run && run->culprit && s->level == 1) {
                         _cleanup_free_ char *culprit = printable(run->culprit);
 
@@ -91,26 +93,36 @@ static int compute_reason(const lg_summary_input *in, const lg_summary *s, char 
                         return setf(ret, "the crash log of an earlier boot named %s", culprit);
                 }
                 if (s->level >= 2)
-                        return setf(ret, "%u failed boots in a row at level 1 (threshold %u): every third-party "
-                                         "module and agent is withheld",
+                        return setf(ret,
+                                    "%u failed boots in a row at level 1 (threshold %u): every third-party "
+                                    "module and agent is withheld",
                                     in->threshold, in->threshold);
-                return setf(ret, "%u failed boots in a row after a change (threshold %u): the items changed since "
-                                 "the last known good boot are withheld",
-                            in->threshold, in->threshold);
+                return setf(
+                        ret,
+                        "%u failed boots in a row after a change (threshold %u): the items changed since "
+                        "the last known good boot are withheld",
+                        in->threshold, in->threshold);
         case LG_HOST_ARMED:
-                return setf(ret, "a change since the last known good boot: boots are counted until one is proven "
-                                 "(%u failed so far; level 1 after %u)",
+                return setf(ret,
+                            "a change since the last known good boot: boots are counted until one is proven "
+                            "(%u failed so far; level 1 after %u)",
                             tries, in->threshold);
         case LG_HOST_STEADY:
         default:
                 if (run && run->noop)
-                        return setf(ret, "lastgood.mode=off on the kernel command line: lastgood does nothing this boot");
+                        return setf(
+                                ret,
+                                "lastgood.mode=off on the kernel command line: lastgood does nothing this boot");
                 if (run && run->override && run->mode == LG_MODE_NORMAL)
-                        return setf(ret, "lastgood.mode=normal on the kernel command line: nothing withheld this boot");
+                        return setf(
+                                ret,
+                                "lastgood.mode=normal on the kernel command line: nothing withheld this boot");
                 if (in->quarantine && in->quarantine->n > 0)
-                        return setf(ret, "nothing changed since the last known good boot; %zu item%s persistently "
-                                         "withheld since an earlier failure",
-                                    in->quarantine->n, in->quarantine->n == 1 ? "" : "s");
+                        return setf(
+                                ret,
+                                "nothing changed since the last known good boot; %zu item%s persistently "
+                                "withheld since an earlier failure",
+                                in->quarantine->n, in->quarantine->n == 1 ? "" : "s");
                 return setf(ret, "nothing changed since the last known good boot");
         }
 }
@@ -128,14 +140,17 @@ static int compute_next(const lg_summary_input *in, const lg_summary *s, char **
         case LG_HOST_CORRUPT:
                 return setf(ret, "`lastgoodctl reset` rewrites the record now (the next boot does it too)");
         case LG_HOST_EXHAUSTED:
-                return setf(ret, "repair by hand (an older kernel, or lastgood.mode=strict on the kernel command "
-                                 "line), then `lastgoodctl reset`");
+                return setf(ret,
+                            "repair by hand (an older kernel, or lastgood.mode=strict on the kernel command "
+                            "line), then `lastgoodctl reset`");
         case LG_HOST_SAFE_MODE:
                 if (s->health == LG_BOOT_WAITING)
-                        return setf(ret, "wait: this boot is proven once healthy and stable; then `lastgoodctl "
-                                         "release %s` when a fixed version is installed",
+                        return setf(ret,
+                                    "wait: this boot is proven once healthy and stable; then `lastgoodctl "
+                                    "release %s` when a fixed version is installed",
                                     item ?: "NAME");
-                return setf(ret, "`lastgoodctl release %s` when a fixed version is installed", item ?: "NAME");
+                return setf(ret, "`lastgoodctl release %s` when a fixed version is installed",
+                            item ?: "NAME");
         case LG_HOST_ARMED:
                 if (s->health == LG_BOOT_HEALTHY)
                         return setf(ret, "nothing: this boot is proven after ProveSec without a crash "
@@ -145,7 +160,8 @@ static int compute_next(const lg_summary_input *in, const lg_summary *s, char **
         case LG_HOST_STEADY:
         default:
                 if (in->quarantine && in->quarantine->n > 0)
-                        return setf(ret, "`lastgoodctl release %s` when a fixed version is installed", item ?: "NAME");
+                        return setf(ret, "`lastgoodctl release %s` when a fixed version is installed",
+                                    item ?: "NAME");
                 return setf(ret, "nothing");
         }
 }
@@ -192,7 +208,7 @@ int lg_summary_compute(const lg_summary_input *in, lg_summary *ret) {
 void lg_summary_done(lg_summary *s) {
         free(s->reason);
         free(s->next_step);
-        *s = (lg_summary) {};
+        *s = (lg_summary){};
 }
 
 static const char *health_text(lg_boot_health h) {
@@ -219,7 +235,8 @@ int lg_summary_line(const lg_summary *s, char **ret) {
                 return setf(ret, "Safe mode (level %u): %zu item%s withheld; %s", s->level, s->n_withheld,
                             s->n_withheld == 1 ? "" : "s", health_text(s->health));
         case LG_HOST_ARMED:
-                return setf(ret, "Armed: change since the last known good, boots counted; %s", health_text(s->health));
+                return setf(ret, "Armed: change since the last known good, boots counted; %s",
+                            health_text(s->health));
         case LG_HOST_STEADY:
         default:
                 if (s->n_withheld > 0)

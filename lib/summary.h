@@ -14,39 +14,39 @@
  * and the watchdog's STATUS= line, so that they never disagree. */
 
 typedef enum lg_host_state {
-        LG_HOST_STEADY,     /* not armed, level 0: nothing counted */
-        LG_HOST_ARMED,      /* a change since the last known good: boots are counted */
-        LG_HOST_SAFE_MODE,  /* level 1 or 2 in force this boot */
-        LG_HOST_EXHAUSTED,  /* level 3: lastgood withholds nothing more */
-        LG_HOST_CORRUPT,    /* the hot record cannot be read or trusted */
+        LG_HOST_STEADY,    /* not armed, level 0: nothing counted */
+        LG_HOST_ARMED,     /* a change since the last known good: boots are counted */
+        LG_HOST_SAFE_MODE, /* level 1 or 2 in force this boot */
+        LG_HOST_EXHAUSTED, /* level 3: lastgood withholds nothing more */
+        LG_HOST_CORRUPT,   /* the hot record cannot be read or trusted */
         _LG_HOST_STATE_MAX,
 } lg_host_state;
 
 typedef enum lg_boot_health {
-        LG_BOOT_WAITING,  /* not healthy yet (health window running) */
-        LG_BOOT_HEALTHY,  /* healthy, not yet proven */
-        LG_BOOT_PROVEN,   /* healthy and proven (or nothing to prove) */
-        LG_BOOT_OFF,      /* lastgood.mode=off: lastgood does nothing this boot */
+        LG_BOOT_WAITING, /* not healthy yet (health window running) */
+        LG_BOOT_HEALTHY, /* healthy, not yet proven */
+        LG_BOOT_PROVEN,  /* healthy and proven (or nothing to prove) */
+        LG_BOOT_OFF,     /* lastgood.mode=off: lastgood does nothing this boot */
         _LG_BOOT_HEALTH_MAX,
 } lg_boot_health;
 
 typedef struct lg_summary_input {
-        const lg_state *state;          /* the hot record (zeroes when none) */
-        int state_r;                    /* its read result: 0, -ENOENT or another -errno */
-        const lg_runstate *run;         /* this boot's hand-over, NULL when none */
-        const lg_quarantine *quarantine;/* the cold record, may be NULL */
+        const lg_state *state;           /* the hot record (zeroes when none) */
+        int state_r;                     /* its read result: 0, -ENOENT or another -errno */
+        const lg_runstate *run;          /* this boot's hand-over, NULL when none */
+        const lg_quarantine *quarantine; /* the cold record, may be NULL */
         unsigned threshold;
-        bool healthy_marker;            /* /run/lastgood/healthy exists */
+        bool healthy_marker; /* /run/lastgood/healthy exists */
 } lg_summary_input;
 
 typedef struct lg_summary {
         lg_host_state host;
         lg_boot_health health;
-        unsigned level;                 /* in force this boot */
-        size_t n_withheld;              /* this boot's withheld items */
-        size_t n_quarantine;            /* persistently withheld items */
-        char *reason;                   /* why the level in force is in force */
-        char *next_step;                /* one line: what to do now */
+        unsigned level;      /* in force this boot */
+        size_t n_withheld;   /* this boot's withheld items */
+        size_t n_quarantine; /* persistently withheld items */
+        char *reason;        /* why the level in force is in force */
+        char *next_step;     /* one line: what to do now */
 } lg_summary;
 
 /* Returns 0 or -ENOMEM. *ret is written only on success. */

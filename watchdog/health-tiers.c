@@ -32,14 +32,14 @@ static int append(lg_check_results *to, lg_check_results *from, const char *pref
                 to->items[to->n++] = *c;
                 if (!c->passed)
                         to->n_failed++;
-                *c = (lg_check_result) {};
+                *c = (lg_check_result){};
         }
         from->n = 0;
         return 0;
 }
 
-static int run_dir(const lg_root *root, const char *dir, const char *prefix, uint64_t timeout_usec, lg_ping_fn ping,
-                   void *userdata, uint64_t ping_usec, lg_check_results *into) {
+static int run_dir(const lg_root *root, const char *dir, const char *prefix, uint64_t timeout_usec,
+                   lg_ping_fn ping, void *userdata, uint64_t ping_usec, lg_check_results *into) {
         lg_check_results res = {};
         int r;
 
@@ -60,12 +60,14 @@ int lg_health_run_tiers(const lg_root *root, uint64_t timeout_usec, lg_ping_fn p
 
         r = run_dir(root, LG_HEALTH_DIR, NULL, timeout_usec, ping, userdata, ping_usec, &req);
         if (r != -ENOMEM) {
-                k = run_dir(root, LG_HEALTH_REQUIRED_DIR, "required", timeout_usec, ping, userdata, ping_usec, &req);
+                k = run_dir(root, LG_HEALTH_REQUIRED_DIR, "required", timeout_usec, ping, userdata,
+                            ping_usec, &req);
                 if (r >= 0)
                         r = k;
         }
         if (r != -ENOMEM) {
-                k = run_dir(root, LG_HEALTH_WANTED_DIR, "wanted", timeout_usec, ping, userdata, ping_usec, &want);
+                k = run_dir(root, LG_HEALTH_WANTED_DIR, "wanted", timeout_usec, ping, userdata, ping_usec,
+                            &want);
                 /* An unreadable wanted folder is not a failed boot. */
                 if (k == -ENOMEM)
                         r = k;

@@ -21,7 +21,8 @@ static int write_if_changed(const lg_root *root, const char *path, const char *t
         _cleanup_free_ char *old = NULL;
         size_t size = 0, len = strlen(text);
 
-        if (lg_root_read_file(root, path, NOTICE_MAX, &old, &size) >= 0 && size == len && memcmp(old, text, len) == 0)
+        if (lg_root_read_file(root, path, NOTICE_MAX, &old, &size) >= 0 && size == len &&
+            memcmp(old, text, len) == 0)
                 return 0;
         return lg_root_write_atomic(root, path, text, len, 0644);
 }
@@ -48,9 +49,9 @@ int lg_notice_refresh(const lg_notice_input *in, char **ret_status) {
         if (in->store) {
                 state_r = lg_store_read_state(in->store, &state);
                 if (state_r < 0)
-                        state = (lg_state) {};
+                        state = (lg_state){};
                 if (lg_store_read_quarantine(in->store, &q) < 0)
-                        q = (lg_quarantine) {};
+                        q = (lg_quarantine){};
         }
         run_r = lg_runstate_read(in->root, &run);
         fd = lg_root_open(in->root, LG_HEALTHY_MARKER, O_PATH, 0);

@@ -21,9 +21,9 @@
 
 typedef struct lg_notice_input {
         const lg_root *root;
-        lg_store *store;            /* may be NULL: no records */
+        lg_store *store; /* may be NULL: no records */
         unsigned threshold;
-        const char *metrics_file;   /* host path, NULL: none */
+        const char *metrics_file; /* host path, NULL: none */
 } lg_notice_input;
 
 /* Gathers the records, this boot's hand-over and /run/lastgood/healthy,

@@ -47,8 +47,10 @@ static char *read_text(const char *path, size_t *size) {
 }
 
 static bool whole_system_folder(const char *glob) {
-        static const char *const forbidden[] = { "/", "/etc", "/usr", "/boot", "/proc", "/sys", "/run",
-                                                 "/var", "/var/lib/lastgood", "/lib", "/opt" };
+        static const char *const forbidden[] = { "/",     "/etc",  "/usr",
+                                                 "/boot", "/proc", "/sys",
+                                                 "/run",  "/var",  "/var/lib/lastgood",
+                                                 "/lib",  "/opt" };
         _cleanup_free_ char *g = strdup(glob);
         size_t n = strlen(g);
 

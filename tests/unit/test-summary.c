@@ -23,7 +23,7 @@ typedef struct row {
         lg_state state;
         int state_r;
         bool have_run;
-        lg_runstate run;         /* withheld filled from n_withheld */
+        lg_runstate run; /* withheld filled from n_withheld */
         size_t n_withheld;
         size_t n_quarantine;
         bool healthy;
@@ -36,6 +36,8 @@ typedef struct row {
         bool motd;
 } row;
 
+/* One row a line reads as a table. */
+/* clang-format off */
 static const row rows[] = {
         { "no record", {}, -ENOENT, false, {}, 0, 0, false, LG_HOST_STEADY, LG_BOOT_WAITING, 0,
           "nothing changed", "nothing", "Steady: nothing withheld; this boot not yet healthy", false },
@@ -75,20 +77,23 @@ static const row rows[] = {
         { "mode=normal", { .armed = true, .level = 1 }, 0, true, { .mode = LG_MODE_NORMAL, .override = true }, 0, 0,
           false, LG_HOST_ARMED, LG_BOOT_WAITING, 0, "counted", "proven", "Armed", false },
 };
+/* clang-format on */
 
 static void fill(const row *t, lg_runstate *run, lg_quarantine *q, lg_withheld_item *w, lg_qitem *qi,
                  char names[][24]) {
         *run = t->run;
         for (size_t i = 0; i < t->n_withheld; i++) {
                 snprintf(names[i], 24, "w%zu", i);
-                w[i] = (lg_withheld_item) { .kind = LG_ITEM_MODULE, .name = names[i], .reason = LG_REASON_CHANGED };
+                w[i] = (lg_withheld_item){ .kind = LG_ITEM_MODULE,
+                                           .name = names[i],
+                                           .reason = LG_REASON_CHANGED };
         }
-        run->withheld = (lg_withheld) { .n = t->n_withheld, .items = w };
+        run->withheld = (lg_withheld){ .n = t->n_withheld, .items = w };
         for (size_t i = 0; i < t->n_quarantine; i++) {
                 snprintf(names[8 + i], 24, "q%zu", i);
-                qi[i] = (lg_qitem) { .kind = LG_ITEM_MODULE, .name = names[8 + i] };
+                qi[i] = (lg_qitem){ .kind = LG_ITEM_MODULE, .name = names[8 + i] };
         }
-        *q = (lg_quarantine) { .n = t->n_quarantine, .items = qi };
+        *q = (lg_quarantine){ .n = t->n_quarantine, .items = qi };
 }
 
 static void test_table(void **unused) {
@@ -144,7 +149,8 @@ static void test_names(void **unused) {
 /* Names come from untrusted places: no control character reaches the
  * notice or the next step (a terminal escape in a module name). */
 static void test_untrusted_names(void **unused) {
-        lg_withheld_item w = { .kind = LG_ITEM_CONTENT, .name = (char *) "/etc/x/\033]0;owned\007.yaml",
+        lg_withheld_item w = { .kind = LG_ITEM_CONTENT,
+                               .name = (char *) "/etc/x/\033]0;owned\007.yaml",
                                .reason = LG_REASON_CHANGED };
         lg_runstate run = { .level = 1, .culprit = (char *) "ev\033[2Jil", .withheld = { 1, &w } };
         lg_state st = { .armed = true, .level = 1 };
@@ -171,9 +177,11 @@ static void test_motd_many_items(void **unused) {
 
         for (size_t i = 0; i < 25; i++) {
                 snprintf(names[i], sizeof(names[i]), "m%zu", i);
-                w[i] = (lg_withheld_item) { .kind = LG_ITEM_MODULE, .name = names[i], .reason = LG_REASON_ALL_THIRD_PARTY };
+                w[i] = (lg_withheld_item){ .kind = LG_ITEM_MODULE,
+                                           .name = names[i],
+                                           .reason = LG_REASON_ALL_THIRD_PARTY };
         }
-        run.withheld = (lg_withheld) { 25, w };
+        run.withheld = (lg_withheld){ 25, w };
         assert_int_equal(lg_summary_compute(&in, &s), 0);
         assert_int_equal(lg_summary_motd(&s, &run, &motd), 0);
         assert_non_null(strstr(motd, "module m9 (all-third-party)"));
@@ -213,7 +221,8 @@ static void test_metrics_file_key(void **unused) {
                 const char *value;
                 const char *want; /* NULL: refused (warning) */
         } cases[] = {
-                { "/var/lib/prometheus/node-exporter/lastgood.prom", "/var/lib/prometheus/node-exporter/lastgood.prom" },
+                { "/var/lib/prometheus/node-exporter/lastgood.prom",
+                  "/var/lib/prometheus/node-exporter/lastgood.prom" },
                 { "/run/lastgood/metrics.prom", "/run/lastgood/metrics.prom" },
                 { "relative.prom", NULL },
                 { "/var/lib/", NULL },
