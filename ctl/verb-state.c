@@ -308,8 +308,8 @@ static void status_human(const status_info *i) {
         printf("       Reason: %s\n", i->summary.reason);
         printf("    Next step: %s\n", i->summary.next_step);
         if (i->state.armed)
-                printf("        State: armed, %u failed boot%s since the last proven one (level %u after %u)\n",
-                       i->state.tries, i->state.tries == 1 ? "" : "s", MIN((unsigned) i->state.level + 1, 3u), i->threshold);
+                printf("        State: armed, %u of %u failed boots toward level %u%s\n", i->state.tries, i->threshold,
+                       MIN((unsigned) i->state.level + 1, 3u), i->state.level + 1 >= 3 ? " (exhausted)" : "");
         else
                 printf("        State: not armed (steady state, nothing counted; threshold %u)\n", i->threshold);
         if (i->run_r >= 0 && i->run.level != i->state.level)
