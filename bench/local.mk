@@ -10,4 +10,9 @@ bench-watchdog: lastgood-watchdog$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(abs_top_srcdir)/bench/watchdog-footprint.sh
 
-.PHONY: bench-early bench-watchdog
+# lastgoodctl fleet over 10,000 hosts and 40,000 entries (issue #13).
+bench-fleet: lastgoodctl$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(abs_top_srcdir)/bench/fleet.sh
+
+.PHONY: bench-early bench-watchdog bench-fleet

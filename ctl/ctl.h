@@ -10,14 +10,24 @@
  * the verbs, one file per group of verbs. Each verb gets the positional
  * arguments after the verb name (argv[0] is the verb) and returns the
  * process exit status:
- *   0  success
+ *   0  success (status: steady -- not armed, level 0)
  *   1  the operation failed (details logged to stderr)
  *   2  usage error
- *   3  status: no record yet (status still printed)  */
+ * and, from status (the status is printed all the same):
+ *   3  armed: a change is being counted, level 0
+ *   4  safe mode: level 1 or 2 in force this boot
+ *   5  exhausted: level 3, lastgood withholds nothing more
+ *   6  state corrupt: the hot record cannot be read or trusted
+ * and, from crash: 3 when the log names no culprit. */
 
 #define LG_EXIT_OK 0
 #define LG_EXIT_FAILURE 1
 #define LG_EXIT_USAGE 2
+#define LG_EXIT_ARMED 3
+#define LG_EXIT_SAFE_MODE 4
+#define LG_EXIT_EXHAUSTED 5
+#define LG_EXIT_CORRUPT 6
+#define LG_EXIT_NO_CULPRIT 3
 
 typedef struct lg_ctl {
         const char *root_dir;        /* --root=, NULL for / */
@@ -28,6 +38,11 @@ typedef struct lg_ctl {
         bool force_file;             /* --store=file */
         const char *directory;       /* --directory= (fleet) */
         bool if_changed;             /* --if-changed (arm) */
+        bool metrics;                /* --metrics (status, fleet) */
+        int level;                   /* --level= (plan), -1 when not given */
+        const char *state_filter;    /* --state= (fleet) */
+        const char *since;           /* --since= (fleet) */
+        const char *host_filter;     /* --host= (fleet) */
 } lg_ctl;
 
 /* Route stdout and stderr through the escaping filter (ctl/output.c):
@@ -67,3 +82,4 @@ struct json_object;
 void ctl_narrow_status_json(lg_ctl *c, uint32_t boot_seq, struct json_object *o);
 void ctl_narrow_status_text(lg_ctl *c, uint32_t boot_seq);
 void ctl_narrow_end(lg_ctl *c, const char *why);
+int verb_plan(lg_ctl *c, int argc, char **argv);

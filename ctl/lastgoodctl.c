@@ -22,6 +22,7 @@ static void help(void) {
                "  list                   List withheld items (this boot and persistently)\n"
                "  release NAME...|--all  Let withheld items load again\n"
                "  restore                Put quarantined agent content back\n"
+               "  plan [--level=1|2]     Show what would be withheld now and why (dry run)\n"
                "  crash FILE...          Name the culprit of a kernel crash log\n"
                "  fleet --directory=DIR  Summarise the lastgood events of a fleet's journals\n"
                "  doctor                 Check that this host is protected\n"
@@ -29,21 +30,30 @@ static void help(void) {
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
-               "     --json              Print one JSON object (status, list, crash, fleet)\n"
+               "     --json              Print one JSON object (status, list, plan, crash, fleet)\n"
                "     --root=DIR          Resolve every host path under DIR\n"
                "     --kernel-release=R  Use R instead of uname -r\n"
                "     --store=file        Use the file store under /var/lib/lastgood even with EFI\n"
                "     --all               With release: release every withheld item\n"
                "     --if-changed        With arm: only when the third-party set differs from\n"
                "                         the last known good (package-manager hooks)\n"
+               "     --metrics           status: node_exporter textfile; fleet: OpenMetrics text\n"
+               "     --level=N           With plan: the level to rehearse (1 or 2)\n"
+               "     --state=STATE       With fleet: only hosts in STATE (steady, armed, safe-mode,\n"
+               "                         exhausted, silent)\n"
+               "     --since=TIME        With fleet: hosts with no event since TIME are silent\n"
+               "                         (UTC, 2025-11-29T07:06:40Z or @EPOCH; default: 24 h\n"
+               "                         before the newest event)\n"
+               "     --host=NAME         With fleet: only these hosts (name glob or machine id)\n"
                "  -D --directory=DIR     With fleet: the journal directory to read\n"
                "\n"
                "Environment:\n"
                "  EFIVARFS_PATH, LIBEFIVAR_OPS=efivarfs  point libefivar at another efivarfs\n"
                "\n"
                "Exit status:\n"
-               "  0 success, 1 failure, 2 usage error. status exits 0 also when no record\n"
-               "  exists yet (\"no state\" is the state of a host that was never armed).\n"
+               "  0 success, 1 failure, 2 usage error. status: 0 steady (also when no record\n"
+               "  exists yet), 3 armed, 4 safe mode, 5 exhausted, 6 state corrupt.\n"
+               "  crash: 3 when the log names no culprit.\n"
                "\n"
                "See lastgoodctl(8), and lastgood(7) for the state machine.\n");
 }
@@ -55,11 +65,12 @@ static const struct {
         { "status", verb_status },   { "good", verb_good },     { "bad", verb_bad },
         { "reset", verb_reset },     { "arm", verb_arm },       { "list", verb_list },
         { "release", verb_release }, { "restore", verb_restore }, { "crash", verb_crash },
-        { "fleet", verb_fleet },     { "doctor", verb_doctor },
+        { "fleet", verb_fleet },     { "doctor", verb_doctor }, { "plan", verb_plan },
 };
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL, ARG_IF_CHANGED };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL, ARG_IF_CHANGED,
+               ARG_METRICS, ARG_LEVEL, ARG_STATE, ARG_SINCE, ARG_HOST };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -70,9 +81,14 @@ int main(int argc, char *argv[]) {
                 { "all", no_argument, NULL, ARG_ALL },
                 { "if-changed", no_argument, NULL, ARG_IF_CHANGED },
                 { "directory", required_argument, NULL, 'D' },
+                { "metrics", no_argument, NULL, ARG_METRICS },
+                { "level", required_argument, NULL, ARG_LEVEL },
+                { "state", required_argument, NULL, ARG_STATE },
+                { "since", required_argument, NULL, ARG_SINCE },
+                { "host", required_argument, NULL, ARG_HOST },
                 {}
         };
-        lg_ctl c = {};
+        lg_ctl c = { .level = -1 };
         int opt, r;
 
         while ((opt = getopt_long(argc, argv, "hD:", options, NULL)) >= 0)
@@ -108,6 +124,25 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'D':
                         c.directory = optarg;
+                        break;
+                case ARG_METRICS:
+                        c.metrics = true;
+                        break;
+                case ARG_LEVEL:
+                        if (!streq(optarg, "1") && !streq(optarg, "2")) {
+                                fprintf(stderr, "lastgoodctl: --level= takes 1 or 2, not \"%s\".\n", optarg);
+                                return LG_EXIT_USAGE;
+                        }
+                        c.level = optarg[0] - '0';
+                        break;
+                case ARG_STATE:
+                        c.state_filter = optarg;
+                        break;
+                case ARG_SINCE:
+                        c.since = optarg;
+                        break;
+                case ARG_HOST:
+                        c.host_filter = optarg;
                         break;
                 default:
                         return LG_EXIT_USAGE;

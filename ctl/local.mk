@@ -11,7 +11,10 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-crash.c \
 	%reldir%/verb-fleet.c \
 	%reldir%/verb-arm.c \
-	%reldir%/verb-doctor.c
+	%reldir%/verb-doctor.c \
+	%reldir%/verb-plan.c \
+	%reldir%/json-out.c %reldir%/json-out.h \
+	%reldir%/strmap.c %reldir%/strmap.h
 lastgoodctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ctl -I$(top_srcdir)/watchdog -I$(top_srcdir)/generator \
 	-DSYSTEMDSYSTEMUNITDIR=\"$(systemdsystemunitdir)\" \
 	-DSYSTEMDSYSTEMGENERATORDIR=\"$(systemdsystemgeneratordir)\"
@@ -23,3 +26,22 @@ lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 # lastgoodctl doctor, every check ok and broken, against temporary roots.
 TESTS += tests/integration/ctl-doctor.sh
 EXTRA_DIST += tests/integration/ctl-doctor.sh
+
+# The administrator's view: status and its exit codes, plan, the JSON
+# schemas of every verb, metrics, the login notice.
+ADMIN_TESTS = \
+	tests/integration/ctl-plan.sh \
+	tests/integration/ctl-status.sh \
+	tests/integration/watchdog-notice.sh \
+	tests/integration/fleet-large.sh \
+	tests/integration/watchdog-health-tiers.sh
+TESTS += $(ADMIN_TESTS)
+EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py schemas/lastgoodctl.schema.json
+
+# The summary behind status, the login notice and STATUS=; the metrics text.
+check_PROGRAMS += tests/unit/test-summary
+TESTS += tests/unit/test-summary
+tests_unit_test_summary_SOURCES = tests/unit/test-summary.c
+tests_unit_test_summary_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_summary_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_summary_DEPENDENCIES = $(LG_LIBS)

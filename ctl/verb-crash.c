@@ -16,6 +16,7 @@
 #include "config.h"
 #include "crash.h"
 #include "ctl.h"
+#include "json-out.h"
 #include "macro.h"
 
 #define CRASH_INPUT_MAX (64 * 1024 * 1024)
@@ -75,7 +76,8 @@ static void json_add_record(json_object *o, const lg_pstore_info *info) {
 }
 
 static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
-        json_object *o = json_object_new_object(), *ev = json_object_new_array();
+        json_object *o = lg_json_doc_new(), *ev = json_object_new_array();
+        char id[16];
 
         if (!o || !ev) {
                 json_object_put(o);
@@ -95,11 +97,11 @@ static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
         json_add_string(o, "headline", r->headline);
         json_add_string(o, "rip", r->rip);
         json_object_object_add(o, "reports", json_object_new_int64(r->reports));
-        json_object_object_add(o, "id", json_object_new_int64(r->id));
+        /* Hex, as the text says it (and status's crash_seen). */
+        snprintf(id, sizeof(id), "%08x", r->id);
+        json_object_object_add(o, "id", json_object_new_string(id));
         json_add_record(o, info);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
-        return 0;
+        return lg_json_print(o);
 }
 
 static void print_human(const lg_crash_report *r) {
@@ -175,10 +177,12 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
                 r = print_json(&rep, parts > 0 ? &info : NULL);
         else
                 print_human(&rep);
+        bool named = rep.culprit != NULL;
         lg_crash_report_done(&rep);
         if (r < 0) {
                 fprintf(stderr, "lastgoodctl: out of memory\n");
                 return LG_EXIT_FAILURE;
         }
-        return LG_EXIT_OK;
+        /* A probe or a script must tell "nobody named" from a culprit. */
+        return named ? LG_EXIT_OK : LG_EXIT_NO_CULPRIT;
 }

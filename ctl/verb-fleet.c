@@ -1,24 +1,60 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lastgoodctl fleet --directory DIR [--json]: summarise the lastgood events
- * of many hosts, as collected by systemd-journal-upload/-remote into one
- * journal directory. One line per host, then how many hosts withhold each
- * item, so that a fleet-wide bad update stands out at once. */
+/* lastgoodctl fleet --directory DIR [--json|--metrics] [--state=] [--since=]
+ * [--host=]: summarise the lastgood events of many hosts, as collected by
+ * systemd-journal-upload/-remote into one journal directory. A summary
+ * first (hosts per state, the items withheld on the most hosts, the hosts
+ * silent since a time), then one line per host, the worst states first,
+ * so that a fleet-wide bad update and the hosts it took down stand out at
+ * once. Hosts and items are kept in hash tables: reading is linear in the
+ * number of entries (bench/fleet.sh: 10,000 hosts, 40,000 entries). */
+#include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "events.h"
+#include "json-out.h"
 #include "macro.h"
+#include "strmap.h"
 #include "strv.h"
 
-#define FLEET_HOSTS_MAX 100000
+#define FLEET_HOSTS_MAX 1000000
 #define HOST_ITEMS_MAX 256
 #define FIELD_MAX 512
+#define TOP_ITEMS 10
+#define SILENT_NAMES 10
+/* Without --since: silent = no event in the 24 h before the newest one. */
+#define SILENT_DEFAULT_USEC (24ULL * 3600 * 1000000)
+
+/* Host states, worst first (the order of the listing and the summary). */
+typedef enum fleet_state {
+        FS_EXHAUSTED,
+        FS_SAFE_MODE,
+        FS_ARMED,
+        FS_STEADY,
+        _FS_MAX,
+} fleet_state;
+
+static const char *const fleet_state_names[_FS_MAX] = {
+        [FS_EXHAUSTED] = "exhausted",
+        [FS_SAFE_MODE] = "safe-mode",
+        [FS_ARMED] = "armed",
+        [FS_STEADY] = "steady",
+};
+
+typedef struct fitem {
+        char *name;
+        char *kind;        /* LASTGOOD_ITEM_KIND, NULL when not said */
+        char *reason;      /* LASTGOOD_REASON, NULL when not said */
+} fitem;
 
 typedef struct host {
         char *key;          /* _MACHINE_ID, else _HOSTNAME */
@@ -28,7 +64,8 @@ typedef struct host {
         int level;          /* in the last boot; -1 when no event said */
         int tries;
         bool armed;
-        char **withheld;    /* in the last boot, minus released */
+        fitem *withheld;    /* in the last boot, minus released */
+        size_t n_withheld;
         char **culprits;
         lg_msg last_event;
         uint64_t last_usec;
@@ -36,15 +73,31 @@ typedef struct host {
 
 typedef struct fleet {
         host *hosts;
-        size_t n;
+        size_t n, allocated;
+        lg_strmap by_key;   /* host key -> index in hosts */
+        uint64_t newest_usec;
 } fleet;
+
+static void fitem_done(fitem *i) {
+        free(i->name);
+        free(i->kind);
+        free(i->reason);
+}
+
+static void host_withheld_clear(host *h) {
+        for (size_t i = 0; i < h->n_withheld; i++)
+                fitem_done(&h->withheld[i]);
+        free(h->withheld);
+        h->withheld = NULL;
+        h->n_withheld = 0;
+}
 
 static void host_done(host *h) {
         free(h->key);
         free(h->hostname);
         free(h->machine_id);
         free(h->boot_id);
-        lg_strv_free(h->withheld);
+        host_withheld_clear(h);
         lg_strv_free(h->culprits);
 }
 
@@ -52,6 +105,7 @@ static void fleet_done(fleet *f) {
         for (size_t i = 0; i < f->n; i++)
                 host_done(&f->hosts[i]);
         free(f->hosts);
+        lg_strmap_done(&f->by_key);
 }
 
 /* The value of FIELD of the current entry, copied (bounded), or NULL. */
@@ -81,37 +135,67 @@ static int field_int(sd_journal *j, const char *name) {
 }
 
 static host *fleet_get(fleet *f, const char *key) {
+        size_t idx;
         host *t;
 
-        for (size_t i = 0; i < f->n; i++)
-                if (streq(f->hosts[i].key, key))
-                        return &f->hosts[i];
+        if (lg_strmap_get(&f->by_key, key, &idx))
+                return &f->hosts[idx];
         if (f->n >= FLEET_HOSTS_MAX)
                 return NULL;
-        t = realloc(f->hosts, sizeof(*t) * (f->n + 1));
-        if (!t)
-                return NULL;
-        f->hosts = t;
+        if (f->n == f->allocated) {
+                size_t a = f->allocated ? f->allocated * 2 : 64;
+
+                t = realloc(f->hosts, sizeof(*t) * a);
+                if (!t)
+                        return NULL;
+                f->hosts = t;
+                f->allocated = a;
+        }
         t = &f->hosts[f->n];
         *t = (host) { .level = -1, .tries = -1, .last_event = _LG_MSG_INVALID };
         t->key = strdup(key);
-        if (!t->key)
+        /* The key string stays where it is when the array moves. */
+        if (!t->key || lg_strmap_put(&f->by_key, t->key, f->n) < 0) {
+                free(t->key);
                 return NULL;
+        }
         f->n++;
         return t;
 }
 
-static void strv_remove(char **l, const char *s) {
-        char **w = l;
+static int host_withhold(host *h, const char *name, const char *kind, const char *reason) {
+        fitem *t;
 
-        for (char **p = l; p && *p; p++) {
-                if (streq(*p, s))
-                        free(*p);
-                else
-                        *w++ = *p;
+        for (size_t i = 0; i < h->n_withheld; i++)
+                if (streq(h->withheld[i].name, name))
+                        return 0;
+        if (h->n_withheld >= HOST_ITEMS_MAX)
+                return 0;
+        t = realloc(h->withheld, sizeof(*t) * (h->n_withheld + 1));
+        if (!t)
+                return -ENOMEM;
+        h->withheld = t;
+        t = &h->withheld[h->n_withheld];
+        *t = (fitem) { .name = strdup(name), .kind = kind ? strdup(kind) : NULL,
+                       .reason = reason ? strdup(reason) : NULL };
+        if (!t->name || (kind && !t->kind) || (reason && !t->reason)) {
+                fitem_done(t);
+                return -ENOMEM;
         }
-        if (w)
-                *w = NULL;
+        h->n_withheld++;
+        return 0;
+}
+
+static void host_release(host *h, const char *name) {
+        size_t w = 0;
+
+        for (size_t i = 0; i < h->n_withheld; i++) {
+                if (streq(h->withheld[i].name, name))
+                        fitem_done(&h->withheld[i]);
+                else
+                        h->withheld[w++] = h->withheld[i];
+        }
+        h->n_withheld = w;
 }
 
 static int add_unique(char ***l, const char *s) {
@@ -138,7 +222,8 @@ static bool entry_trusted(sd_journal *j) {
 }
 
 static int fleet_add_entry(fleet *f, sd_journal *j) {
-        _cleanup_free_ char *mid = NULL, *hn = NULL, *boot = NULL, *msgid = NULL, *item = NULL;
+        _cleanup_free_ char *mid = NULL, *hn = NULL, *boot = NULL, *msgid = NULL, *item = NULL, *kind = NULL,
+                            *reason = NULL;
         uint64_t usec = 0;
         lg_msg m;
         host *h;
@@ -171,14 +256,15 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
         if (boot && !streq_ptr(boot, h->boot_id)) {
                 free(h->boot_id);
                 h->boot_id = TAKE_PTR(boot);
-                h->withheld = lg_strv_free(h->withheld);
+                host_withheld_clear(h);
                 h->culprits = lg_strv_free(h->culprits);
                 h->level = -1;
         }
 
         (void) sd_journal_get_realtime_usec(j, &usec);
         h->last_event = m;
-        h->last_usec = usec;
+        h->last_usec = MAX(h->last_usec, usec);
+        f->newest_usec = MAX(f->newest_usec, usec);
         level = field_int(j, "LASTGOOD_LEVEL");
         tries = field_int(j, "LASTGOOD_TRIES");
         if (tries >= 0)
@@ -202,7 +288,9 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
                 h->level = 3;
                 break;
         case LG_MSG_WITHHELD:
-                if (item && add_unique(&h->withheld, item) < 0)
+                kind = field(j, "LASTGOOD_ITEM_KIND");
+                reason = field(j, "LASTGOOD_REASON");
+                if (item && host_withhold(h, item, kind, reason) < 0)
                         return -ENOMEM;
                 if (level >= 0)
                         h->level = level;
@@ -213,7 +301,7 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
                 break;
         case LG_MSG_RELEASED:
                 if (item)
-                        strv_remove(h->withheld, item);
+                        host_release(h, item);
                 break;
         case LG_MSG_PROVEN:
                 h->armed = false;
@@ -231,67 +319,185 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
         return 0;
 }
 
-static const char *host_state(const host *h) {
+static fleet_state host_state(const host *h) {
         if (h->level >= 3)
-                return "exhausted";
+                return FS_EXHAUSTED;
         if (h->level >= 1)
-                return "safe-mode";
+                return FS_SAFE_MODE;
         if (h->armed)
-                return "armed";
-        return "ok";
+                return FS_ARMED;
+        return FS_STEADY;
 }
 
 static int host_cmp(const void *a, const void *b) {
-        const host *x = a, *y = b;
-        int r = strcmp(x->hostname ?: "", y->hostname ?: "");
+        const host *x = *(const host *const *) a, *y = *(const host *const *) b;
+        fleet_state sx = host_state(x), sy = host_state(y);
+        int r;
 
+        if (sx != sy)
+                return sx < sy ? -1 : 1;
+        r = strcmp(x->hostname ?: "", y->hostname ?: "");
         return r ? r : strcmp(x->key, y->key);
 }
 
+/* ---- the selection: --state=, --since=, --host= ---------------------------- */
+
+typedef struct selection {
+        const host **hosts;    /* selected, sorted worst first */
+        size_t n;
+        size_t per_state[_FS_MAX];
+        uint64_t silent_usec;  /* silent: no event since this time */
+        size_t n_silent;
+} selection;
+
+static bool host_silent(const selection *s, const host *h) {
+        return h->last_usec < s->silent_usec;
+}
+
+/* TIME: ISO 8601 (2025-11-29T07:06:40Z, "2025-11-29 07:06:40", 2025-11-29),
+ * all UTC, or @SECONDS since the epoch. Returns 0 or -EINVAL. */
+static int parse_time(const char *s, uint64_t *ret) {
+        static const char *const formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                                                "%Y-%m-%d" };
+        struct tm tm;
+
+        if (s[0] == '@') {
+                char *end;
+                unsigned long long v;
+
+                errno = 0;
+                v = strtoull(s + 1, &end, 10);
+                if (errno || end == s + 1 || *end || v > UINT64_MAX / 1000000)
+                        return -EINVAL;
+                *ret = v * 1000000ULL;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                const char *end;
+
+                tm = (struct tm) {};
+                end = strptime(s, formats[i], &tm);
+                if (end && !*end) {
+                        time_t t = timegm(&tm);
+
+                        if (t < 0)
+                                return -EINVAL;
+                        *ret = (uint64_t) t * 1000000ULL;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+static bool host_matches(const lg_ctl *c, const host *h) {
+        if (!c->host_filter)
+                return true;
+        return (h->hostname && fnmatch(c->host_filter, h->hostname, 0) == 0) ||
+               streq_ptr(h->machine_id, c->host_filter);
+}
+
+static int select_hosts(const lg_ctl *c, const fleet *f, selection *s) {
+        bool want_silent = streq_ptr(c->state_filter, "silent");
+        int want_state = -1;
+
+        if (c->state_filter && !want_silent) {
+                for (int k = 0; k < _FS_MAX; k++)
+                        if (streq(c->state_filter, fleet_state_names[k]))
+                                want_state = k;
+        }
+        s->hosts = calloc(f->n + 1, sizeof(*s->hosts));
+        if (!s->hosts)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->n; i++) {
+                const host *h = &f->hosts[i];
+
+                if (!host_matches(c, h))
+                        continue;
+                if (want_state >= 0 && (int) host_state(h) != want_state)
+                        continue;
+                if (want_silent && !host_silent(s, h))
+                        continue;
+                s->hosts[s->n++] = h;
+                s->per_state[host_state(h)]++;
+                if (host_silent(s, h))
+                        s->n_silent++;
+        }
+        if (s->n > 1)
+                qsort(s->hosts, s->n, sizeof(*s->hosts), host_cmp);
+        return 0;
+}
+
+/* ---- items: how many selected hosts withhold each ------------------------- */
+
 typedef struct item_count {
         const char *name;
-        char **hosts;
+        const char *kind;
+        const host **hosts;
+        size_t n, allocated;
 } item_count;
 
 static int item_cmp(const void *a, const void *b) {
         const item_count *x = a, *y = b;
-        size_t nx = lg_strv_length(x->hosts), ny = lg_strv_length(y->hosts);
 
-        if (nx != ny)
-                return nx > ny ? -1 : 1;
+        if (x->n != y->n)
+                return x->n > y->n ? -1 : 1;
         return strcmp(x->name, y->name);
 }
 
-static int count_items(const fleet *f, item_count **ret, size_t *ret_n) {
-        item_count *c = NULL;
-        size_t n = 0;
+static void items_free(item_count *c, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                free(c[k].hosts);
+        free(c);
+}
 
-        for (size_t i = 0; i < f->n; i++)
-                for (char **w = f->hosts[i].withheld; w && *w; w++) {
+static int count_items(const selection *s, item_count **ret, size_t *ret_n) {
+        _cleanup_(lg_strmap_done) lg_strmap by_name = {};
+        item_count *c = NULL;
+        size_t n = 0, allocated = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+                const host *h = s->hosts[i];
+
+                for (size_t w = 0; w < h->n_withheld; w++) {
+                        const fitem *it = &h->withheld[w];
+                        item_count *ic;
                         size_t k;
 
-                        for (k = 0; k < n && !streq(c[k].name, *w); k++)
-                                ;
-                        if (k == n) {
-                                item_count *t = realloc(c, sizeof(*c) * (n + 1));
+                        if (!lg_strmap_get(&by_name, it->name, &k)) {
+                                if (n == allocated) {
+                                        size_t a = allocated ? allocated * 2 : 64;
+                                        item_count *t = realloc(c, sizeof(*c) * a);
+
+                                        if (!t)
+                                                goto oom;
+                                        c = t;
+                                        allocated = a;
+                                }
+                                k = n;
+                                c[n++] = (item_count) { .name = it->name, .kind = it->kind };
+                                if (lg_strmap_put(&by_name, it->name, k) < 0)
+                                        goto oom;
+                        }
+                        ic = &c[k];
+                        if (ic->n == ic->allocated) {
+                                size_t a = ic->allocated ? ic->allocated * 2 : 8;
+                                const host **t = realloc(ic->hosts, sizeof(*t) * a);
 
                                 if (!t)
                                         goto oom;
-                                c = t;
-                                c[n++] = (item_count) { .name = *w };
+                                ic->hosts = t;
+                                ic->allocated = a;
                         }
-                        if (lg_strv_push(&c[k].hosts, f->hosts[i].hostname ?: f->hosts[i].key) < 0)
-                                goto oom;
+                        ic->hosts[ic->n++] = h;
                 }
+        }
         if (n > 1)
                 qsort(c, n, sizeof(*c), item_cmp);
         *ret = c;
         *ret_n = n;
         return 0;
 oom:
-        for (size_t k = 0; k < n; k++)
-                lg_strv_free(c[k].hosts);
-        free(c);
+        items_free(c, n);
         return -ENOMEM;
 }
 
@@ -301,6 +507,201 @@ static void format_time(uint64_t usec, char buf[static 32]) {
 
         if (usec == 0 || !gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 strcpy(buf, "-");
+}
+
+static const char *host_name(const host *h) {
+        return h->hostname ?: h->key;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static json_object *strv_json(char **l) {
+        json_object *a = json_object_new_array();
+
+        for (char **x = l; a && x && *x; x++)
+                json_object_array_add(a, json_object_new_string(*x));
+        return a;
+}
+
+static json_object *summary_json(const selection *s, const item_count *items, size_t n_items) {
+        json_object *o = json_object_new_object(), *st = json_object_new_object(), *top = json_object_new_array();
+        char t[32];
+
+        for (int k = 0; k < _FS_MAX; k++)
+                json_object_object_add(st, fleet_state_names[k], json_object_new_int64((int64_t) s->per_state[k]));
+        for (size_t k = 0; k < n_items && k < TOP_ITEMS; k++) {
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "name", json_object_new_string(items[k].name));
+                json_object_object_add(e, "kind", lg_json_str(items[k].kind));
+                json_object_object_add(e, "hosts", json_object_new_int64((int64_t) items[k].n));
+                json_object_array_add(top, e);
+        }
+        format_time(s->silent_usec, t);
+        json_object_object_add(o, "hosts", json_object_new_int64((int64_t) s->n));
+        json_object_object_add(o, "states", st);
+        json_object_object_add(o, "silent_since", s->silent_usec ? json_object_new_string(t) : NULL);
+        json_object_object_add(o, "silent", json_object_new_int64((int64_t) s->n_silent));
+        json_object_object_add(o, "top_items", top);
+        return o;
+}
+
+static int print_json(const selection *s, const item_count *items, size_t n_items) {
+        json_object *o = lg_json_doc_new(), *hosts = json_object_new_array(), *its = json_object_new_array();
+
+        if (!o || !hosts || !its) {
+                json_object_put(o);
+                json_object_put(hosts);
+                json_object_put(its);
+                return -ENOMEM;
+        }
+        json_object_object_add(o, "summary", summary_json(s, items, n_items));
+        for (size_t i = 0; i < s->n; i++) {
+                const host *h = s->hosts[i];
+                json_object *e = json_object_new_object(), *w = json_object_new_array();
+                char t[32];
+
+                format_time(h->last_usec, t);
+                for (size_t k = 0; k < h->n_withheld; k++) {
+                        json_object *it = json_object_new_object();
+
+                        json_object_object_add(it, "name", json_object_new_string(h->withheld[k].name));
+                        json_object_object_add(it, "kind", lg_json_str(h->withheld[k].kind));
+                        json_object_object_add(it, "reason", lg_json_str(h->withheld[k].reason));
+                        json_object_object_add(it, "agent", NULL);
+                        json_object_array_add(w, it);
+                }
+                json_object_object_add(e, "host", lg_json_str(h->hostname));
+                json_object_object_add(e, "machine_id", lg_json_str(h->machine_id));
+                json_object_object_add(e, "state", json_object_new_string(fleet_state_names[host_state(h)]));
+                json_object_object_add(e, "level", json_object_new_int(MAX(h->level, 0)));
+                json_object_object_add(e, "armed", json_object_new_boolean(h->armed));
+                json_object_object_add(e, "tries", h->tries >= 0 ? json_object_new_int(h->tries) : NULL);
+                json_object_object_add(e, "withheld", w);
+                json_object_object_add(e, "culprits", strv_json(h->culprits));
+                json_object_object_add(e, "last_event", lg_json_str(lg_msg_name(h->last_event)));
+                json_object_object_add(e, "last_event_time", h->last_usec ? json_object_new_string(t) : NULL);
+                json_object_object_add(e, "silent", json_object_new_boolean(host_silent(s, h)));
+                json_object_array_add(hosts, e);
+        }
+        for (size_t k = 0; k < n_items; k++) {
+                json_object *e = json_object_new_object(), *names = json_object_new_array();
+
+                for (size_t i = 0; i < items[k].n; i++)
+                        json_object_array_add(names, json_object_new_string(host_name(items[k].hosts[i])));
+                json_object_object_add(e, "name", json_object_new_string(items[k].name));
+                json_object_object_add(e, "kind", lg_json_str(items[k].kind));
+                json_object_object_add(e, "hosts", json_object_new_int64((int64_t) items[k].n));
+                json_object_object_add(e, "host_names", names);
+                json_object_array_add(its, e);
+        }
+        json_object_object_add(o, "hosts", hosts);
+        json_object_object_add(o, "items", its);
+        return lg_json_print(o);
+}
+
+/* ---- OpenMetrics ------------------------------------------------------------ */
+
+/* A label value: '\\', '"' and newlines escaped (OpenMetrics, "ABNF":
+ * escaped-char); other bytes as they are (names are UTF-8 or hashed). */
+static void label(FILE *out, const char *s) {
+        fputc('"', out);
+        for (; s && *s; s++) {
+                if (*s == '\\' || *s == '"')
+                        fprintf(out, "\\%c", *s);
+                else if (*s == '\n')
+                        fputs("\\n", out);
+                else
+                        fputc(*s, out);
+        }
+        fputc('"', out);
+}
+
+static int print_metrics(const selection *s, const item_count *items, size_t n_items) {
+        printf("# TYPE lastgood_fleet_hosts gauge\n"
+               "# HELP lastgood_fleet_hosts Hosts per lastgood state, from their journals.\n");
+        for (int k = 0; k < _FS_MAX; k++)
+                printf("lastgood_fleet_hosts{state=\"%s\"} %zu\n", fleet_state_names[k], s->per_state[k]);
+        printf("# TYPE lastgood_fleet_silent_hosts gauge\n"
+               "# HELP lastgood_fleet_silent_hosts Hosts without any lastgood event since the silence time.\n"
+               "lastgood_fleet_silent_hosts %zu\n",
+               s->n_silent);
+        printf("# TYPE lastgood_fleet_silent_since_seconds gauge\n"
+               "# HELP lastgood_fleet_silent_since_seconds The silence time, seconds since the epoch.\n"
+               "lastgood_fleet_silent_since_seconds %" PRIu64 "\n",
+               s->silent_usec / 1000000);
+        printf("# TYPE lastgood_fleet_item_hosts gauge\n"
+               "# HELP lastgood_fleet_item_hosts Hosts withholding the item in their last boot.\n");
+        for (size_t k = 0; k < n_items; k++) {
+                printf("lastgood_fleet_item_hosts{item=");
+                label(stdout, items[k].name);
+                printf(",kind=");
+                label(stdout, items[k].kind ?: "");
+                printf("} %zu\n", items[k].n);
+        }
+        printf("# TYPE lastgood_fleet_host_level gauge\n"
+               "# HELP lastgood_fleet_host_level Safe-mode level of the host's last boot (3: exhausted).\n");
+        for (size_t i = 0; i < s->n; i++) {
+                printf("lastgood_fleet_host_level{host=");
+                label(stdout, host_name(s->hosts[i]));
+                printf(",machine_id=");
+                label(stdout, s->hosts[i]->machine_id ?: "");
+                printf("} %d\n", MAX(s->hosts[i]->level, 0));
+        }
+        printf("# TYPE lastgood_fleet_host_last_event_seconds gauge\n"
+               "# HELP lastgood_fleet_host_last_event_seconds Time of the host's last lastgood event.\n");
+        for (size_t i = 0; i < s->n; i++) {
+                printf("lastgood_fleet_host_last_event_seconds{host=");
+                label(stdout, host_name(s->hosts[i]));
+                printf(",machine_id=");
+                label(stdout, s->hosts[i]->machine_id ?: "");
+                printf("} %" PRIu64 "\n", s->hosts[i]->last_usec / 1000000);
+        }
+        printf("# EOF\n");
+        return fflush(stdout) == 0 ? 0 : -EIO;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+/* The terminal's width, COLUMNS when set, else 0 (not a terminal: lines
+ * are not cut, a pipe gets everything). */
+static size_t output_width(void) {
+        const char *e = getenv("COLUMNS");
+        struct winsize ws;
+
+        if (e && atoi(e) > 0)
+                return (size_t) atoi(e);
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+                return ws.ws_col;
+        return 0;
+}
+
+/* Print s in at most width columns (0: no limit), "..." when cut. */
+static void print_cut(const char *s, size_t width) {
+        size_t len = strlen(s);
+
+        if (width == 0 || len <= width)
+                fputs(s, stdout);
+        else if (width <= 3)
+                printf("%.*s", (int) width, "...");
+        else
+                printf("%.*s...", (int) (width - 3), s);
+}
+
+static char *join_withheld(const host *h) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < h->n_withheld; i++)
+                fprintf(f, "%s%s", i ? "," : "", h->withheld[i].name);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
 }
 
 static char *join(char **l) {
@@ -318,95 +719,99 @@ static char *join(char **l) {
         return s;
 }
 
-static json_object *strv_json(char **l) {
-        json_object *a = json_object_new_array();
+static void print_summary(const selection *s, const item_count *items, size_t n_items, size_t width) {
+        char t[32];
+        size_t shown = 0;
 
-        for (char **x = l; a && x && *x; x++)
-                json_object_array_add(a, json_object_new_string(*x));
-        return a;
+        printf("%zu host%s:", s->n, s->n == 1 ? "" : "s");
+        for (int k = 0; k < _FS_MAX; k++)
+                printf(" %zu %s%s", s->per_state[k], fleet_state_names[k], k + 1 < _FS_MAX ? "," : ".\n");
+        format_time(s->silent_usec, t);
+        printf("Silent since %s: %zu host%s", t, s->n_silent, s->n_silent == 1 ? "" : "s");
+        for (size_t i = 0; i < s->n && shown < SILENT_NAMES; i++)
+                if (host_silent(s, s->hosts[i]))
+                        printf("%s%s", shown++ ? ", " : " (", host_name(s->hosts[i]));
+        printf("%s.\n", shown == 0 ? "" : s->n_silent > shown ? ", ...)" : ")");
+        if (n_items == 0) {
+                printf("No host withholds anything.\n");
+                return;
+        }
+        printf("Withheld on the most hosts:\n");
+        for (size_t k = 0; k < n_items && k < TOP_ITEMS; k++) {
+                printf("%7zu  ", items[k].n);
+                print_cut(items[k].name, width > 9 ? width - 9 : 0);
+                printf("\n");
+        }
+        if (n_items > TOP_ITEMS)
+                printf("    ... %zu more items (--json lists them all)\n", n_items - TOP_ITEMS);
 }
 
-static int print_json(const fleet *f, const item_count *items, size_t n_items) {
-        json_object *o = json_object_new_object(), *hosts = json_object_new_array(), *its = json_object_new_array();
+static int print_text(const selection *s, const item_count *items, size_t n_items) {
+        size_t width = output_width(), hw = 4, used;
 
-        if (!o || !hosts || !its) {
-                json_object_put(o);
-                json_object_put(hosts);
-                json_object_put(its);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < f->n; i++) {
-                const host *h = &f->hosts[i];
-                json_object *e = json_object_new_object();
-                char t[32];
-
-                format_time(h->last_usec, t);
-                json_object_object_add(e, "host", h->hostname ? json_object_new_string(h->hostname) : NULL);
-                json_object_object_add(e, "machine_id", h->machine_id ? json_object_new_string(h->machine_id) : NULL);
-                json_object_object_add(e, "state", json_object_new_string(host_state(h)));
-                json_object_object_add(e, "level", json_object_new_int(MAX(h->level, 0)));
-                json_object_object_add(e, "armed", json_object_new_boolean(h->armed));
-                json_object_object_add(e, "tries", h->tries >= 0 ? json_object_new_int(h->tries) : NULL);
-                json_object_object_add(e, "withheld", strv_json(h->withheld));
-                json_object_object_add(e, "culprits", strv_json(h->culprits));
-                json_object_object_add(e, "last_event",
-                                       h->last_event != _LG_MSG_INVALID ? json_object_new_string(lg_msg_name(h->last_event)) : NULL);
-                json_object_object_add(e, "last_event_time", h->last_usec ? json_object_new_string(t) : NULL);
-                json_object_array_add(hosts, e);
-        }
-        for (size_t k = 0; k < n_items; k++) {
-                json_object *e = json_object_new_object();
-
-                json_object_object_add(e, "name", json_object_new_string(items[k].name));
-                json_object_object_add(e, "hosts", json_object_new_int((int) lg_strv_length(items[k].hosts)));
-                json_object_object_add(e, "host_names", strv_json(items[k].hosts));
-                json_object_array_add(its, e);
-        }
-        json_object_object_add(o, "hosts", hosts);
-        json_object_object_add(o, "items", its);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
-        return 0;
-}
-
-static int print_text(const fleet *f, const item_count *items, size_t n_items) {
-        printf("%-20s %-32s %-9s %5s %5s %-24s %-16s %-16s %s\n", "HOST", "MACHINE-ID", "STATE", "LEVEL", "ARMED",
-               "WITHHELD", "CULPRITS", "LAST-EVENT", "TIME");
-        for (size_t i = 0; i < f->n; i++) {
-                const host *h = &f->hosts[i];
-                _cleanup_free_ char *w = join(h->withheld), *c = join(h->culprits);
+        print_summary(s, items, n_items, width);
+        if (s->n == 0)
+                return 0;
+        for (size_t i = 0; i < s->n; i++)
+                hw = MAX(hw, strlen(host_name(s->hosts[i])));
+        hw = MIN(hw, (size_t) 32);
+        printf("\n%-*s %-9s %5s %5s %-16s %-20s %-16s %s\n", (int) hw, "HOST", "STATE", "LEVEL", "ARMED",
+               "LAST-EVENT", "TIME", "CULPRITS", "WITHHELD");
+        used = hw + 1 + 10 + 6 + 6 + 17 + 21 + 17;
+        for (size_t i = 0; i < s->n; i++) {
+                const host *h = s->hosts[i];
+                _cleanup_free_ char *w = join_withheld(h), *c = join(h->culprits);
                 char t[32];
 
                 if (!w || !c)
                         return -ENOMEM;
                 format_time(h->last_usec, t);
-                printf("%-20s %-32s %-9s %5d %5s %-24s %-16s %-16s %s\n", h->hostname ?: "-", h->machine_id ?: "-",
-                       host_state(h), MAX(h->level, 0), h->armed ? "yes" : "no", *w ? w : "-", *c ? c : "-",
-                       h->last_event != _LG_MSG_INVALID ? lg_msg_name(h->last_event) : "-", t);
+                printf("%-*.*s %-9s %5d %5s %-16s %-20s %-16.16s ", (int) hw, (int) hw, host_name(h),
+                       fleet_state_names[host_state(h)], MAX(h->level, 0), h->armed ? "yes" : "no",
+                       strna(lg_msg_name(h->last_event)), t, *c ? c : "-");
+                /* "  (silent)" is 10 columns. */
+                size_t room = used + (host_silent(s, h) ? 10 : 0);
+
+                print_cut(*w ? w : "-", width > room + 3 ? width - room : width ? 3 : 0);
+                printf("%s\n", host_silent(s, h) ? "  (silent)" : "");
         }
-        printf("\n%zu host%s.\n", f->n, f->n == 1 ? "" : "s");
-        if (n_items == 0) {
-                printf("No host withholds anything.\n");
-                return 0;
-        }
-        printf("\n%-40s %s\n", "WITHHELD ITEM", "HOSTS");
-        for (size_t k = 0; k < n_items; k++)
-                printf("%-40s %zu\n", items[k].name, lg_strv_length(items[k].hosts));
         return 0;
 }
 
 int verb_fleet(lg_ctl *c, int argc, char **argv) {
         sd_journal *j = NULL;
         fleet f = {};
+        selection s = {};
         item_count *items = NULL;
         size_t n_items = 0;
         const char *dir = c->directory;
+        uint64_t since = 0;
         int r;
 
         if (!dir && argc == 2)
                 dir = argv[1];
         if (!dir || argc > 2) {
                 fprintf(stderr, "lastgoodctl: fleet needs --directory=DIR (a journal directory, as written by systemd-journal-remote).\n");
+                return LG_EXIT_USAGE;
+        }
+        if (c->json && c->metrics) {
+                fprintf(stderr, "lastgoodctl: --json and --metrics exclude each other.\n");
+                return LG_EXIT_USAGE;
+        }
+        if (c->state_filter) {
+                bool known = streq(c->state_filter, "silent");
+
+                for (int k = 0; k < _FS_MAX; k++)
+                        known = known || streq(c->state_filter, fleet_state_names[k]);
+                if (!known) {
+                        fprintf(stderr, "lastgoodctl: --state= takes steady, armed, safe-mode, exhausted or silent, "
+                                        "not \"%s\".\n", c->state_filter);
+                        return LG_EXIT_USAGE;
+                }
+        }
+        if (c->since && parse_time(c->since, &since) < 0) {
+                fprintf(stderr, "lastgoodctl: --since= takes a UTC time (2025-11-29T07:06:40Z, 2025-11-29) or "
+                                "@SECONDS, not \"%s\".\n", c->since);
                 return LG_EXIT_USAGE;
         }
 
@@ -425,23 +830,29 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
                         goto fail;
         }
 
-        if (f.n > 1)
-                qsort(f.hosts, f.n, sizeof(*f.hosts), host_cmp);
-        r = count_items(&f, &items, &n_items);
+        s.silent_usec = c->since                                ? since
+                        : f.newest_usec > SILENT_DEFAULT_USEC ? f.newest_usec - SILENT_DEFAULT_USEC
+                                                                : 0;
+        r = select_hosts(c, &f, &s);
         if (r < 0)
                 goto fail;
-        r = c->json ? print_json(&f, items, n_items) : print_text(&f, items, n_items);
-        for (size_t k = 0; k < n_items; k++)
-                lg_strv_free(items[k].hosts);
-        free(items);
+        r = count_items(&s, &items, &n_items);
         if (r < 0)
                 goto fail;
+        r = c->metrics ? print_metrics(&s, items, n_items)
+            : c->json  ? print_json(&s, items, n_items)
+                       : print_text(&s, items, n_items);
+        items_free(items, n_items);
+        if (r < 0)
+                goto fail;
+        free(s.hosts);
         sd_journal_close(j);
         fleet_done(&f);
         return LG_EXIT_OK;
 
 fail:
         fprintf(stderr, "lastgoodctl: reading the journals of %s failed: %s\n", dir, strerror(-r));
+        free(s.hosts);
         sd_journal_close(j);
         fleet_done(&f);
         return LG_EXIT_FAILURE;

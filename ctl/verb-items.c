@@ -24,6 +24,7 @@
 #include "apply.h"
 #include "config.h"
 #include "ctl.h"
+#include "json-out.h"
 #include "events.h"
 #include "macro.h"
 #include "runstate.h"
@@ -58,7 +59,7 @@ static json_object *json_str(const char *s) {
 
 static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q, const lg_qfile *files,
                      size_t n_files) {
-        json_object *o = json_object_new_object(), *a;
+        json_object *o = lg_json_doc_new(), *a;
         char fp[17];
 
         if (!o)
@@ -86,6 +87,13 @@ static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q
                 json_object_object_add(e, "fingerprint", json_str(fp));
                 json_object_array_add(a, e);
         }
+        json_object_object_add(o, "quarantine_items", a);
+
+        /* As in status: "quarantine" the names, "quarantine_items" the
+         * records with kind and fingerprint. */
+        a = json_object_new_array();
+        for (size_t i = 0; i < q->n; i++)
+                json_object_array_add(a, json_str(q->items[i].name));
         json_object_object_add(o, "quarantine", a);
 
         a = json_object_new_array();
@@ -100,9 +108,7 @@ static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q
         }
         json_object_object_add(o, "quarantined_files", a);
 
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
-        return 0;
+        return lg_json_print(o);
 }
 
 static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine *q, const lg_qfile *files,

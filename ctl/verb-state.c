@@ -18,11 +18,14 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "json-out.h"
 #include "machine.h"
 #include "macro.h"
+#include "metrics.h"
 #include "proven.h"
 #include "runstate.h"
 #include "store.h"
+#include "summary.h"
 
 
 static bool record_corrupt(int r) {
@@ -98,12 +101,15 @@ typedef struct status_info {
         int run_r;
         unsigned threshold;
         const lg_root *root;
+        bool healthy;
+        lg_summary summary;
 } status_info;
 
 static void status_info_done(status_info *i) {
         lg_quarantine_done(&i->quarantine);
         if (i->run_r >= 0)
                 lg_runstate_done(&i->run);
+        lg_summary_done(&i->summary);
 }
 
 static bool this_boot_healthy(lg_ctl *c);
@@ -131,7 +137,34 @@ static int status_gather(lg_ctl *c, status_info *i) {
                 i->run = (lg_runstate) {};
         i->threshold = load_threshold(c);
         i->root = c->root;
-        return 0;
+        i->healthy = this_boot_healthy(c);
+
+        lg_summary_input in = {
+                .state = &i->state,
+                .state_r = i->state_r,
+                .run = i->run_r >= 0 ? &i->run : NULL,
+                .quarantine = &i->quarantine,
+                .threshold = i->threshold,
+                .healthy_marker = i->healthy,
+        };
+        return lg_summary_compute(&in, &i->summary);
+}
+
+/* The exit status of status: one code per host state (documented in
+ * ctl.h and lastgoodctl --help), so that a probe needs no parsing. */
+static int status_exit(const status_info *i) {
+        switch (i->summary.host) {
+        case LG_HOST_STEADY:
+                return LG_EXIT_OK;
+        case LG_HOST_ARMED:
+                return LG_EXIT_ARMED;
+        case LG_HOST_SAFE_MODE:
+                return LG_EXIT_SAFE_MODE;
+        case LG_HOST_EXHAUSTED:
+                return LG_EXIT_EXHAUSTED;
+        default:
+                return LG_EXIT_CORRUPT;
+        }
 }
 
 static char *state_error_text(const status_info *i) {
@@ -162,11 +195,15 @@ static json_object *json_string_or_null(const char *s) {
 
 static int status_json(lg_ctl *c, const status_info *i) {
         _cleanup_free_ char *state_err = state_error_text(i), *q_err = quarantine_error_text(i);
-        json_object *o = json_object_new_object(), *a;
+        json_object *o = lg_json_doc_new(), *a;
         char buf[64];
 
         if (!o)
                 return -ENOMEM;
+        json_object_object_add(o, "state", json_object_new_string(lg_host_state_to_string(i->summary.host)));
+        json_object_object_add(o, "boot_health", json_object_new_string(lg_boot_health_to_string(i->summary.health)));
+        json_object_object_add(o, "reason", lg_json_str(i->summary.reason));
+        json_object_object_add(o, "next_step", lg_json_str(i->summary.next_step));
         json_object_object_add(o, "armed", json_object_new_boolean(i->state.armed));
         json_object_object_add(o, "tries", json_object_new_int(i->state.tries));
         /* "level": in force this boot (an override or a recovery boot),
@@ -181,7 +218,9 @@ static int status_json(lg_ctl *c, const status_info *i) {
                                format_time(i->state.last_proven_usec, buf, sizeof(buf), true)
                                        ? json_object_new_string(buf)
                                        : NULL);
-        json_object_object_add(o, "crash_seen", json_object_new_int64(i->state.crash_seen));
+        /* Crash ids are hex strings, as crash --json and the text say them. */
+        snprintf(buf, sizeof(buf), "%08" PRIx32, i->state.crash_seen);
+        json_object_object_add(o, "crash_seen", i->state.crash_seen ? json_object_new_string(buf) : NULL);
 
         a = json_object_new_array();
         for (size_t k = 0; k < i->run.withheld.n; k++) {
@@ -191,8 +230,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
                 json_object_object_add(it, "name", json_object_new_string(w->name));
                 json_object_object_add(it, "kind", json_string_or_null(lg_item_kind_to_string(w->kind)));
                 json_object_object_add(it, "reason", json_string_or_null(lg_reason_to_string(w->reason)));
-                if (w->agent)
-                        json_object_object_add(it, "agent", json_object_new_string(w->agent));
+                json_object_object_add(it, "agent", lg_json_str(w->agent));
                 json_object_array_add(a, it);
         }
         json_object_object_add(o, "withheld", a);
@@ -217,10 +255,13 @@ static int status_json(lg_ctl *c, const status_info *i) {
         json_object_object_add(o, "quarantine_items", a);
 
         if (i->run.culprit) {
-                json_object *lc = json_object_new_object();
+                json_object *lc = json_object_new_object(), *ev = json_object_new_array();
 
+                /* evidence: an array of log lines, as in crash --json. */
                 json_object_object_add(lc, "culprit", json_object_new_string(i->run.culprit));
-                json_object_object_add(lc, "evidence", json_string_or_null(i->run.culprit_evidence));
+                if (i->run.culprit_evidence)
+                        json_object_array_add(ev, json_object_new_string(i->run.culprit_evidence));
+                json_object_object_add(lc, "evidence", ev);
                 json_object_object_add(o, "last_crash", lc);
         } else
                 json_object_object_add(o, "last_crash", NULL);
@@ -246,9 +287,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
         json_object_object_add(o, "quarantine_error", json_string_or_null(q_err));
         ctl_narrow_status_json(c, i->state.boot_seq, o);
 
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
-        return 0;
+        return lg_json_print(o);
 }
 
 static void status_human(const status_info *i) {
@@ -262,9 +301,21 @@ static void status_human(const status_info *i) {
         else if (i->state_r == -ENOENT)
                 printf("       Record: none yet (never armed)\n");
 
+        {
+                _cleanup_free_ char *line = NULL;
+
+                if (lg_summary_line(&i->summary, &line) >= 0)
+                        printf("       Status: %s\n", line);
+        }
+        printf("    This boot: %s\n", i->summary.health == LG_BOOT_WAITING   ? "waiting (not yet healthy)"
+                                       : i->summary.health == LG_BOOT_HEALTHY ? "healthy, not yet proven"
+                                       : i->summary.health == LG_BOOT_PROVEN  ? "healthy and proven"
+                                                                              : "lastgood off (lastgood.mode=off)");
+        printf("       Reason: %s\n", i->summary.reason);
+        printf("    Next step: %s\n", i->summary.next_step);
         if (i->state.armed)
-                printf("        State: armed, %u of %u tries used (boots since the last proof, this one included)\n",
-                       i->state.tries, i->threshold);
+                printf("        State: armed, %u of %u failed boots toward level %u%s\n", i->state.tries, i->threshold,
+                       MIN((unsigned) i->state.level + 1, 3u), i->state.level + 1 >= 3 ? " (exhausted)" : "");
         else
                 printf("        State: not armed (steady state, nothing counted; threshold %u)\n", i->threshold);
         if (i->run_r >= 0 && i->run.level != i->state.level)
@@ -278,7 +329,7 @@ static void status_human(const status_info *i) {
                format_time(i->state.last_proven_usec, buf, sizeof(buf), false) ? buf : "never");
 
         if (i->run_r >= 0) {
-                printf("    This boot: level %u, mode %s%s%s%s\n", i->run.level,
+                printf("     Decision: level %u, mode %s%s%s%s\n", i->run.level,
                        strna(lg_mode_to_string(i->run.mode)), i->run.counted ? ", counted" : "",
                        i->run.exhausted ? ", exhausted" : "", i->run.override ? ", command-line override" : "");
                 if (i->run.withheld.n == 0)
@@ -292,7 +343,7 @@ static void status_human(const status_info *i) {
                                w->agent ? w->agent : "");
                 }
         } else
-                printf("    This boot: no decision from lastgood-early (%s)\n",
+                printf("     Decision: none from lastgood-early (%s)\n",
                        i->run_r == -ENOENT ? "nothing in /run/lastgood" : "unreadable");
 
         if (q_err)
@@ -311,28 +362,52 @@ static void status_human(const status_info *i) {
         status_reset_print(i->root);
 }
 
+static int status_metrics(const status_info *i) {
+        _cleanup_free_ char *text = NULL;
+
+        if (lg_metrics_host(&i->summary, &i->state, &text) < 0)
+                return -ENOMEM;
+        if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
+                return -EIO;
+        return 0;
+}
+
 int verb_status(lg_ctl *c, int argc, char **argv) {
         _cleanup_(status_info_done) status_info i = { .run_r = -ENOENT };
+        int r;
 
         if (argc > 1) {
                 fprintf(stderr, "lastgoodctl: status takes no arguments.\n");
                 return LG_EXIT_USAGE;
         }
-        if (status_gather(c, &i) < 0)
+        if (c->json && c->metrics) {
+                fprintf(stderr, "lastgoodctl: --json and --metrics exclude each other.\n");
+                return LG_EXIT_USAGE;
+        }
+        r = status_gather(c, &i);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "lastgoodctl: out of memory\n");
+                return LG_EXIT_FAILURE;
+        }
+        if (r < 0)
                 return LG_EXIT_FAILURE;
         if (i.state_r < 0 && i.state_r != -ENOENT)
                 fprintf(stderr, "lastgoodctl: %s state record: %s\n",
                         record_corrupt(i.state_r) ? "corrupt" : "unreadable", record_error(i.state_r));
-        if (c->json) {
-                if (status_json(c, &i) < 0) {
-                        fprintf(stderr, "lastgoodctl: out of memory\n");
-                        return LG_EXIT_FAILURE;
-                }
-        } else {
+        if (c->metrics)
+                r = status_metrics(&i);
+        else if (c->json)
+                r = status_json(c, &i);
+        else {
                 status_human(&i);
                 ctl_narrow_status_text(c, i.state.boot_seq);
+                r = 0;
         }
-        return LG_EXIT_OK;
+        if (r < 0) {
+                fprintf(stderr, "lastgoodctl: cannot print the status: %s\n", strerror(-r));
+                return LG_EXIT_FAILURE;
+        }
+        return status_exit(&i);
 }
 
 static uint64_t now_usec(void) {

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "taint.h"
 #include "cmdline.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -388,6 +389,26 @@ static int set_list(config_parse *p, const char *key, const char *value, char **
         return lg_split_words(value, list_add, &l);
 }
 
+/* MetricsFile=: an absolute path of a file, no "..", no control
+ * characters; empty turns it off. */
+static int set_metrics_file(config_parse *p, const char *key, const char *value, char **dst) {
+        bool ok = value[0] == '/' && value[strlen(value) - 1] != '/' && !strstr(value, "/../") &&
+                  !strstr(value, "/./") && strlen(value) < 4096;
+
+        for (const char *q = value; ok && *q; q++)
+                ok = (unsigned char) *q >= 0x20 && *q != 0x7f;
+        if (!*value) {
+                free(*dst);
+                *dst = NULL;
+                return 0;
+        }
+        if (!ok || (strlen(value) >= 3 && streq(value + strlen(value) - 3, "/..")))
+                return cfg_warn(p, key, value, "not an absolute file path, ignored.");
+        free(*dst);
+        *dst = strdup(value);
+        return *dst ? 0 : -ENOMEM;
+}
+
 static int config_handler(void *userdata, unsigned line, const char *section, const char *key,
                           const char *value) {
         config_parse *p = userdata;
@@ -421,6 +442,16 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
                                           1, 3600, true);
                 if (streq(key, "RequireUnits"))
                         return set_list(p, key, value, &c->require_units, LIST_UNITS);
+                if (streq(key, "MetricsFile"))
+                        return set_metrics_file(p, key, value, &c->metrics_file);
+                if (streq(key, "TaintFlags")) {
+                        unsigned long m;
+
+                        if (lg_taint_parse(value, &m) < 0)
+                                return cfg_warn(p, key, value, "not taint letters (D W L ...), ignored.");
+                        c->taint_mask = m;
+                        return 0;
+                }
         } else if (streq(section, "Modules")) {
                 if (streq(key, "Allow"))
                         return set_list(p, key, value, &c->allow, LIST_NAMES);
@@ -451,6 +482,7 @@ int lg_config_init(lg_config *c) {
                 .softlockup_panic = true,
                 .hardlockup_panic = true,
                 .hang_reset_sec = LG_DEFAULT_HANG_RESET_SEC,
+                .taint_mask = LG_TAINT_DEFAULT,
         };
         int r;
 
@@ -505,4 +537,6 @@ void lg_config_done(lg_config *c) {
         c->allow = lg_strv_free(c->allow);
         c->third_party_dirs = lg_strv_free(c->third_party_dirs);
         c->warnings = lg_strv_free(c->warnings);
+        free(c->metrics_file);
+        c->metrics_file = NULL;
 }

@@ -35,6 +35,8 @@ typedef struct lg_config {
         unsigned panic_reboot_sec;
         bool panic_on_oops, softlockup_panic, hardlockup_panic;
         unsigned hang_reset_sec;
+        char *metrics_file;         /* [Health] MetricsFile=, absolute path, NULL: none */
+        unsigned long taint_mask;   /* [Health] TaintFlags=, the taint bits that count (taint.h) */
         char **warnings;
 } lg_config;
 

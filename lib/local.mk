@@ -11,7 +11,10 @@ libbasic_a_SOURCES = \
 	%reldir%/escape.c %reldir%/escape.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
-	%reldir%/runstate.c %reldir%/runstate.h
+	%reldir%/runstate.c %reldir%/runstate.h \
+	%reldir%/summary.c %reldir%/summary.h \
+	%reldir%/metrics.c %reldir%/metrics.h \
+	%reldir%/taint.c %reldir%/taint.h
 libstate_a_SOURCES = \
 	%reldir%/bootstate.h %reldir%/inventory.h %reldir%/events.h \
 	%reldir%/machine.c %reldir%/machine.h

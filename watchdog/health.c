@@ -46,22 +46,7 @@ int lg_taint_read(const lg_root *root, unsigned long *ret) {
 }
 
 const char *lg_taint_format(unsigned long mask, char *buf, size_t size) {
-        static const struct {
-                unsigned bit;
-                char c;
-        } table[] = { { 7, 'D' }, { 9, 'W' }, { 15, 'L' } };
-        size_t n = 0;
-
-        if (size == 0)
-                return buf;
-        for (size_t i = 0; i < ELEMENTSOF(table) && n + 2 < size; i++)
-                if (mask & (1UL << table[i].bit)) {
-                        if (n > 0)
-                                buf[n++] = ' ';
-                        buf[n++] = table[i].c;
-                }
-        buf[n] = '\0';
-        return buf;
+        return lg_taint_letters(mask, buf, size);
 }
 
 static uint64_t now_usec(void) {

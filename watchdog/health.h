@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "rootfs.h"
+#include "taint.h"
 
 /* Health of the running system, as far as lastgood judges it locally:
  * kernel taint and the executables in /etc/lastgood/health.d/.
@@ -14,14 +15,16 @@
 #define LG_HEALTH_DIR "/etc/lastgood/health.d"
 #define LG_TAINTED_PATH "/proc/sys/kernel/tainted"
 
-/* The taint bits that mean something went wrong in the kernel this boot:
- * D (bit 7, oops/BUG), W (bit 9, WARN), L (bit 15, soft lockup).
- * Documentation/admin-guide/tainted-kernels.rst. */
-#define LG_TAINT_BAD ((1UL << 7) | (1UL << 9) | (1UL << 15))
+/* The taint bits that mean something went wrong in the kernel this boot,
+ * by default: D (bit 7, oops/BUG), W (bit 9, WARN), L (bit 14, soft
+ * lockup; bit 15 is K, a live patch, which is no failure).
+ * Documentation/admin-guide/tainted-kernels.rst. [Health] TaintFlags=
+ * chooses others (lg_config.taint_mask). */
+#define LG_TAINT_BAD LG_TAINT_DEFAULT
 
 /* Read /proc/sys/kernel/tainted under root. Returns 0, -ENOENT, -EBADMSG. */
 int lg_taint_read(const lg_root *root, unsigned long *ret);
-/* "D W" etc. for the bad bits in mask; buf of at least 8 bytes. */
+/* "D W" etc.: the taint letters of mask (lg_taint_letters()). */
 const char *lg_taint_format(unsigned long mask, char *buf, size_t size);
 
 /* Output kept per check; the rest is read and thrown away so that a check

@@ -38,6 +38,8 @@
 #include "escape.h"
 #include "macro.h"
 #include "narrow.h"
+#include "health-tiers.h"
+#include "notice.h"
 #include "proven.h"
 #include "reset.h"
 #include "rootfs.h"
@@ -97,6 +99,7 @@ typedef struct Context {
 } Context;
 
 static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
+static void refresh_notice(Context *c, const char *extra);
 static void log_msg(int prio, const char *fmt, ...) {
         _cleanup_free_ char *m = NULL, *e = NULL;
         va_list ap;
@@ -511,6 +514,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      "Boot proven (%s): %s%zu item(s) are the new last known good%s.", why,
                      res.steady ? "unchanged, " : "", res.n_items,
                      res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
+                refresh_notice(c, NULL);
                 log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
                         res.generation, res.n_linked, res.n_copied, res.n_quarantined,
                         res.steady ? " (steady state, nothing written)" : "");
@@ -529,6 +533,26 @@ static int do_proven(Context *c, lg_step step, const char *why) {
         return 0;
 }
 
+/* ---- what the administrator sees -------------------------------------------- */
+
+/* The login notice, MetricsFile= and STATUS=, from the records as they are
+ * now (notice.c); extra (may be NULL) is appended to STATUS=. */
+static void refresh_notice(Context *c, const char *extra) {
+        _cleanup_free_ char *line = NULL, *status = NULL;
+        lg_notice_input in = {
+                .root = c->root,
+                .store = c->store,
+                .threshold = c->config.threshold,
+                .metrics_file = c->config.metrics_file,
+        };
+        int r = lg_notice_refresh(&in, &line);
+
+        if (r < 0)
+                log_msg(LOG_WARNING, "Could not update the login notice or the metrics file: %s", strerror(-r));
+        if (line && asprintf(&status, "STATUS=%s%s%s", line, extra ? "; " : "", extra ?: "") >= 0)
+                (void) sd_notify(0, status);
+}
+
 /* ---- health ---------------------------------------------------------------- */
 
 static void ping_cb(void *userdata) {
@@ -540,9 +564,9 @@ static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static void evaluate_health(Context *c) {
         _cleanup_strv_free_ char **reasons = NULL;
         _cleanup_free_ char *joined = NULL;
-        lg_check_results res = {};
+        lg_check_results res = {}, wanted = {};
         unsigned long taint = 0;
-        char tbuf[16];
+        char tbuf[48];
         size_t len = 0;
         int r;
 
@@ -550,9 +574,9 @@ static void evaluate_health(Context *c) {
                 log_msg(LOG_NOTICE, "lastgoodctl bad declared this boot failed: it does not become healthy.");
                 return;
         }
-        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD))
+        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & c->config.taint_mask))
                 (void) lg_strv_pushf(&reasons, "kernel taint %s appeared",
-                                     lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf));
+                                     lg_taint_format(taint & ~c->taint_base & c->config.taint_mask, tbuf, sizeof tbuf));
 
         for (char **u = c->config.require_units; u && *u; u++) {
                 _cleanup_free_ char *state = NULL;
@@ -568,11 +592,18 @@ static void evaluate_health(Context *c) {
                         (void) lg_strv_pushf(&reasons, "%s is %s", *u, state);
         }
 
-        r = lg_health_run_checks(c->root, LG_HEALTH_DIR, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
-                                 c->watchdog_usec ? ping_cb : NULL, c, c->watchdog_usec / 2, &res);
-        if (r < 0 && r != -ENOENT)
+        r = lg_health_run_tiers(c->root, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
+                                c->watchdog_usec ? ping_cb : NULL, c, c->watchdog_usec / 2, &res, &wanted);
+        if (r < 0)
                 (void) lg_strv_pushf(&reasons, "health checks could not run (%s)", strerror(-r));
-        for (size_t i = 0; r >= 0 && i < res.n; i++) {
+        /* Wanted checks: reported, never a failed boot. */
+        for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
+                if (!wanted.items[i].passed)
+                        log_msg(LOG_WARNING, "Wanted health check %s failed (not counted): %s; output (%zu bytes): %.512s",
+                                wanted.items[i].name, strna(wanted.items[i].reason), wanted.items[i].output_total,
+                                wanted.items[i].output ?: "");
+        lg_check_results_done(&wanted);
+        for (size_t i = 0; r != -ENOMEM && i < res.n; i++) {
                 lg_check_result *k = &res.items[i];
 
                 if (k->passed)
@@ -597,6 +628,7 @@ static void evaluate_health(Context *c) {
                 }
                 c->unhealthy = true;
                 emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, joined, "Boot unhealthy: %s.", strna(joined));
+                refresh_notice(c, "unhealthy (see the journal)");
                 return;
         }
 
@@ -613,6 +645,7 @@ static void evaluate_health(Context *c) {
         r = lg_root_write_atomic(c->root, LG_HEALTHY_MARKER, "1\n", 2, 0644);
         if (r < 0)
                 log_msg(LOG_WARNING, "Could not write %s: %s", LG_HEALTHY_MARKER, strerror(-r));
+        refresh_notice(c, NULL);
         /* The journal may have come up since the start. */
         forward_spool(c);
 
@@ -632,15 +665,15 @@ static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Context *c = userdata;
         unsigned long taint = 0;
-        char tbuf[16];
+        char tbuf[48];
 
         if (this_boot_bad(c)) {
                 log_msg(LOG_NOTICE, "lastgoodctl bad declared this boot failed: not proven.");
                 return 0;
         }
-        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & LG_TAINT_BAD)) {
+        if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & c->config.taint_mask)) {
                 c->tainted_after_healthy = true;
-                lg_taint_format(taint & ~c->taint_base & LG_TAINT_BAD, tbuf, sizeof tbuf);
+                lg_taint_format(taint & ~c->taint_base & c->config.taint_mask, tbuf, sizeof tbuf);
                 emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, NULL, NULL, "taint",
                      "Boot not proven: kernel taint %s appeared after healthy.", tbuf);
                 return 0;
@@ -690,6 +723,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
                 c->unhealthy = true;
                 emit(c, LG_MSG_UNHEALTHY, LOG_WARNING, LG_BOOT_COMPLETE_TARGET, "unit", result,
                      "Boot unhealthy: %s was not reached (job %s).", LG_BOOT_COMPLETE_TARGET, result);
+                refresh_notice(c, "unhealthy: boot-complete.target not reached");
         }
         return 0;
 }
@@ -767,6 +801,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 emit(c, LG_MSG_WITHHELD, LOG_WARNING, name, "content", "quarantine",
                      "Withheld %s again (agent %s): it matches a persistently withheld item; moved to %s.", name,
                      strna(agent), dest);
+                refresh_notice(c, NULL);
                 return;
         case LG_WATCH_ARM:
                 restart_health_window(c, name);
@@ -779,6 +814,8 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                         emit(c, LG_MSG_ARMED, LOG_NOTICE, name, lg_item_kind_to_string(kind), "changed",
                              "Change seen at run time (%s %s%s%s), counting armed.", lg_item_kind_to_string(kind),
                              name, agent ? ", agent " : "", agent ?: "");
+                if (d.armed_now)
+                        refresh_notice(c, NULL);
                 else
                         log_msg(LOG_INFO, "Change seen at run time (%s %s); already armed.",
                                 lg_item_kind_to_string(kind), name);
@@ -1275,7 +1312,7 @@ static void load_inputs(Context *c) {
 
 /* lastgood-check.service: the checks once, before boot-complete.target. */
 static int run_check(Context *c) {
-        lg_check_results res = {};
+        lg_check_results res = {}, wanted = {};
         unsigned failed = 0;
         int r;
 
@@ -1288,13 +1325,18 @@ static int run_check(Context *c) {
                         failed++;
                 }
         }
-        r = lg_health_run_checks(c->root, LG_HEALTH_DIR, (uint64_t) c->config.check_timeout_sec * 1000000ULL,
-                                 NULL, NULL, 0, &res);
-        if (r < 0 && r != -ENOENT) {
+        r = lg_health_run_tiers(c->root, (uint64_t) c->config.check_timeout_sec * 1000000ULL, NULL, NULL, 0, &res,
+                                &wanted);
+        if (r < 0) {
                 log_msg(LOG_ERR, "Health checks could not run: %s", strerror(-r));
                 failed++;
         }
-        for (size_t i = 0; r >= 0 && i < res.n; i++)
+        for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
+                if (!wanted.items[i].passed)
+                        log_msg(LOG_WARNING, "Wanted health check %s failed (not counted): %s", wanted.items[i].name,
+                                strna(wanted.items[i].reason));
+        lg_check_results_done(&wanted);
+        for (size_t i = 0; r != -ENOMEM && i < res.n; i++)
                 if (!res.items[i].passed) {
                         log_msg(LOG_ERR, "Health check %s %s; output (%zu bytes): %.512s", res.items[i].name,
                                 strna(res.items[i].reason), res.items[i].output_total, res.items[i].output ?: "");
@@ -1391,7 +1433,7 @@ int main(int argc, char *argv[]) {
         if (!c.off) {
                 if (lg_taint_read(c.root, &c.taint_base) < 0)
                         c.taint_base = 0;
-                if (c.taint_base & LG_TAINT_BAD)
+                if (c.taint_base & c.config.taint_mask)
                         log_msg(LOG_WARNING, "The kernel was already tainted (%lu) when the watchdog started.",
                                 c.taint_base);
                 r = setup_inotify(&c);
@@ -1407,7 +1449,11 @@ int main(int argc, char *argv[]) {
         } else
                 log_msg(LOG_NOTICE, "lastgood.mode=off: doing nothing this boot.");
 
-        (void) sd_notify(0, c.off ? "READY=1\nSTATUS=lastgood.mode=off: idle" : "READY=1\nSTATUS=Waiting for boot-complete.target");
+        (void) sd_notify(0, "READY=1");
+        if (c.off)
+                (void) sd_notify(0, "STATUS=lastgood.mode=off: idle");
+        else
+                refresh_notice(&c, "waiting for boot-complete.target");
         r = sd_event_loop(c.event);
         if (r < 0) {
                 log_msg(LOG_ERR, "Event loop failed: %s", strerror(-r));

@@ -7,7 +7,9 @@ libwatchdog_a_SOURCES = \
 	%reldir%/proven.c %reldir%/proven.h \
 	%reldir%/proven-narrow.c \
 	%reldir%/watch.c %reldir%/watch.h \
-	%reldir%/bus.c %reldir%/bus.h
+	%reldir%/bus.c %reldir%/bus.h \
+	%reldir%/notice.c %reldir%/notice.h \
+	%reldir%/health-tiers.c %reldir%/health-tiers.h
 libwatchdog_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)
 
 lastgoodlibexecdir = $(libexecdir)/lastgood

@@ -29,6 +29,17 @@ for f in "$fixtures"/*.txt; do
 
         rc=0
         json=$("$ctl" --root="$root" crash --json "$f" 2>"$root/stderr") || rc=$?
+        # 0: a culprit named; 3: nobody named (the JSON says null).
+        named=yes
+        if [[ $rc -eq 3 ]]; then
+                named=no
+                rc=0
+        fi
+        if [[ $(python3 -c 'import json,sys; print("no" if json.loads(sys.stdin.read())["culprit"] is None else "yes")' <<<"$json") != "$named" ]]; then
+                echo "FAIL $name: exit status and culprit disagree (named=$named)"
+                fail=1
+                continue
+        fi
         if [[ $rc -ne 0 ]]; then
                 echo "FAIL $name: lastgoodctl crash exited $rc: $(cat "$root/stderr")"
                 fail=1

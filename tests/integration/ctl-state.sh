@@ -76,7 +76,7 @@ ctl arm >/dev/null || fail "arm exits 0"
 [ "$(stat -c %s "$STATE_VAR")" = 36 ] || fail "variable is 4 + 32 bytes"
 [ "$(od -An -tx1 -N4 "$STATE_VAR" | tr -d ' ')" = 07000000 ] || fail "attributes NV|BS|RT"
 ok "arm writes a 36-byte variable with NV|BS|RT"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["armed"] is True and j["tries"] == 1 and j["boot_seq"] == 1 and j["record"] is True' \
         "after arm: armed, this boot counted"
 
@@ -93,7 +93,7 @@ mkdir -p "$R/run/lastgood"
 touch "$R/run/lastgood/healthy"
 before=$(mtime "$STATE_VAR")
 ctl bad >/dev/null || fail "bad exits 0"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["armed"] is True and j["tries"] == 1' "after bad on a healthy boot: still 1 try (spent at boot)"
 [ "$(mtime "$STATE_VAR")" = "$before" ] || fail "bad on a counted boot rewrote the variable"
 [ -e "$R/run/lastgood/bad" ] || fail "bad left no marker for the watchdog"
@@ -102,7 +102,7 @@ rm "$R/run/lastgood/healthy" "$R/run/lastgood/bad"
 
 # --- reset ---
 ctl reset >/dev/null || fail "reset exits 0"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["tries"] == 0 and j["level"] == 0 and j["armed"] is True' \
         "after reset: counter and level cleared, still armed"
 
@@ -111,7 +111,7 @@ ctl good >/dev/null
 touch "$R/run/lastgood/healthy"
 rm -f "$R/run/lastgood/changed"
 ctl arm >/dev/null
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["armed"] is True and j["tries"] == 1' "arm on a healthy boot: armed, this boot counted"
 [ -e "$R/run/lastgood/changed" ] || fail "arm left no marker for the watchdog"
 ok "arm tells the watchdog (changed marker)"
@@ -130,38 +130,39 @@ ok "good records the last known good: manifest and the agent's last good copy"
 out=$(ctl good) || fail "second good exits 0"
 grep -q "Nothing to change" <<<"$out" || fail "second good in steady state says nothing to change"
 ok "good again in steady state: nothing to change"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["armed"] is False and j["unproven"] is False and j["tries"] == 0' \
         "after good: not armed"
 check "$out" '__import__("re").fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", j["last_proven"] or "") is not None' \
         "after good: last_proven is ISO 8601 UTC"
-out=$(ctl status)
+out=$(ctl status) || true
 grep -q "Last proven: 20" <<<"$out" || fail "human status shows the proven time"
 ok "human status shows last proven"
 
 # --- corrupt variable ---
 printf '\x07\x00\x00\x00garbage-garbage-garbage-garbage!' >"$STATE_VAR"
-out=$(ctl status --json 2>"$R/err") || fail "status on a corrupt record exits 0"
+rc=0; out=$(ctl status --json 2>"$R/err") || rc=$?
+[ $rc = 6 ] || fail "status on a corrupt record exits 6 (got $rc)"
 check "$out" '"corrupt" in (j["state_error"] or "") and j["record"] is False and j["armed"] is False' \
         "corrupt record: state_error says corrupt, defaults shown"
 grep -q "corrupt" "$R/err" || fail "corrupt record reported on stderr"
 ok "corrupt record reported on stderr"
-out=$(ctl status) || fail "human status on corrupt record exits 0"
+out=$(ctl status) && fail "human status on corrupt record exits 6"
 grep -q "state corrupt" <<<"$out" || fail "human status says state corrupt"
 ok "human status says state corrupt"
 ctl reset >/dev/null 2>&1 || fail "reset on a corrupt record exits 0"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["state_error"] is None and j["record"] is True and j["tries"] == 0' \
         "reset rewrites a corrupt record"
 
 # Oversized variable (the no-O_TRUNC trap of libefivar on plain directories).
 head -c 200 /dev/zero | tr '\0' 'x' >"$STATE_VAR"
 printf '\x07\x00\x00\x00' | dd of="$STATE_VAR" conv=notrunc status=none
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" '"corrupt" in (j["state_error"] or "")' "oversized record: corrupt"
 ctl arm >/dev/null 2>&1
 [ "$(stat -c %s "$STATE_VAR")" = 36 ] || fail "arm rewrote the oversized variable to 36 bytes"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["state_error"] is None and j["armed"] is True' "arm rewrites an oversized record"
 
 # Wrong attributes (volatile): corrupt.
@@ -172,7 +173,7 @@ b = bytearray(open(p, "rb").read())
 b[0] = 6
 open(p, "wb").write(b)
 EOF
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" '"corrupt" in (j["state_error"] or "")' "wrong attributes: corrupt"
 ctl reset >/dev/null 2>&1
 
@@ -195,34 +196,34 @@ for kind, name, fp in items:
 body += struct.pack("<I", zlib.crc32(body))
 open(sys.argv[1], "wb").write(struct.pack("<I", 7) + body)
 EOF
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" '{"name": "evil_mod", "kind": "module", "reason": "crash-log"} in [{k: w[k] for k in ("name", "kind", "reason")} for w in j["withheld"]]' \
         "withheld from /run/lastgood: module with reason"
 check "$out" 'len(j["withheld"]) == 2 and j["withheld"][1]["kind"] == "content"' \
         "withheld: both items"
 check "$out" 'j["level"] == 1 and j["stored_level"] == 0 and j["this_boot"]["level"] == 1' \
         "level: the one in force this boot (hand-over), stored_level: the record's"
-ctl status | grep -q "Level: 1 in force this boot (safe, changed third-party items withheld); 0 recorded" ||
+{ ctl status || true; } | grep -q "Level: 1 in force this boot (safe, changed third-party items withheld); 0 recorded" ||
         fail "human status: the level in force and the recorded one"
-check "$out" 'j["last_crash"] == {"culprit": "evil_mod", "evidence": "RIP: 0010:evil_func+0x10/0x20 [evil_mod]"}' \
+check "$out" 'j["last_crash"] == {"culprit": "evil_mod", "evidence": ["RIP: 0010:evil_func+0x10/0x20 [evil_mod]"]}' \
         "last_crash from the hand-over"
 check "$out" 'sorted(j["quarantine"]) == ["agent.service", "evil_mod"]' "quarantine names from the cold record"
 check "$out" '{"name": "evil_mod", "kind": "module", "fingerprint": "1122334455667788"} in j["quarantine_items"]' \
         "quarantine_items with kind and fingerprint"
-out=$(ctl status)
+out=$(ctl status) || true
 grep -q "module evil_mod (crash-log)" <<<"$out" || fail "human status lists withheld items"
 grep -q "Last crash: evil_mod" <<<"$out" || fail "human status shows the culprit"
 ok "human status lists withheld, quarantine and culprit"
 
 printf 'junk' >"$QUAR_VAR"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["quarantine"] == [] and "corrupt" in (j["quarantine_error"] or "")' \
         "corrupt cold record: empty quarantine and an error"
 
 # --- threshold from the configuration ---
 mkdir -p "$R/etc/lastgood"
 printf '[Boot]\nThreshold=5\n' >"$R/etc/lastgood/lastgood.conf"
-out=$(ctl status --json)
+out=$(ctl status --json) || true
 check "$out" 'j["threshold"] == 5' "threshold from lastgood.conf"
 rm "$R/etc/lastgood/lastgood.conf"
 
@@ -232,21 +233,22 @@ ctl --store=file arm >/dev/null || fail "arm with --store=file"
 [ "$(stat -c %s "$R/var/lib/lastgood/state")" = 32 ] || fail "file store: 32-byte state file"
 [ -z "$(ls -A "$EFI")" ] || fail "file store: no EFI variable written"
 ok "file store: arm writes /var/lib/lastgood/state only"
-out=$(ctl --store=file status --json)
+out=$(ctl --store=file status --json) || true
 check "$out" 'j["store"] == "file" and j["armed"] is True and j["tries"] == 1' "file store: status"
 ino=$(stat -c %i "$R/var/lib/lastgood/state")
 ctl --store=file arm >/dev/null
 [ "$(stat -c %i "$R/var/lib/lastgood/state")" = "$ino" ] || fail "file store: unchanged state not rewritten"
 ok "file store: unchanged state not rewritten (same inode)"
 printf 'short' >"$R/var/lib/lastgood/state"
-out=$(ctl --store=file status --json) || fail "file store: corrupt status exits 0"
+rc=0; out=$(ctl --store=file status --json) || rc=$?
+[ $rc = 6 ] || fail "file store: corrupt status exits 6 (got $rc)"
 check "$out" '"corrupt" in (j["state_error"] or "")' "file store: corrupt state reported"
 ctl --store=file reset >/dev/null 2>&1
-out=$(ctl --store=file status --json)
+out=$(ctl --store=file status --json) || true
 check "$out" 'j["state_error"] is None' "file store: reset rewrites a corrupt state"
 
 # --- no EFI backend at all: automatic fallback to the file store ---
-out=$(LIBEFIVAR_OPS=none "$CTL" --root="$R" status --json) || fail "status with no EFI backend"
+out=$(LIBEFIVAR_OPS=none "$CTL" --root="$R" status --json) || [ $? -gt 2 ] || fail "status with no EFI backend"
 check "$out" 'j["store"] == "file"' "no EFI backend: file store chosen"
 LIBEFIVAR_OPS=none "$CTL" --root="$R" good >/dev/null || fail "good with no EFI backend (libefivar default ops never called)"
 ok "good with no EFI backend does not crash"

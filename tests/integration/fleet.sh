@@ -108,66 +108,135 @@ h=odd-1
         entry "$h" "$(boot_id odd 2)" "$RELEASED" "released" LASTGOOD_ITEM=zfs LASTGOOD_ITEM_KIND=module
 } | import "$h"
 
+# A host that went quiet two days before the others (looping before its
+# journal uploads): silent.
+h=late-1
+BASE_SAVE=$BASE
+BASE=$((BASE - 2 * 86400 * 1000000))
+entry "$h" "$(boot_id late 1)" "$COUNTED" "boot counted" LASTGOOD_TRIES=1 LASTGOOD_LEVEL=0 | import "$h"
+BASE=$BASE_SAVE
+
 # Noise that is not lastgood's must not count as hosts.
 printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=other\n_MACHINE_ID=%s\nSYSLOG_IDENTIFIER=sshd\nMESSAGE=hello\n\n' \
         "$BASE" "$(machine_id other)" | import other
 
-[ "$(ls "$J" | wc -l)" -eq 57 ]
+[ "$(ls "$J" | wc -l)" -eq 58 ]
 
-# Text summary.
+# Text: the summary first, then the hosts, worst state first.
 "$CTL" fleet --directory="$J" >"$T/out"
 cat "$T/out"
-grep -q '^56 hosts\.$' "$T/out"
-[ "$(grep -c '^web-' "$T/out")" -eq 30 ]
-grep -Eq '^web-01 +[0-9a-f]{32} +safe-mode +1 +yes +falco,/etc/falco/rules.d/update.yaml +falco +healthy +2025-11-29T' "$T/out"
-grep -Eq '^web-11 +[0-9a-f]{32} +safe-mode +1 +yes +falco,/etc/falco/rules.d/update.yaml +- ' "$T/out"
-grep -Eq '^db-01 +[0-9a-f]{32} +ok +0 +no +- +- ' "$T/out"
-grep -Eq '^gpu-1 +[0-9a-f]{32} +exhausted +3 +yes +nvidia ' "$T/out"
-grep -Eq '^edge-1 +[0-9a-f]{32} +armed +0 +yes +- ' "$T/out"
-grep -Eq '^odd-1 +[0-9a-f]{32} +safe-mode +1 +yes +vboxdrv +- ' "$T/out"
-! grep -q '^other ' "$T/out"
-# The fleet-wide bad update is the top of the item count.
-sed -n '/^WITHHELD ITEM/,$p' "$T/out" >"$T/items"
-[ "$(sed -n 2p "$T/items" | awk '{print $2}')" = 30 ]
-grep -Eq '^falco +30$' "$T/items"
-grep -Eq '^/etc/falco/rules.d/update.yaml +30$' "$T/items"
-grep -Eq '^nvidia +5$' "$T/items"
-grep -Eq '^vboxdrv +1$' "$T/items"
+grep -q '^57 hosts: 5 exhausted, 31 safe-mode, 5 armed, 16 steady\.$' "$T/out"
+grep -q '^Silent since 2025-11-28T07:06:48Z: 1 host (late-1)\.$' "$T/out"
+sed -n '/^Withheld on the most hosts:/,/^$/p' "$T/out" >"$T/items"
+[ "$(sed -n 2p "$T/items" | awk '{print $1}')" = 30 ]
+grep -Eq '^ +30  falco$' "$T/items"
+grep -Eq '^ +30  /etc/falco/rules.d/update.yaml$' "$T/items"
+grep -Eq '^ +5  nvidia$' "$T/items"
+grep -Eq '^ +1  vboxdrv$' "$T/items"
 ! grep -q 'old_mod\|zfs' "$T/items"
+[ "$(grep -c '^web-' "$T/out")" -eq 30 ]
+T0='2025-11-29T07:[0-9:]+Z'
+grep -Eq "^web-01 +safe-mode +1 +yes +healthy +$T0 +falco +falco,/etc/falco/rules.d/update.yaml\$" "$T/out"
+grep -Eq "^web-11 +safe-mode +1 +yes +healthy +$T0 +- +falco,/etc/falco/rules.d/update.yaml\$" "$T/out"
+grep -Eq "^db-01 +steady +0 +no +proven +$T0 +- +-\$" "$T/out"
+grep -Eq "^gpu-1 +exhausted +3 +yes +exhausted +$T0 +- +nvidia\$" "$T/out"
+grep -Eq "^edge-1 +armed +0 +yes +boot-counted +$T0 +- +-\$" "$T/out"
+grep -Eq "^odd-1 +safe-mode +1 +yes +released +$T0 +- +vboxdrv\$" "$T/out"
+grep -Eq '^late-1 +armed +0 +yes +boot-counted +2025-11-27T.* +- +-  \(silent\)$' "$T/out"
+! grep -q '^other ' "$T/out"
+# Worst first: exhausted, safe mode, armed, steady.
+awk '/^HOST /{on=1; next} on && NF {print $2}' "$T/out" | uniq | tr '\n' ' ' | grep -qx 'exhausted safe-mode armed steady '
+# A terminal of 100 columns: no line is longer.
+COLUMNS=100 "$CTL" fleet --directory="$J" >"$T/narrow"
+[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/narrow")" -le 100 ]
+grep -Eq '^web-01 .*\.\.\.$' "$T/narrow"
 
-# JSON.
+# Filters.
+"$CTL" fleet --directory="$J" --state=exhausted >"$T/f"
+grep -q '^5 hosts: 5 exhausted, 0 safe-mode, 0 armed, 0 steady\.$' "$T/f"
+[ "$(grep -c '^gpu-' "$T/f")" -eq 5 ] && ! grep -q '^web-' "$T/f"
+"$CTL" fleet --directory="$J" --host='web-0*' >"$T/f"
+grep -q '^9 hosts: 0 exhausted, 9 safe-mode, 0 armed, 0 steady\.$' "$T/f"
+"$CTL" fleet --directory="$J" --host="$(machine_id db-03)" | grep -q '^db-03 '
+"$CTL" fleet --directory="$J" --state=silent >"$T/f"
+grep -q '^1 host: 0 exhausted, 0 safe-mode, 1 armed, 0 steady\.$' "$T/f"
+# --since: silent since a later time: the hosts without an event since then
+# (every host here logs from BASE on: db, edge, gpu and late-1 end before 07:06:44).
+"$CTL" fleet --directory="$J" --since=2025-11-29T07:06:44Z --state=silent >"$T/f"
+grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts' "$T/f"
+grep -q '^gpu-1 ' "$T/f" && grep -q '^late-1 ' "$T/f" && ! grep -q '^web-01 ' "$T/f"
+"$CTL" fleet --directory="$J" --since=@1764400004 --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
+set +e
+"$CTL" fleet --directory="$J" --state=bogus >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
+"$CTL" fleet --directory="$J" --since=yesterday >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
+"$CTL" fleet --directory="$J" --json --metrics >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
+set -e
+
+# JSON, against the schema of every verb.
 "$CTL" fleet --json --directory "$J" >"$T/json"
-python3 - "$T/json" <<'EOF'
+/usr/bin/python3 "$top_srcdir/tests/integration/check-json.py" "$top_srcdir/schemas/lastgoodctl.schema.json" fleet "$T/json"
+python3 - "$T/json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
+assert d["schema_version"] == 1
+s = d["summary"]
+assert s["hosts"] == 57 and s["states"] == {"exhausted": 5, "safe-mode": 31, "armed": 5, "steady": 16}, s
+assert s["silent"] == 1 and s["silent_since"] == "2025-11-28T07:06:48Z", s
+assert [i["hosts"] for i in s["top_items"]] == [30, 30, 5, 1], s
 hosts = {h["host"]: h for h in d["hosts"]}
-assert len(d["hosts"]) == 56, len(d["hosts"])
+assert len(d["hosts"]) == 57, len(d["hosts"])
+assert d["hosts"][0]["state"] == "exhausted"
 for h in d["hosts"]:
-    assert set(["host", "machine_id", "level", "armed", "withheld", "culprits", "last_event", "last_event_time"]) <= set(h), h
+    assert set(["host", "machine_id", "level", "armed", "withheld", "culprits", "last_event", "last_event_time", "silent"]) <= set(h), h
     assert len(h["machine_id"]) == 32
 w = hosts["web-03"]
-assert w["level"] == 1 and w["armed"] is True and w["state"] == "safe-mode", w
-assert w["withheld"] == ["falco", "/etc/falco/rules.d/update.yaml"], w
+assert w["level"] == 1 and w["armed"] is True and w["state"] == "safe-mode" and w["silent"] is False, w
+assert w["withheld"] == [{"name": "falco", "kind": "module", "reason": "changed", "agent": None},
+                         {"name": "/etc/falco/rules.d/update.yaml", "kind": "content", "reason": "changed", "agent": None}], w
 assert w["culprits"] == ["falco"], w
 assert w["last_event"] == "healthy", w
 assert w["last_event_time"].endswith("Z") and w["last_event_time"].startswith("2025-11-29T"), w
 assert hosts["web-20"]["culprits"] == []
 p = hosts["db-07"]
 assert p["level"] == 0 and p["armed"] is False and p["withheld"] == [] and p["last_event"] == "proven", p
+assert p["state"] == "steady"
 assert hosts["gpu-4"]["level"] == 3 and hosts["gpu-4"]["state"] == "exhausted"
 assert hosts["edge-2"]["armed"] is True and hosts["edge-2"]["level"] == 0
-assert hosts["odd-1"]["withheld"] == ["vboxdrv"], hosts["odd-1"]
+assert [i["name"] for i in hosts["odd-1"]["withheld"]] == ["vboxdrv"], hosts["odd-1"]
+assert hosts["late-1"]["silent"] is True
 items = d["items"]
 assert items[0]["hosts"] == 30 and items[0]["name"] in ("falco", "/etc/falco/rules.d/update.yaml"), items
 counts = {i["name"]: i["hosts"] for i in items}
 assert counts == {"falco": 30, "/etc/falco/rules.d/update.yaml": 30, "nvidia": 5, "vboxdrv": 1}, counts
 assert len([i for i in items if i["name"] == "falco"][0]["host_names"]) == 30
 print("fleet json ok")
-EOF
+PYEOF
+
+# OpenMetrics, read by python3-prometheus-client's OpenMetrics parser.
+"$CTL" fleet --metrics --directory="$J" >"$T/metrics"
+/usr/bin/python3 - "$T/metrics" <<'PYEOF'
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+v = {}
+for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    assert fam.type == "gauge" and fam.documentation, fam
+    for s in fam.samples:
+        v[(s.name, tuple(sorted(s.labels.items())))] = s.value
+def g(name, **labels):
+    return v[(name, tuple(sorted(labels.items())))]
+assert g("lastgood_fleet_hosts", state="safe-mode") == 31
+assert g("lastgood_fleet_hosts", state="exhausted") == 5
+assert g("lastgood_fleet_hosts", state="steady") == 16
+assert g("lastgood_fleet_silent_hosts") == 1
+assert g("lastgood_fleet_item_hosts", item="falco", kind="module") == 30
+assert g("lastgood_fleet_item_hosts", item="/etc/falco/rules.d/update.yaml", kind="content") == 30
+assert len([k for k in v if k[0] == "lastgood_fleet_host_level"]) == 57
+print("fleet metrics ok")
+PYEOF
 
 # An empty directory: no hosts, no failure; a missing one: a clear error.
 mkdir "$T/empty"
-"$CTL" fleet --directory="$T/empty" | grep -q '^0 hosts\.$'
+"$CTL" fleet --directory="$T/empty" | grep -q '^0 hosts: 0 exhausted, 0 safe-mode, 0 armed, 0 steady\.$'
 if "$CTL" fleet --directory="$T/missing" 2>"$T/err"; then exit 1; fi
 grep -q 'cannot open journal directory' "$T/err"
 # No directory: usage error.

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lastgoodctl status --metrics and the watchdog's MetricsFile=: the host's
+ * boot state for node_exporter's textfile collector. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "macro.h"
+#include "metrics.h"
+
+static void gauge(FILE *f, const char *name, const char *help, uint64_t value) {
+        fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %" PRIu64 "\n", name, help, name, name, value);
+}
+
+int lg_metrics_host(const lg_summary *s, const lg_state *state, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return -ENOMEM;
+        gauge(f, "lastgood_level",
+              "Safe-mode level in force this boot (0 normal, 1 safe, 2 strict, 3 exhausted).", s->level);
+        gauge(f, "lastgood_armed", "1 when a change since the last known good boot is being counted.",
+              state->armed);
+        gauge(f, "lastgood_tries", "Failed boots in a row since the last proven boot.", state->tries);
+        gauge(f, "lastgood_withheld_items", "Items withheld this boot (modules, agent content, units).",
+              s->n_withheld);
+        gauge(f, "lastgood_quarantine_items", "Persistently withheld items in the cold record.",
+              s->n_quarantine);
+        gauge(f, "lastgood_last_proven_timestamp_seconds",
+              "Time of the last proven boot in seconds since the epoch (0: never).",
+              state->last_proven_usec / 1000000ULL);
+        gauge(f, "lastgood_exhausted", "1 when recovery is exhausted (level 3).",
+              s->host == LG_HOST_EXHAUSTED);
+        gauge(f, "lastgood_state_corrupt", "1 when the boot-state record cannot be used.",
+              s->host == LG_HOST_CORRUPT);
+        gauge(f, "lastgood_boot_healthy", "1 when this boot reached healthy.",
+              s->health == LG_BOOT_HEALTHY || s->health == LG_BOOT_PROVEN);
+        gauge(f, "lastgood_boot_proven", "1 when this boot is proven (nothing left to prove).",
+              s->health == LG_BOOT_PROVEN);
+        fprintf(f,
+                "# HELP lastgood_host_state The host's state, one series per state, 1 for the one in force.\n"
+                "# TYPE lastgood_host_state gauge\n");
+        for (lg_host_state h = 0; h < _LG_HOST_STATE_MAX; h++)
+                fprintf(f, "lastgood_host_state{state=\"%s\"} %d\n", lg_host_state_to_string(h),
+                        h == s->host);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lastgoodctl plan [--level=1|2]: a dry run of safe mode on the fake module
+# tree of early-lib.sh. At each level the plan is exactly what the real
+# lastgood-early pre-switch stage then withholds at that level (same
+# items, kinds, reasons, agents), and running it writes nothing: the whole
+# temporary tree (both roots, the efivarfs folder) is compared, path by
+# path, with size, mode, inode, mtime and contents, before and after.
+set -euo pipefail
+. "$top_srcdir/tests/integration/early-lib.sh"
+CTL=$top_builddir/lastgoodctl
+
+plan() { "$CTL" --root="$S" --kernel-release="$KVER" plan "$@"; }
+snapshot() {
+        (cd "$T" && find . -printf '%p %y %s %m %i %T@\n' | sort &&
+                find . -type f -exec sha256sum {} + | sort)
+}
+# The plan as "KIND NAME REASON AGENT" lines, sorted.
+plan_set() {
+        python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["schema_version"] == 1 and j["dry_run"] is True, j
+for w in sorted(j["withheld"], key=lambda w: (w["kind"], w["name"])):
+    print(w["kind"], w["name"], w["reason"], w["agent"] or "-")
+'
+}
+# What pre-switch withheld, in the same form.
+boot_set() {
+        awk -F'\t' '{ print $1, $2, $3, $4 }' "$R/run/lastgood/withheld" | sort -k1,1 -k2,2
+}
+
+make_roots
+
+# Steady: the manifest is the current set; level 1 would withhold nothing.
+out=$(plan --json | plan_set)
+[ -z "$out" ] || fail "steady host: plan withholds $out"
+check
+plan | grep -q "Nothing would be withheld" || fail "human plan: nothing"
+check
+ok "steady host: nothing would be withheld at level 1"
+
+# An update lands (two modules, the agent's content) and arms.
+update_module updates/dkms/nvidia.ko
+update_module kernel/drivers/misc/vendor_blob.ko
+echo "rules: 2" > "$S/etc/falco/rules.d/a.yaml"
+rebuild_image
+
+before=$(snapshot)
+p1=$(plan --level=1 --json | plan_set)
+p2=$(plan --level=2 --json | plan_set)
+pd=$(plan --json | plan_set)
+human1=$(plan --level=1 2>&1)
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+        diff <(echo "$before") <(echo "$after") >&2 || true
+        fail "plan wrote to the tree"
+fi
+check
+ok "plan at levels 1, 2 and by default wrote nothing (tree before = after)"
+
+[ "$pd" = "$p1" ] || fail "plan without --level on a level-0 record is not level 1"
+check
+want1=$(printf '%s\n' "content /etc/falco/rules.d/a.yaml changed falco" "module nvidia changed -" \
+        "module vendor_blob changed -")
+[ "$p1" = "$want1" ] || fail "level 1 plan: $p1"
+check
+grep -q "nvidia: new or changed since the last known good boot" <<< "$human1" || fail "human plan: why"
+check
+for l in 1 2; do
+        plan --level=$l --json | /usr/bin/python3 "$top_srcdir/tests/integration/check-json.py" \
+                "$top_srcdir/schemas/lastgoodctl.schema.json" plan || fail "plan --level=$l --json: schema"
+        check
+done
+ok "level 1 plan: exactly the changed set, with why; both levels match the JSON schema"
+
+# Boot to level 1 and compare with the real decision.
+boot
+boot
+boot
+expect_state "armed=1 tries=1 level=1 unproven=0 boot_seq=3"
+[ "$(boot_set)" = "$p1" ] || fail "level 1: plan '$p1' but the boot withheld '$(boot_set)'"
+check
+# Without --level, the level of the record.
+[ "$(plan --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["level"])')" = 1 ] ||
+        fail "plan without --level does not take the record's level"
+check
+ok "level 1 boot withholds exactly the plan"
+
+boot
+boot
+expect_state "armed=1 tries=1 level=2 unproven=0 boot_seq=5"
+[ "$(boot_set)" = "$p2" ] || fail "level 2: plan '$p2' but the boot withheld '$(boot_set)'"
+check
+ok "level 2 boot withholds exactly the plan ($(wc -l <<< "$p2") items)"
+
+rc=0
+plan --level=3 > /dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "plan --level=3: exit $rc, expected 2"
+check
+rc=0
+plan extra > /dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "plan with an argument: exit $rc, expected 2"
+check
+ok "plan: usage errors exit 2"
+checks_done
