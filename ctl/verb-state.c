@@ -477,6 +477,9 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
 
         facts.now_usec = now_usec();
         facts.healthy = this_boot_healthy(c);
+        /* arm --if-changed is the package hooks' word: modules installed
+         * on disk for the next boot, which this boot does not run. */
+        facts.next_boot_only = step == LG_STEP_ARM && c->if_changed;
         lg_machine_step(&old, step, NULL, &cfg, &facts, &new, &d);
 
         /* Whatever the record says, this boot is now failed for good (bad)
@@ -513,8 +516,11 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
                 printf("Counter and level cleared%s.\n", new.armed ? " (still armed)" : "");
                 break;
         case LG_STEP_ARM:
-                printf("Armed: this boot is counted (%u of %u), and every boot until one is proven.\n", new.tries,
-                       d.threshold);
+                if (d.counted)
+                        printf("Armed: this boot is counted (%u of %u), and every boot until one is proven.\n",
+                               new.tries, d.threshold);
+                else
+                        printf("Armed: the next boot is counted, and every boot until one is proven.\n");
                 break;
         default:
                 break;

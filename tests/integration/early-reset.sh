@@ -19,7 +19,7 @@ CTL=$top_builddir/lastgoodctl
 # status_reset: lastgoodctl status --json's reset_on_failure, one
 # "name status in_force value device" line each.
 status_reset() {
-        "$CTL" --root="$R" status --json | python3 -c '
+        { "$CTL" --root="$R" status --json || true; } | python3 -c '
 import json, sys
 for i in json.load(sys.stdin)["reset_on_failure"]:
     print(i["name"], i["status"], str(i["in_force"]).lower(), i["value"], i["device"] or "-")'
@@ -85,7 +85,7 @@ expect_reset_events ""
 ! grep -q 'panic\|watchdog\|hang' "$R/dev/kmsg" || fail "steady state said: $(cat "$R/dev/kmsg")"
 check
 [ -z "$(status_reset)" ] || fail "status --json: $(status_reset)"
-"$CTL" --root="$R" status | grep -qx '   On failure: nothing set up this boot (not armed)' || fail "status: $("$CTL" --root="$R" status)"
+{ "$CTL" --root="$R" status || true; } | grep -qx '   On failure: nothing set up this boot (not armed)' || fail "status: $("$CTL" --root="$R" status)"
 check
 ok "steady host: /proc/sys untouched, watchdog never opened, no /run/lastgood/reset, no event"
 
@@ -119,7 +119,7 @@ kernel.softlockup_panic set true 1 -
 kernel.hardlockup_panic set true 1 -
 hang-reset set true 900 /dev/watchdog0" ] || fail "status --json: $(status_reset)"
 check
-"$CTL" --root="$R" status > "$T/status"
+{ "$CTL" --root="$R" status || true; } > "$T/status"
 grep -qx '   On failure: \[in force\] kernel.panic set to 10 for this armed boot: a panic reboots after 10 s' "$T/status" &&
         grep -qx '               \[in force\] hang reset armed: /dev/watchdog0 resets the host unless the boot is healthy within 900 s' "$T/status" ||
         fail "status: $(cat "$T/status")"

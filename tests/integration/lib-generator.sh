@@ -86,5 +86,6 @@ ID_COUNTED=f512fca8badc4407aed2807c102a59a3
 ID_SAFE=605d133f879541c6af3eb804f5a8449e
 
 # The hot record as lastgoodctl status --json shows it.
-state_json() { "$CTL" --root="$R" --store=file status --json; }
+# status exits 3-6 for armed, safe mode, exhausted, corrupt: the JSON is what counts.
+state_json() { "$CTL" --root="$R" --store=file status --json || [ $? -ge 3 ]; }
 state_field() { state_json | python3 -c "import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(str(v).lower() if isinstance(v,bool) else v)" "$1"; }

@@ -76,7 +76,7 @@ assert v["state"] == "safe-mode" and v["level"] == 1 and v["armed"], v
 assert v["last_event"] != "proven", v
 evil = [h for h in j["hosts"] if h["host"] != "victim"][0]
 assert "\x1b" in evil["host"]  # kept as data, escaped by the JSON serializer
-assert any("\ufffd" in w for w in evil["withheld"]), evil
+assert any("\ufffd" in w["name"] for w in evil["withheld"]), evil  # withheld: {name, kind, reason, agent}
 EOP
 ok "fleet --json: forged 'proven' events ignored; non-UTF-8 names as U+FFFD, valid JSON"
 

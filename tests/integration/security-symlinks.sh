@@ -122,7 +122,7 @@ decision 1 10
 apply || fail "lastgood-apply failed"
 [ ! -e "$R/etc/falco/rules.d/shadow" ] || fail "rules.d/shadow was not withheld in safe mode"
 prove
-"$CTL" --root="$R" --store=file status --json |
+{ "$CTL" --root="$R" --store=file status --json || true; } |
         python3 -c 'import json,sys; sys.exit("/etc/falco/rules.d/shadow" not in json.load(sys.stdin)["quarantine"])' ||
         fail "rules.d/shadow is not in the cold record"
 as_agent mv "$R/etc/falco/rules.d" "$R/etc/falco/rules.d.real"

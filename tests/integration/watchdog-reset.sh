@@ -50,12 +50,12 @@ grep -q '"MESSAGE":"hang reset released: the boot is healthy, /dev/watchdog0 sto
         fail "event: $(cat "$T/reset.json")"
 grep -q '"LASTGOOD_ITEM":"hang-reset"' "$T/reset.json" && grep -q '"LASTGOOD_REASON":"released"' "$T/reset.json" ||
         fail "event fields: $(cat "$T/reset.json")"
-"$top_builddir/lastgoodctl" --root="$ROOT" status --json | python3 -c '
+{ "$top_builddir/lastgoodctl" --root="$ROOT" status --json || true; } | python3 -c '
 import json, sys
 h = [i for i in json.load(sys.stdin)["reset_on_failure"] if i["name"] == "hang-reset"][0]
 assert h == {"name": "hang-reset", "status": "released", "in_force": False, "value": 900, "device": "/dev/watchdog0"}, h
 ' || fail "lastgoodctl status --json after the release"
-"$top_builddir/lastgoodctl" --root="$ROOT" status | grep -q '\[not in force\] hang reset released: the boot is healthy, /dev/watchdog0 stopped' ||
+{ "$top_builddir/lastgoodctl" --root="$ROOT" status || true; } | grep -q '\[not in force\] hang reset released: the boot is healthy, /dev/watchdog0 stopped' ||
         fail "lastgoodctl status after the release"
 echo "ok - released once at healthy: WDIOS_DISABLECARD, 'V', the file says released, one event (lastgoodctl status: not in force)"
 
