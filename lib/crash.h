@@ -53,9 +53,11 @@ void lg_crash_report_done(lg_crash_report *r);
 
 /* pstore: the newest crash among the records under /sys/fs/pstore and
  * /var/lib/systemd/pstore (systemd-pstore's archive) of the root, its parts
- * joined in order. Only records newer than since_usec (CLOCK_REALTIME µs,
- * 0 = all) count. Returns 0 and the joined text, -ENOENT when there is
- * none, other -errno. Unreadable records are skipped. */
+ * joined in order. Of the dumps one crash left (an oops's "Oops#1", then
+ * the panic's "Panic#2") the one holding the most text is taken, then the
+ * later one. Only records newer than since_usec (CLOCK_REALTIME µs, 0 =
+ * all) count. Returns 0 and the joined text, -ENOENT when there is none,
+ * other -errno. Unreadable records are skipped. */
 int lg_pstore_read(const lg_root *root, uint64_t since_usec, char **ret_text, size_t *ret_size);
 
 /* What lg_pstore_reassemble() found: the dump it joined ("Panic", 2) and

@@ -260,6 +260,25 @@ static void test_record_without_header(void **state) {
         expect_text(0, "no header here\nBUG: x\n");
 }
 
+/* oops=panic leaves two dumps of one crash, a second or two apart: the
+ * oops's ("Oops#1") and the panic's ("Panic#2", the same log and its last
+ * lines). The one holding more text is joined, whatever readdir gives
+ * first; a panic dump cut short (NVRAM full) loses to the oops dump. */
+static void test_oops_and_panic_dumps(void **state) {
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0, 1, 1), "Oops#1 Part1\noops end\n", T0);
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0 + 1, 2, 1), "Oops#1 Part2\noops start\n", T0 + 1);
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0 + 1, 1, 2), "Panic#2 Part1\noops end\npanic\n", T0 + 1);
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0 + 2, 2, 2), "Panic#2 Part2\noops start\n", T0 + 2);
+        expect_text(0, "oops start\noops end\npanic\n");
+
+        teardown(state);
+        setup(state);
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0, 1, 1), "Oops#1 Part1\noops end\n", T0);
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0 + 1, 2, 1), "Oops#1 Part2\noops start\n", T0 + 1);
+        put("/sys/fs/pstore", efi_name("efi_pstore", T0 + 1, 1, 2), "Panic#2 Part1\npanic\n", T0 + 1);
+        expect_text(0, "oops start\noops end\n");
+}
+
 /* From pstore to the culprit: what lastgood-early does at the next boot. */
 static void test_pstore_to_culprit(void **state) {
         put("/sys/fs/pstore", efi_name("efi", T0, 2, 1),
@@ -300,6 +319,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_empty_pstore, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_records_older_than_since, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_record_without_header, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_oops_and_panic_dumps, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pstore_to_culprit, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
