@@ -34,8 +34,8 @@ int ctl_third_party_changed(lg_ctl *c, char **ret_kernel) {
                 goto finish;
 
         have_good = lg_manifest_load(c->root, LG_MANIFEST_PATH, &good) >= 0;
-        r = lg_inventory_scan_cached(c->root, kernel, &cfg, &agents, have_good ? &good : NULL, LG_STAT_STRICT,
-                                     &now, NULL);
+        r = lg_inventory_scan_cached(c->root, kernel, &cfg, &agents, have_good ? &good : NULL,
+                                     LG_STAT_STRICT, &now, NULL);
         if (r < 0)
                 goto finish;
         /* Persistently withheld items that are still the ones withheld do

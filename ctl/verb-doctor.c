@@ -97,8 +97,9 @@ static bool masked_at(doctor *d, const char *path) {
                st.st_size == 0;
 }
 
-static const char *const unit_dirs[] = { "/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
-                                          "/lib/systemd/system", SYSTEMDSYSTEMUNITDIR };
+static const char *const unit_dirs[] = { "/etc/systemd/system", "/run/systemd/system",
+                                         "/usr/lib/systemd/system", "/lib/systemd/system",
+                                         SYSTEMDSYSTEMUNITDIR };
 
 static bool unit_masked(doctor *d, const char *unit) {
         char p[PATH_MAX];
@@ -195,7 +196,8 @@ static void check_store(doctor *d) {
                         report(d, "store", DOC_FAIL, "mount efivarfs read-write (and run doctor as root)",
                                "EFI variables not writable at %s: %s", dir, strerror(errno));
                 else
-                        report(d, "store", DOC_OK, NULL, "EFI variables writable (counting from the initramfs)");
+                        report(d, "store", DOC_OK, NULL,
+                               "EFI variables writable (counting from the initramfs)");
         } else {
                 dir = lg_root_path(d->c->root, "/var/lib/lastgood");
                 if (dir && access(dir, W_OK) < 0 && errno != ENOENT)
@@ -218,8 +220,10 @@ static void check_store(doctor *d) {
                 report(d, "state", DOC_WARN, "lastgoodctl status says what is withheld and why",
                        "safe mode: level %u, %u failed boot(s) in a row", st.level, st.tries);
         else
-                report(d, "state", DOC_OK, NULL, "%s", r == -ENOENT ? "no record yet (never armed)" :
-                                                  st.armed ? "armed, counting" : "steady state");
+                report(d, "state", DOC_OK, NULL, "%s",
+                       r == -ENOENT ? "no record yet (never armed)"
+                       : st.armed   ? "armed, counting"
+                                    : "steady state");
 }
 
 static void check_initramfs(doctor *d, const char *kernel) {
@@ -229,14 +233,14 @@ static void check_initramfs(doctor *d, const char *kernel) {
         if (asprintf(&rel, "/boot/initrd.img-%s", kernel) < 0 || !(image = lg_root_path(d->c->root, rel)))
                 return;
         if (access(image, R_OK) < 0) {
-                report(d, "initramfs", DOC_FAIL, "update-initramfs -u (or dracut -f)", "no readable initramfs %s: %s",
-                       rel, strerror(errno));
+                report(d, "initramfs", DOC_FAIL, "update-initramfs -u (or dracut -f)",
+                       "no readable initramfs %s: %s", rel, strerror(errno));
                 return;
         }
-        r = run_capture((char *const[]) { (char *) "lsinitramfs", image, NULL }, &out);
+        r = run_capture((char *const[]){ (char *) "lsinitramfs", image, NULL }, &out);
         if (r < 0 || r == 127) {
-                report(d, "initramfs", DOC_WARN, "install initramfs-tools-core to check", "cannot list %s (%s)", rel,
-                       r < 0 ? strerror(-r) : "lsinitramfs not found");
+                report(d, "initramfs", DOC_WARN, "install initramfs-tools-core to check",
+                       "cannot list %s (%s)", rel, r < 0 ? strerror(-r) : "lsinitramfs not found");
                 return;
         }
         if (out && (strstr(out, "usr/sbin/lastgood-early\n") || strstr(out, "/lastgood-pre-udev.sh\n")))
@@ -272,15 +276,17 @@ static void check_boot_complete(doctor *d) {
         int r;
 
         if (exists(d, "/run/lastgood/healthy")) {
-                report(d, "boot-complete", DOC_OK, NULL, "this boot reached boot-complete.target and is healthy");
+                report(d, "boot-complete", DOC_OK, NULL,
+                       "this boot reached boot-complete.target and is healthy");
                 return;
         }
         if (lg_root_is_host(d->c->root)) {
-                r = run_capture((char *const[]) { (char *) "systemctl", (char *) "is-active", (char *) "--quiet",
-                                                  (char *) "boot-complete.target", NULL },
+                r = run_capture((char *const[]){ (char *) "systemctl", (char *) "is-active",
+                                                 (char *) "--quiet", (char *) "boot-complete.target", NULL },
                                 NULL);
                 if (r == 0) {
-                        report(d, "boot-complete", DOC_WARN, "wait for StableSec=, or see lastgoodctl status",
+                        report(d, "boot-complete", DOC_WARN,
+                               "wait for StableSec=, or see lastgoodctl status",
                                "boot-complete.target reached, the boot is not healthy yet");
                         return;
                 }
@@ -326,7 +332,8 @@ static void check_reset(doctor *d, const char *kernel) {
                 globfree(&g);
         }
         if (softdog)
-                report(d, "reset", DOC_OK, NULL, "no watchdog device; softdog is available to reset a hung boot");
+                report(d, "reset", DOC_OK, NULL,
+                       "no watchdog device; softdog is available to reset a hung boot");
         else
                 report(d, "reset", DOC_WARN, "install a kernel with softdog, or a hardware watchdog",
                        "no watchdog device and no softdog: a boot that hangs is never reset");
@@ -381,8 +388,8 @@ static void check_agents(doctor *d) {
         for (char **w = agents.warnings; w && *w; w++, warned = true)
                 report(d, "config", DOC_WARN, "fix the agent definition", "%s", *w);
         if (!warned)
-                report(d, "config", DOC_OK, NULL, "configuration and %zu agent definition(s) read without warnings",
-                       agents.n);
+                report(d, "config", DOC_OK, NULL,
+                       "configuration and %zu agent definition(s) read without warnings", agents.n);
         for (size_t i = 0; i < agents.n; i++) {
                 const lg_agent *a = &agents.agents[i];
                 bool bad = false;
@@ -442,7 +449,7 @@ int verb_doctor(lg_ctl *c, int argc, char **argv) {
                 puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
                 json_object_put(o);
         } else
-                printf("\n%s\n", d.worst == DOC_FAIL ? "This host is NOT protected."
+                printf("\n%s\n", d.worst == DOC_FAIL   ? "This host is NOT protected."
                                  : d.worst == DOC_WARN ? "This host is protected (with warnings)."
                                                        : "This host is protected.");
         return d.worst == DOC_FAIL ? 2 : d.worst == DOC_WARN ? 1 : 0;
