@@ -370,6 +370,16 @@ e2e_img_mkdir() { debugfs -w -R "mkdir $1" "$IMG" >/dev/null 2>&1 || true; }
 e2e_run_next_boot() { e2e_img_put_text /etc/e2e/run-once "$1"; }
 # Swap the module file, like a package update would (same path, new code).
 e2e_img_module() { e2e_img_write "$E2E_LGCRASH/$1/lgcrash.ko" "/lib/modules/$E2E_KVER/updates/lgcrash.ko"; }
+# A shell script the guest runs once after e2e-report's wait (healthy, or
+# proven with e2e.after=proven), then it powers off at once.
+e2e_run_after_wait() { e2e_img_put_text /etc/e2e/run-after "$1"; }
+# The initramfs the guest rebuilt for itself (update-initramfs) becomes the
+# one the next boots start with, as a boot loader would pick it up.
+e2e_img_take_initrd() {
+        debugfs -R "dump /boot/initrd.img-$E2E_KVER $INITRD.new" "$IMG" >/dev/null 2>&1 &&
+                [[ -s "$INITRD.new" ]] || e2e_die "could not read /boot/initrd.img-$E2E_KVER from the image"
+        mv "$INITRD.new" "$INITRD"
+}
 
 # ---------------------------------------------------------------- boot
 # e2e_boot [--no-pvpanic] [KERNEL ARGS...]

@@ -15,7 +15,9 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-overrides.sh \
 	%reldir%/scenario-steady-state.sh \
 	%reldir%/scenario-exhausted.sh \
-	%reldir%/scenario-do-no-harm.sh
+	%reldir%/scenario-do-no-harm.sh \
+	%reldir%/scenario-update-then-reboot.sh \
+	%reldir%/scenario-late-crash-loop.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
