@@ -42,6 +42,7 @@ WATCHDOG_TESTS = \
 	tests/integration/watchdog-crash-steps.sh \
 	tests/integration/watchdog-bad-input.sh \
 	tests/integration/watchdog-runtime.sh \
+	tests/integration/watchdog-installed.sh \
 	tests/integration/watchdog-units.sh
 TESTS += $(WATCHDOG_TESTS)
 EXTRA_DIST += $(WATCHDOG_TESTS) \
