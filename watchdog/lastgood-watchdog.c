@@ -784,6 +784,11 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         int r;
 
         (void) sd_notify(0, "STOPPING=1");
+        /* Events lastgood-early spooled at run time (the initramfs hook's
+         * arm-if-changed) after the last forward: /run does not survive
+         * the reboot. */
+        if (!c->off)
+                forward_spool(c);
         if (c->off || c->proven)
                 return sd_event_exit(c->event, 0);
 

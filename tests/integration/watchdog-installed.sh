@@ -23,6 +23,7 @@ bus_start boot-complete.target=inactive
 
 # fp NAME: the module's fingerprint in the last-known-good manifest.
 fp() { awk -v n="$1" '$1 == "module" && $2 == n { print $5 }' "$ROOT/var/lib/lastgood/manifest"; }
+n_hook_events() { journal_json MESSAGE_ID="$MSG_ARMED" | grep -c '"MESSAGE":"initramfs rebuilt' || true; }
 proofs_at_least() { [ "$(grep -c "Boot proven (prove-sec)" "$T/daemon.log" || true)" -ge "$1" ]; }
 
 echo "== baseline: the last known good"
@@ -59,6 +60,22 @@ printf 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro\n' >"$ROOT/proc/cmdline"
 "$EARLY" --root="$ROOT" --kernel-release="$KVER" pre-udev >/dev/null 2>&1 || true
 "$EARLY" --root="$ROOT" --kernel-release="$KVER" pre-switch --sysroot="$ROOT" >/dev/null 2>&1 || true
 state_has armed=1 tries=1 || fail "the next boot was not counted"
+
+echo "== the hook's armed event reaches the journal by the shutdown at the latest"
+state_set armed=0 tries=0 boot_seq=5
+rm -f "$ROOT/run/lastgood/events" "$ROOT/run/lastgood/events.sent" "$ROOT/var/lib/lastgood/manifest"
+"$WD" --root="$ROOT" --kernel-release="$KVER" --prove-now 2>>"$T/daemon.log" || fail "prove-now"
+"$MK" "$M/extra/lgmod.ko.new" license=GPL "$vm" srcversion=BAD00003
+mv "$M/extra/lgmod.ko.new" "$M/extra/lgmod.ko"
+wd_start --stable-sec=3600 --prove-sec=3600
+boot_complete
+"$EARLY" --root="$ROOT" --kernel-release="$KVER" --image-dir="$T/image" arm-if-changed >/dev/null ||
+        fail "arm-if-changed"
+state_has armed=1 || fail "the hook did not arm"
+n0=$(n_hook_events)
+shutdown_queued
+wd_stop || fail "stop"
+[ "$(n_hook_events)" = $((n0 + 1)) ] || fail "the hook's armed event was lost (or sent twice)"
 
 echo "== lastgoodctl good (--prove-now) proves what is on disk"
 state_set armed=0 tries=0 boot_seq=5
