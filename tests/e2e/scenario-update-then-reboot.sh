@@ -43,8 +43,12 @@ print(sum(1 for e in entries if e.get("_BOOT_ID") == boot and e.get("MESSAGE_ID"
                 "${E2E_MSGID[$1]}"
 }
 
-# The fingerprint of module NAME in the guest's last-known-good manifest.
-manifest_fp() { e2e_img_cat /var/lib/lastgood/manifest | awk -v n="$1" '$1 == "module" && $2 == n { print $5 }'; }
+# The fingerprint of module NAME in the guest's last-known-good manifest
+# (/var/lib/lastgood/manifest is a symlink into current/, which debugfs
+# does not follow as the last component of a path).
+manifest_fp() {
+        e2e_img_cat /var/lib/lastgood/current/manifest | awk -v n="$1" '$1 == "module" && $2 == n { print $5 }'
+}
 
 run_case() { # NAME initramfs|no-initramfs
         local name="$1" how="$2" t crashes initrd_before w0 j proofs fp_good gs
