@@ -87,8 +87,9 @@ typedef struct Context {
         bool tainted_after_healthy;
         bool proven;
         uint64_t healthy_usec;  /* CLOCK_REALTIME when this boot became healthy (since the last change) */
-        uint64_t installed_usec; /* CLOCK_REALTIME of this boot's start, once a change installed for the
-                                  * next boot was reported (the changed marker); 0 = none */
+        /* CLOCK_REALTIME of this boot's start, once a change installed for
+         * the next boot was reported (the changed marker); 0 = none. */
+        uint64_t installed_usec;
         unsigned long taint_base;
         int exit_code;
 } Context;
@@ -322,8 +323,10 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                  * within StableSec, or since healthy, keeps its previous
                  * entry. A clock set back makes ctimes look recent: they
                  * are then kept too, the safe side. */
-                .changed_after_usec = arg_prove_now ? 0 : MIN(MIN(now > stable ? now - stable : 0,
-                                                                 c->healthy_usec ?: now), c->installed_usec ?: now),
+                .changed_after_usec =
+                        arg_prove_now ? 0
+                                      : MIN(MIN(now > stable ? now - stable : 0, c->healthy_usec ?: now),
+                                            c->installed_usec ?: now),
                 .after_step = after_step_hook,
         };
         lg_proven_result res = {};
