@@ -94,6 +94,9 @@ typedef struct Context {
         bool tainted_after_healthy;
         bool proven;
         uint64_t healthy_usec;  /* CLOCK_REALTIME when this boot became healthy (since the last change) */
+        /* CLOCK_REALTIME of this boot's start, once a change installed for
+         * the next boot was reported (the changed marker); 0 = none. */
+        uint64_t installed_usec;
         unsigned long taint_base;
         int exit_code;
 } Context;
@@ -474,8 +477,10 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                  * within StableSec, or since healthy, keeps its previous
                  * entry. A clock set back makes ctimes look recent: they
                  * are then kept too, the safe side. */
-                .changed_after_usec = arg_prove_now ? 0 : MIN(now > stable ? now - stable : 0,
-                                                             c->healthy_usec ?: now),
+                .changed_after_usec =
+                        arg_prove_now ? 0
+                                      : MIN(MIN(now > stable ? now - stable : 0, c->healthy_usec ?: now),
+                                            c->installed_usec ?: now),
                 .handover_boot_seq = c->have_rs ? c->rs.boot_seq : 0,
                 .after_step = after_step_hook,
                 .record_skipped = record_skipped_hook,
@@ -827,8 +832,23 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
  * watchdog does not watch): its ARM step already armed and counted this
  * boot; here the health window starts again. */
 static void changed_marker(Context *c) {
+        struct timespec ts;
+        uint64_t now = realtime_usec(), up;
+
         log_msg(LOG_INFO, "lastgoodctl arm: a change was installed at run time.");
         restart_health_window(c, "lastgoodctl arm");
+        /* What was installed (a module file, an initramfs rebuilt by
+         * update-initramfs) is for the next boot: a module replaced on
+         * disk does not run in this boot, however long it stays healthy
+         * afterwards. A proof of this boot keeps every item changed since
+         * the boot started at its previous entry, so the next boot sees it
+         * as changed and counts it. (Without this, a DKMS upgrade followed
+         * by StableSec + ProveSec of uptime, then a reboot, made the new,
+         * never-loaded module the last known good.) */
+        if (c->installed_usec || clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+                return;
+        up = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+        c->installed_usec = now > up ? now - up : 1;
 }
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -986,6 +1006,11 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         int r;
 
         (void) sd_notify(0, "STOPPING=1");
+        /* Events lastgood-early spooled at run time (the initramfs hook's
+         * arm-if-changed) after the last forward: /run does not survive
+         * the reboot. */
+        if (!c->off)
+                forward_spool(c);
         if (c->off || c->proven)
                 return sd_event_exit(c->event, 0);
 

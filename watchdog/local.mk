@@ -50,7 +50,8 @@ WATCHDOG_TESTS = \
 	tests/integration/watchdog-bad-input.sh \
 	tests/integration/watchdog-runtime.sh \
 	tests/integration/watchdog-units.sh \
-	tests/integration/watchdog-private-bus.sh
+	tests/integration/watchdog-private-bus.sh \
+	tests/integration/watchdog-installed.sh
 TESTS += $(WATCHDOG_TESTS)
 EXTRA_DIST += $(WATCHDOG_TESTS) \
 	tests/integration/watchdog-lib.sh \

@@ -20,7 +20,9 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-no-dbus.sh \
 	%reldir%/scenario-stock-panic.sh \
 	%reldir%/scenario-oops-loop.sh \
-	%reldir%/scenario-hang-loop.sh
+	%reldir%/scenario-hang-loop.sh \
+	%reldir%/scenario-update-then-reboot.sh \
+	%reldir%/scenario-late-crash-loop.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
