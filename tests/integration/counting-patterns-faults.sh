@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Bad input and faults of issue 15, through the real programs
 # (patterns-lib.sh): power loss at every step of a proven write at shutdown
-# that proves only part of the set; a change whose ctime moves but whose
+# that proves only part of the set, and of a proof made after a runtime
+# change undid the first proof of the boot; a change whose ctime moves but whose
 # bytes do not (no arm); bytes changed under a restored mtime (arms); an
 # item changed within StableSec before the proof (a clock that jumps back
 # makes ctimes look recent in the same way) keeps its previous entry.
@@ -59,6 +60,50 @@ power_loss() { # killed after each step N of the proven write at an orderly shut
                 [ "$(manifest_line nvidia)" != "$nv" ] || fail "step $n: nvidia not recorded after it ran"
                 check
                 ! ls "$S/var/lib/lastgood/generations" | grep -q tmp || fail "step $n: temporary generation left"
+                check
+        done
+}
+
+content_fp() { # the content file's fingerprint in the last-known-good manifest
+        awk -v n="${CONTENT#"$S"}" '$1 == "content" && $2 == n { print $4 }' "$S/var/lib/lastgood/manifest"
+}
+
+undone_since() { [ "$(grep -c "this boot is proven no more" "$T/daemon.log" || true)" -gt "$1" ]; }
+dead() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1")" = Z ]; }
+
+power_loss_undone_proof() { # a proof undone by a runtime change; the second proof killed after step N
+        local n before old undone rc
+        # steps 1 and 7 run in the first proof too (a steady one), 2-6 only
+        # in a proof that writes
+        for n in 2 3 4 5 6; do
+                old=$(content_fp)
+                before=$(n_proven)
+                undone=$(grep -c "this boot is proven no more" "$T/daemon.log" || true)
+                STABLE=1 PROVE=1 WD_EXTRA=(--crash-after-step=$n)
+                boot_start
+                STABLE=0 PROVE=3600 WD_EXTRA=()
+                healthy
+                wait_for 100 proven_since "$before" || fail "step $n: not proven"
+                # new content (the agent updates itself): the proof is undone,
+                # the boot armed and counted; healthy and proven again, killed
+                echo "rules: version $n" >"$CONTENT"
+                wait_for 100 undone_since "$undone" || fail "step $n: change not seen"
+                wait_for 100 dead "$DPID" || fail "step $n: the second proof did not die after step $n"
+                rc=0
+                wait "$DPID" || rc=$?
+                DPID=
+                [ $rc = 137 ] || fail "step $n: expected death by SIGKILL, exit $rc"
+                boot_end
+                expect_boot 0 "armed=1 tries=1 level=0" 1
+                case $n in
+                6) [ "$(content_fp)" != "$old" ] || fail "step $n: switched, but the old content is recorded" ;;
+                *) [ "$(content_fp)" = "$old" ] || fail "step $n: not switched, but the new content is recorded" ;;
+                esac
+                check
+                # the next boot is counted again (the killed one was not proven)
+                # and proven: the new content is the last known good
+                boot proven; expect_boot 0 "armed=0 tries=0 level=0" 2
+                [ "$(content_fp)" != "$old" ] || fail "step $n: the new content not recorded"
                 check
         done
 }
@@ -121,6 +166,7 @@ changed_within_stablesec() { # a module changed during the StableSec window, pro
 }
 
 pattern "power loss at every step of a partial proof at shutdown" power_loss
+pattern "power loss in a proof after a runtime change undid the first" power_loss_undone_proof
 pattern "ctime moves, bytes do not" ctime_only
 pattern "bytes change under a restored mtime" mtime_restored
 pattern "a change within StableSec before the proof" changed_within_stablesec
