@@ -54,6 +54,8 @@ reboot_in_late_loop() { # a person reboots once in a loop of late crashes: level
         boot late; expect_boot 1 "armed=1 tries=1 level=1" 1
 }
 
+healthy_twice() { [ "$(grep -c "Boot healthy:" "$T/daemon.log" || true)" -ge 2 ]; }
+
 arm_after_healthy() { # lastgoodctl arm (package hook) after healthy, then late crashes: level 1 at boot 3
         boot_start
         healthy
@@ -61,8 +63,9 @@ arm_after_healthy() { # lastgoodctl arm (package hook) after healthy, then late 
         ctl arm >/dev/null || fail "lastgoodctl arm exited $?"
         wait_for 100 grep -q "lastgoodctl arm: a change was installed" "$T/daemon.log" ||
                 fail "the watchdog did not see lastgoodctl arm"
-        # the health window starts again; healthy again, then the crash
-        wait_for 100 test -e "$S/run/lastgood/healthy" || fail "never healthy again"
+        # the health window starts again; healthy again (the first boot of
+        # this host: its second "Boot healthy"), then the crash
+        wait_for 100 healthy_twice || fail "never healthy again"
         end_early
         boot_end
         expect_boot 0 "armed=1 tries=1 level=0" 1
@@ -74,7 +77,10 @@ arm_after_healthy() { # lastgoodctl arm (package hook) after healthy, then late 
 content_after_healthy() { # content changes 2 s after healthy, old ProveSec 2 s later, crash 1 s after: level 1 at boot 3
         local before
         before=$(n_proven)
-        STABLE=1 PROVE=4
+        # StableSec 2: the new health window ends 2 + 4 s after the change,
+        # 3 s after the crash; a ProveSec timer running from the first
+        # healthy would have fired 1 s before the crash.
+        STABLE=2 PROVE=4
         boot_start
         healthy
         sleep 2
