@@ -166,13 +166,19 @@ int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret) 
         return fingerprint_fd(fd, ret);
 }
 
+/* written_ns: when the cache was written (0: unknown). On the same file
+ * system a ctime after it means the file changed since, whatever its
+ * mtime says: mtime can be set back (touch -r, cp -p), ctime cannot. */
 static bool stat_key_match(lg_stat_match match, uint64_t size, uint64_t mtime_ns, uint64_t ino,
-                           const struct stat *st) {
+                           uint64_t written_ns, const struct stat *st) {
+        uint64_t ctime_ns = (uint64_t) st->st_ctim.tv_sec * 1000000000ULL + (uint64_t) st->st_ctim.tv_nsec;
+
         if (size != (uint64_t) st->st_size)
                 return false;
         if (match == LG_STAT_LOOSE)
                 return mtime_ns / 1000000000ULL == (uint64_t) st->st_mtim.tv_sec;
-        return mtime_ns == stat_mtime_ns(st) && ino == (uint64_t) st->st_ino;
+        return mtime_ns == stat_mtime_ns(st) && ino == (uint64_t) st->st_ino &&
+               (written_ns == 0 || ctime_ns <= written_ns);
 }
 
 /* Lookup tables over the cache, by module path. */
@@ -371,14 +377,14 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
 
         cached = cache_find_item(&s->cache, rel);
         if (cached && (!streq(cached->name, name) ||
-                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, &st) ||
+                       !stat_key_match(s->match, cached->size, cached->mtime_ns, cached->ino, s->cache.inv->written_ns, &st) ||
                        !ctime_match(s->match, cached->ctime_ns, &st)))
                 cached = NULL;
 
         if (!cached && !third) {
                 const lg_inv_stat *c = cache_find_intree(&s->cache, rel);
 
-                if (c && stat_key_match(s->match, c->size, c->mtime_ns, c->ino, &st))
+                if (c && stat_key_match(s->match, c->size, c->mtime_ns, c->ino, s->cache.inv->written_ns, &st))
                         return push_intree(s, rel, &st);
         }
 
@@ -522,7 +528,7 @@ static int content_match(int dirfd, const char *name, const char *path, const st
          * cost 10,000 lstat()). */
         cached = s->cache.inv ? lg_inventory_find(s->cache.inv, LG_ITEM_CONTENT, path) : NULL;
         if (cached && cached->fingerprint &&
-            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, st) &&
+            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, s->cache.inv->written_ns, st) &&
             ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
                 fp = cached->fingerprint;
         else

@@ -48,6 +48,10 @@ typedef struct lg_inventory {
         lg_inv_item *items;    /* third-party modules and agent content, sorted by (kind, name) */
         size_t n_intree;
         lg_inv_stat *intree;   /* sorted by path; only a cache, never policy input */
+        /* As a cache: when it was written (the manifest file's mtime, ns;
+         * 0 unknown). A file whose ctime is later was changed since, if
+         * only by a restored mtime: its stat key is not trusted (STRICT). */
+        uint64_t written_ns;
 } lg_inventory;
 
 /* How a cached stat key is compared: STRICT on the same file system (size,

@@ -13,10 +13,12 @@
  * or '\' are written as \xHH. FINGERPRINT is 16 hex digits. The trailer
  * counts the item lines, so a truncated file is told from a short one. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "inventory.h"
 #include "macro.h"
@@ -337,12 +339,23 @@ int lg_manifest_load(const lg_root *root, const char *path, lg_inventory *ret) {
         size_t size;
         int r;
 
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
         r = lg_root_read_file(root, path ? path : LG_MANIFEST_PATH, MANIFEST_MAX, &buf, &size);
         if (r == -EFBIG)
                 return -EBADMSG;
         if (r < 0)
                 return r;
-        return lg_manifest_parse(buf, size, ret);
+        r = lg_manifest_parse(buf, size, ret);
+        if (r < 0)
+                return r;
+        /* When it was written, for the stat cache (inventory.h). Unknown
+         * (0) when it cannot be told: every stat key is then trusted. */
+        fd = lg_root_open(root, path ? path : LG_MANIFEST_PATH, O_RDONLY, 0);
+        if (fd >= 0 && fstat(fd, &st) == 0)
+                ret->written_ns = (uint64_t) st.st_mtim.tv_sec * 1000000000ULL + (uint64_t) st.st_mtim.tv_nsec;
+        return 0;
 }
 
 int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_changes *ret) {

@@ -150,6 +150,37 @@ static void test_stat_cache_spares_the_read(void **state) {
         lg_inventory_done(&first);
 }
 
+/* A cache that knows when it was written: a file whose ctime is later
+ * (changed since, if only by a restored mtime) is read again. */
+static void test_stat_cache_ctime_after_written(void **state) {
+        fixture *f = *state;
+        _cleanup_free_ char *full = lg_root_path(f->root, RULES);
+        lg_inventory first = {};
+        struct stat st;
+        uint64_t fp, ctime_ns;
+
+        assert_non_null(full);
+        put(f, RULES, "rules v1\ngood\n");
+        fp = scan_fp(f, NULL, RULES, &first);
+        assert_int_equal(stat(full, &st), 0);
+        ctime_ns = (uint64_t) st.st_ctim.tv_sec * 1000000000ULL + (uint64_t) st.st_ctim.tv_nsec;
+        first.items[0].fingerprint = 0x42;
+        const struct {
+                uint64_t written_ns;
+                uint64_t want;
+        } rows[] = {
+                { 0, 0x42 },            /* unknown: the stat key is trusted */
+                { ctime_ns, 0x42 },     /* written at the change: trusted */
+                { ctime_ns + 1, 0x42 }, /* written after it: trusted */
+                { ctime_ns - 1, 0 },    /* changed after it was written: read again */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                first.written_ns = rows[i].written_ns;
+                assert_true(scan_fp(f, &first, RULES, NULL) == (rows[i].want ?: fp));
+        }
+        lg_inventory_done(&first);
+}
+
 static void test_unreadable_still_listed(void **state) {
         fixture *f = *state;
         _cleanup_free_ char *full = lg_root_path(f->root, RULES);
@@ -171,6 +202,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_same_bytes_same_fingerprint, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlink_by_target, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stat_cache_spares_the_read, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stat_cache_ctime_after_written, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_still_listed, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,11 @@
+# Sequences of simulated boots through the real programs (lastgood-early,
+# lastgood-apply, lastgood-watchdog with the D-Bus stub, lastgoodctl):
+# issue 15's counting patterns, with the NVRAM writes of every boot.
+COUNTING_TESTS = \
+	tests/integration/counting-patterns.sh \
+	tests/integration/counting-patterns-more.sh \
+	tests/integration/counting-patterns-faults.sh
+TESTS += $(COUNTING_TESTS)
+EXTRA_DIST += $(COUNTING_TESTS) \
+	tests/integration/patterns-lib.sh \
+	tests/integration/nvram-count.py
