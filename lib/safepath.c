@@ -127,7 +127,10 @@ int lg_safe_open(const lg_root *root, const char *path, int flags) {
         dfd = lg_safe_walk(root->fd, dir, false, 0);
         if (dfd < 0)
                 return dfd;
-        fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
+        if (*base == '\0') /* "dir/": the folder itself */
+                fd = openat(dfd, ".", flags | O_CLOEXEC);
+        else
+                fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return why_not(dfd, base, errno);
         return (int) fd;
@@ -144,7 +147,10 @@ int lg_safe_open_parent(const lg_root *root, const char *path, const char **ret_
         slash = strrchr(path, '/');
         if (!component_ok(slash + 1, (size_t) (path + len - slash - 1)))
                 return -EINVAL; /* "/", a trailing '/', "." or ".." */
-        dir = strndup(path, (size_t) (slash - path) + 1);
+        /* The folder without its trailing '/' ("/" stays "/"): the
+         * component walk of lg_safe_open() takes the last component as the
+         * thing to open. */
+        dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
         if (!dir)
                 return -ENOMEM;
         *ret_base = slash + 1;
