@@ -415,9 +415,15 @@ static uint32_t boot_seq(Context *c);
 
 static void late_crash_note(Context *c) {
         char buf[16];
-        int n = snprintf(buf, sizeof buf, "%" PRIu32 "\n", boot_seq(c));
-        int r = lg_root_mkdir_p(c->root, LG_LIB_DIR, 0755);
+        lg_state st;
+        int n, r;
 
+        /* A steady host counts nothing: a crash after healthy is no failed
+         * boot there, and its disk stays untouched at every boot. */
+        if (!c->store || lg_store_read_state(c->store, &st) < 0 || !st.armed)
+                return;
+        n = snprintf(buf, sizeof buf, "%" PRIu32 "\n", st.boot_seq);
+        r = lg_root_mkdir_p(c->root, LG_LIB_DIR, 0755);
         if (r >= 0)
                 r = lg_root_write_atomic(c->root, LG_LATE_CRASH_FILE, buf, (size_t) n, 0644);
         if (r < 0)
