@@ -83,3 +83,12 @@ void ctl_narrow_status_json(lg_ctl *c, uint32_t boot_seq, struct json_object *o)
 void ctl_narrow_status_text(lg_ctl *c, uint32_t boot_seq);
 void ctl_narrow_end(lg_ctl *c, const char *why);
 int verb_plan(lg_ctl *c, int argc, char **argv);
+
+/* good and plan: the kernel release (--kernel-release= or uname -r), the
+ * configuration, the agent definitions (their warnings said on stderr) and
+ * an empty command line. Returns LG_EXIT_OK or LG_EXIT_FAILURE (said). */
+struct lg_config;
+struct lg_agents;
+struct lg_cmdline;
+int ctl_load_policy_inputs(lg_ctl *c, char **ret_kernel, struct lg_config *cfg, struct lg_agents *agents,
+                           struct lg_cmdline *cmdline);

@@ -122,20 +122,9 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
                 fprintf(stderr, "lastgoodctl: plan has no --metrics.\n");
                 return LG_EXIT_USAGE;
         }
-        r = lg_kernel_release(c->kernel_release, &kernel);
-        if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot tell the kernel release: %s\n", strerror(-r));
-                return LG_EXIT_FAILURE;
-        }
-        if (lg_config_load(c->root, &cfg) < 0 || lg_agents_load(c->root, &agents) < 0 ||
-            lg_cmdline_parse("", 0, &cmdline) < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
-                return LG_EXIT_FAILURE;
-        }
-        for (char **w = cfg.warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
-        for (char **w = agents.warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
+        r = ctl_load_policy_inputs(c, &kernel, &cfg, &agents, &cmdline);
+        if (r != LG_EXIT_OK)
+                return r;
 
         /* The records are read only; a missing or corrupt one is no state. */
         r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, &s);

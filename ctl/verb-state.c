@@ -114,6 +114,25 @@ static void status_info_done(status_info *i) {
 
 static bool this_boot_healthy(lg_ctl *c);
 
+int ctl_load_policy_inputs(lg_ctl *c, char **ret_kernel, lg_config *cfg, lg_agents *agents, lg_cmdline *cmdline) {
+        int r = lg_kernel_release(c->kernel_release, ret_kernel);
+
+        if (r < 0) {
+                fprintf(stderr, "lastgoodctl: cannot tell the kernel release: %s\n", strerror(-r));
+                return LG_EXIT_FAILURE;
+        }
+        if (lg_config_load(c->root, cfg) < 0 || lg_agents_load(c->root, agents) < 0 ||
+            lg_cmdline_parse("", 0, cmdline) < 0) {
+                fprintf(stderr, "lastgoodctl: out of memory\n");
+                return LG_EXIT_FAILURE;
+        }
+        for (char **w = cfg->warnings; w && *w; w++)
+                fprintf(stderr, "lastgoodctl: %s\n", *w);
+        for (char **w = agents->warnings; w && *w; w++)
+                fprintf(stderr, "lastgoodctl: %s\n", *w);
+        return LG_EXIT_OK;
+}
+
 static int status_gather(lg_ctl *c, status_info *i) {
         _cleanup_store_ lg_store *s = NULL;
         int r;
@@ -549,20 +568,9 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
         }
         if (open_store(c, &s) < 0)
                 return LG_EXIT_FAILURE;
-        r = lg_kernel_release(c->kernel_release, &kernel);
-        if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot tell the kernel release: %s\n", strerror(-r));
-                return LG_EXIT_FAILURE;
-        }
-        if (lg_config_load(c->root, &cfg) < 0 || lg_agents_load(c->root, &agents) < 0 ||
-            lg_cmdline_parse("", 0, &cmdline) < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
-                return LG_EXIT_FAILURE;
-        }
-        for (char **w = cfg.warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
-        for (char **w = agents.warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
+        r = ctl_load_policy_inputs(c, &kernel, &cfg, &agents, &cmdline);
+        if (r != LG_EXIT_OK)
+                return r;
         r = lg_runstate_read(c->root, &rs);
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)
