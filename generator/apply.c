@@ -80,50 +80,6 @@ int lg_dir_open_anchor(const lg_root *root, const char *dir) {
         return lg_safe_open(root, dir, O_RDONLY | O_DIRECTORY);
 }
 
-int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode) {
-        _cleanup_close_ int cur = -EBADF;
-        unsigned depth = 0;
-
-        cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-        if (cur < 0)
-                return negative_errno();
-
-        for (const char *s = skip_slashes(rel); *s;) {
-                size_t len = strcspn(s, "/");
-                char name[256];
-                int fd;
-
-                if (!name_ok(s, len))
-                        return -EINVAL;
-                if (++depth > WALK_DEPTH_MAX)
-                        return -ELOOP;
-                memcpy(name, s, len);
-                name[len] = '\0';
-
-                fd = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 && errno == ENOENT && create) {
-                        if (mkdirat(cur, name, mode) < 0 && errno != EEXIST)
-                                return negative_errno();
-                        fd = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                }
-                if (fd < 0 && errno == ENOTDIR) {
-                        /* O_NOFOLLOW|O_DIRECTORY on a symlink says ENOTDIR;
-                         * say what it is. */
-                        struct stat st;
-
-                        if (fstatat(cur, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
-                                return -ELOOP;
-                        return -ENOTDIR;
-                }
-                if (fd < 0)
-                        return negative_errno();
-                closep(&cur);
-                cur = fd;
-                s = skip_slashes(s + len);
-        }
-        return TAKE_FD(cur);
-}
-
 static int tmp_name(const char *base, char **ret) {
         /* Hidden, so content globs like rules.d/ * never pick it up; random,
          * so that the agent's user cannot make it exist first. */
@@ -342,7 +298,7 @@ static int quarantine_entry(const lg_root *root, int parent, const char *base, c
                            : asprintf(&batch, "%" PRIu32 ".%u", boot_seq, n);
                 if (k < 0 || asprintf(&sub, "%s/%s/%s", batch, agent, rel_dir) < 0)
                         return -ENOMEM;
-                qdir = lg_dir_walk(qroot, sub, true, 0700);
+                qdir = lg_safe_walk(qroot, sub, true, 0700);
                 if (qdir < 0)
                         return qdir;
                 r = lg_move_entry(parent, base, qdir, base);
@@ -416,7 +372,7 @@ int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor
         r = split(rel_anchor, &dir, &base);
         if (r < 0)
                 return r;
-        parent = lg_dir_walk(afd, dir, false, 0);
+        parent = lg_safe_walk(afd, dir, false, 0);
         if (parent < 0)
                 return parent;
 
@@ -440,7 +396,7 @@ int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor
                         return -ENOMEM;
                 gstore = open_store_dir(root, LG_CONTENT_DIR, false);
                 if (gstore >= 0)
-                        gparent = lg_dir_walk(gstore, sub, false, 0);
+                        gparent = lg_safe_walk(gstore, sub, false, 0);
                 if (gstore < 0 && gstore != -ENOENT)
                         return gstore;
                 if (gstore >= 0 && gparent < 0 && gparent != -ENOENT)
@@ -635,7 +591,7 @@ int lg_apply_restore(const lg_root *root, const lg_qfile *f, const char *anchor)
         r = split(qrel, &qdir, &qbase);
         if (r < 0)
                 return r;
-        qparent = lg_dir_walk(qroot, qdir, false, 0);
+        qparent = lg_safe_walk(qroot, qdir, false, 0);
         if (qparent < 0)
                 return qparent;
 
@@ -645,7 +601,7 @@ int lg_apply_restore(const lg_root *root, const lg_qfile *f, const char *anchor)
         r = split(rel_anchor, &odir, &obase);
         if (r < 0)
                 return r;
-        oparent = lg_dir_walk(afd, odir, false, 0);
+        oparent = lg_safe_walk(afd, odir, false, 0);
         if (oparent < 0)
                 return oparent;
 

@@ -48,12 +48,7 @@ char *lg_content_anchor(const lg_agent *agent, const char *path);
  * a folder on the way is a symlink, -errno. */
 int lg_dir_open_anchor(const lg_root *root, const char *dir);
 
-/* Walk the folders of rel (relative, '/'-separated) below dirfd, each opened
- * with O_NOFOLLOW|O_DIRECTORY ("." and ".." are refused: -EINVAL); with
- * create, missing folders are made with mode. Returns an fd of the last
- * folder (dirfd's duplicate for ""), -ELOOP/-ENOTDIR when a component is a
- * symlink or no folder, -errno. */
-int lg_dir_walk(int dirfd, const char *rel, bool create, mode_t mode);
+/* (Folders below a folder fd are walked with lg_safe_walk(), safepath.h.) */
 
 /* Move the entry src_name of src_dirfd to dst_name in dst_dirfd, never
  * replacing anything. Same file system: renameat2(RENAME_NOREPLACE).
