@@ -24,7 +24,22 @@ count_suite() { # $1 = label, $2 = test-suite.log
                 f=1
         fi
         echo "== $1: $p passed, $f failed, $s skipped"
+        [ "$f" -gt 0 ] && show_failures "$log"
         passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# For each failed test of a test-suite.log: why (the lines that say so and
+# the end of its log), so that a CI run that prints only this output can be
+# read without the build tree.
+show_failures() {
+        local t log
+        for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): //p' "$1"); do
+                log="$(dirname "$1")/${t%.sh}.log"
+                [ -f "$log" ] || log="$(dirname "$1")/$t.log"
+                echo "== failed: $t"
+                grep -a -m5 -E 'FAIL|not ok|error|Assertion|expected' "$log" 2>/dev/null | cut -c1-300 | sed 's/^/   why| /'
+                tail -n 8 "$log" 2>/dev/null | cut -c1-300 | sed 's/^/  tail| /'
+        done
 }
 
 step_failed() {
