@@ -76,7 +76,7 @@ int verb_doctor(lg_ctl *c, int argc, char **argv);
  * kernel release on success. */
 int ctl_third_party_changed(lg_ctl *c, char **ret_kernel);
 
-/* verb-narrow.c: a narrowing in progress (lib/narrow.h) in status, derived
+/* verb-narrow.c: a narrowing in progress (lib/inventory/narrow.h) in status, derived
  * with the hot record's boot_seq; its end at reset. */
 struct json_object;
 void ctl_narrow_status_json(lg_ctl *c, uint32_t boot_seq, struct json_object *o);

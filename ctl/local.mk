@@ -15,13 +15,12 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-plan.c \
 	%reldir%/json-out.c %reldir%/json-out.h \
 	%reldir%/strmap.c %reldir%/strmap.h
-lastgoodctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ctl -I$(top_srcdir)/watchdog -I$(top_srcdir)/generator \
+lastgoodctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ctl \
 	-DSYSTEMDSYSTEMUNITDIR=\"$(systemdsystemunitdir)\" \
 	-DSYSTEMDSYSTEMGENERATORDIR=\"$(systemdsystemgeneratordir)\"
 lastgoodctl_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
-# libwatchdog.a: `good` is the watchdog's own proven write.
-lastgoodctl_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS)
-lastgoodctl_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
+lastgoodctl_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
+lastgoodctl_DEPENDENCIES = $(LG_LIBS)
 
 # lastgoodctl doctor, every check ok and broken, against temporary roots.
 TESTS += tests/integration/ctl-doctor.sh

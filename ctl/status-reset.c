@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lastgoodctl status: which reset-on-failure settings are in force this
- * boot (lib/reset.h), from /run/lastgood/reset as lastgood-early and the
+ * boot (lib/reset/reset.h), from /run/lastgood/reset as lastgood-early and the
  * watchdog left it. */
 #include <errno.h>
 #include <json-c/json.h>

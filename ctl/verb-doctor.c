@@ -24,7 +24,7 @@
 
 #include "cmdline.h"
 #include "ctl.h"
-#include "inventory.h" /* lib/config.h (a bare "config.h" is autoconf's) */
+#include "inventory.h" /* lib/parse/config.h (a bare "config.h" is autoconf's) */
 #include "macro.h"
 #include "store.h"
 

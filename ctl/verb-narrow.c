@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lastgoodctl: the narrowing after level 2 in `status` (text and JSON) and
- * its end at `reset` (lib/narrow.h). */
+ * its end at `reset` (lib/inventory/narrow.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>

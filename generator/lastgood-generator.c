@@ -222,7 +222,7 @@ static char *crash_culprit(const lg_root *root, const lg_agents *agents, const l
 
 /* Count this boot on a host without EFI variables (what lastgood-early
  * pre-udev does on EFI hosts). Fills rs. */
-/* Every failure ends in a reset (lib/reset.h). A host without EFI
+/* Every failure ends in a reset (lib/reset/reset.h). A host without EFI
  * variables is counted here, so its armed boots are made to reset here
  * too: generators run before any unit, udev included. */
 static void reset_on_failure(const lg_root *root, const lg_config *config, bool exhausted) {

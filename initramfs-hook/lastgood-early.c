@@ -270,7 +270,7 @@ static void reexec_for_efivar(char *argv[]) {
         (void) unsetenv("LASTGOOD_EARLY_REEXEC");
 }
 
-/* Every failure ends in a reset (lib/reset.h): an armed boot only, once
+/* Every failure ends in a reset (lib/reset/reset.h): an armed boot only, once
  * per boot (pre-switch, when the boot was armed there). The settings before
  * the events, as the modprobe.d file. */
 static bool reset_on_failure(const ctx *c, bool exhausted, lg_reset *ret) {
@@ -624,7 +624,7 @@ static void emit_released(const ctx *c, const lg_quarantine *q, const lg_decisio
         }
 }
 
-/* Narrowing after level 2 (lib/narrow.h): the search recorded on the real
+/* Narrowing after level 2 (lib/inventory/narrow.h): the search recorded on the real
  * root at the last proof. Only read here (the real root is read-only in
  * the initramfs): true when one is in progress and goes on this boot.
  * EFI hosts only: elsewhere the generator counts and no search starts. */

@@ -156,7 +156,7 @@ int lg_copy_entry_tmp(int src_dirfd, const char *src_name, int dst_dirfd, const 
         if (out < 0)
                 return negative_errno();
 
-        /* Holes stay holes (lib/copy.c); a file that changed size or time
+        /* Holes stay holes (lib/basic/copy.c); a file that changed size or time
          * meanwhile is not the one stat()ed: -ESTALE, source kept. */
         r = lg_copy_sparse(in, out, (uint64_t) st2.st_size, 0, NULL);
         if (r >= 0) {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-/* lib/config.h: included through inventory.h, since a plain "config.h"
+/* lib/parse/config.h: included through inventory.h, since a plain "config.h"
  * from this folder would find autoconf's config.h of the build tree. */
 #include "inventory.h"
 #include "rootfs.h"

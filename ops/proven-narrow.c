@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The proven write's part in narrowing (lib/narrow.h): a proven level-2
+/* The proven write's part in narrowing (lib/inventory/narrow.h): a proven level-2
  * boot starts a search over its suspects instead of recording them in the
  * cold record; a proven boot during a search clears the suspects its
  * probe re-admitted. */

@@ -291,7 +291,7 @@ static bool same_file_data(const struct stat *a, const struct stat *b) {
 static int copy_data(int in, int out, off_t size, uint64_t max_data, uint64_t *ret_data) {
         /* A reflink costs nothing on btrfs/xfs (and keeps holes); elsewhere
          * the data extents only, so that a sparse file stays sparse under
-         * /var (lib/copy.c), and at most max_data bytes of them. */
+         * /var (lib/basic/copy.c), and at most max_data bytes of them. */
         if (ioctl(out, FICLONE, in) == 0) {
                 *ret_data = 0;
                 return 0;

@@ -11,13 +11,13 @@ libstore_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 # efivarfs-like directory, with failure injection through -Wl,--wrap=.
 # They link only what they test (not all of LG_LIBS), so that they build
 # and run whatever state the other areas are in.
-STORE_TEST_LINK = $(LG_GROUP_START) libstore.a libbasic.a $(LG_GROUP_END)
+STORE_TEST_LINK = $(LG_GROUP_START) libstore.a libinventory.a libbasic.a $(LG_GROUP_END)
 check_PROGRAMS += tests/unit/test-record tests/unit/test-store
 TESTS += tests/unit/test-record tests/unit/test-store
 tests_unit_test_record_SOURCES = tests/unit/test-record.c
 tests_unit_test_record_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_record_LDADD = $(STORE_TEST_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
-tests_unit_test_record_DEPENDENCIES = libstore.a libbasic.a
+tests_unit_test_record_DEPENDENCIES = libstore.a libinventory.a libbasic.a
 
 # The wrapped symbols are those libstore.a and libbasic.a call directly;
 # libefivar's own syscalls are out of reach of --wrap (shared library), so
@@ -28,7 +28,7 @@ tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_store_LDFLAGS = $(STORE_TEST_WRAPS)
 tests_unit_test_store_LDADD = $(STORE_TEST_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
-tests_unit_test_store_DEPENDENCIES = libstore.a libbasic.a
+tests_unit_test_store_DEPENDENCIES = libstore.a libinventory.a libbasic.a
 
 # Black-box tests of lastgoodctl's state verbs (status, good, bad, reset, arm).
 TESTS += tests/integration/ctl-state.sh tests/integration/ctl-items.sh

@@ -310,7 +310,7 @@ static char *name_for(lg_item_kind kind, const char *name) {
 }
 
 static bool name_matches(const lg_qitem *it, const char *name) {
-        /* Also an item recorded by the hash of its name (lib/qname.h). */
+        /* Also an item recorded by the hash of its name (lib/basic/qname.h). */
         if (lg_qname_matches(it->name, name))
                 return true;
         if (it->kind == LG_ITEM_MODULE) {

@@ -21,7 +21,7 @@ EXTRA_DIST += tests/unit/test-state.h
 # in lastgood-watchdog, and no -lkmod.
 check_PROGRAMS += tests/unit/test-kmod-dlopen
 TESTS += tests/unit/test-kmod-dlopen
-tests_unit_test_kmod_dlopen_SOURCES = tests/unit/test-kmod-dlopen.c lib/kmod-dlopen.c
+tests_unit_test_kmod_dlopen_SOURCES = tests/unit/test-kmod-dlopen.c lib/inventory/kmod-dlopen.c
 tests_unit_test_kmod_dlopen_CPPFLAGS = $(AM_CPPFLAGS) -DLG_TEST_FIXTURES=\"$(abs_top_srcdir)/tests/fixtures\"
 tests_unit_test_kmod_dlopen_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_kmod_dlopen_LDADD = $(LG_LINK) $(EFIVAR_LIBS) $(SYSTEMD_LIBS) $(JSONC_LIBS) $(INIH_LIBS) \

@@ -55,8 +55,15 @@ if "$top/configure" -q --enable-werror --prefix=/usr --sysconfdir=/etc --localst
    make -s -j"$jobs"; then
         make -j"$jobs" check || true
         count_suite "make check" test-suite.log
-        make -s distcheck >/dev/null 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e &&
-                echo "== make distcheck: ok" && passed=$((passed + 1)) || step_failed "make distcheck"
+        if make -s distcheck >distcheck.log 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e; then
+                echo "== make distcheck: ok" && passed=$((passed + 1))
+        else
+                step_failed "make distcheck"
+                grep -a -E 'error|Error|FAIL' distcheck.log | head -n 10 | cut -c1-300 | sed 's/^/   why| /'
+                for l in lastgood-*/_build/sub/test-suite.log; do
+                        [ -f "$l" ] && show_failures "$l"
+                done
+        fi
 else
         step_failed "gcc -Werror build"
 fi

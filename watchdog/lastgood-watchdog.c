@@ -228,7 +228,7 @@ static void emit(Context *c, lg_msg msg, int prio, const char *item, const char 
 
 /* One step that touches only the hot record (HEALTHY, ARM). */
 /* Every failure ends in a reset: the boot is healthy, so the deadline that
- * lastgood-early armed on the watchdog device (lib/reset.h) is stopped
+ * lastgood-early armed on the watchdog device (lib/reset/reset.h) is stopped
  * before it resets a good boot. The panic settings stay for this boot: a
  * crash after healthy is a failed boot too (a late crash). */
 static void release_hang_reset(Context *c) {
@@ -295,7 +295,7 @@ static void after_step_hook(lg_proven_step step, void *userdata) {
         }
 }
 
-/* ---- narrowing (lib/narrow.h) ---------------------------------------------- */
+/* ---- narrowing (lib/inventory/narrow.h) ---------------------------------------------- */
 
 static const char *suspect_kind(const lg_suspect *s) {
         return s->kind == LG_SUSPECT_AGENT ? "agent" : "module";
@@ -930,7 +930,7 @@ static int setup_inotify(Context *c) {
                 if (!full)
                         return -ENOMEM;
                 /* The folder resolved from / with no symlink on the way
-                 * (lib/safepath.c), then watched through its fd: a content
+                 * (lib/basic/safepath.c), then watched through its fd: a content
                  * folder swapped for a symlink is not watched. Without /proc,
                  * by path, not following a last symlink at least. */
                 _cleanup_close_ int dfd = lg_safe_open(c->root, *d, O_RDONLY | O_DIRECTORY);

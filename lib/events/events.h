@@ -28,7 +28,7 @@ typedef enum lg_msg {
         LG_MSG_STATE_CORRUPT,
         LG_MSG_ARMED,
         LG_MSG_OVERRIDE,
-        LG_MSG_RESET, /* a reset-on-failure setting of an armed boot (lib/reset.h) */
+        LG_MSG_RESET, /* a reset-on-failure setting of an armed boot (lib/reset/reset.h) */
         LG_MSG_NARROWING,
         _LG_MSG_MAX,
 } lg_msg;

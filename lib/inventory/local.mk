@@ -9,6 +9,7 @@ libinventory_a_SOURCES = \
 	%reldir%/kmod-link.c \
 	%reldir%/manifest.c \
 	%reldir%/policy.c \
+	%reldir%/names.c \
 	%reldir%/narrow.c %reldir%/narrow.h \
 	%reldir%/narrow-file.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)

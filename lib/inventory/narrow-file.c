@@ -79,7 +79,7 @@ int lg_narrow_module_depends(const lg_root *root, const char *kernel, const char
         if (!moddir || asprintf(&full, "%s/%s", moddir, relpath) < 0)
                 return -ENOMEM;
         /* Through the inventory's table: linked, or opened by the watchdog
-         * for this read only (lib/kmod-api.h). */
+         * for this read only (lib/inventory/kmod-api.h). */
         k = lg_kmod_api_acquire();
         if (!k)
                 return negative_errno();

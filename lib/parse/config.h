@@ -29,7 +29,7 @@ typedef struct lg_config {
         char **require_units;       /* [Health] RequireUnits=, valid unit names */
         char **allow;               /* [Modules] Allow=, normalized names ('-' → '_') */
         char **third_party_dirs;    /* [Modules] ThirdPartyDirs=, below /lib/modules/KVER */
-        /* Every failure ends in a reset (lib/reset.h), armed boots only:
+        /* Every failure ends in a reset (lib/reset/reset.h), armed boots only:
          * [Boot] PanicRebootSec= (0: off), PanicOnOops=, SoftLockupPanic=,
          * HardLockupPanic= (booleans), HangResetSec= (0: off). */
         unsigned panic_reboot_sec;

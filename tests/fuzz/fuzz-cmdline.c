@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the kernel command line parser (lib/cmdline.c), which
+/* libFuzzer target: the kernel command line parser (lib/parse/cmdline.c), which
  * reads what a boot loader entry, an attacker with access to it, or a typo
  * put there. Beyond "no crash": every accepted name is valid and
  * normalized, the threshold is in range, warnings stay bounded, and the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: lastgood.conf and agent definitions (lib/config.c,
- * lib/agents.c), parsed with inih through our line reader. The same input
+/* libFuzzer target: lastgood.conf and agent definitions (lib/parse/config.c,
+ * lib/parse/agents.c), parsed with inih through our line reader. The same input
  * is read as both. Beyond "no crash": values stay in range, list entries
  * are valid, a usable agent withholds something, warnings stay bounded. */
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target for what a hostile agent user or a corrupt disk feeds
  * lastgood about content (issue 10): the last-known-good manifest
- * (lib/manifest.c), the /run hand-over's withheld list (lib/runstate.c), an
- * agent definition's Content= (lib/agents.c), and the escaping and
- * cold-record names that every such name goes through (lib/escape.c,
- * lib/qname.c). The same input is read as all of them. Beyond "no crash":
+ * (lib/inventory/manifest.c), the /run hand-over's withheld list (ops/runstate.c), an
+ * agent definition's Content= (lib/parse/agents.c), and the escaping and
+ * cold-record names that every such name goes through (lib/basic/escape.c,
+ * lib/basic/qname.c). The same input is read as all of them. Beyond "no crash":
  * a manifest that parses formats and parses back to the same items; every
  * Content= kept is allowed and absolute; escaped text holds no control
  * byte and is valid UTF-8; a name always matches its own hash. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the early-event spool (lib/events.c). The spool lives
+/* libFuzzer target: the early-event spool (lib/events/events.c). The spool lives
  * in /run and is read back by the watchdog, so it is untrusted input.
  * Beyond "no crash": parsing always makes progress, a parsed record only
  * holds allowed keys and a known MESSAGE_ID, and any event built from the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: the narrowing state (/var/lib/lastgood/narrowing,
- * lib/narrow.c), which lastgood-early reads in the initramfs. Beyond "no
+ * lib/inventory/narrow.c), which lastgood-early reads in the initramfs. Beyond "no
  * crash": a parsed state formats to text that parses to the same text, and
  * every step of the search (derive with any boot_seq, a passed probe)
  * keeps its invariant (a probe inside what is not known to fail) and stays

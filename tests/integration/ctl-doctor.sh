@@ -53,7 +53,7 @@ mkimage() { # FILE...: an initramfs holding these files
 mkimage usr/sbin/lastgood-early usr/bin/kmod
 export EFIVARFS_PATH=$R/sys/firmware/efi/efivars/ LIBEFIVAR_OPS=efivarfs
 
-# state_set level=N tries=N armed=N: the hot record (efi/record.c layout).
+# state_set level=N tries=N armed=N: the hot record (store/record.c layout).
 state_set() {
         "$PY" - "$R/sys/firmware/efi/efivars/LastGoodState-$GUID" "$@" <<'PY'
 import struct, sys, zlib

@@ -20,7 +20,9 @@ for tool in dpkg-buildpackage dh lintian; do
 done
 
 echo "== a clean clone"
-if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+# A git work tree whose top is the source tree (the dist tree of `make
+# distcheck` lies inside the build tree of a clone: git would find that).
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
         git clone -q "$top_srcdir" "$T/lastgood"
         echo "   cloned $(git -C "$T/lastgood" log -1 --format=%h)"
 else

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Every failure ends in a reset (DESIGN.md; lib/reset.h), through
+# Every failure ends in a reset (DESIGN.md; lib/reset/reset.h), through
 # lastgood-early pre-udev and pre-switch under a temporary root whose
 # /proc/sys/kernel/{panic,panic_on_oops,softlockup_panic,hardlockup_panic}
 # are plain files and whose /dev/watchdog0 is a plain file that the test

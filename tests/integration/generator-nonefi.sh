@@ -18,7 +18,7 @@ boot() { # a new boot: /run is empty again
 }
 spool_count() { grep -c "^MESSAGE_ID=$1\$" "$R/run/lastgood/events" 2>/dev/null || true; }
 
-# The kernel's panic values (lib/reset.h), 0 as on a stock Debian kernel.
+# The kernel's panic values (lib/reset/reset.h), 0 as on a stock Debian kernel.
 mkdir -p "$R/proc/sys/kernel"
 for f in panic panic_on_oops softlockup_panic hardlockup_panic; do echo 0 >"$R/proc/sys/kernel/$f"; done
 panic_values() { cat "$R"/proc/sys/kernel/{panic,panic_on_oops,softlockup_panic,hardlockup_panic} | tr '\n' ' '; }

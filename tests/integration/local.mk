@@ -9,3 +9,8 @@ TESTS += $(COUNTING_TESTS)
 EXTRA_DIST += $(COUNTING_TESTS) \
 	tests/integration/patterns-lib.sh \
 	tests/integration/nvram-count.py
+
+# The source tree's layers: no program folder includes another's headers,
+# no layer includes one above it.
+TESTS += tests/integration/layers.sh
+EXTRA_DIST += tests/integration/layers.sh

@@ -90,7 +90,7 @@ ok "fleet: control bytes shown as \\xHH"
 # non-UTF-8 byte (the agent's user named it).
 make_root
 decision 1 7
-# The hand-over escapes control bytes as \\xHH (lib/runstate.c).
+# The hand-over escapes control bytes as \\xHH (ops/runstate.c).
 printf 'content\t/etc/falco/rules.d/x\\x1b[2J\\xff.yaml\tchanged\tfalco\n' >"$R/run/lastgood/withheld"
 "$CTL" --root="$R" --store=file list >"$T/list.txt" 2>&1 || true
 ! grep -q "[$ESC]" "$T/list.txt" || fail "lastgoodctl list printed a raw ESC"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# lastgood-watchdog releases the hang reset of an armed boot (lib/reset.h)
+# lastgood-watchdog releases the hang reset of an armed boot (lib/reset/reset.h)
 # when the boot is healthy: the deadline lastgood-early left running on the
 # watchdog device is stopped (WDIOS_DISABLECARD, magic close), once, with a
 # reset-on-failure event; a device another program holds now (systemd's

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The safe content moves (generator/apply.c) against temporary trees, with
+/* The safe content moves (ops/apply.c) against temporary trees, with
  * failures injected through the linker: renameat2 (EXDEV to force the copy
  * path; a file that vanishes just before its move), copy_file_range and
  * write (ENOSPC: a full /var). */

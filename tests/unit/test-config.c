@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/config.h" /* not the build's config.h */
+#include "config.h" /* lib/parse/config.h: the build's own is force-included */
 #include "macro.h"
 #include "rootfs.h"
 #include "strv.h"

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/crash.h"
+#include "crash.h"
 #include "macro.h"
 #include "strv.h"
 

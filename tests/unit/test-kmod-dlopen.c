@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The watchdog's libkmod provider (lib/kmod-dlopen.c): nothing mapped
+/* The watchdog's libkmod provider (lib/inventory/kmod-dlopen.c): nothing mapped
  * before the first modinfo read; a scan classifies in-tree and third-party
  * modules as the linked provider does; libkmod (and with it libcrypto) is
  * unmapped again once the scan is done, and a second scan opens it anew. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The narrowing search after level 2 (lib/narrow.c), as pure functions.
+/* The narrowing search after level 2 (lib/inventory/narrow.c), as pure functions.
  *
  * Simulated hosts boot again and again: each boot derives the search from
  * the state recorded at the last proof and the hot record's boot_seq (as

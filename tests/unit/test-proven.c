@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The proven write (watchdog/proven.c) against temporary roots, with both
+/* The proven write (ops/proven.c) against temporary roots, with both
  * stores: the file store under ROOT/var/lib/lastgood/ and the EFI store,
  * libefivar pointed at ROOT/sys/firmware/efi/efivars/ (a plain folder).
  * Every case runs once per store.
@@ -22,7 +22,7 @@
  * watchdog-crash-steps.sh; the parent then looks at what is on disk and
  * does the proven write again, as the next boot would.
  *
- * A full /var: -Wl,--wrap= (watchdog/local.mk) of write, copy_file_range,
+ * A full /var: -Wl,--wrap= (ops/local.mk) of write, copy_file_range,
  * ioctl (FICLONE: a reflink on a full btrfs/xfs fails too) and
  * efi_set_variable (a full NVRAM) fail with ENOSPC once armed, from the
  * start or from a step of the proven write on. The wrappers pass through

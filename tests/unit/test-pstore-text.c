@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/crash.h"
+#include "crash.h"
 #include "macro.h"
 
 /* The oops of tests/e2e/modules/lgcrash ("oops" build: a NULL store in its

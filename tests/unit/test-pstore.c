@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/crash.h"
+#include "crash.h"
 #include "macro.h"
 #include "rootfs.h"
 

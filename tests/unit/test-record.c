@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The hot and cold record codecs (efi/record.c): round trips and every bad
+/* The hot and cold record codecs (store/record.c): round trips and every bad
  * input, each in its own test. Pure: no files. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -450,7 +450,7 @@ static void test_quarantine_all_zeros_and_ff(void **state) {
 }
 
 static void test_item_kind_names(void **state) {
-        /* lib/names.c's table, as the cold record's kinds index it. */
+        /* lib/inventory/names.c's table, as the cold record's kinds index it. */
         assert_string_equal(lg_item_kind_to_string(LG_ITEM_MODULE), "module");
         assert_string_equal(lg_item_kind_to_string(LG_ITEM_CONTENT), "content");
         assert_string_equal(lg_item_kind_to_string(LG_ITEM_UNIT), "unit");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Every failure ends in a reset (lib/reset.c, lib/reset-wdt.c) against
+/* Every failure ends in a reset (lib/reset/reset.c, lib/reset/reset-wdt.c) against
  * temporary roots: the /proc/sys/kernel files are plain, /dev/watchdog0 is a
  * plain file that tests/unit/wdt-emul.c makes behave as a watchdog driver
  * (-Wl,--wrap=ioctl,--wrap=openat). One table of cases: the files before,
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/config.h" /* not the build's config.h */
+#include "config.h" /* lib/parse/config.h: the build's own is force-included */
 #include "cmdline.h"
 #include "macro.h"
 #include "reset.h"

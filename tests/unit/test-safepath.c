@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Safe paths (lib/safepath.c), Content= refusals (lib/agents.c) and the
+/* Safe paths (lib/basic/safepath.c), Content= refusals (lib/parse/agents.c) and the
  * watchdog's runtime move (watchdog/watch.c) against a temporary root in
  * which folders are swapped for symlinks, as an agent's user would. */
 #include <errno.h>

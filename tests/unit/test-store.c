@@ -10,7 +10,7 @@
  * wrapper script. A few tests run the binary again as a child with another
  * libefivar environment (no backend at all) to check the backend choice.
  *
- * Failure injection: -Wl,--wrap= (see efi/local.mk) on what libstore.a and
+ * Failure injection: -Wl,--wrap= (see store/local.mk) on what libstore.a and
  * libbasic.a call directly: libefivar's entry points (its own syscalls are
  * inside a shared library, out of reach of --wrap), ioctl (immutable flag),
  * and write/fsync/openat/renameat of the file backend. A wrapper

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The administrator's summary (lib/summary.c), table-driven: host state,
+/* The administrator's summary (ops/summary.c), table-driven: host state,
  * this boot's health, reason, next step and the one-line status for every
  * combination of record, hand-over and healthy marker; the login notice;
- * the metrics text (lib/metrics.c); [Health] MetricsFile= (lib/config.c). */
+ * the metrics text (ops/metrics.c); [Health] MetricsFile= (lib/parse/config.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
