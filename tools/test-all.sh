@@ -55,7 +55,8 @@ if "$top/configure" -q --enable-werror --prefix=/usr --sysconfdir=/etc --localst
    make -s -j"$jobs"; then
         make -j"$jobs" check || true
         count_suite "make check" test-suite.log
-        if make -s distcheck >distcheck.log 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e; then
+        # -j: the distcheck's own build and make check run in parallel too.
+        if make -s -j"$jobs" distcheck >distcheck.log 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e; then
                 echo "== make distcheck: ok" && passed=$((passed + 1))
         else
                 step_failed "make distcheck"
