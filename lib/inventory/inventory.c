@@ -305,8 +305,9 @@ static bool under_third_party_dir(const scan *s, const char *rel) {
         return false;
 }
 
-/* Reads modinfo through libkmod (decompresses as needed). 1 = in-tree,
- * 0 = out of tree, -errno when the file is no usable module. */
+/* Reads modinfo: of a plain .ko by its .modinfo section (modinfo.c), else
+ * through libkmod (decompresses as needed). 1 = in-tree, 0 = out of tree,
+ * -errno when the file is no usable module. */
 static int read_intree(scan *s, const char *rel) {
         _cleanup_free_ char *full = NULL;
         struct kmod_module *mod = NULL;
@@ -314,6 +315,22 @@ static int read_intree(scan *s, const char *rel) {
         int r, intree = 0;
 
         const lg_kmod_api *k;
+
+        if (strlen(rel) > 3 && streq(rel + strlen(rel) - 3, ".ko")) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+
+                if (asprintf(&full, "%s/%s", s->moddir, rel) < 0)
+                        return -ENOMEM;
+                fd = lg_root_open(s->root, full, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+                if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                        r = lg_modinfo_intree_fd(fd, (uint64_t) st.st_size);
+                        if (r >= 0 || r == -ENOMEM)
+                                return r;
+                }
+                free(full);
+                full = NULL;
+        }
 
         if (!s->kmod_api) {
                 s->kmod_api = lg_kmod_api_acquire();

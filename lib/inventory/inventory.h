@@ -80,6 +80,12 @@ int lg_inventory_scan_content(const lg_root *root, const char *kernel, const lg_
 /* Fingerprint of one module file (content hash; compressed files as
  * stored). path is an absolute host path under root. 0 or -errno. */
 int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret);
+/* 1 when the uncompressed module open at fd (file_size bytes) carries
+ * intree=Y in its .modinfo, 0 when it does not; -EPROTONOSUPPORT when the
+ * file is no plain ELF64 object this reader vouches for (ask libkmod),
+ * -ENOMEM, or -errno of a read. */
+int lg_modinfo_intree_fd(int fd, uint64_t file_size);
+
 /* True for a valid module name (what modprobe.d can carry safely):
  * [A-Za-z0-9_-], 1..LG_ITEM_NAME_MAX bytes. */
 bool lg_module_name_valid(const char *name);

@@ -10,6 +10,7 @@ libinventory_a_SOURCES = \
 	%reldir%/manifest.c \
 	%reldir%/policy.c \
 	%reldir%/names.c \
+	%reldir%/modinfo.c \
 	%reldir%/narrow.c %reldir%/narrow.h \
 	%reldir%/narrow-file.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
@@ -33,3 +34,12 @@ tests_unit_test_inventory_SOURCES = tests/unit/test-inventory.c
 tests_unit_test_inventory_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_inventory_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_inventory_DEPENDENCIES = $(LG_LIBS)
+
+# The in-tree test by .modinfo: built objects, every truncation and flipped
+# header byte, and the same answer as libkmod on the installed kernel.
+check_PROGRAMS += tests/unit/test-modinfo
+TESTS += tests/unit/test-modinfo
+tests_unit_test_modinfo_SOURCES = tests/unit/test-modinfo.c
+tests_unit_test_modinfo_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_modinfo_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_modinfo_DEPENDENCIES = $(LG_LIBS)
