@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "journal.h"
+#include "log.h"
 #include "macro.h"
 
 static void help(void) {
@@ -91,6 +93,8 @@ int main(int argc, char *argv[]) {
         lg_ctl c = { .level = -1 };
         int opt, r;
 
+        lg_log_open(LG_LOG_STDERR, "lastgoodctl");
+        lg_journal_install();
         while ((opt = getopt_long(argc, argv, "hD:", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':

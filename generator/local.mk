@@ -1,7 +1,7 @@
 # The systemd generator, the apply unit's program, and the safe content
 # moves they share with lastgoodctl (libapply.a).
 noinst_LIBRARIES += libapply.a
-LG_LIBS += libapply.a
+LG_MAIN_LIBS += libapply.a
 libapply_a_SOURCES = %reldir%/apply.c %reldir%/apply.h
 libapply_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 

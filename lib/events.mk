@@ -1,9 +1,16 @@
 # Journal events: MESSAGE_IDs, the journal and early (kmsg + spool) sinks,
 # the spool forwarder, Journal Export Format.
 noinst_LIBRARIES += libevents.a
-LG_LIBS += libevents.a
+LG_EARLY_LIBS += libevents.a
 libevents_a_SOURCES = %reldir%/events.c %reldir%/events.h
 libevents_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
+# The main system's journal (sd_journal_sendv() for events and native log
+# lines), apart so that lastgood-early links no libsystemd: programs that
+# want it call lg_journal_install().
+noinst_LIBRARIES += libjournal.a
+LG_MAIN_LIBS += libjournal.a
+libjournal_a_SOURCES = %reldir%/journal.c %reldir%/journal.h
+libjournal_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
 check_PROGRAMS += tests/unit/test-events tests/integration/lg-emit-events
 TESTS += tests/unit/test-events tests/integration/events-journal.sh tests/integration/catalog.sh

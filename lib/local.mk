@@ -1,7 +1,7 @@
 # Basic helpers (path context, strv, names, the /run hand-over) and the pure
 # state machine.
 noinst_LIBRARIES += libbasic.a libstate.a
-LG_LIBS += libstate.a libbasic.a
+LG_EARLY_LIBS += libstate.a libbasic.a
 libbasic_a_SOURCES = \
 	%reldir%/macro.h \
 	%reldir%/rootfs.c %reldir%/rootfs.h \
@@ -9,6 +9,7 @@ libbasic_a_SOURCES = \
 	%reldir%/qname.c %reldir%/qname.h \
 	%reldir%/copy.c %reldir%/copy.h \
 	%reldir%/escape.c %reldir%/escape.h \
+	%reldir%/log.c %reldir%/log.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
 	%reldir%/runstate.c %reldir%/runstate.h \

@@ -13,6 +13,7 @@ pattern() {
         echo "== $1"
         (
                 . "$top_srcdir/tests/integration/patterns-lib.sh"
+                WD=$WD_TEST # --crash-after-step: the test build
                 make_host
                 "$2"
                 echo "# $1: $CHECKS checks"

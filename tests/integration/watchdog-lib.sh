@@ -5,6 +5,9 @@
 
 : "${top_builddir:?}" "${top_srcdir:?}"
 WD="$top_builddir/lastgood-watchdog"
+# The test build of the daemon: the same code plus the test hooks
+# (--crash-after-step, --test-module-add) that the shipped one lacks.
+WD_TEST="$top_builddir/tests/integration/lastgood-watchdog-test"
 STUB="$top_srcdir/tests/integration/watchdog-systemd-stub.py"
 NOTIFY="$top_srcdir/tests/integration/watchdog-notify.py"
 KVER=6.1.0-lgtest

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "events.h"
+#include "journal.h"
 #include "macro.h"
 #include "rootfs.h"
 #include "strv.h"
@@ -497,6 +498,13 @@ static void test_journal_sink(void **state) {
         e.boot_seq = 7;
         e.kernel = "6.1.0";
         journal_present = true;
+        /* Without lg_journal_install() (lastgood-early links no libsystemd):
+         * no sender, stderr, nothing sent. */
+        lg_event_set_journal_sender(NULL);
+        assert_int_equal(lg_event_emit(NULL, LG_SINK_JOURNAL, &e), -ENOTCONN);
+        assert_null(journal_got);
+
+        lg_journal_install();
         assert_int_equal(lg_event_emit(NULL, LG_SINK_JOURNAL, &e), 0);
         assert_string_equal(field(journal_got, "MESSAGE_ID"), "7c3647799b584874825ece8b306b803b");
         assert_string_equal(field(journal_got, "SYSLOG_IDENTIFIER"), "lastgood");
