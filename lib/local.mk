@@ -19,3 +19,11 @@ libbasic_a_SOURCES = \
 libstate_a_SOURCES = \
 	%reldir%/bootstate.h %reldir%/inventory.h %reldir%/events.h \
 	%reldir%/machine.c %reldir%/machine.h
+
+# The logging helper: every target, the fallbacks, the errno helpers.
+check_PROGRAMS += tests/unit/test-log
+TESTS += tests/unit/test-log
+tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_log_LDADD = libbasic.a $(TEST_LIBS)
+tests_unit_test_log_DEPENDENCIES = libbasic.a
