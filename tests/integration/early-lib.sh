@@ -285,6 +285,16 @@ expect_no_intree() {
         check
 }
 
+# make_roots_updated: make_roots, then the update of the early-*.sh
+# scenario: nvidia (in the image) and vendor_blob change, the image is
+# rebuilt (which arms).
+make_roots_updated() {
+        make_roots
+        update_module updates/dkms/nvidia.ko
+        update_module kernel/drivers/misc/vendor_blob.ko
+        rebuild_image
+}
+
 # initramfs_added BASE_IMAGE IMAGE: what lastgood adds to an image, from
 # `lsinitramfs -l` of the same build without and with lastgood: one
 # "BYTES PATH" line per file (symlinks as 0 bytes), then "TOTAL BYTES

@@ -8,4 +8,5 @@ COUNTING_TESTS = \
 TESTS += $(COUNTING_TESTS)
 EXTRA_DIST += $(COUNTING_TESTS) \
 	tests/integration/patterns-lib.sh \
+	tests/integration/patterns-run.sh \
 	tests/integration/nvram-count.py
