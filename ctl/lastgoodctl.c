@@ -116,7 +116,7 @@ int main(int argc, char *argv[]) {
                         if (streq(optarg, "file"))
                                 c.force_file = true;
                         else if (!streq(optarg, "auto")) {
-                                fprintf(stderr, "lastgoodctl: --store= takes \"auto\" or \"file\", not \"%s\".\n", optarg);
+                                log_error("--store= takes \"auto\" or \"file\", not \"%s\".", optarg);
                                 return LG_EXIT_USAGE;
                         }
                         break;
@@ -134,7 +134,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_LEVEL:
                         if (!streq(optarg, "1") && !streq(optarg, "2")) {
-                                fprintf(stderr, "lastgoodctl: --level= takes 1 or 2, not \"%s\".\n", optarg);
+                                log_error("--level= takes 1 or 2, not \"%s\".", optarg);
                                 return LG_EXIT_USAGE;
                         }
                         c.level = optarg[0] - '0';
@@ -156,7 +156,7 @@ int main(int argc, char *argv[]) {
         (void) lg_ctl_output_init(c.json);
 
         if (optind >= argc) {
-                fprintf(stderr, "lastgoodctl: no command given; see lastgoodctl --help.\n");
+                log_error("no command given; see lastgoodctl --help.");
                 return LG_EXIT_USAGE;
         }
 
@@ -165,7 +165,7 @@ int main(int argc, char *argv[]) {
                         continue;
                 r = lg_root_new(c.root_dir, &c.root);
                 if (r < 0) {
-                        fprintf(stderr, "lastgoodctl: cannot open root %s: %s\n", c.root_dir ? c.root_dir : "/", strerror(-r));
+                        log_error("cannot open root %s: %s", c.root_dir ? c.root_dir : "/", strerror(-r));
                         return LG_EXIT_FAILURE;
                 }
                 r = verbs[i].run(&c, argc - optind, argv + optind);
@@ -173,6 +173,6 @@ int main(int argc, char *argv[]) {
                 return r;
         }
 
-        fprintf(stderr, "lastgoodctl: unknown command \"%s\"; see lastgoodctl --help.\n", argv[optind]);
+        log_error("unknown command \"%s\"; see lastgoodctl --help.", argv[optind]);
         return LG_EXIT_USAGE;
 }

@@ -38,7 +38,6 @@ static const char *arg_kernel = NULL;
 static const char *arg_export = NULL;
 static FILE *export_file = NULL;
 
-
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_ROOT = 0x100, ARG_KERNEL, ARG_VERSION, ARG_EXPORT };
         static const struct option options[] = {
@@ -115,7 +114,7 @@ static void commit_pending_state(const lg_root *root, lg_store *store) {
                 r = lg_store_write_state(store, &st);
         if (r < 0) {
                 lg_log(LOG_ERR, "Cannot store the boot state the generator left in %s: %s", LG_STATE_PENDING,
-                        strerror(-r));
+                       strerror(-r));
                 return;
         }
         (void) unlinkat(root->fd, LG_STATE_PENDING + 1, 0);
@@ -219,9 +218,11 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
 
         r = lg_apply_withhold(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK, &res);
         if (r < 0) {
-                lg_log(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent, strerror(-r),
-                        r == -ELOOP ? " (a folder on its path is a symlink; left in place)" :
-                        r == -EOPNOTSUPP ? " (not a regular file; left in place)" : "");
+                lg_log(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent,
+                       strerror(-r),
+                       r == -ELOOP        ? " (a folder on its path is a symlink; left in place)"
+                       : r == -EOPNOTSUPP ? " (not a regular file; left in place)"
+                                          : "");
                 return r;
         }
         if (res.same_as_good)
@@ -290,7 +291,7 @@ static int run(int argc, char *argv[]) {
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)
                 lg_log(LOG_WARNING, "Unreadable %s (%s); deciding from the stored state.", LG_RUN_DECISION,
-                        strerror(-r));
+                       strerror(-r));
         if (cmdline.mode == LG_MODE_OFF || (have_rs && rs.noop)) {
                 lg_log(LOG_INFO, "lastgood.mode=off: nothing done this boot.");
                 goto finish;
@@ -321,8 +322,10 @@ static int run(int argc, char *argv[]) {
 
         manifest_r = lg_manifest_load(root, LG_MANIFEST_PATH, &good);
         if (manifest_r == -EBADMSG)
-                lg_log(LOG_WARNING, "The last-known-good manifest %s is corrupt; everything counts as changed "
-                        "until the next proven boot rewrites it.", LG_MANIFEST_PATH);
+                lg_log(LOG_WARNING,
+                       "The last-known-good manifest %s is corrupt; everything counts as changed "
+                       "until the next proven boot rewrites it.",
+                       LG_MANIFEST_PATH);
         else if (manifest_r < 0 && manifest_r != -ENOENT)
                 lg_log(LOG_WARNING, "Cannot read %s: %s", LG_MANIFEST_PATH, strerror(-manifest_r));
 
@@ -338,8 +341,9 @@ static int run(int argc, char *argv[]) {
         r = lg_store_read_quarantine(store, &q);
         have_q = r >= 0;
         if (r < 0 && r != -ENOENT)
-                lg_log(LOG_WARNING, "Cold record unreadable (%s); no persistently withheld content this boot.",
-                        strerror(-r));
+                lg_log(LOG_WARNING,
+                       "Cold record unreadable (%s); no persistently withheld content this boot.",
+                       strerror(-r));
 
         differs = lg_manifest_differs(manifest_r >= 0 ? &good : NULL, &now, have_q ? &q : NULL);
         r = lg_manifest_diff(manifest_r >= 0 ? &good : &(lg_inventory) {}, &now, &changes);
@@ -410,8 +414,8 @@ static int run(int argc, char *argv[]) {
                         lg_log(LOG_WARNING, "Cannot update %s: %s", LG_RUN_WITHHELD, strerror(-r));
         }
         if (n_withheld > 0)
-                lg_log(LOG_NOTICE, "%u content file%s withheld at level %u; see lastgoodctl list.", n_withheld,
-                        n_withheld == 1 ? "" : "s", level);
+                lg_log(LOG_NOTICE, "%u content file%s withheld at level %u; see lastgoodctl list.",
+                       n_withheld, n_withheld == 1 ? "" : "s", level);
 
 finish:
         lg_withheld_done(&w);

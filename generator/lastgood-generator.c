@@ -49,7 +49,6 @@ static const char *arg_root = NULL;
 static const char *arg_kernel = NULL;
 static const char *arg_dest_normal = NULL, *arg_dest_early = NULL;
 
-
 /* A unit name we are willing to write into the generator folders: no '/',
  * not hidden, known characters and a unit type suffix. */
 static bool unit_name_ok(const char *s) {
@@ -237,7 +236,8 @@ static void reset_on_failure(const lg_root *root, const lg_config *config, bool 
                 /* Nobody could release the deadline at healthy. */
                 lg_log(LOG_WARNING, "Cannot write %s: %s", LG_RUN_RESET, strerror(-k));
                 if (lg_reset_release(root, &r) > 0)
-                        lg_log(LOG_WARNING, "Hang reset stopped again: it could not be released at healthy.");
+                        lg_log(LOG_WARNING,
+                               "Hang reset stopped again: it could not be released at healthy.");
         }
         for (int i = 0; i < _LG_RESET_KIND_MAX; i++) {
                 lg_event e = LG_EVENT_INIT(LG_MSG_RESET);
@@ -270,7 +270,8 @@ static int count_boot(const lg_root *root, const lg_cmdline *cmdline, const lg_c
         if (faccessat(root->fd, "var/lib/lastgood", F_OK, 0) < 0) {
                 /* A separate /var is not mounted yet: counting would write
                  * under the mount point. Leave it to the next boot's luck. */
-                lg_log(LOG_WARNING, "/var/lib/lastgood is not reachable yet (separate /var?); this boot is not counted.");
+                lg_log(LOG_WARNING,
+                       "/var/lib/lastgood is not reachable yet (separate /var?); this boot is not counted.");
                 return -ENOENT;
         }
         r = lg_store_read_state(store, &old);
@@ -550,7 +551,8 @@ static int run(int argc, char *argv[]) {
                 goto finish;
         }
         if (r < 0 && r != -ENOENT)
-                lg_log(LOG_WARNING, "Unreadable hand-over from lastgood-early (%s); deciding here.", strerror(-r));
+                lg_log(LOG_WARNING, "Unreadable hand-over from lastgood-early (%s); deciding here.",
+                       strerror(-r));
 
         if (lg_config_load(root, &config) < 0 || lg_agents_load(root, &agents) < 0)
                 goto oom;
@@ -584,8 +586,8 @@ static int run(int argc, char *argv[]) {
                         lg_log(LOG_ERR, "Cannot mask %s: %s", it->name, strerror(-r));
                 else if (r > 0)
                         lg_log(LOG_WARNING, "Masked %s this boot (%s%s%s).", it->name,
-                                lg_reason_to_string(it->reason) ?: "withheld", it->agent ? ", agent " : "",
-                                it->agent ?: "");
+                               lg_reason_to_string(it->reason) ?: "withheld", it->agent ? ", agent " : "",
+                               it->agent ?: "");
         }
 
         for (size_t a = 0; a < agents.n; a++)
@@ -594,7 +596,8 @@ static int run(int argc, char *argv[]) {
                                 continue;
                         r = order_after_apply(*u);
                         if (r < 0)
-                                lg_log(LOG_ERR, "Cannot order %s after " APPLY_UNIT ": %s", *u, strerror(-r));
+                                lg_log(LOG_ERR, "Cannot order %s after " APPLY_UNIT ": %s", *u,
+                                       strerror(-r));
                 }
         goto finish;
 

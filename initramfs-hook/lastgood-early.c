@@ -53,7 +53,6 @@ static const char *arg_kernel;
 static const char *arg_image_dir;
 static unsigned arg_timeout = 5;
 
-
 static void on_alarm(int sig) {
         static const char msg[] = "<4>lastgood: time limit reached, letting the boot go on\n";
 
@@ -353,9 +352,10 @@ static void write_run(const ctx *c, const lg_runstate *rs, bool handover) {
         r = lg_modprobe_conf_write(c->root, &rs->withheld, "lastgood-early", NULL, &refused);
         if (refused > 0)
                 lg_log(4, "refusing to write %u invalid module name%s to modprobe.d", refused,
-                          refused == 1 ? "" : "s");
+                       refused == 1 ? "" : "s");
         if (r < 0)
-                lg_log(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF, strerror(-r));
+                lg_log(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF,
+                       strerror(-r));
         if (!handover)
                 return;
         r = lg_runstate_write(c->root, rs);
@@ -480,7 +480,8 @@ static int run_pre_udev(ctx *c) {
         r = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest);
         have_manifest = r >= 0;
         if (r == -EBADMSG)
-                lg_log(4, "the initramfs's copy of the last-known-good manifest is corrupt: treated as missing");
+                lg_log(4,
+                       "the initramfs's copy of the last-known-good manifest is corrupt: treated as missing");
         r = lg_manifest_load(c->root, IMAGE_INVENTORY, &image);
         have_image = r >= 0;
         if (r == -EBADMSG)
@@ -497,7 +498,8 @@ static int run_pre_udev(ctx *c) {
         if (counting && (d.write || rewrite)) {
                 r = lg_store_write_state(store, &new);
                 if (r < 0) {
-                        lg_log(3, "cannot write the boot state (%s); this boot is not counted", strerror(-r));
+                        lg_log(3, "cannot write the boot state (%s); this boot is not counted",
+                               strerror(-r));
                         /* NVRAM full or read-only: the level decided for
                          * this boot still applies, but no "boot counted"
                          * event, and the hand-over shows the stored record. */
@@ -668,7 +670,7 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
                 r = lg_store_write_quarantine(store, q);
                 if (r < 0)
                         lg_log(3, "cannot record the narrowing's culprit (%s); withheld this boot only",
-                                  strerror(-r));
+                               strerror(-r));
         }
         if (counting && st->level != 0) {
                 lg_state new = *st;
@@ -803,8 +805,10 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                                   *cur = lg_inventory_find(&now, LG_ITEM_MODULE, culprit);
 
                 if (good && cur && good->fingerprint == cur->fingerprint) {
-                        lg_log(5, "crash log names %s, proven on the real root since the initramfs was built: "
-                                     "not withheld", culprit);
+                        lg_log(5,
+                               "crash log names %s, proven on the real root since the initramfs was built: "
+                               "not withheld",
+                               culprit);
                         culprit = NULL;
                 }
         }
@@ -981,7 +985,8 @@ int main(int argc, char *argv[]) {
                 }
                 r = lg_root_new(arg_sysroot, &sysroot);
                 if (r < 0) {
-                        lg_log(4, "cannot open the real root %s (%s); boot goes on", arg_sysroot, strerror(-r));
+                        lg_log(4, "cannot open the real root %s (%s); boot goes on", arg_sysroot,
+                               strerror(-r));
                         return 0;
                 }
         }

@@ -44,7 +44,8 @@ static int stderr_is_journal(void) {
 static int log_journal(int prio, const char *ident, const char *message) {
         if (access(JOURNAL_SOCKET, F_OK) < 0)
                 return -errno;
-        return sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=%s", ident, NULL);
+        return sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=%s", ident,
+                               NULL);
 }
 
 void lg_journal_install(void) {

@@ -159,8 +159,9 @@ static void forward_spool(Context *c) {
         int r = lg_events_forward_spool_with(c->root, forward_sender, c);
 
         if (r < 0)
-                lg_log(LOG_WARNING, "Could not forward the initramfs events to the journal (they stay spooled): %s",
-                        strerror(-r));
+                lg_log(LOG_WARNING,
+                       "Could not forward the initramfs events to the journal (they stay spooled): %s",
+                       strerror(-r));
         else if (r > 0)
                 lg_log(LOG_INFO, "Forwarded %d event(s) of the initramfs to the journal.", r);
 }
@@ -223,12 +224,12 @@ static void release_hang_reset(Context *c) {
         r = lg_reset_release(c->root, &rs);
         if (r == -EBUSY) {
                 lg_log(LOG_NOTICE, "Hang reset: %s is held by another program now (its watchdog rules).",
-                        rs.items[LG_RESET_HANG].device);
+                       rs.items[LG_RESET_HANG].device);
                 return;
         }
         if (r < 0) {
                 lg_log(LOG_ERR, "Could not release the hang reset on %s: %s; the host will be reset.",
-                        rs.items[LG_RESET_HANG].device, strerror(-r));
+                       rs.items[LG_RESET_HANG].device, strerror(-r));
                 return;
         }
         r = lg_reset_save(c->root, &rs);
@@ -373,7 +374,8 @@ static void narrowing_at_start(Context *c) {
                         if (nw.items[i].state == LG_SUSPECT_HELD)
                                 emit_suspect_released(c, &nw.items[i], "narrowing-ended", "the narrowing ended");
                 /* lastgood-early said it with its MESSAGE_ID already. */
-                lg_log(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.", word);
+                lg_log(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.",
+                       word);
         }
         lg_narrow_done(&nw);
 }
@@ -444,7 +446,7 @@ static void record_skipped_hook(lg_item_kind kind, const char *name, const char 
 
         (void) userdata;
         lg_log(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).",
-                strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
+               strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
 }
 
 static int do_proven(Context *c, lg_step step, const char *why) {
@@ -485,7 +487,8 @@ static int do_proven(Context *c, lg_step step, const char *why) {
          * daemon rests for the rest of the boot (footprint, issue #4). */
         (void) malloc_trim(0);
         if (r < 0) {
-                lg_log(LOG_ERR, "The proven write failed (%s); the last known good is unchanged.", strerror(-r));
+                lg_log(LOG_ERR, "The proven write failed (%s); the last known good is unchanged.",
+                       strerror(-r));
                 return r;
         }
         if (res.state_was_corrupt)
@@ -498,9 +501,9 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 late_crash_clear(c);
         if (res.n_recent)
                 lg_log(LOG_NOTICE,
-                        "%zu item(s) changed on disk less than %u s before this proof or after healthy keep their "
-                        "previous last-known-good entry: the next boot counts them.",
-                        res.n_recent, c->config.stable_sec);
+                       "%zu item(s) changed on disk less than %u s before this proof or after healthy keep their "
+                       "previous last-known-good entry: the next boot counts them.",
+                       res.n_recent, c->config.stable_sec);
         if (res.decision.proven) {
                 c->proven = true;
                 emit(c, LG_MSG_PROVEN, LOG_NOTICE, NULL, NULL, why,
@@ -508,17 +511,18 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      res.steady ? "unchanged, " : "", res.n_items,
                      res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
                 refresh_notice(c, NULL);
-                lg_log(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
-                        res.generation, res.n_linked, res.n_copied, res.n_quarantined,
-                        res.steady ? " (steady state, nothing written)" : "");
+                lg_log(LOG_INFO,
+                       "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
+                       res.generation, res.n_linked, res.n_copied, res.n_quarantined,
+                       res.steady ? " (steady state, nothing written)" : "");
                 if (res.n_too_big)
                         lg_log(LOG_WARNING,
-                                "%zu content file(s) over the copy budget have no last good copy (a rollback only quarantines them).",
-                                res.n_too_big);
+                               "%zu content file(s) over the copy budget have no last good copy (a rollback only quarantines them).",
+                               res.n_too_big);
                 if (res.n_quarantine_hashed || res.n_quarantine_skipped)
                         lg_log(LOG_WARNING,
-                                "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
-                                res.n_quarantine_hashed, res.n_quarantine_skipped);
+                               "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
+                               res.n_quarantine_hashed, res.n_quarantine_skipped);
         } else if (res.decision.neutral)
                 lg_log(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
         emit_narrowing(c, &res);
@@ -541,7 +545,8 @@ static void refresh_notice(Context *c, const char *extra) {
         int r = lg_notice_refresh(&in, &line);
 
         if (r < 0)
-                lg_log(LOG_WARNING, "Could not update the login notice or the metrics file: %s", strerror(-r));
+                lg_log(LOG_WARNING, "Could not update the login notice or the metrics file: %s",
+                       strerror(-r));
         if (line && asprintf(&status, "STATUS=%s%s%s", line, extra ? "; " : "", extra ?: "") >= 0)
                 (void) sd_notify(0, status);
 }
@@ -592,9 +597,10 @@ static void evaluate_health(Context *c) {
         /* Wanted checks: reported, never a failed boot. */
         for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
                 if (!wanted.items[i].passed)
-                        lg_log(LOG_WARNING, "Wanted health check %s failed (not counted): %s; output (%zu bytes): %.512s",
-                                wanted.items[i].name, strna(wanted.items[i].reason), wanted.items[i].output_total,
-                                wanted.items[i].output ?: "");
+                        lg_log(LOG_WARNING,
+                               "Wanted health check %s failed (not counted): %s; output (%zu bytes): %.512s",
+                               wanted.items[i].name, strna(wanted.items[i].reason),
+                               wanted.items[i].output_total, wanted.items[i].output ?: "");
         lg_check_results_done(&wanted);
         for (size_t i = 0; r != -ENOMEM && i < res.n; i++) {
                 lg_check_result *k = &res.items[i];
@@ -605,8 +611,8 @@ static void evaluate_health(Context *c) {
                 /* Truncated output: a check printing megabytes must not
                  * flood the journal. */
                 lg_log(LOG_WARNING, "Health check %s failed: %s; output (%zu bytes%s): %.512s", k->name,
-                        strna(k->reason), k->output_total, k->output_total > 512 ? ", truncated" : "",
-                        k->output ?: "");
+                       strna(k->reason), k->output_total, k->output_total > 512 ? ", truncated" : "",
+                       k->output ?: "");
         }
         lg_check_results_done(&res);
 
@@ -681,7 +687,8 @@ static void boot_complete_reached(Context *c) {
         if (c->boot_complete)
                 return;
         c->boot_complete = true;
-        lg_log(LOG_INFO, "boot-complete.target reached; healthy after %u s of stability.", c->config.stable_sec);
+        lg_log(LOG_INFO, "boot-complete.target reached; healthy after %u s of stability.",
+               c->config.stable_sec);
         r = sd_event_add_time_relative(c->event, &c->stable_timer, CLOCK_MONOTONIC,
                                        (uint64_t) c->config.stable_sec * 1000000ULL, 0, on_stable_timer, c);
         if (r < 0)
@@ -694,7 +701,8 @@ static void check_boot_complete(Context *c) {
 
         r = lg_bus_unit_state(c->bus, LG_BOOT_COMPLETE_TARGET, &state, NULL);
         if (r < 0) {
-                lg_log(LOG_WARNING, "Could not read the state of %s: %s", LG_BOOT_COMPLETE_TARGET, strerror(-r));
+                lg_log(LOG_WARNING, "Could not read the state of %s: %s", LG_BOOT_COMPLETE_TARGET,
+                       strerror(-r));
                 return;
         }
         if (streq(state, "active"))
@@ -740,7 +748,7 @@ static void restart_health_window(Context *c, const char *what) {
 
         if (c->healthy || c->proven)
                 lg_log(LOG_NOTICE, "%s: this boot is %s no more; the health window starts again.", what,
-                        c->proven ? "proven" : "healthy");
+                       c->proven ? "proven" : "healthy");
         c->healthy = false;
         c->proven = false;
         c->healthy_usec = 0;
@@ -811,7 +819,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                         refresh_notice(c, NULL);
                 else
                         lg_log(LOG_INFO, "Change seen at run time (%s %s); already armed.",
-                                lg_item_kind_to_string(kind), name);
+                               lg_item_kind_to_string(kind), name);
                 return;
         }
 }
@@ -1004,13 +1012,16 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
 
         r = manager_shutting_down(c);
         if (r < 0)
-                lg_log(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.",
+                       strerror(-r));
         else if (r == 0)
                 lg_log(LOG_INFO, "Stopped without a shutdown: recording nothing.");
         else if (c->tainted_after_healthy)
-                lg_log(LOG_WARNING, "Orderly shutdown, but the kernel was tainted after healthy: not proven.");
+                lg_log(LOG_WARNING,
+                       "Orderly shutdown, but the kernel was tainted after healthy: not proven.");
         else if (this_boot_bad(c))
-                lg_log(LOG_NOTICE, "Orderly shutdown of a boot lastgoodctl bad declared failed: not proven, counted.");
+                lg_log(LOG_NOTICE,
+                       "Orderly shutdown of a boot lastgoodctl bad declared failed: not proven, counted.");
         else
                 (void) do_proven(c, LG_STEP_SHUTDOWN, "orderly-shutdown");
         return sd_event_exit(c->event, 0);
@@ -1034,8 +1045,8 @@ static int manager_shutting_down(Context *c) {
         k = lg_bus_shutting_down(bus);
         sd_bus_flush_close_unref(bus);
         if (k >= 0)
-                lg_log(LOG_INFO, "Asked the service manager again over its %s (%s before).", lg_bus_via_to_string(via),
-                        strerror(-r));
+                lg_log(LOG_INFO, "Asked the service manager again over its %s (%s before).",
+                       lg_bus_via_to_string(via), strerror(-r));
         return k < 0 ? r : k;
 }
 
@@ -1051,8 +1062,9 @@ static int setup_bus(Context *c) {
         if (r < 0)
                 return r;
         if (via == LG_BUS_VIA_PRIVATE)
-                lg_log(LOG_INFO, "No system bus (%s): talking to the service manager over its private socket %s.",
-                        strerror(-system_error), LG_SYSTEMD_PRIVATE_SOCKET);
+                lg_log(LOG_INFO,
+                       "No system bus (%s): talking to the service manager over its private socket %s.",
+                       strerror(-system_error), LG_SYSTEMD_PRIVATE_SOCKET);
         r = sd_bus_attach_event(c->bus, c->event, 0);
         if (r < 0)
                 return r;
@@ -1090,7 +1102,8 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         if (r >= 0)
                 r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         if (r < 0)
-                lg_log(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s",
+                       strerror(-r));
         bus_retry_usec = MIN(bus_retry_usec * 2, BUS_RETRY_MAX_USEC);
         return 0;
 }
@@ -1110,7 +1123,8 @@ static void schedule_bus_retry(Context *c, uint64_t after_usec) {
                         r = sd_event_source_set_enabled(bus_retry_source, SD_EVENT_ONESHOT);
         }
         if (r < 0)
-                lg_log(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s",
+                       strerror(-r));
 }
 
 /* The D-Bus daemon went away (stopped, restarted): the manager's signals
@@ -1342,7 +1356,8 @@ static int run_check(Context *c) {
 
                 r = c->bus ? lg_bus_unit_state(c->bus, *u, &state, NULL) : -ENOTCONN;
                 if (r < 0 || !streq(state, "active")) {
-                        lg_log(LOG_ERR, "Required unit %s is %s.", *u, r < 0 ? "in an unknown state" : state);
+                        lg_log(LOG_ERR, "Required unit %s is %s.", *u,
+                               r < 0 ? "in an unknown state" : state);
                         failed++;
                 }
         }
@@ -1354,13 +1369,14 @@ static int run_check(Context *c) {
         }
         for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
                 if (!wanted.items[i].passed)
-                        lg_log(LOG_WARNING, "Wanted health check %s failed (not counted): %s", wanted.items[i].name,
-                                strna(wanted.items[i].reason));
+                        lg_log(LOG_WARNING, "Wanted health check %s failed (not counted): %s",
+                               wanted.items[i].name, strna(wanted.items[i].reason));
         lg_check_results_done(&wanted);
         for (size_t i = 0; r != -ENOMEM && i < res.n; i++)
                 if (!res.items[i].passed) {
                         lg_log(LOG_ERR, "Health check %s %s; output (%zu bytes): %.512s", res.items[i].name,
-                                strna(res.items[i].reason), res.items[i].output_total, res.items[i].output ?: "");
+                               strna(res.items[i].reason), res.items[i].output_total,
+                               res.items[i].output ?: "");
                         failed++;
                 }
         lg_check_results_done(&res);
@@ -1407,8 +1423,10 @@ int main(int argc, char *argv[]) {
         if (!c.off && (arg_check || !arg_prove_now)) {
                 r = setup_bus(&c);
                 if (r < 0) {
-                        lg_log(LOG_WARNING, "No connection to the service manager (%s): this boot cannot become "
-                                "healthy until there is one.", strerror(-r));
+                        lg_log(LOG_WARNING,
+                               "No connection to the service manager (%s): this boot cannot become "
+                               "healthy until there is one.",
+                               strerror(-r));
                         c.bus = sd_bus_flush_close_unref(c.bus);
                         if (!arg_check)
                                 schedule_bus_retry(&c, BUS_RETRY_FIRST_USEC);
@@ -1423,7 +1441,7 @@ int main(int argc, char *argv[]) {
                 r = lg_store_open(c.root, LG_STORE_AUTO, &c.store);
                 if (r < 0)
                         lg_log(LOG_ERR, "Cannot open the boot-state store (%s): nothing will be recorded.",
-                                strerror(-r));
+                               strerror(-r));
                 forward_spool(&c);
                 narrowing_at_start(&c);
                 if (!arg_prove_now)
@@ -1458,8 +1476,9 @@ int main(int argc, char *argv[]) {
                 if (lg_taint_read(c.root, &c.taint_base) < 0)
                         c.taint_base = 0;
                 if (c.taint_base & c.config.taint_mask)
-                        lg_log(LOG_WARNING, "The kernel was already tainted (%lu) when the watchdog started.",
-                                c.taint_base);
+                        lg_log(LOG_WARNING,
+                               "The kernel was already tainted (%lu) when the watchdog started.",
+                               c.taint_base);
                 r = setup_inotify(&c);
                 if (r < 0)
                         lg_log(LOG_WARNING, "No content watch: %s", strerror(-r));
