@@ -445,6 +445,24 @@ static bool has_module_quarantine(const lg_quarantine *q) {
         return false;
 }
 
+/* The third-party items of root (stat cache: cache) and, with a manifest,
+ * what changed since it. What fails is logged ("cannot list WHAT"); returns
+ * the scan's result. */
+static int scan_changes(const ctx *c, const lg_root *root, const lg_inventory *cache, lg_stat_match match,
+                        const char *what, const lg_inventory *manifest, lg_inventory *now, lg_changes *changes) {
+        unsigned skipped = 0;
+        int r;
+
+        r = lg_inventory_scan_cached(root, c->kernel, &c->config, &c->agents, cache, match, now, &skipped);
+        if (r < 0)
+                lg_log(4, "cannot list %s (%s)", what, strerror(-r));
+        if (skipped)
+                lg_log(5, "%u unusable module files skipped", skipped);
+        if (manifest && lg_manifest_diff(manifest, now, changes) < 0)
+                lg_log(4, "out of memory computing the changed set");
+        return r;
+}
+
 static int run_pre_udev(ctx *c) {
         _cleanup_store_ lg_store *store = NULL;
         _cleanup_free_ char *culprit = NULL;
@@ -458,7 +476,6 @@ static int run_pre_udev(ctx *c) {
         bool rewrite = false, counting, have_manifest, have_image, need_withheld, reset_applied = false,
              reset_tried = false;
         lg_reset reset;
-        unsigned skipped = 0;
         int r;
 
         r = lg_store_open(c->root, LG_STORE_AUTO, &store);
@@ -519,14 +536,8 @@ static int run_pre_udev(ctx *c) {
                 /* The initramfs's own modules, against the build-time
                  * inventory (same files, copied with their size and mtime)
                  * as stat cache. */
-                r = lg_inventory_scan_cached(c->root, c->kernel, &c->config, &c->agents,
-                                             have_image ? &image : &manifest, LG_STAT_LOOSE, &now, &skipped);
-                if (r < 0)
-                        lg_log(4, "cannot list the initramfs modules (%s)", strerror(-r));
-                if (skipped)
-                        lg_log(5, "%u unusable module files skipped", skipped);
-                if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
-                        lg_log(4, "out of memory computing the changed set");
+                (void) scan_changes(c, c->root, have_image ? &image : &manifest, LG_STAT_LOOSE, "the initramfs modules",
+                                    have_manifest ? &manifest : NULL, &now, &changes);
         }
 
         lg_policy_input in = {
@@ -711,7 +722,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
              narrowing;
         lg_reset reset;
         lg_narrow narrow_rec = {}, narrow = {};
-        unsigned skipped = 0, level;
+        unsigned level;
         int r;
 
         have_early = lg_runstate_read(c->root, &early) >= 0 && !early.noop;
@@ -738,14 +749,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         have_manifest = r >= 0;
         if (r == -EBADMSG)
                 lg_log(4, "last-known-good manifest is corrupt: treated as missing");
-        r = lg_inventory_scan_cached(sysroot, c->kernel, &c->config, &c->agents, have_manifest ? &manifest : NULL,
-                                     LG_STAT_STRICT, &now, &skipped);
-        if (r < 0)
-                lg_log(4, "cannot list the modules of the real root (%s)", strerror(-r));
-        if (skipped)
-                lg_log(5, "%u unusable module files skipped", skipped);
-        if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
-                lg_log(4, "out of memory computing the changed set");
+        r = scan_changes(c, sysroot, have_manifest ? &manifest : NULL, LG_STAT_STRICT, "the modules of the real root",
+                         have_manifest ? &manifest : NULL, &now, &changes);
         changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &quarantine);
         /* A narrowing keeps the host armed: its boots count. */
         narrowing = counting && narrowing_load(c, sysroot, &narrow_rec);
