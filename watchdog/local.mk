@@ -68,6 +68,7 @@ WATCHDOG_TESTS = \
 TESTS += $(WATCHDOG_TESTS)
 EXTRA_DIST += $(WATCHDOG_TESTS) \
 	tests/integration/watchdog-lib.sh \
+	tests/integration/hot-record.py \
 	tests/integration/watchdog-systemd-stub.py \
 	tests/integration/watchdog-notify.py
 
