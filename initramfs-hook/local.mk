@@ -66,6 +66,7 @@ EARLY_TESTS = \
 	tests/integration/early-reset.sh \
 	tests/integration/narrowing.sh
 INITRAMFS_TESTS = \
+	tests/integration/early-links.sh \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh
 TESTS += $(EARLY_TESTS) $(INITRAMFS_TESTS)
