@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,10 +43,23 @@ static int stderr_is_journal(void) {
 }
 
 static int log_journal(int prio, const char *ident, const char *message) {
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
-                return -errno;
-        return sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=%s", ident,
-                               NULL);
+        char *m = NULL, *p = NULL, *i = NULL;
+        int r = -ENOMEM;
+
+        if (asprintf(&m, "MESSAGE=%s", message) >= 0 && asprintf(&p, "PRIORITY=%d", prio) >= 0 &&
+            asprintf(&i, "SYSLOG_IDENTIFIER=%s", ident) >= 0) {
+                const struct iovec iov[] = {
+                        { .iov_base = m, .iov_len = strlen(m) },
+                        { .iov_base = p, .iov_len = strlen(p) },
+                        { .iov_base = i, .iov_len = strlen(i) },
+                };
+
+                r = lg_journal_sendv(iov, 3, NULL);
+        }
+        free(m);
+        free(p);
+        free(i);
+        return r;
 }
 
 void lg_journal_install(void) {

@@ -20,6 +20,7 @@
 
 #include "events.h"
 #include "journal.h"
+#include "log.h"
 #include "macro.h"
 #include "rootfs.h"
 #include "strv.h"
@@ -519,6 +520,43 @@ static void test_journal_sink(void **state) {
         assert_null(journal_got);
 }
 
+/* lg_log()'s journal target: native (fields) only when stderr is the
+ * journal stream the service manager connected ($JOURNAL_STREAM). */
+static void test_log_native(void **state) {
+        struct stat st;
+        char stream[64];
+
+        assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+        snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long) st.st_dev,
+                 (unsigned long long) st.st_ino);
+        journal_present = true;
+        lg_log_set_journal(NULL);
+        lg_log_open(LG_LOG_JOURNAL, "lastgood-test");
+
+        /* Not the journal stream: stderr ("<N>" prefix), nothing sent. */
+        assert_int_equal(unsetenv("JOURNAL_STREAM"), 0);
+        lg_journal_install();
+        log_warning("on stderr");
+        assert_null(journal_got);
+
+        assert_int_equal(setenv("JOURNAL_STREAM", stream, 1), 0);
+        lg_journal_install();
+        log_warning("native %s", "line\n<0>forged");
+        assert_non_null(journal_got);
+        assert_string_equal(field(journal_got, "MESSAGE"), "native line\\x0a<0>forged");
+        assert_string_equal(field(journal_got, "PRIORITY"), "4");
+        assert_string_equal(field(journal_got, "SYSLOG_IDENTIFIER"), "lastgood-test");
+        journal_got = lg_strv_free(journal_got);
+
+        /* journald gone: back to stderr, nothing lost silently. */
+        journal_present = false;
+        log_warning("journald gone");
+        assert_null(journal_got);
+        assert_int_equal(unsetenv("JOURNAL_STREAM"), 0);
+        lg_log_set_journal(NULL);
+        lg_log_open(LG_LOG_STDERR, NULL);
+}
+
 static void test_export_format(void **state) {
         lg_event e = hostile_event();
         lg_export_meta meta = {
@@ -573,6 +611,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_spool_bounded, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_spool_short_write, setup, teardown),
                 cmocka_unit_test(test_journal_sink),
+                cmocka_unit_test(test_log_native),
                 cmocka_unit_test(test_export_format),
         };
 
