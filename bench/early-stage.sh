@@ -17,6 +17,9 @@
 # image rebuilt: counted at level 0, and at level 1 after Threshold tries).
 # strace shows which files each stage opens: in steady state pre-udev
 # opens no module file at all.
+# Start-up (lastgood-early --help: exec and the dynamic loader, nothing
+# else) is reported beside pre-udev, as a share of it (target: at most a
+# third, issue #14), with the shared libraries the binary needs and maps.
 #
 #   bench/early-stage.sh [BUILDDIR]
 #
@@ -194,7 +197,7 @@ echo
 echo "=== steady state (not armed)"
 bench depmod-n "$DEPMOD_RUNS" "$DEPMOD" "true"
 # The floor under every case: starting the program (exec, dynamic loading
-# of libkmod, libsystemd and what they pull in), nothing else.
+# of libefivar, libkmod and what they pull in), nothing else.
 bench start-only "$RUNS" "$EARLY --help" "true"
 bench steady-pre-udev "$RUNS" "$PRE_UDEV" "$(prep steady armed=0 tries=0 level=0 boot_seq=7)"
 bench steady-pre-switch "$RUNS" "$PRE_SWITCH" "$(prep steady armed=0 tries=0 level=0 boot_seq=7)"
@@ -248,6 +251,15 @@ row armed1-pre-udev 10 "armed L1  pre-udev (safe mode, scan)" "$tr_a1u_all" "$tr
 row armed0-pre-switch 50 "armed L0  pre-switch" "$tr_a0s_all" "$tr_a0s_ko" "$tr_a0s_open"
 row armed1-pre-switch 50 "armed L1  pre-switch (withholds 1)" "$tr_a1s_all" "$tr_a1s_ko" "$tr_a1s_open"
 echo "min, cpu: the fastest run and the mean user+sys CPU time (ms), less sensitive to a busy machine than the median"
+echo
+echo "=== start-up against pre-udev (target: start-up <= 1/3 of steady pre-udev, medians)"
+share=$(python3 -c 'import sys; print("%.0f" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' \
+        "$(median_ms start-only)" "$(median_ms steady-pre-udev)")
+verdict=$( [ "$share" -le 33 ] && echo ok || echo MISSES)
+printf 'start-up %s ms, steady pre-udev %s ms: %s%% (<= 33%%) %s\n' "$(median_ms start-only)" \
+        "$(median_ms steady-pre-udev)" "$share" "$verdict"
+echo "NEEDED: $(readelf -d "$EARLY" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+echo "mapped at start (ldd): $(ldd "$EARLY" | awk '$1 !~ /vdso/ { print $1 }' | tr '\n' ' ')"
 echo "fs-sc: file-system calls of one run (strace -f -e trace=%file); .ko: those naming a module file; open: open*() of one"
 echo
 echo "=== strace -f -e trace=%file, steady-state pre-udev (module files opened: $tr_su_open):"

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "journal.h"
+#include "log.h"
 #include "macro.h"
 
 static void help(void) {
@@ -91,6 +93,8 @@ int main(int argc, char *argv[]) {
         lg_ctl c = { .level = -1 };
         int opt, r;
 
+        lg_log_open(LG_LOG_STDERR, "lastgoodctl");
+        lg_journal_install();
         while ((opt = getopt_long(argc, argv, "hD:", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
@@ -112,7 +116,7 @@ int main(int argc, char *argv[]) {
                         if (streq(optarg, "file"))
                                 c.force_file = true;
                         else if (!streq(optarg, "auto")) {
-                                fprintf(stderr, "lastgoodctl: --store= takes \"auto\" or \"file\", not \"%s\".\n", optarg);
+                                log_error("--store= takes \"auto\" or \"file\", not \"%s\".", optarg);
                                 return LG_EXIT_USAGE;
                         }
                         break;
@@ -130,7 +134,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_LEVEL:
                         if (!streq(optarg, "1") && !streq(optarg, "2")) {
-                                fprintf(stderr, "lastgoodctl: --level= takes 1 or 2, not \"%s\".\n", optarg);
+                                log_error("--level= takes 1 or 2, not \"%s\".", optarg);
                                 return LG_EXIT_USAGE;
                         }
                         c.level = optarg[0] - '0';
@@ -152,7 +156,7 @@ int main(int argc, char *argv[]) {
         (void) lg_ctl_output_init(c.json);
 
         if (optind >= argc) {
-                fprintf(stderr, "lastgoodctl: no command given; see lastgoodctl --help.\n");
+                log_error("no command given; see lastgoodctl --help.");
                 return LG_EXIT_USAGE;
         }
 
@@ -161,7 +165,7 @@ int main(int argc, char *argv[]) {
                         continue;
                 r = lg_root_new(c.root_dir, &c.root);
                 if (r < 0) {
-                        fprintf(stderr, "lastgoodctl: cannot open root %s: %s\n", c.root_dir ? c.root_dir : "/", strerror(-r));
+                        log_error("cannot open root %s: %s", c.root_dir ? c.root_dir : "/", strerror(-r));
                         return LG_EXIT_FAILURE;
                 }
                 r = verbs[i].run(&c, argc - optind, argv + optind);
@@ -169,6 +173,6 @@ int main(int argc, char *argv[]) {
                 return r;
         }
 
-        fprintf(stderr, "lastgoodctl: unknown command \"%s\"; see lastgoodctl --help.\n", argv[optind]);
+        log_error("unknown command \"%s\"; see lastgoodctl --help.", argv[optind]);
         return LG_EXIT_USAGE;
 }

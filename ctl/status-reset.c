@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "log.h"
 #include "macro.h"
 #include "reset.h"
 
@@ -50,13 +51,13 @@ void ctl_reset_release(const lg_root *root) {
         if (k == -EBUSY)
                 return; /* another program pings the device: its watchdog rules */
         if (k < 0) {
-                fprintf(stderr, "lastgoodctl: cannot stop the hang reset on %s (%s): the host will be reset.\n",
-                        r.items[LG_RESET_HANG].device, strerror(-k));
+                log_error("cannot stop the hang reset on %s (%s): the host will be reset.",
+                          r.items[LG_RESET_HANG].device, strerror(-k));
                 return;
         }
         k = lg_reset_save(root, &r);
         if (k < 0)
-                fprintf(stderr, "lastgoodctl: cannot write %s: %s\n", LG_RUN_RESET, strerror(-k));
+                log_error("cannot write %s: %s", LG_RUN_RESET, strerror(-k));
         printf("Hang reset released: %s stopped.\n", r.items[LG_RESET_HANG].device);
 }
 

@@ -17,6 +17,7 @@
 #include "crash.h"
 #include "ctl.h"
 #include "json-out.h"
+#include "log.h"
 #include "macro.h"
 
 #define CRASH_INPUT_MAX (64 * 1024 * 1024)
@@ -133,20 +134,20 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         int r, parts;
 
         if (argc < 2) {
-                fprintf(stderr, "lastgoodctl: crash needs a crash log FILE (or - for standard input).\n");
+                log_error("crash needs a crash log FILE (or - for standard input).");
                 return LG_EXIT_USAGE;
         }
         for (int i = 1; i < argc; i++) {
                 r = read_input(argv[i], &buf, &size);
                 if (r < 0) {
-                        fprintf(stderr, "lastgoodctl: cannot read %s: %s\n", argv[i], strerror(-r));
+                        log_error("cannot read %s: %s", argv[i], strerror(-r));
                         return LG_EXIT_FAILURE;
                 }
         }
 
         parts = lg_pstore_reassemble(buf ? buf : "", size, &joined, &joined_size, &info);
         if (parts < 0) {
-                fprintf(stderr, "lastgoodctl: cannot reassemble the crash log's parts: %s\n", strerror(-parts));
+                log_error("cannot reassemble the crash log's parts: %s", strerror(-parts));
                 return LG_EXIT_FAILURE;
         }
         if (parts > 0 && !c->json)
@@ -159,9 +160,9 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         if (r >= 0) {
                 have_agents = true;
                 for (char **w = agents.warnings; w && *w; w++)
-                        fprintf(stderr, "lastgoodctl: %s\n", *w);
+                        log_error("%s", *w);
         } else
-                fprintf(stderr, "lastgoodctl: cannot load agent definitions, going on without them: %s\n", strerror(-r));
+                log_error("cannot load agent definitions, going on without them: %s", strerror(-r));
 
         if (parts > 0)
                 r = lg_crash_attribute(joined, joined_size, have_agents ? &agents : NULL, &rep);
@@ -170,7 +171,7 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         if (have_agents)
                 lg_agents_done(&agents);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot attribute the crash log: %s\n", strerror(-r));
+                log_error("cannot attribute the crash log: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         if (c->json)
@@ -180,7 +181,7 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         bool named = rep.culprit != NULL;
         lg_crash_report_done(&rep);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
         /* A probe or a script must tell "nobody named" from a culprit. */

@@ -24,7 +24,8 @@
 
 #include "cmdline.h"
 #include "ctl.h"
-#include "inventory.h" /* lib/parse/config.h (a bare "config.h" is autoconf's) */
+#include "inventory.h"
+#include "log.h"
 #include "macro.h"
 #include "store.h"
 
@@ -420,12 +421,12 @@ int verb_doctor(lg_ctl *c, int argc, char **argv) {
         int r;
 
         if (argc > 1) {
-                fprintf(stderr, "lastgoodctl: doctor takes no arguments.\n");
+                log_error("doctor takes no arguments.");
                 return LG_EXIT_USAGE;
         }
         r = lg_kernel_release(c->kernel_release, &kernel);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot tell the kernel release: %s\n", strerror(-r));
+                log_error("cannot tell the kernel release: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         if (c->json)

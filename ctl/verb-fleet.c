@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "events.h"
 #include "json-out.h"
+#include "log.h"
 #include "macro.h"
 #include "strmap.h"
 #include "strv.h"
@@ -791,11 +792,12 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
         if (!dir && argc == 2)
                 dir = argv[1];
         if (!dir || argc > 2) {
-                fprintf(stderr, "lastgoodctl: fleet needs --directory=DIR (a journal directory, as written by systemd-journal-remote).\n");
+                log_error(
+                        "fleet needs --directory=DIR (a journal directory, as written by systemd-journal-remote).");
                 return LG_EXIT_USAGE;
         }
         if (c->json && c->metrics) {
-                fprintf(stderr, "lastgoodctl: --json and --metrics exclude each other.\n");
+                log_error("--json and --metrics exclude each other.");
                 return LG_EXIT_USAGE;
         }
         if (c->state_filter) {
@@ -804,20 +806,22 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
                 for (int k = 0; k < _FS_MAX; k++)
                         known = known || streq(c->state_filter, fleet_state_names[k]);
                 if (!known) {
-                        fprintf(stderr, "lastgoodctl: --state= takes steady, armed, safe-mode, exhausted or silent, "
-                                        "not \"%s\".\n", c->state_filter);
+                        log_error("--state= takes steady, armed, safe-mode, exhausted or silent, "
+                                  "not \"%s\".",
+                                  c->state_filter);
                         return LG_EXIT_USAGE;
                 }
         }
         if (c->since && parse_time(c->since, &since) < 0) {
-                fprintf(stderr, "lastgoodctl: --since= takes a UTC time (2025-11-29T07:06:40Z, 2025-11-29) or "
-                                "@SECONDS, not \"%s\".\n", c->since);
+                log_error("--since= takes a UTC time (2025-11-29T07:06:40Z, 2025-11-29) or "
+                          "@SECONDS, not \"%s\".",
+                          c->since);
                 return LG_EXIT_USAGE;
         }
 
         r = sd_journal_open_directory(&j, dir, 0);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot open journal directory %s: %s\n", dir, strerror(-r));
+                log_error("cannot open journal directory %s: %s", dir, strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=lastgood", 0);
@@ -851,7 +855,7 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
         return LG_EXIT_OK;
 
 fail:
-        fprintf(stderr, "lastgoodctl: reading the journals of %s failed: %s\n", dir, strerror(-r));
+        log_error("reading the journals of %s failed: %s", dir, strerror(-r));
         free(s.hosts);
         sd_journal_close(j);
         fleet_done(&f);

@@ -26,6 +26,7 @@
 #include "ctl.h"
 #include "json-out.h"
 #include "events.h"
+#include "log.h"
 #include "macro.h"
 #include "runstate.h"
 #include "store.h"
@@ -35,7 +36,7 @@ static int open_store(lg_ctl *c, lg_store **ret) {
         int r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, ret);
 
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: cannot open the boot-state store: %s\n", strerror(-r));
+                log_error("cannot open the boot-state store: %s", strerror(-r));
         return r;
 }
 
@@ -48,8 +49,7 @@ static int read_cold(lg_store *s, lg_quarantine *ret) {
                 return 0;
         }
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: cannot read the persistently withheld record: %s\n",
-                        strerror(-r));
+                log_error("cannot read the persistently withheld record: %s", strerror(-r));
         return r;
 }
 
@@ -144,7 +144,7 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
         int r;
 
         if (argc > 1) {
-                fprintf(stderr, "lastgoodctl: %s takes no arguments.\n", argv[0]);
+                log_error("%s takes no arguments.", argv[0]);
                 return LG_EXIT_USAGE;
         }
         if (open_store(c, &s) < 0 || read_cold(s, &q) < 0)
@@ -152,10 +152,10 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
         r = lg_runstate_read(c->root, &rs);
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)
-                fprintf(stderr, "lastgoodctl: %s unreadable (%s).\n", LG_RUN_WITHHELD, strerror(-r));
+                log_error("%s unreadable (%s).", LG_RUN_WITHHELD, strerror(-r));
         r = lg_qfiles_list(c->root, &files, &n_files);
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: cannot list %s: %s\n", LG_QUARANTINE_DIR, strerror(-r));
+                log_error("cannot list %s: %s", LG_QUARANTINE_DIR, strerror(-r));
 
         if (c->json)
                 r = list_json(&rs, have_rs, &q, files, n_files);
@@ -165,7 +165,7 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
         }
         lg_qfiles_free(files, n_files);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
         return LG_EXIT_OK;
@@ -292,18 +292,16 @@ static int release_records(lg_ctl *c, lg_store *s, lg_quarantine *q, char *const
                 return 0;
         r = lg_store_write_quarantine(s, q);
         if (r < 0) {
-                fprintf(stderr,
-                        "lastgoodctl: cannot write the persistently withheld record (%s store): %s\n",
-                        lg_store_backend_to_string(lg_store_get_backend(s)), strerror(-r));
+                log_error("cannot write the persistently withheld record (%s store): %s",
+                          lg_store_backend_to_string(lg_store_get_backend(s)), strerror(-r));
                 return r;
         }
         for (size_t i = 0; i < ret_released->n; i++)
                 emit_released(c, &ret_released->items[i], why);
         r = release_this_boot(c, ret_released);
         if (r < 0)
-                fprintf(stderr,
-                        "lastgoodctl: released for the next boot; cannot update this boot's %s: %s\n",
-                        LG_RUN_DIR, strerror(-r));
+                log_error("released for the next boot; cannot update this boot's %s: %s", LG_RUN_DIR,
+                          strerror(-r));
         return n;
 }
 
@@ -314,12 +312,12 @@ int verb_release(lg_ctl *c, int argc, char **argv) {
         int n, missing = 0;
 
         if ((argc > 1) == c->all) {
-                fprintf(stderr, "lastgoodctl: release takes item names or --all (see lastgoodctl list).\n");
+                log_error("release takes item names or --all (see lastgoodctl list).");
                 return LG_EXIT_USAGE;
         }
         names = normalize_names(argv + 1, argc - 1);
         if (!names) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
         if (open_store(c, &s) < 0 || read_cold(s, &q) < 0)
@@ -331,9 +329,7 @@ int verb_release(lg_ctl *c, int argc, char **argv) {
                 for (size_t j = 0; j < q.n && !known; j++)
                         known = item_named(&q.items[j], one);
                 if (!known) {
-                        fprintf(stderr,
-                                "lastgoodctl: %s is not persistently withheld (see lastgoodctl list).\n",
-                                argv[i + 1]);
+                        log_error("%s is not persistently withheld (see lastgoodctl list).", argv[i + 1]);
                         missing++;
                 }
         }
@@ -368,12 +364,12 @@ int verb_restore(lg_ctl *c, int argc, char **argv) {
         if (open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
         if (lg_agents_load(c->root, &agents) < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
         r = lg_qfiles_list(c->root, &files, &n_files);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot list %s: %s\n", LG_QUARANTINE_DIR, strerror(-r));
+                log_error("cannot list %s: %s", LG_QUARANTINE_DIR, strerror(-r));
                 return LG_EXIT_FAILURE;
         }
 
@@ -395,30 +391,27 @@ int verb_restore(lg_ctl *c, int argc, char **argv) {
                 if (!lg_content_covers(a, f->original))
                         a = lg_agents_find_content(&agents, f->original);
                 if (!a) {
-                        fprintf(stderr,
-                                "lastgoodctl: %s is covered by no agent's Content=; the quarantined file stays at %s.\n",
-                                f->original, f->path);
+                        log_error("%s is covered by no agent's Content=; the quarantined file stays at %s.",
+                                  f->original, f->path);
                         failed++;
                         continue;
                 }
                 anchor = lg_content_anchor(a, f->original);
                 if (!anchor) {
-                        fprintf(stderr, "lastgoodctl: out of memory\n");
+                        log_error("out of memory");
                         failed++;
                         continue;
                 }
                 r = lg_apply_restore(c->root, f, anchor);
                 if (r == -EEXIST) {
-                        fprintf(stderr,
-                                "lastgoodctl: %s is in place (the last good copy?); the quarantined file stays at %s. "
-                                "Move the file in place away first to restore it.\n",
-                                f->original, f->path);
+                        log_error("%s is in place (the last good copy?); the quarantined file stays at %s. "
+                                  "Move the file in place away first to restore it.",
+                                  f->original, f->path);
                         failed++;
                         continue;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "lastgoodctl: cannot restore %s from %s: %s\n", f->original, f->path,
-                                strerror(-r));
+                        log_error("cannot restore %s from %s: %s", f->original, f->path, strerror(-r));
                         failed++;
                         continue;
                 }
@@ -440,8 +433,7 @@ int verb_restore(lg_ctl *c, int argc, char **argv) {
                 for (size_t k = 0; k < n_files && !known; k++)
                         known = streq(argv[i], files[k].original);
                 if (!known) {
-                        fprintf(stderr, "lastgoodctl: %s is not in the quarantine (see lastgoodctl list).\n",
-                                argv[i]);
+                        log_error("%s is not in the quarantine (see lastgoodctl list).", argv[i]);
                         failed++;
                 }
         }

@@ -11,6 +11,7 @@
 
 #include "ctl.h"
 #include "events.h"
+#include "log.h"
 #include "macro.h"
 #include "narrow.h"
 
@@ -115,7 +116,7 @@ void ctl_narrow_end(lg_ctl *c, const char *why) {
         }
         r = lg_narrow_remove(c->root);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot end the narrowing: %s\n", strerror(-r));
+                log_error("cannot end the narrowing: %s", strerror(-r));
                 lg_narrow_done(&nw);
                 return;
         }

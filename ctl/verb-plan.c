@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "inventory.h"
 #include "json-out.h"
+#include "log.h"
 #include "macro.h"
 #include "store.h"
 
@@ -115,11 +116,11 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         int r;
 
         if (argc > 1) {
-                fprintf(stderr, "lastgoodctl: plan takes no arguments (the level is --level=1|2).\n");
+                log_error("plan takes no arguments (the level is --level=1|2).");
                 return LG_EXIT_USAGE;
         }
         if (c->metrics) {
-                fprintf(stderr, "lastgoodctl: plan has no --metrics.\n");
+                log_error("plan has no --metrics.");
                 return LG_EXIT_USAGE;
         }
         r = ctl_load_policy_inputs(c, &kernel, &cfg, &agents, &cmdline);
@@ -129,15 +130,13 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         /* The records are read only; a missing or corrupt one is no state. */
         r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, &s);
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: no boot-state store (%s); planning without the records.\n",
-                        strerror(-r));
+                log_error("no boot-state store (%s); planning without the records.", strerror(-r));
         else {
                 if (lg_store_read_state(s, &st) < 0)
                         st = (lg_state){};
                 r = lg_store_read_quarantine(s, &quarantine);
                 if (r < 0 && r != -ENOENT)
-                        fprintf(stderr, "lastgoodctl: cannot read the persistently withheld list (%s).\n",
-                                strerror(-r));
+                        log_error("cannot read the persistently withheld list (%s).", strerror(-r));
         }
 
         /* Without --level: the level the records are at, else safe mode. */
@@ -149,19 +148,18 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         r = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest);
         p.have_manifest = r >= 0;
         if (r == -EBADMSG)
-                fprintf(stderr,
-                        "lastgoodctl: the last-known-good manifest is corrupt: treated as missing.\n");
+                log_error("the last-known-good manifest is corrupt: treated as missing.");
         r = lg_inventory_scan_cached(c->root, kernel, &cfg, &agents, p.have_manifest ? &manifest : NULL,
                                      LG_STAT_STRICT, &now, &skipped);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot list the third-party items: %s\n", strerror(-r));
+                log_error("cannot list the third-party items: %s", strerror(-r));
                 lg_quarantine_done(&quarantine);
                 return LG_EXIT_FAILURE;
         }
         if (skipped)
-                fprintf(stderr, "lastgoodctl: %u unusable module files skipped.\n", skipped);
+                log_error("%u unusable module files skipped.", skipped);
         if (p.have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 lg_quarantine_done(&quarantine);
                 return LG_EXIT_FAILURE;
         }
@@ -181,7 +179,7 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         r = lg_policy_compute(&in, &p.withheld);
         lg_quarantine_done(&quarantine);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot compute the withheld set: %s\n", strerror(-r));
+                log_error("cannot compute the withheld set: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         if (c->json)
@@ -192,7 +190,7 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         }
         lg_withheld_done(&p.withheld);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot print the plan: %s\n", strerror(-r));
+                log_error("cannot print the plan: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         return LG_EXIT_OK;

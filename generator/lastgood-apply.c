@@ -23,6 +23,8 @@
 
 #include "apply.h"
 #include "events.h"
+#include "journal.h"
+#include "log.h"
 #include "machine.h"
 #include "escape.h"
 #include "macro.h"
@@ -35,23 +37,6 @@ static const char *arg_root = NULL;
 static const char *arg_kernel = NULL;
 static const char *arg_export = NULL;
 static FILE *export_file = NULL;
-
-static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
-static void log_msg(int prio, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL, *e = NULL;
-        va_list ap;
-
-        /* stderr of a unit goes to the journal; "<N>" sets the priority. */
-        fprintf(stderr, "<%d>lastgood-apply: ", prio);
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        /* Names in it are untrusted: one line, no control byte (a file
-         * name holding "\n<0>..." must not forge a line of ours). */
-        e = m ? lg_escape_string(LG_ESCAPE_LINE, m) : NULL;
-        fprintf(stderr, "%s\n", e ?: "(out of memory)");
-}
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_ROOT = 0x100, ARG_KERNEL, ARG_VERSION, ARG_EXPORT };
@@ -89,7 +74,7 @@ static int parse_argv(int argc, char *argv[]) {
                         return -EINVAL;
                 }
         if (optind < argc) {
-                log_msg(LOG_ERR, "takes no positional arguments.");
+                lg_log(LOG_ERR, "takes no positional arguments.");
                 return -EINVAL;
         }
         return 1;
@@ -128,8 +113,8 @@ static void commit_pending_state(const lg_root *root, lg_store *store) {
         if (r >= 0)
                 r = lg_store_write_state(store, &st);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot store the boot state the generator left in %s: %s", LG_STATE_PENDING,
-                        strerror(-r));
+                lg_log(LOG_ERR, "Cannot store the boot state the generator left in %s: %s", LG_STATE_PENDING,
+                       strerror(-r));
                 return;
         }
         (void) unlinkat(root->fd, LG_STATE_PENDING + 1, 0);
@@ -171,7 +156,7 @@ static void arm_if_changed(const lg_root *root, lg_store *store, lg_state *state
                 return;
         r = lg_store_write_state(store, &next);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot arm the boot counter: %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot arm the boot counter: %s", strerror(-r));
                 return;
         }
         *state = next;
@@ -220,7 +205,7 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         if (!lg_content_covers(a, it->name))
                 a = lg_agents_find_content(agents, it->name);
         if (!a) {
-                log_msg(LOG_ERR, "Refusing to withhold %s: no agent's Content= covers it.", it->name);
+                lg_log(LOG_ERR, "Refusing to withhold %s: no agent's Content= covers it.", it->name);
                 return -EPERM;
         }
         p = a->on_safe_mode;
@@ -233,9 +218,11 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
 
         r = lg_apply_withhold(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK, &res);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent, strerror(-r),
-                        r == -ELOOP ? " (a folder on its path is a symlink; left in place)" :
-                        r == -EOPNOTSUPP ? " (not a regular file; left in place)" : "");
+                lg_log(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent,
+                       strerror(-r),
+                       r == -ELOOP        ? " (a folder on its path is a symlink; left in place)"
+                       : r == -EOPNOTSUPP ? " (not a regular file; left in place)"
+                                          : "");
                 return r;
         }
         if (res.same_as_good)
@@ -287,78 +274,81 @@ static int run(int argc, char *argv[]) {
         if (arg_export) {
                 export_file = fopen(arg_export, "ae");
                 if (!export_file)
-                        log_msg(LOG_WARNING, "Cannot open %s: %m", arg_export);
+                        lg_log(LOG_WARNING, "Cannot open %s: %m", arg_export);
         }
 
         r = lg_root_new(arg_root, &root);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot open root %s: %s", arg_root ?: "/", strerror(-r));
+                lg_log(LOG_ERR, "Cannot open root %s: %s", arg_root ?: "/", strerror(-r));
                 return 0;
         }
 
         if (read_cmdline(root, &cmdline) < 0) {
-                log_msg(LOG_ERR, "Out of memory.");
+                lg_log(LOG_ERR, "Out of memory.");
                 return 0;
         }
         r = lg_runstate_read(root, &rs);
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)
-                log_msg(LOG_WARNING, "Unreadable %s (%s); deciding from the stored state.", LG_RUN_DECISION,
-                        strerror(-r));
+                lg_log(LOG_WARNING, "Unreadable %s (%s); deciding from the stored state.", LG_RUN_DECISION,
+                       strerror(-r));
         if (cmdline.mode == LG_MODE_OFF || (have_rs && rs.noop)) {
-                log_msg(LOG_INFO, "lastgood.mode=off: nothing done this boot.");
+                lg_log(LOG_INFO, "lastgood.mode=off: nothing done this boot.");
                 goto finish;
         }
 
         (void) lg_config_load(root, &config);
         (void) lg_agents_load(root, &agents);
         for (char **s = agents.warnings; s && *s; s++)
-                log_msg(LOG_WARNING, "%s", *s);
+                lg_log(LOG_WARNING, "%s", *s);
 
         r = lg_store_open(root, LG_STORE_AUTO, &store);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot open the boot-state store: %s; nothing done.", strerror(-r));
+                lg_log(LOG_ERR, "Cannot open the boot-state store: %s; nothing done.", strerror(-r));
                 goto finish;
         }
         commit_pending_state(root, store);
         r = lg_store_read_state(store, &state);
         if (r < 0 && r != -ENOENT)
-                log_msg(LOG_WARNING, "Boot state unreadable (%s); treated as no state.", strerror(-r));
+                lg_log(LOG_WARNING, "Boot state unreadable (%s); treated as no state.", strerror(-r));
         if (r < 0)
                 state = (lg_state) {};
 
         r = lg_kernel_release(arg_kernel ?: (have_rs ? rs.kernel : NULL), &kernel);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot tell the kernel release: %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot tell the kernel release: %s", strerror(-r));
                 goto finish;
         }
 
         manifest_r = lg_manifest_load(root, LG_MANIFEST_PATH, &good);
         if (manifest_r == -EBADMSG)
-                log_msg(LOG_WARNING, "The last-known-good manifest %s is corrupt; everything counts as changed "
-                        "until the next proven boot rewrites it.", LG_MANIFEST_PATH);
+                lg_log(LOG_WARNING,
+                       "The last-known-good manifest %s is corrupt; everything counts as changed "
+                       "until the next proven boot rewrites it.",
+                       LG_MANIFEST_PATH);
         else if (manifest_r < 0 && manifest_r != -ENOENT)
-                log_msg(LOG_WARNING, "Cannot read %s: %s", LG_MANIFEST_PATH, strerror(-manifest_r));
+                lg_log(LOG_WARNING, "Cannot read %s: %s", LG_MANIFEST_PATH, strerror(-manifest_r));
 
         r = lg_inventory_scan_cached(root, kernel, &config, &agents, manifest_r >= 0 ? &good : NULL, LG_STAT_STRICT,
                                      &now, &skipped);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot scan modules and agent content: %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot scan modules and agent content: %s", strerror(-r));
                 goto finish;
         }
         if (skipped > 0)
-                log_msg(LOG_WARNING, "%u unreadable module files skipped.", skipped);
+                lg_log(LOG_WARNING, "%u unreadable module files skipped.", skipped);
 
         r = lg_store_read_quarantine(store, &q);
         have_q = r >= 0;
         if (r < 0 && r != -ENOENT)
-                log_msg(LOG_WARNING, "Cold record unreadable (%s); no persistently withheld content this boot.",
-                        strerror(-r));
+                lg_log(LOG_WARNING,
+                       "Cold record unreadable (%s); no persistently withheld content this boot.",
+                       strerror(-r));
 
         differs = lg_manifest_differs(manifest_r >= 0 ? &good : NULL, &now, have_q ? &q : NULL);
         r = lg_manifest_diff(manifest_r >= 0 ? &good : &(lg_inventory) {}, &now, &changes);
         if (r < 0) {
-                log_msg(LOG_ERR, "Out of memory.");
+                lg_log(LOG_ERR, "Out of memory.");
                 goto finish;
         }
         arm_if_changed(root, store, &state, &cmdline, &config, &changes, manifest_r, differs);
@@ -380,7 +370,7 @@ static int run(int argc, char *argv[]) {
         };
         r = lg_policy_compute(&in, &w);
         if (r < 0) {
-                log_msg(LOG_ERR, "Out of memory.");
+                lg_log(LOG_ERR, "Out of memory.");
                 goto finish;
         }
         /* What lastgood-early decided counts too (it saw the crash log). */
@@ -389,7 +379,7 @@ static int run(int argc, char *argv[]) {
 
                 if (it->kind == LG_ITEM_CONTENT &&
                     lg_withheld_add(&w, it->kind, it->name, it->reason, it->agent, it->fingerprint) < 0) {
-                        log_msg(LOG_ERR, "Out of memory.");
+                        lg_log(LOG_ERR, "Out of memory.");
                         goto finish;
                 }
         }
@@ -421,11 +411,11 @@ static int run(int argc, char *argv[]) {
         if (n_withheld > 0) {
                 r = lg_runstate_write(root, &rs);
                 if (r < 0)
-                        log_msg(LOG_WARNING, "Cannot update %s: %s", LG_RUN_WITHHELD, strerror(-r));
+                        lg_log(LOG_WARNING, "Cannot update %s: %s", LG_RUN_WITHHELD, strerror(-r));
         }
         if (n_withheld > 0)
-                log_msg(LOG_NOTICE, "%u content file%s withheld at level %u; see lastgoodctl list.", n_withheld,
-                        n_withheld == 1 ? "" : "s", level);
+                lg_log(LOG_NOTICE, "%u content file%s withheld at level %u; see lastgoodctl list.",
+                       n_withheld, n_withheld == 1 ? "" : "s", level);
 
 finish:
         lg_withheld_done(&w);
@@ -443,5 +433,8 @@ finish:
 }
 
 int main(int argc, char *argv[]) {
+        /* A unit's stderr is the journal. */
+        lg_log_open(LG_LOG_JOURNAL, "lastgood-apply");
+        lg_journal_install();
         return run(argc, argv);
 }

@@ -30,6 +30,7 @@
 #include "crash.h"
 #include "events.h"
 #include "inventory.h"
+#include "log.h"
 #include "machine.h"
 #include "macro.h"
 #include "reset.h"
@@ -47,22 +48,6 @@
 static const char *arg_root = NULL;
 static const char *arg_kernel = NULL;
 static const char *arg_dest_normal = NULL, *arg_dest_early = NULL;
-static int kmsg_fd = -EBADF;
-
-static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
-static void log_msg(int prio, const char *fmt, ...) {
-        char buf[1024];
-        va_list ap;
-        int n;
-
-        n = snprintf(buf, sizeof(buf), "<%d>lastgood-generator: ", prio);
-        va_start(ap, fmt);
-        vsnprintf(buf + n, sizeof(buf) - (size_t) n - 1, fmt, ap);
-        va_end(ap);
-        strcat(buf, "\n");
-        if (kmsg_fd < 0 || write(kmsg_fd, buf, strlen(buf)) < 0)
-                fputs(buf, stderr);
-}
 
 /* A unit name we are willing to write into the generator folders: no '/',
  * not hidden, known characters and a unit type suffix. */
@@ -249,9 +234,10 @@ static void reset_on_failure(const lg_root *root, const lg_config *config, bool 
         k = lg_reset_save(root, &r);
         if (k < 0) {
                 /* Nobody could release the deadline at healthy. */
-                log_msg(LOG_WARNING, "Cannot write %s: %s", LG_RUN_RESET, strerror(-k));
+                lg_log(LOG_WARNING, "Cannot write %s: %s", LG_RUN_RESET, strerror(-k));
                 if (lg_reset_release(root, &r) > 0)
-                        log_msg(LOG_WARNING, "Hang reset stopped again: it could not be released at healthy.");
+                        lg_log(LOG_WARNING,
+                               "Hang reset stopped again: it could not be released at healthy.");
         }
         for (int i = 0; i < _LG_RESET_KIND_MAX; i++) {
                 lg_event e = LG_EVENT_INIT(LG_MSG_RESET);
@@ -284,7 +270,8 @@ static int count_boot(const lg_root *root, const lg_cmdline *cmdline, const lg_c
         if (faccessat(root->fd, "var/lib/lastgood", F_OK, 0) < 0) {
                 /* A separate /var is not mounted yet: counting would write
                  * under the mount point. Leave it to the next boot's luck. */
-                log_msg(LOG_WARNING, "/var/lib/lastgood is not reachable yet (separate /var?); this boot is not counted.");
+                lg_log(LOG_WARNING,
+                       "/var/lib/lastgood is not reachable yet (separate /var?); this boot is not counted.");
                 return -ENOENT;
         }
         r = lg_store_read_state(store, &old);
@@ -312,7 +299,7 @@ static int count_boot(const lg_root *root, const lg_cmdline *cmdline, const lg_c
                         lg_state_encode(&st, buf);
                         r = lg_root_write_atomic(root, LG_STATE_PENDING, buf, sizeof(buf), 0600);
                         if (r < 0)
-                                log_msg(LOG_ERR, "Cannot store the boot state: %s", strerror(-r));
+                                lg_log(LOG_ERR, "Cannot store the boot state: %s", strerror(-r));
                 }
         }
 
@@ -391,7 +378,7 @@ static int decide(const lg_root *root, const lg_cmdline *cmdline, const lg_confi
         if (!efi) {
                 r = count_boot(root, cmdline, config, agents, rs, &level);
                 if (r < 0 && r != -ENOENT)
-                        log_msg(LOG_ERR, "Counting this boot failed: %s", strerror(-r));
+                        lg_log(LOG_ERR, "Counting this boot failed: %s", strerror(-r));
         } else {
                 /* EFI host without lastgood-early in its initramfs: the
                  * hot record is read, never written here. */
@@ -448,10 +435,10 @@ static int decide(const lg_root *root, const lg_cmdline *cmdline, const lg_confi
 
         r = lg_modprobe_conf_write(root, &rs->withheld, "lastgood-generator", NULL, NULL);
         if (r < 0)
-                log_msg(LOG_ERR, "Cannot write %s: %s", LG_MODPROBE_CONF, strerror(-r));
+                lg_log(LOG_ERR, "Cannot write %s: %s", LG_MODPROBE_CONF, strerror(-r));
         r = lg_runstate_write(root, rs);
         if (r < 0)
-                log_msg(LOG_ERR, "Cannot write %s: %s", LG_RUN_DECISION, strerror(-r));
+                lg_log(LOG_ERR, "Cannot write %s: %s", LG_RUN_DECISION, strerror(-r));
 
         /* Modules and units are withheld by what we just wrote; content is
          * announced by the apply unit when it moves it. */
@@ -523,7 +510,7 @@ static int parse_argv(int argc, char *argv[]) {
                         return -EINVAL;
                 }
         if (optind >= argc || argc - optind > 3) {
-                log_msg(LOG_ERR, "Expected one or three folders (normal, early, late).");
+                lg_log(LOG_ERR, "Expected one or three folders (normal, early, late).");
                 return -EINVAL;
         }
         arg_dest_normal = argv[optind];
@@ -546,27 +533,26 @@ static int run(int argc, char *argv[]) {
 
         r = lg_root_new(arg_root, &root);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot open root %s: %s", arg_root ?: "/", strerror(-r));
+                lg_log(LOG_ERR, "Cannot open root %s: %s", arg_root ?: "/", strerror(-r));
                 return 0;
         }
-        r = lg_root_open(root, "/dev/kmsg", O_WRONLY | O_NOCTTY, 0);
-        if (r >= 0)
-                kmsg_fd = r;
+        lg_log_set_kmsg_fd(lg_root_open(root, "/dev/kmsg", O_WRONLY | O_NOCTTY, 0));
 
         if (read_cmdline(root, &cmdline) < 0)
                 goto oom;
         if (cmdline.mode == LG_MODE_OFF) {
-                log_msg(LOG_NOTICE, "lastgood.mode=off: nothing done this boot.");
+                lg_log(LOG_NOTICE, "lastgood.mode=off: nothing done this boot.");
                 goto finish;
         }
         r = lg_runstate_read(root, &rs);
         have_rs = r >= 0;
         if (have_rs && rs.noop) {
-                log_msg(LOG_NOTICE, "lastgood-early decided to do nothing this boot.");
+                lg_log(LOG_NOTICE, "lastgood-early decided to do nothing this boot.");
                 goto finish;
         }
         if (r < 0 && r != -ENOENT)
-                log_msg(LOG_WARNING, "Unreadable hand-over from lastgood-early (%s); deciding here.", strerror(-r));
+                lg_log(LOG_WARNING, "Unreadable hand-over from lastgood-early (%s); deciding here.",
+                       strerror(-r));
 
         if (lg_config_load(root, &config) < 0 || lg_agents_load(root, &agents) < 0)
                 goto oom;
@@ -576,15 +562,15 @@ static int run(int argc, char *argv[]) {
                 rs = (lg_runstate) {};
                 r = decide(root, &cmdline, &config, &agents, has_efi(root), &rs);
                 if (r < 0)
-                        log_msg(LOG_ERR, "Cannot decide the withheld set: %s; nothing masked.", strerror(-r));
+                        lg_log(LOG_ERR, "Cannot decide the withheld set: %s; nothing masked.", strerror(-r));
         }
 
         r = want_apply();
         if (r < 0)
-                log_msg(LOG_ERR, "Cannot pull in " APPLY_UNIT ": %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot pull in " APPLY_UNIT ": %s", strerror(-r));
         r = want_watchdog();
         if (r < 0)
-                log_msg(LOG_ERR, "Cannot pull in " WATCHDOG_UNIT " and " CHECK_UNIT ": %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot pull in " WATCHDOG_UNIT " and " CHECK_UNIT ": %s", strerror(-r));
 
         for (size_t i = 0; i < rs.withheld.n; i++) {
                 const lg_withheld_item *it = &rs.withheld.items[i];
@@ -592,16 +578,16 @@ static int run(int argc, char *argv[]) {
                 if (it->kind != LG_ITEM_UNIT)
                         continue;
                 if (!unit_name_ok(it->name)) {
-                        log_msg(LOG_WARNING, "Not a unit name, not masked: \"%s\".", it->name);
+                        lg_log(LOG_WARNING, "Not a unit name, not masked: \"%s\".", it->name);
                         continue;
                 }
                 r = mask_unit(it->name);
                 if (r < 0)
-                        log_msg(LOG_ERR, "Cannot mask %s: %s", it->name, strerror(-r));
+                        lg_log(LOG_ERR, "Cannot mask %s: %s", it->name, strerror(-r));
                 else if (r > 0)
-                        log_msg(LOG_WARNING, "Masked %s this boot (%s%s%s).", it->name,
-                                lg_reason_to_string(it->reason) ?: "withheld", it->agent ? ", agent " : "",
-                                it->agent ?: "");
+                        lg_log(LOG_WARNING, "Masked %s this boot (%s%s%s).", it->name,
+                               lg_reason_to_string(it->reason) ?: "withheld", it->agent ? ", agent " : "",
+                               it->agent ?: "");
         }
 
         for (size_t a = 0; a < agents.n; a++)
@@ -610,22 +596,24 @@ static int run(int argc, char *argv[]) {
                                 continue;
                         r = order_after_apply(*u);
                         if (r < 0)
-                                log_msg(LOG_ERR, "Cannot order %s after " APPLY_UNIT ": %s", *u, strerror(-r));
+                                lg_log(LOG_ERR, "Cannot order %s after " APPLY_UNIT ": %s", *u,
+                                       strerror(-r));
                 }
         goto finish;
 
 oom:
-        log_msg(LOG_ERR, "Out of memory.");
+        lg_log(LOG_ERR, "Out of memory.");
 finish:
         lg_runstate_done(&rs);
         lg_agents_done(&agents);
         lg_config_done(&config);
         lg_cmdline_done(&cmdline);
-        if (kmsg_fd >= 0)
-                close(kmsg_fd);
+        lg_log_close();
         return 0;
 }
 
 int main(int argc, char *argv[]) {
+        /* Generators run before journald: kmsg (stderr without it). */
+        lg_log_open(LG_LOG_KMSG, "lastgood-generator");
         return run(argc, argv);
 }

@@ -32,6 +32,7 @@
 #include "crash.h"
 #include "events.h"
 #include "inventory.h"
+#include "log.h"
 #include "machine.h"
 #include "macro.h"
 #include "reset.h"
@@ -52,31 +53,11 @@ static const char *arg_kernel;
 static const char *arg_image_dir;
 static unsigned arg_timeout = 5;
 
-static int kmsg_fd = -EBADF;
-
-static void log_early(int prio, const char *fmt, ...) _printf_(2, 3);
-static void log_early(int prio, const char *fmt, ...) {
-        char buf[1024];
-        va_list ap;
-        int n, m;
-
-        n = snprintf(buf, sizeof(buf), "<%d>lastgood: ", prio);
-        va_start(ap, fmt);
-        m = vsnprintf(buf + n, sizeof(buf) - (size_t) n - 1, fmt, ap);
-        va_end(ap);
-        if (m < 0)
-                return;
-        n = MIN(n + m, (int) sizeof(buf) - 2);
-        buf[n++] = '\n';
-        if (kmsg_fd < 0 || write(kmsg_fd, buf, (size_t) n) < 0)
-                (void) !write(STDERR_FILENO, buf + 3, (size_t) n - 3);
-}
-
 static void on_alarm(int sig) {
         static const char msg[] = "<4>lastgood: time limit reached, letting the boot go on\n";
 
         /* Async-signal-safe only: write and _exit. */
-        if (kmsg_fd < 0 || write(kmsg_fd, msg, sizeof(msg) - 1) < 0)
+        if (lg_log_kmsg_fd() < 0 || write(lg_log_kmsg_fd(), msg, sizeof(msg) - 1) < 0)
                 (void) !write(STDERR_FILENO, msg + 3, sizeof(msg) - 4);
         _exit(0);
 }
@@ -165,7 +146,7 @@ static void ctx_done(ctx *c) {
 
 static void log_warnings(char **w) {
         for (; w && *w; w++)
-                log_early(4, "%s", *w);
+                lg_log(4, "%s", *w);
 }
 
 static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision *d, const lg_state *s,
@@ -204,7 +185,7 @@ static int ctx_init(ctx *c, const lg_root *config_root, bool boot) {
          * of the boot the image is for. */
         r = boot ? lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &buf, &size) : 0;
         if (r < 0) {
-                log_early(4, "cannot read /proc/cmdline (%s), no overrides this boot", strerror(-r));
+                lg_log(4, "cannot read /proc/cmdline (%s), no overrides this boot", strerror(-r));
                 size = 0;
         }
         r = lg_cmdline_parse(buf ? buf : "", size, &c->cmdline);
@@ -245,7 +226,7 @@ static bool mount_firmware_fs(const lg_root *root) {
         if (stat("/sys/firmware/efi", &st) >= 0 && !fs_is(root, "/sys/firmware/efi/efivars", EFIVARFS_MAGIC)) {
                 if (mount("efivarfs", "/sys/firmware/efi/efivars", "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                           NULL) < 0)
-                        log_early(4, "cannot mount efivarfs (%m); EFI state unavailable this boot");
+                        lg_log(4, "cannot mount efivarfs (%m); EFI state unavailable this boot");
                 else
                         mounted = true;
         }
@@ -266,7 +247,7 @@ static void reexec_for_efivar(char *argv[]) {
         if (setenv("LASTGOOD_EARLY_REEXEC", "1", 1) < 0)
                 return;
         (void) execv("/proc/self/exe", argv);
-        log_early(4, "cannot restart after mounting efivarfs (%m); EFI state unavailable this boot");
+        lg_log(4, "cannot restart after mounting efivarfs (%m); EFI state unavailable this boot");
         (void) unsetenv("LASTGOOD_EARLY_REEXEC");
 }
 
@@ -305,9 +286,9 @@ static bool reset_on_failure(const ctx *c, bool exhausted, lg_reset *ret) {
         if (k < 0) {
                 /* The watchdog could not find the deadline to release it:
                  * a healthy boot would be reset. Stop it now. */
-                log_early(4, "cannot write %s (%s)", LG_RUN_RESET, strerror(-k));
+                lg_log(4, "cannot write %s (%s)", LG_RUN_RESET, strerror(-k));
                 if (lg_reset_release(c->root, ret) > 0)
-                        log_early(4, "hang reset stopped again: the watchdog could not release it at healthy");
+                        lg_log(4, "hang reset stopped again: the watchdog could not release it at healthy");
         }
         (void) sigprocmask(SIG_SETMASK, &old, NULL);
         return true;
@@ -355,7 +336,7 @@ static int read_state(const ctx *c, lg_store *store, lg_state *ret, bool *ret_re
                 *ret_rewrite = true;
                 return 0;
         }
-        log_early(4, "cannot read the boot state (%s), treated as no state", strerror(-r));
+        lg_log(4, "cannot read the boot state (%s), treated as no state", strerror(-r));
         return r;
 }
 
@@ -370,15 +351,16 @@ static void write_run(const ctx *c, const lg_runstate *rs, bool handover) {
 
         r = lg_modprobe_conf_write(c->root, &rs->withheld, "lastgood-early", NULL, &refused);
         if (refused > 0)
-                log_early(4, "refusing to write %u invalid module name%s to modprobe.d", refused,
-                          refused == 1 ? "" : "s");
+                lg_log(4, "refusing to write %u invalid module name%s to modprobe.d", refused,
+                       refused == 1 ? "" : "s");
         if (r < 0)
-                log_early(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF, strerror(-r));
+                lg_log(3, "cannot write %s (%s); nothing withheld this boot", LG_MODPROBE_CONF,
+                       strerror(-r));
         if (!handover)
                 return;
         r = lg_runstate_write(c->root, rs);
         if (r < 0)
-                log_early(3, "cannot write %s (%s)", LG_RUN_DIR, strerror(-r));
+                lg_log(3, "cannot write %s (%s)", LG_RUN_DIR, strerror(-r));
 }
 
 static void emit_withheld(const ctx *c, const lg_withheld *w, const lg_withheld *already, const lg_decision *d) {
@@ -446,7 +428,7 @@ static char *crash_culprit(const ctx *c, const lg_state *s, const lg_inventory *
         good = lg_inventory_find(manifest, LG_ITEM_MODULE, rep.culprit);
         now = lg_inventory_find(current, LG_ITEM_MODULE, rep.culprit);
         if (good && (!now || now->fingerprint == good->fingerprint)) {
-                log_early(5, "crash log names %s, which is proven: no fast path", rep.culprit);
+                lg_log(5, "crash log names %s, which is proven: no fast path", rep.culprit);
                 lg_crash_report_done(&rep);
                 return NULL;
         }
@@ -463,6 +445,24 @@ static bool has_module_quarantine(const lg_quarantine *q) {
         return false;
 }
 
+/* The third-party items of root (stat cache: cache) and, with a manifest,
+ * what changed since it. What fails is logged ("cannot list WHAT"); returns
+ * the scan's result. */
+static int scan_changes(const ctx *c, const lg_root *root, const lg_inventory *cache, lg_stat_match match,
+                        const char *what, const lg_inventory *manifest, lg_inventory *now, lg_changes *changes) {
+        unsigned skipped = 0;
+        int r;
+
+        r = lg_inventory_scan_cached(root, c->kernel, &c->config, &c->agents, cache, match, now, &skipped);
+        if (r < 0)
+                lg_log(4, "cannot list %s (%s)", what, strerror(-r));
+        if (skipped)
+                lg_log(5, "%u unusable module files skipped", skipped);
+        if (manifest && lg_manifest_diff(manifest, now, changes) < 0)
+                lg_log(4, "out of memory computing the changed set");
+        return r;
+}
+
 static int run_pre_udev(ctx *c) {
         _cleanup_store_ lg_store *store = NULL;
         _cleanup_free_ char *culprit = NULL;
@@ -476,33 +476,33 @@ static int run_pre_udev(ctx *c) {
         bool rewrite = false, counting, have_manifest, have_image, need_withheld, reset_applied = false,
              reset_tried = false;
         lg_reset reset;
-        unsigned skipped = 0;
         int r;
 
         r = lg_store_open(c->root, LG_STORE_AUTO, &store);
         if (r < 0) {
-                log_early(4, "no boot-state store (%s): boot goes on unmanaged", strerror(-r));
+                lg_log(4, "no boot-state store (%s): boot goes on unmanaged", strerror(-r));
                 return 0;
         }
         /* Without EFI variables the records are files of the real root:
          * counting starts in the main system (the generator). */
         counting = lg_store_get_backend(store) == LG_STORE_EFI;
         if (!counting)
-                log_early(5, "no EFI variables: this boot is counted by the main system");
+                lg_log(5, "no EFI variables: this boot is counted by the main system");
         if (counting)
                 (void) read_state(c, store, &old, &rewrite);
         r = lg_store_read_quarantine(store, &quarantine);
         if (r < 0 && r != -ENOENT)
-                log_early(4, "cannot read the persistently withheld list (%s)", strerror(-r));
+                lg_log(4, "cannot read the persistently withheld list (%s)", strerror(-r));
 
         r = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest);
         have_manifest = r >= 0;
         if (r == -EBADMSG)
-                log_early(4, "the initramfs's copy of the last-known-good manifest is corrupt: treated as missing");
+                lg_log(4,
+                       "the initramfs's copy of the last-known-good manifest is corrupt: treated as missing");
         r = lg_manifest_load(c->root, IMAGE_INVENTORY, &image);
         have_image = r >= 0;
         if (r == -EBADMSG)
-                log_early(4, "the initramfs's module inventory is corrupt: modules read from their files");
+                lg_log(4, "the initramfs's module inventory is corrupt: modules read from their files");
 
         if (counting)
                 culprit = crash_culprit(c, &old, have_manifest ? &manifest : NULL, have_image ? &image : NULL,
@@ -515,7 +515,8 @@ static int run_pre_udev(ctx *c) {
         if (counting && (d.write || rewrite)) {
                 r = lg_store_write_state(store, &new);
                 if (r < 0) {
-                        log_early(3, "cannot write the boot state (%s); this boot is not counted", strerror(-r));
+                        lg_log(3, "cannot write the boot state (%s); this boot is not counted",
+                               strerror(-r));
                         /* NVRAM full or read-only: the level decided for
                          * this boot still applies, but no "boot counted"
                          * event, and the hand-over shows the stored record. */
@@ -535,14 +536,8 @@ static int run_pre_udev(ctx *c) {
                 /* The initramfs's own modules, against the build-time
                  * inventory (same files, copied with their size and mtime)
                  * as stat cache. */
-                r = lg_inventory_scan_cached(c->root, c->kernel, &c->config, &c->agents,
-                                             have_image ? &image : &manifest, LG_STAT_LOOSE, &now, &skipped);
-                if (r < 0)
-                        log_early(4, "cannot list the initramfs modules (%s)", strerror(-r));
-                if (skipped)
-                        log_early(5, "%u unusable module files skipped", skipped);
-                if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
-                        log_early(4, "out of memory computing the changed set");
+                (void) scan_changes(c, c->root, have_image ? &image : &manifest, LG_STAT_LOOSE, "the initramfs modules",
+                                    have_manifest ? &manifest : NULL, &now, &changes);
         }
 
         lg_policy_input in = {
@@ -558,7 +553,7 @@ static int run_pre_udev(ctx *c) {
         if (need_withheld) {
                 r = lg_policy_compute(&in, &rs.withheld);
                 if (r < 0)
-                        log_early(4, "cannot compute the withheld set (%s)", strerror(-r));
+                        lg_log(4, "cannot compute the withheld set (%s)", strerror(-r));
         }
 
         rs.level = d.level;
@@ -637,7 +632,7 @@ static bool narrowing_load(const ctx *c, const lg_root *sysroot, lg_narrow *ret)
                 emit(c, LG_MSG_STATE_CORRUPT, "narrowing state corrupt: no narrowing this boot", NULL, NULL,
                      LG_NARROW_PATH, NULL, "corrupt");
         else if (r < 0 && r != -ENOENT)
-                log_early(4, "cannot read the narrowing state (%s): no narrowing this boot", strerror(-r));
+                lg_log(4, "cannot read the narrowing state (%s): no narrowing this boot", strerror(-r));
         if (r < 0)
                 return false;
         if (!lg_narrow_active(ret)) {
@@ -670,7 +665,7 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
 
         r = lg_narrow_derive(rec, st->boot_seq, ret, &rep);
         if (r < 0) {
-                log_early(4, "cannot compute the narrowing step (%s)", strerror(-r));
+                lg_log(4, "cannot compute the narrowing step (%s)", strerror(-r));
                 *ret = (lg_narrow) {};
                 return;
         }
@@ -685,8 +680,8 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
         if (r > 0 && counting) {
                 r = lg_store_write_quarantine(store, q);
                 if (r < 0)
-                        log_early(3, "cannot record the narrowing's culprit (%s); withheld this boot only",
-                                  strerror(-r));
+                        lg_log(3, "cannot record the narrowing's culprit (%s); withheld this boot only",
+                               strerror(-r));
         }
         if (counting && st->level != 0) {
                 lg_state new = *st;
@@ -694,7 +689,7 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
                 new.level = 0;
                 r = lg_store_write_state(store, &new);
                 if (r < 0)
-                        log_early(4, "cannot write the boot state (%s)", strerror(-r));
+                        lg_log(4, "cannot write the boot state (%s)", strerror(-r));
                 else
                         *st = new;
         }
@@ -727,7 +722,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
              narrowing;
         lg_reset reset;
         lg_narrow narrow_rec = {}, narrow = {};
-        unsigned skipped = 0, level;
+        unsigned level;
         int r;
 
         have_early = lg_runstate_read(c->root, &early) >= 0 && !early.noop;
@@ -741,27 +736,21 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         } else if (r >= 0)
                 counting = true;
         if (r < 0)
-                log_early(4, "no boot-state store (%s)", strerror(-r));
+                lg_log(4, "no boot-state store (%s)", strerror(-r));
         if (store) {
                 if (lg_store_read_state(store, &st) < 0)
                         st = (lg_state) {};
                 r = lg_store_read_quarantine(store, &quarantine);
                 if (r < 0 && r != -ENOENT)
-                        log_early(4, "cannot read the persistently withheld list (%s)", strerror(-r));
+                        lg_log(4, "cannot read the persistently withheld list (%s)", strerror(-r));
         }
 
         r = lg_manifest_load(sysroot, LG_MANIFEST_PATH, &manifest);
         have_manifest = r >= 0;
         if (r == -EBADMSG)
-                log_early(4, "last-known-good manifest is corrupt: treated as missing");
-        r = lg_inventory_scan_cached(sysroot, c->kernel, &c->config, &c->agents, have_manifest ? &manifest : NULL,
-                                     LG_STAT_STRICT, &now, &skipped);
-        if (r < 0)
-                log_early(4, "cannot list the modules of the real root (%s)", strerror(-r));
-        if (skipped)
-                log_early(5, "%u unusable module files skipped", skipped);
-        if (have_manifest && lg_manifest_diff(&manifest, &now, &changes) < 0)
-                log_early(4, "out of memory computing the changed set");
+                lg_log(4, "last-known-good manifest is corrupt: treated as missing");
+        r = scan_changes(c, sysroot, have_manifest ? &manifest : NULL, LG_STAT_STRICT, "the modules of the real root",
+                         have_manifest ? &manifest : NULL, &now, &changes);
         changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &quarantine);
         /* A narrowing keeps the host armed: its boots count. */
         narrowing = counting && narrowing_load(c, sysroot, &narrow_rec);
@@ -794,7 +783,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 r = ad.write ? lg_store_write_state(store, &new) : 0;
                 if (r < 0) {
                         /* Not armed, not counted: say only that. */
-                        log_early(3, "cannot write the boot state (%s); counting not armed", strerror(-r));
+                        lg_log(3, "cannot write the boot state (%s); counting not armed", strerror(-r));
                         ad.armed_now = ad.counted = false;
                 } else
                         st = new;
@@ -821,8 +810,10 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                                   *cur = lg_inventory_find(&now, LG_ITEM_MODULE, culprit);
 
                 if (good && cur && good->fingerprint == cur->fingerprint) {
-                        log_early(5, "crash log names %s, proven on the real root since the initramfs was built: "
-                                     "not withheld", culprit);
+                        lg_log(5,
+                               "crash log names %s, proven on the real root since the initramfs was built: "
+                               "not withheld",
+                               culprit);
                         culprit = NULL;
                 }
         }
@@ -840,7 +831,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         };
         r = lg_policy_compute(&in, &rs.withheld);
         if (r < 0)
-                log_early(4, "cannot compute the withheld set (%s)", strerror(-r));
+                lg_log(4, "cannot compute the withheld set (%s)", strerror(-r));
 
         rs.level = level;
         rs.mode = c->cmdline.mode;
@@ -894,7 +885,7 @@ static int run_arm_if_changed(ctx *c) {
         r = lg_inventory_scan_cached(c->root, c->kernel, &c->config, &c->agents, have_manifest ? &manifest : NULL,
                                      LG_STAT_STRICT, &now, &skipped);
         if (r < 0) {
-                log_early(4, "cannot list the modules of %s (%s)", c->kernel, strerror(-r));
+                lg_log(4, "cannot list the modules of %s (%s)", c->kernel, strerror(-r));
                 goto finish;
         }
         if (arg_image_dir) {
@@ -904,7 +895,7 @@ static int run_arm_if_changed(ctx *c) {
                 if (r >= 0)
                         r = lg_manifest_save(image, IMAGE_INVENTORY, &now);
                 if (r < 0)
-                        log_early(4, "cannot save the module inventory into the image (%s)", strerror(-r));
+                        lg_log(4, "cannot save the module inventory into the image (%s)", strerror(-r));
         }
         r = lg_store_open(c->root, LG_STORE_AUTO, &store);
         if (r >= 0) {
@@ -941,9 +932,9 @@ static int run_arm_if_changed(ctx *c) {
                 if (k >= 0)
                         k = lg_root_write_atomic(c->root, LG_RUN_CHANGED, "1\n", 2, 0644);
                 if (k < 0)
-                        log_early(5, "cannot write %s (%s)", LG_RUN_CHANGED, strerror(-k));
+                        lg_log(5, "cannot write %s (%s)", LG_RUN_CHANGED, strerror(-k));
                 if (r < 0)
-                        log_early(3, "cannot arm (%s)", strerror(-r));
+                        lg_log(3, "cannot arm (%s)", strerror(-r));
                 else if (d.armed_now) {
                         printf("lastgood: third-party modules of %s differ from the last known good: counting armed\n",
                                c->kernel);
@@ -951,7 +942,7 @@ static int run_arm_if_changed(ctx *c) {
                              &new, NULL, NULL, NULL);
                 }
         } else
-                log_early(4, "no boot-state store (%s): not armed", strerror(-r));
+                lg_log(4, "no boot-state store (%s): not armed", strerror(-r));
 finish:
         lg_inventory_done(&now);
         lg_inventory_done(&manifest);
@@ -968,48 +959,50 @@ int main(int argc, char *argv[]) {
         /* The run-time bound comes first: nothing below may hold the boot. */
         (void) sigaction(SIGALRM, &sa, NULL);
         alarm(arg_timeout);
+        lg_log_open(LG_LOG_KMSG, "lastgood");
 
         r = parse_argv(argc, argv, &verb);
         if (r <= 0) {
                 if (r < 0)
-                        fprintf(stderr, "lastgood: usage error, see --help; boot goes on\n");
+                        lg_log(4, "usage error, see --help; boot goes on");
                 return 0;
         }
         alarm(arg_timeout);
 
         r = lg_root_new(arg_root, &c.root);
         if (r < 0) {
-                fprintf(stderr, "lastgood: cannot open root %s: %s\n", strna(arg_root), strerror(-r));
+                lg_log(3, "cannot open root %s: %s", strna(arg_root), strerror(-r));
                 return 0;
         }
-        kmsg_fd = lg_root_open(c.root, "/dev/kmsg", O_WRONLY | O_NOCTTY | O_APPEND, 0);
+        lg_log_set_kmsg_fd(lg_root_open(c.root, "/dev/kmsg", O_WRONLY | O_NOCTTY | O_APPEND, 0));
 
         if (!streq(verb, "pre-udev") && !streq(verb, "pre-switch") && !streq(verb, "arm-if-changed")) {
-                log_early(4, "unknown stage '%.64s'; boot goes on", verb);
+                lg_log(4, "unknown stage '%.64s'; boot goes on", verb);
                 return 0;
         }
-        /* (kmsg_fd is O_CLOEXEC: the new image opens its own.) */
+        /* (The kmsg fd is O_CLOEXEC: the new image opens its own.) */
         if (!streq(verb, "arm-if-changed") && mount_firmware_fs(c.root))
                 reexec_for_efivar(argv);
         if (streq(verb, "pre-switch")) {
                 if (!arg_sysroot) {
-                        log_early(4, "pre-switch needs --sysroot=DIR; boot goes on");
+                        lg_log(4, "pre-switch needs --sysroot=DIR; boot goes on");
                         return 0;
                 }
                 r = lg_root_new(arg_sysroot, &sysroot);
                 if (r < 0) {
-                        log_early(4, "cannot open the real root %s (%s); boot goes on", arg_sysroot, strerror(-r));
+                        lg_log(4, "cannot open the real root %s (%s); boot goes on", arg_sysroot,
+                               strerror(-r));
                         return 0;
                 }
         }
 
         r = ctx_init(&c, sysroot ? sysroot : c.root, !streq(verb, "arm-if-changed"));
         if (r < 0) {
-                log_early(3, "cannot start (%s); boot goes on", strerror(-r));
+                lg_log(3, "cannot start (%s); boot goes on", strerror(-r));
                 return 0;
         }
         if (c.cmdline.mode == LG_MODE_OFF) {
-                log_early(5, "lastgood.mode=off: doing nothing this boot");
+                lg_log(5, "lastgood.mode=off: doing nothing this boot");
                 return 0;
         }
 
@@ -1020,7 +1013,6 @@ int main(int argc, char *argv[]) {
         else
                 (void) run_arm_if_changed(&c);
 
-        if (kmsg_fd >= 0)
-                close(kmsg_fd);
+        lg_log_close();
         return 0;
 }

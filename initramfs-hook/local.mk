@@ -1,9 +1,11 @@
 # lastgood-early and its initramfs integrations (initramfs-tools, dracut).
+# It links the early-safe libraries only (LG_EARLY_LINK, Makefile.am):
+# libefivar and libkmod, no libsystemd, json-c or libudev in the initramfs.
 sbin_PROGRAMS += lastgood-early
 lastgood_early_SOURCES = %reldir%/lastgood-early.c
 lastgood_early_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
-lastgood_early_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
-lastgood_early_DEPENDENCIES = $(LG_LIBS)
+lastgood_early_LDADD = $(LG_EARLY_LINK) $(LG_EARLY_PKG_LIBS)
+lastgood_early_DEPENDENCIES = $(LG_EARLY_LIBS)
 
 # Test driver of the early-*.sh integration tests.
 check_PROGRAMS += tests/integration/early-helper
@@ -18,8 +20,8 @@ check_PROGRAMS += tests/integration/lastgood-early-full
 tests_integration_lastgood_early_full_SOURCES = %reldir%/lastgood-early.c tests/integration/early-full.c
 tests_integration_lastgood_early_full_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 tests_integration_lastgood_early_full_LDFLAGS = -Wl,--wrap=write
-tests_integration_lastgood_early_full_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
-tests_integration_lastgood_early_full_DEPENDENCIES = $(LG_LIBS)
+tests_integration_lastgood_early_full_LDADD = $(LG_EARLY_LINK) $(LG_EARLY_PKG_LIBS)
+tests_integration_lastgood_early_full_DEPENDENCIES = $(LG_EARLY_LIBS)
 
 # lastgood-early once more, with a watchdog device and a read-only
 # /proc/sys emulated on the plain files of a test root
@@ -29,8 +31,8 @@ check_PROGRAMS += tests/integration/lastgood-early-wdt
 tests_integration_lastgood_early_wdt_SOURCES = %reldir%/lastgood-early.c tests/unit/wdt-emul.c
 tests_integration_lastgood_early_wdt_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 tests_integration_lastgood_early_wdt_LDFLAGS = -Wl,--wrap=ioctl -Wl,--wrap=openat
-tests_integration_lastgood_early_wdt_LDADD = $(LG_LINK) $(LG_PKG_LIBS)
-tests_integration_lastgood_early_wdt_DEPENDENCIES = $(LG_LIBS)
+tests_integration_lastgood_early_wdt_LDADD = $(LG_EARLY_LINK) $(LG_EARLY_PKG_LIBS)
+tests_integration_lastgood_early_wdt_DEPENDENCIES = $(LG_EARLY_LIBS)
 
 # initramfs-tools: the hook and the two boot scripts.
 initramfstoolshooksdir = $(initramfstoolsdir)/hooks
@@ -64,6 +66,7 @@ EARLY_TESTS = \
 	tests/integration/early-reset.sh \
 	tests/integration/narrowing.sh
 INITRAMFS_TESTS = \
+	tests/integration/early-links.sh \
 	tests/integration/initramfs-tools.sh \
 	tests/integration/initramfs-dracut.sh
 TESTS += $(EARLY_TESTS) $(INITRAMFS_TESTS)

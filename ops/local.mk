@@ -5,7 +5,9 @@
 # metrics. Programs (initramfs-hook/, generator/, watchdog/, ctl/) link it;
 # nothing below it includes its headers.
 noinst_LIBRARIES += libops.a
-LG_LIBS += libops.a
+# lastgood-early links it for the hand-over and the modprobe.d writer
+# (runstate.c): a static library brings only the objects a program uses.
+LG_EARLY_LIBS += libops.a
 libops_a_SOURCES = \
 	%reldir%/proven.c %reldir%/proven.h \
 	%reldir%/proven-narrow.c \

@@ -1,6 +1,6 @@
 # The boot-state store: record codecs (pure) and the EFI/file backends.
 noinst_LIBRARIES += libstore.a
-LG_LIBS += libstore.a
+LG_EARLY_LIBS += libstore.a
 libstore_a_SOURCES = \
 	%reldir%/record.c \
 	%reldir%/store.c %reldir%/store.h \

@@ -10,7 +10,7 @@ SECURITY_TESTS = \
 	tests/integration/security-health.sh \
 	tests/integration/security-runtime.sh
 TESTS += $(SECURITY_TESTS)
-EXTRA_DIST += $(SECURITY_TESTS)
+EXTRA_DIST += $(SECURITY_TESTS) tests/integration/security-lib.sh tests/integration/tap-lib.sh
 
 check_PROGRAMS += tests/unit/test-safepath
 TESTS += tests/unit/test-safepath

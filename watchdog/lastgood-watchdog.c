@@ -25,7 +25,6 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <systemd/sd-journal.h>
 
 #include "bus.h"
 #include "cmdline.h"
@@ -33,6 +32,8 @@
 #include "events.h"
 #include "health.h"
 #include "inventory.h"
+#include "journal.h"
+#include "log.h"
 #include "machine.h"
 #include "parse-util.h"
 #include "escape.h"
@@ -56,6 +57,7 @@ static char *arg_kernel;
 static char *arg_bus_address;
 static char *arg_journal_export;
 static long arg_stable_sec = -1, arg_prove_sec = -1, arg_check_timeout_sec = -1;
+/* Test hooks, set only by the test build's options (LG_TEST_HOOKS). */
 static unsigned arg_crash_after_step;
 static bool arg_prove_now;
 static bool arg_check;
@@ -101,24 +103,7 @@ typedef struct Context {
         int exit_code;
 } Context;
 
-static void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 static void refresh_notice(Context *c, const char *extra);
-static void log_msg(int prio, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL, *e = NULL;
-        va_list ap;
-
-        /* stderr is the journal for a service; the "<N>" prefix carries the
-         * priority (sd-daemon(3)). */
-        fprintf(stderr, "<%d>lastgood-watchdog: ", prio);
-        va_start(ap, fmt);
-        if (vasprintf(&m, fmt, ap) < 0)
-                m = NULL;
-        va_end(ap);
-        /* Names in it are untrusted: one line, no control byte (a file
-         * name holding "\n<0>..." must not forge a line of ours). */
-        e = m ? lg_escape_string(LG_ESCAPE_LINE, m) : NULL;
-        fprintf(stderr, "%s\n", e ?: "(out of memory)");
-}
 
 /* ---- events -------------------------------------------------------------- */
 
@@ -160,12 +145,9 @@ static int forward_sender(const struct iovec *iov, size_t n, void *userdata) {
         Context *c = userdata;
         int r;
 
-        /* sd_journal_sendv() succeeds silently when journald does not run;
-         * then the events must stay spooled for a later attempt. */
-        if (access("/run/systemd/journal/socket", F_OK) < 0)
-                r = negative_errno();
-        else
-                r = sd_journal_sendv(iov, (int) n);
+        /* Events must stay spooled for a later attempt when journald
+         * does not run. */
+        r = lg_journal_sendv(iov, n, NULL);
         if (c->export) {
                 export_iov(c, iov, n);
                 return ferror(c->export) ? -EIO : 0;
@@ -177,10 +159,11 @@ static void forward_spool(Context *c) {
         int r = lg_events_forward_spool_with(c->root, forward_sender, c);
 
         if (r < 0)
-                log_msg(LOG_WARNING, "Could not forward the initramfs events to the journal (they stay spooled): %s",
-                        strerror(-r));
+                lg_log(LOG_WARNING,
+                       "Could not forward the initramfs events to the journal (they stay spooled): %s",
+                       strerror(-r));
         else if (r > 0)
-                log_msg(LOG_INFO, "Forwarded %d event(s) of the initramfs to the journal.", r);
+                lg_log(LOG_INFO, "Forwarded %d event(s) of the initramfs to the journal.", r);
 }
 
 static void emit(Context *c, lg_msg msg, int prio, const char *item, const char *kind, const char *reason,
@@ -219,7 +202,7 @@ static void emit(Context *c, lg_msg msg, int prio, const char *item, const char 
         if (c->export) {
                 lg_export_meta meta = { .realtime_usec = realtime_usec() };
                 if (lg_event_format_export(&e, &meta, c->export) < 0)
-                        log_msg(LOG_WARNING, "Could not write to %s.", arg_journal_export);
+                        lg_log(LOG_WARNING, "Could not write to %s.", arg_journal_export);
                 fflush(c->export);
         }
 }
@@ -240,18 +223,18 @@ static void release_hang_reset(Context *c) {
                 return;
         r = lg_reset_release(c->root, &rs);
         if (r == -EBUSY) {
-                log_msg(LOG_NOTICE, "Hang reset: %s is held by another program now (its watchdog rules).",
-                        rs.items[LG_RESET_HANG].device);
+                lg_log(LOG_NOTICE, "Hang reset: %s is held by another program now (its watchdog rules).",
+                       rs.items[LG_RESET_HANG].device);
                 return;
         }
         if (r < 0) {
-                log_msg(LOG_ERR, "Could not release the hang reset on %s: %s; the host will be reset.",
-                        rs.items[LG_RESET_HANG].device, strerror(-r));
+                lg_log(LOG_ERR, "Could not release the hang reset on %s: %s; the host will be reset.",
+                       rs.items[LG_RESET_HANG].device, strerror(-r));
                 return;
         }
         r = lg_reset_save(c->root, &rs);
         if (r < 0)
-                log_msg(LOG_WARNING, "Could not write %s: %s", LG_RUN_RESET, strerror(-r));
+                lg_log(LOG_WARNING, "Could not write %s: %s", LG_RUN_RESET, strerror(-r));
         lg_reset_describe(LG_RESET_HANG, &rs.items[LG_RESET_HANG], msg, sizeof(msg));
         emit(c, LG_MSG_RESET, LOG_NOTICE, lg_reset_kind_to_string(LG_RESET_HANG), NULL,
              lg_reset_status_to_string(LG_RESET_RELEASED), "%s", msg);
@@ -385,13 +368,14 @@ static void narrowing_at_start(Context *c) {
         }
         r = lg_narrow_remove(c->root);
         if (r < 0)
-                log_msg(LOG_WARNING, "Cannot end the narrowing (%s).", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot end the narrowing (%s).", strerror(-r));
         else {
                 for (size_t i = 0; i < nw.n; i++)
                         if (nw.items[i].state == LG_SUSPECT_HELD)
                                 emit_suspect_released(c, &nw.items[i], "narrowing-ended", "the narrowing ended");
                 /* lastgood-early said it with its MESSAGE_ID already. */
-                log_msg(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.", word);
+                lg_log(LOG_NOTICE, "Narrowing ended by the administrator (%s): its suspects are released.",
+                       word);
         }
         lg_narrow_done(&nw);
 }
@@ -408,7 +392,7 @@ static void late_crash_clear(Context *c) {
         _cleanup_close_ int fd = lg_root_open(c->root, LG_LIB_DIR, O_RDONLY | O_DIRECTORY, 0);
 
         if (fd >= 0 && unlinkat(fd, "healthy-boot", 0) < 0 && errno != ENOENT)
-                log_msg(LOG_WARNING, "Could not remove %s: %m", LG_LATE_CRASH_FILE);
+                lg_log(LOG_WARNING, "Could not remove %s: %m", LG_LATE_CRASH_FILE);
 }
 
 static uint32_t boot_seq(Context *c);
@@ -427,7 +411,7 @@ static void late_crash_note(Context *c) {
         if (r >= 0)
                 r = lg_root_write_atomic(c->root, LG_LATE_CRASH_FILE, buf, (size_t) n, 0644);
         if (r < 0)
-                log_msg(LOG_WARNING, "Could not write %s: %s", LG_LATE_CRASH_FILE, strerror(-r));
+                lg_log(LOG_WARNING, "Could not write %s: %s", LG_LATE_CRASH_FILE, strerror(-r));
 }
 
 /* At start: the previous boot was healthy, then neither proven nor shut
@@ -443,7 +427,7 @@ static void late_crash_report(Context *c) {
         errno = 0;
         seq = strtoul(buf, &end, 10);
         if (errno || end == buf || (*end && *end != '\n') || seq > UINT32_MAX) {
-                log_msg(LOG_WARNING, "Ignoring a corrupt %s.", LG_LATE_CRASH_FILE);
+                lg_log(LOG_WARNING, "Ignoring a corrupt %s.", LG_LATE_CRASH_FILE);
                 late_crash_clear(c);
                 return;
         }
@@ -461,8 +445,8 @@ static void record_skipped_hook(lg_item_kind kind, const char *name, const char 
         _cleanup_free_ char *n = lg_escape_quote(name, strlen(name), 512);
 
         (void) userdata;
-        log_msg(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).",
-                strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
+        lg_log(LOG_WARNING, "Not recorded as persistently withheld: %s %s (%s).",
+               strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
 }
 
 static int do_proven(Context *c, lg_step step, const char *why) {
@@ -495,7 +479,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
         int r;
 
         if (!c->store) {
-                log_msg(LOG_ERR, "No boot-state store; cannot record this boot.");
+                lg_log(LOG_ERR, "No boot-state store; cannot record this boot.");
                 return -ENODEV;
         }
         r = lg_proven_write(&in, &res);
@@ -503,7 +487,8 @@ static int do_proven(Context *c, lg_step step, const char *why) {
          * daemon rests for the rest of the boot (footprint, issue #4). */
         (void) malloc_trim(0);
         if (r < 0) {
-                log_msg(LOG_ERR, "The proven write failed (%s); the last known good is unchanged.", strerror(-r));
+                lg_log(LOG_ERR, "The proven write failed (%s); the last known good is unchanged.",
+                       strerror(-r));
                 return r;
         }
         if (res.state_was_corrupt)
@@ -515,10 +500,10 @@ static int do_proven(Context *c, lg_step step, const char *why) {
         if (res.decision.proven || res.decision.neutral)
                 late_crash_clear(c);
         if (res.n_recent)
-                log_msg(LOG_NOTICE,
-                        "%zu item(s) changed on disk less than %u s before this proof or after healthy keep their "
-                        "previous last-known-good entry: the next boot counts them.",
-                        res.n_recent, c->config.stable_sec);
+                lg_log(LOG_NOTICE,
+                       "%zu item(s) changed on disk less than %u s before this proof or after healthy keep their "
+                       "previous last-known-good entry: the next boot counts them.",
+                       res.n_recent, c->config.stable_sec);
         if (res.decision.proven) {
                 c->proven = true;
                 emit(c, LG_MSG_PROVEN, LOG_NOTICE, NULL, NULL, why,
@@ -526,19 +511,20 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      res.steady ? "unchanged, " : "", res.n_items,
                      res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
                 refresh_notice(c, NULL);
-                log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
-                        res.generation, res.n_linked, res.n_copied, res.n_quarantined,
-                        res.steady ? " (steady state, nothing written)" : "");
+                lg_log(LOG_INFO,
+                       "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
+                       res.generation, res.n_linked, res.n_copied, res.n_quarantined,
+                       res.steady ? " (steady state, nothing written)" : "");
                 if (res.n_too_big)
-                        log_msg(LOG_WARNING,
-                                "%zu content file(s) over the copy budget have no last good copy (a rollback only quarantines them).",
-                                res.n_too_big);
+                        lg_log(LOG_WARNING,
+                               "%zu content file(s) over the copy budget have no last good copy (a rollback only quarantines them).",
+                               res.n_too_big);
                 if (res.n_quarantine_hashed || res.n_quarantine_skipped)
-                        log_msg(LOG_WARNING,
-                                "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
-                                res.n_quarantine_hashed, res.n_quarantine_skipped);
+                        lg_log(LOG_WARNING,
+                               "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
+                               res.n_quarantine_hashed, res.n_quarantine_skipped);
         } else if (res.decision.neutral)
-                log_msg(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
+                lg_log(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
         emit_narrowing(c, &res);
         lg_proven_result_done(&res);
         return 0;
@@ -559,7 +545,8 @@ static void refresh_notice(Context *c, const char *extra) {
         int r = lg_notice_refresh(&in, &line);
 
         if (r < 0)
-                log_msg(LOG_WARNING, "Could not update the login notice or the metrics file: %s", strerror(-r));
+                lg_log(LOG_WARNING, "Could not update the login notice or the metrics file: %s",
+                       strerror(-r));
         if (line && asprintf(&status, "STATUS=%s%s%s", line, extra ? "; " : "", extra ?: "") >= 0)
                 (void) sd_notify(0, status);
 }
@@ -582,7 +569,7 @@ static void evaluate_health(Context *c) {
         int r;
 
         if (this_boot_bad(c)) {
-                log_msg(LOG_NOTICE, "lastgoodctl bad declared this boot failed: it does not become healthy.");
+                lg_log(LOG_NOTICE, "lastgoodctl bad declared this boot failed: it does not become healthy.");
                 return;
         }
         if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & c->config.taint_mask))
@@ -610,9 +597,10 @@ static void evaluate_health(Context *c) {
         /* Wanted checks: reported, never a failed boot. */
         for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
                 if (!wanted.items[i].passed)
-                        log_msg(LOG_WARNING, "Wanted health check %s failed (not counted): %s; output (%zu bytes): %.512s",
-                                wanted.items[i].name, strna(wanted.items[i].reason), wanted.items[i].output_total,
-                                wanted.items[i].output ?: "");
+                        lg_log(LOG_WARNING,
+                               "Wanted health check %s failed (not counted): %s; output (%zu bytes): %.512s",
+                               wanted.items[i].name, strna(wanted.items[i].reason),
+                               wanted.items[i].output_total, wanted.items[i].output ?: "");
         lg_check_results_done(&wanted);
         for (size_t i = 0; r != -ENOMEM && i < res.n; i++) {
                 lg_check_result *k = &res.items[i];
@@ -622,9 +610,9 @@ static void evaluate_health(Context *c) {
                 (void) lg_strv_pushf(&reasons, "health check %s %s", k->name, strna(k->reason));
                 /* Truncated output: a check printing megabytes must not
                  * flood the journal. */
-                log_msg(LOG_WARNING, "Health check %s failed: %s; output (%zu bytes%s): %.512s", k->name,
-                        strna(k->reason), k->output_total, k->output_total > 512 ? ", truncated" : "",
-                        k->output ?: "");
+                lg_log(LOG_WARNING, "Health check %s failed: %s; output (%zu bytes%s): %.512s", k->name,
+                       strna(k->reason), k->output_total, k->output_total > 512 ? ", truncated" : "",
+                       k->output ?: "");
         }
         lg_check_results_done(&res);
 
@@ -649,13 +637,13 @@ static void evaluate_health(Context *c) {
         release_hang_reset(c);
         r = step_state(c, LG_STEP_HEALTHY, NULL);
         if (r < 0)
-                log_msg(LOG_ERR, "Could not record the healthy boot: %s", strerror(-r));
+                lg_log(LOG_ERR, "Could not record the healthy boot: %s", strerror(-r));
         emit(c, LG_MSG_HEALTHY, LOG_NOTICE, NULL, NULL, NULL,
              "Boot healthy: boot-complete.target reached, checks passed, stable for %u s.", c->config.stable_sec);
         /* The marker lastgoodctl bad reads to know this boot was healthy. */
         r = lg_root_write_atomic(c->root, LG_HEALTHY_MARKER, "1\n", 2, 0644);
         if (r < 0)
-                log_msg(LOG_WARNING, "Could not write %s: %s", LG_HEALTHY_MARKER, strerror(-r));
+                lg_log(LOG_WARNING, "Could not write %s: %s", LG_HEALTHY_MARKER, strerror(-r));
         refresh_notice(c, NULL);
         /* The journal may have come up since the start. */
         forward_spool(c);
@@ -665,7 +653,7 @@ static void evaluate_health(Context *c) {
         r = sd_event_add_time_relative(c->event, &c->prove_timer, CLOCK_MONOTONIC,
                                        (uint64_t) c->config.prove_sec * 1000000ULL, 0, on_prove_timer, c);
         if (r < 0)
-                log_msg(LOG_ERR, "Could not arm the ProveSec timer: %s", strerror(-r));
+                lg_log(LOG_ERR, "Could not arm the ProveSec timer: %s", strerror(-r));
 }
 
 static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -679,7 +667,7 @@ static int on_prove_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         char tbuf[48];
 
         if (this_boot_bad(c)) {
-                log_msg(LOG_NOTICE, "lastgoodctl bad declared this boot failed: not proven.");
+                lg_log(LOG_NOTICE, "lastgoodctl bad declared this boot failed: not proven.");
                 return 0;
         }
         if (lg_taint_read(c->root, &taint) == 0 && (taint & ~c->taint_base & c->config.taint_mask)) {
@@ -699,11 +687,12 @@ static void boot_complete_reached(Context *c) {
         if (c->boot_complete)
                 return;
         c->boot_complete = true;
-        log_msg(LOG_INFO, "boot-complete.target reached; healthy after %u s of stability.", c->config.stable_sec);
+        lg_log(LOG_INFO, "boot-complete.target reached; healthy after %u s of stability.",
+               c->config.stable_sec);
         r = sd_event_add_time_relative(c->event, &c->stable_timer, CLOCK_MONOTONIC,
                                        (uint64_t) c->config.stable_sec * 1000000ULL, 0, on_stable_timer, c);
         if (r < 0)
-                log_msg(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
+                lg_log(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
 }
 
 static void check_boot_complete(Context *c) {
@@ -712,7 +701,8 @@ static void check_boot_complete(Context *c) {
 
         r = lg_bus_unit_state(c->bus, LG_BOOT_COMPLETE_TARGET, &state, NULL);
         if (r < 0) {
-                log_msg(LOG_WARNING, "Could not read the state of %s: %s", LG_BOOT_COMPLETE_TARGET, strerror(-r));
+                lg_log(LOG_WARNING, "Could not read the state of %s: %s", LG_BOOT_COMPLETE_TARGET,
+                       strerror(-r));
                 return;
         }
         if (streq(state, "active"))
@@ -757,8 +747,8 @@ static void restart_health_window(Context *c, const char *what) {
         int r;
 
         if (c->healthy || c->proven)
-                log_msg(LOG_NOTICE, "%s: this boot is %s no more; the health window starts again.", what,
-                        c->proven ? "proven" : "healthy");
+                lg_log(LOG_NOTICE, "%s: this boot is %s no more; the health window starts again.", what,
+                       c->proven ? "proven" : "healthy");
         c->healthy = false;
         c->proven = false;
         c->healthy_usec = 0;
@@ -767,13 +757,13 @@ static void restart_health_window(Context *c, const char *what) {
         c->stable_timer = sd_event_source_disable_unref(c->stable_timer);
         fd = lg_root_open(c->root, LG_RUN_DIR, O_RDONLY | O_DIRECTORY, 0);
         if (fd >= 0 && unlinkat(fd, "healthy", 0) < 0 && errno != ENOENT)
-                log_msg(LOG_WARNING, "Could not remove %s: %m", LG_RUN_HEALTHY);
+                lg_log(LOG_WARNING, "Could not remove %s: %m", LG_RUN_HEALTHY);
         if (!c->boot_complete)
                 return; /* the window starts when boot-complete.target is reached */
         r = sd_event_add_time_relative(c->event, &c->stable_timer, CLOCK_MONOTONIC,
                                        (uint64_t) c->config.stable_sec * 1000000ULL, 0, on_stable_timer, c);
         if (r < 0)
-                log_msg(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
+                lg_log(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
 }
 
 static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
@@ -796,7 +786,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
         r = lg_watch_judge(&w, kind, name, &v, &fp, &agent);
         lg_quarantine_done(&q);
         if (r < 0) {
-                log_msg(LOG_WARNING, "Could not judge the change of %s: %s", name, strerror(-r));
+                lg_log(LOG_WARNING, "Could not judge the change of %s: %s", name, strerror(-r));
                 return;
         }
 
@@ -806,7 +796,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
         case LG_WATCH_WITHHOLD:
                 r = lg_content_withhold(c->root, name, boot_seq(c), &dest);
                 if (r < 0) {
-                        log_msg(LOG_ERR, "Could not withhold %s again: %s", name, strerror(-r));
+                        lg_log(LOG_ERR, "Could not withhold %s again: %s", name, strerror(-r));
                         return;
                 }
                 emit(c, LG_MSG_WITHHELD, LOG_WARNING, name, "content", "quarantine",
@@ -818,7 +808,7 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 restart_health_window(c, name);
                 r = step_state(c, LG_STEP_ARM, &d);
                 if (r < 0) {
-                        log_msg(LOG_ERR, "Could not arm the boot counter: %s", strerror(-r));
+                        lg_log(LOG_ERR, "Could not arm the boot counter: %s", strerror(-r));
                         return;
                 }
                 if (d.armed_now)
@@ -828,8 +818,8 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 if (d.armed_now)
                         refresh_notice(c, NULL);
                 else
-                        log_msg(LOG_INFO, "Change seen at run time (%s %s); already armed.",
-                                lg_item_kind_to_string(kind), name);
+                        lg_log(LOG_INFO, "Change seen at run time (%s %s); already armed.",
+                               lg_item_kind_to_string(kind), name);
                 return;
         }
 }
@@ -841,7 +831,7 @@ static void changed_marker(Context *c) {
         struct timespec ts;
         uint64_t now = realtime_usec(), up;
 
-        log_msg(LOG_INFO, "lastgoodctl arm: a change was installed at run time.");
+        lg_log(LOG_INFO, "lastgoodctl arm: a change was installed at run time.");
         restart_health_window(c, "lastgoodctl arm");
         /* What was installed (a module file, an initramfs rebuilt by
          * update-initramfs) is for the next boot: a module replaced on
@@ -919,7 +909,7 @@ static int setup_inotify(Context *c) {
                 return -ENOMEM;
         c->run_wd = inotify_add_watch(c->inotify_fd, run, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
         if (c->run_wd < 0)
-                log_msg(LOG_WARNING, "Not watching %s for lastgoodctl arm: %m", LG_RUN_DIR);
+                lg_log(LOG_WARNING, "Not watching %s for lastgoodctl arm: %m", LG_RUN_DIR);
         c->wds = calloc(lg_strv_length(c->watch_dirs) + 1, sizeof(int));
         if (!c->wds)
                 return -ENOMEM;
@@ -949,7 +939,7 @@ static int setup_inotify(Context *c) {
                 }
                 c->wds[c->n_wds++] = wd; /* -1 for a missing folder: never matches */
                 if (wd < 0)
-                        log_msg(LOG_INFO, "Not watching %s: %m", *d);
+                        lg_log(LOG_INFO, "Not watching %s: %m", *d);
         }
         r = sd_event_add_io(c->event, &c->inotify_source, c->inotify_fd, EPOLLIN, on_inotify, c);
         return r;
@@ -1022,13 +1012,16 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
 
         r = manager_shutting_down(c);
         if (r < 0)
-                log_msg(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot tell a shutdown from a stop (%s): recording nothing.",
+                       strerror(-r));
         else if (r == 0)
-                log_msg(LOG_INFO, "Stopped without a shutdown: recording nothing.");
+                lg_log(LOG_INFO, "Stopped without a shutdown: recording nothing.");
         else if (c->tainted_after_healthy)
-                log_msg(LOG_WARNING, "Orderly shutdown, but the kernel was tainted after healthy: not proven.");
+                lg_log(LOG_WARNING,
+                       "Orderly shutdown, but the kernel was tainted after healthy: not proven.");
         else if (this_boot_bad(c))
-                log_msg(LOG_NOTICE, "Orderly shutdown of a boot lastgoodctl bad declared failed: not proven, counted.");
+                lg_log(LOG_NOTICE,
+                       "Orderly shutdown of a boot lastgoodctl bad declared failed: not proven, counted.");
         else
                 (void) do_proven(c, LG_STEP_SHUTDOWN, "orderly-shutdown");
         return sd_event_exit(c->event, 0);
@@ -1052,8 +1045,8 @@ static int manager_shutting_down(Context *c) {
         k = lg_bus_shutting_down(bus);
         sd_bus_flush_close_unref(bus);
         if (k >= 0)
-                log_msg(LOG_INFO, "Asked the service manager again over its %s (%s before).", lg_bus_via_to_string(via),
-                        strerror(-r));
+                lg_log(LOG_INFO, "Asked the service manager again over its %s (%s before).",
+                       lg_bus_via_to_string(via), strerror(-r));
         return k < 0 ? r : k;
 }
 
@@ -1069,8 +1062,9 @@ static int setup_bus(Context *c) {
         if (r < 0)
                 return r;
         if (via == LG_BUS_VIA_PRIVATE)
-                log_msg(LOG_INFO, "No system bus (%s): talking to the service manager over its private socket %s.",
-                        strerror(-system_error), LG_SYSTEMD_PRIVATE_SOCKET);
+                lg_log(LOG_INFO,
+                       "No system bus (%s): talking to the service manager over its private socket %s.",
+                       strerror(-system_error), LG_SYSTEMD_PRIVATE_SOCKET);
         r = sd_bus_attach_event(c->bus, c->event, 0);
         if (r < 0)
                 return r;
@@ -1099,7 +1093,7 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         c->bus = sd_bus_flush_close_unref(c->bus);
         r = setup_bus(c);
         if (r >= 0) {
-                log_msg(LOG_INFO, "Connected to the service manager again.");
+                lg_log(LOG_INFO, "Connected to the service manager again.");
                 bus_retry_usec = BUS_RETRY_FIRST_USEC;
                 return 0; /* a oneshot timer: off now */
         }
@@ -1108,7 +1102,8 @@ static int on_bus_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         if (r >= 0)
                 r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         if (r < 0)
-                log_msg(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s",
+                       strerror(-r));
         bus_retry_usec = MIN(bus_retry_usec * 2, BUS_RETRY_MAX_USEC);
         return 0;
 }
@@ -1128,7 +1123,8 @@ static void schedule_bus_retry(Context *c, uint64_t after_usec) {
                         r = sd_event_source_set_enabled(bus_retry_source, SD_EVENT_ONESHOT);
         }
         if (r < 0)
-                log_msg(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot schedule connecting to the service manager again: %s",
+                       strerror(-r));
 }
 
 /* The D-Bus daemon went away (stopped, restarted): the manager's signals
@@ -1138,7 +1134,7 @@ static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *error
 
         if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected"))
                 return 0;
-        log_msg(LOG_WARNING, "Lost the connection to the service manager; connecting again.");
+        lg_log(LOG_WARNING, "Lost the connection to the service manager; connecting again.");
         schedule_bus_retry(c, 0);
         return 0;
 }
@@ -1189,9 +1185,13 @@ static void help(void) {
                "     --bus-address=ADDR      Talk to the service manager on this bus\n"
                "     --journal-export=FILE   Also write every event to FILE (journal export format)\n"
                "     --prove-now             Do the proven write now and exit\n"
+               "     --no-module-watch       Do not listen to kernel module uevents\n");
+#ifdef LG_TEST_HOOKS
+        /* Only in the test build (watchdog/local.mk): never shipped. */
+        printf("Test hooks (test build only):\n"
                "     --crash-after-step=N    Die by SIGKILL after step N of the proven write\n"
-               "     --no-module-watch       Do not listen to kernel module uevents\n"
                "     --test-module-add=NAME  Handle NAME as if its module \"add\" uevent came\n");
+#endif
 }
 
 static int parse_long(const char *s, long max, long *ret) {
@@ -1233,9 +1233,11 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus-address", required_argument, NULL, ARG_BUS },
                 { "journal-export", required_argument, NULL, ARG_EXPORT },
                 { "prove-now", no_argument, NULL, ARG_PROVE_NOW },
-                { "crash-after-step", required_argument, NULL, ARG_CRASH },
                 { "no-module-watch", no_argument, NULL, ARG_NO_MODULE_WATCH },
+#ifdef LG_TEST_HOOKS
+                { "crash-after-step", required_argument, NULL, ARG_CRASH },
                 { "test-module-add", required_argument, NULL, ARG_TEST_MODULE_ADD },
+#endif
                 {},
         };
         long v;
@@ -1262,7 +1264,7 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_PROVE:
                 case ARG_TIMEOUT:
                         if (parse_long(optarg, 365L * 24 * 3600, &v) < 0) {
-                                log_msg(LOG_ERR, "Bad number: %s", optarg);
+                                lg_log(LOG_ERR, "Bad number: %s", optarg);
                                 return -EINVAL;
                         }
                         *(o == ARG_STABLE ? &arg_stable_sec : o == ARG_PROVE ? &arg_prove_sec : &arg_check_timeout_sec) = v;
@@ -1276,25 +1278,27 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_PROVE_NOW:
                         arg_prove_now = true;
                         break;
+                case ARG_NO_MODULE_WATCH:
+                        arg_no_module_watch = true;
+                        break;
+#ifdef LG_TEST_HOOKS
                 case ARG_CRASH:
                         if (parse_long(optarg, _LG_PROVEN_STEP_MAX, &v) < 0) {
-                                log_msg(LOG_ERR, "Bad step: %s", optarg);
+                                lg_log(LOG_ERR, "Bad step: %s", optarg);
                                 return -EINVAL;
                         }
                         arg_crash_after_step = (unsigned) v;
-                        break;
-                case ARG_NO_MODULE_WATCH:
-                        arg_no_module_watch = true;
                         break;
                 case ARG_TEST_MODULE_ADD:
                         if (lg_strv_push(&arg_test_module_add, optarg) < 0)
                                 return -ENOMEM;
                         break;
+#endif
                 default:
                         return -EINVAL;
                 }
         if (optind < argc) {
-                log_msg(LOG_ERR, "No arguments expected.");
+                lg_log(LOG_ERR, "No arguments expected.");
                 return -EINVAL;
         }
         return 1;
@@ -1307,13 +1311,13 @@ static void load_inputs(Context *c) {
 
         r = lg_root_read_file(c->root, "/proc/cmdline", CMDLINE_MAX, &buf, &size);
         if (r < 0) {
-                log_msg(LOG_WARNING, "Cannot read /proc/cmdline (%s); using defaults.", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot read /proc/cmdline (%s); using defaults.", strerror(-r));
                 size = 0;
         }
         if (lg_cmdline_parse(buf ?: "", size, &c->cmdline) < 0)
                 c->cmdline = (lg_cmdline) { .mode = LG_MODE_AUTO };
         for (char **w = c->cmdline.warnings; w && *w; w++)
-                log_msg(LOG_WARNING, "%s", *w);
+                lg_log(LOG_WARNING, "%s", *w);
         c->off = c->cmdline.mode == LG_MODE_OFF;
         if (c->off)
                 return;
@@ -1322,7 +1326,7 @@ static void load_inputs(Context *c) {
         lg_config_done(&c->config);
         (void) lg_config_load(c->root, &c->config);
         for (char **w = c->config.warnings; w && *w; w++)
-                log_msg(LOG_WARNING, "%s", *w);
+                lg_log(LOG_WARNING, "%s", *w);
         if (arg_stable_sec >= 0)
                 c->config.stable_sec = (unsigned) arg_stable_sec;
         if (arg_prove_sec >= 0)
@@ -1334,11 +1338,11 @@ static void load_inputs(Context *c) {
 
         (void) lg_agents_load(c->root, &c->agents);
         for (char **w = c->agents.warnings; w && *w; w++)
-                log_msg(LOG_WARNING, "%s", *w);
+                lg_log(LOG_WARNING, "%s", *w);
         r = lg_runstate_read(c->root, &c->rs);
         c->have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)
-                log_msg(LOG_WARNING, "Cannot read what lastgood-early decided (%s).", strerror(-r));
+                lg_log(LOG_WARNING, "Cannot read what lastgood-early decided (%s).", strerror(-r));
 }
 
 /* lastgood-check.service: the checks once, before boot-complete.target. */
@@ -1352,25 +1356,27 @@ static int run_check(Context *c) {
 
                 r = c->bus ? lg_bus_unit_state(c->bus, *u, &state, NULL) : -ENOTCONN;
                 if (r < 0 || !streq(state, "active")) {
-                        log_msg(LOG_ERR, "Required unit %s is %s.", *u, r < 0 ? "in an unknown state" : state);
+                        lg_log(LOG_ERR, "Required unit %s is %s.", *u,
+                               r < 0 ? "in an unknown state" : state);
                         failed++;
                 }
         }
         r = lg_health_run_tiers(c->root, (uint64_t) c->config.check_timeout_sec * 1000000ULL, NULL, NULL, 0, &res,
                                 &wanted);
         if (r < 0) {
-                log_msg(LOG_ERR, "Health checks could not run: %s", strerror(-r));
+                lg_log(LOG_ERR, "Health checks could not run: %s", strerror(-r));
                 failed++;
         }
         for (size_t i = 0; r != -ENOMEM && i < wanted.n; i++)
                 if (!wanted.items[i].passed)
-                        log_msg(LOG_WARNING, "Wanted health check %s failed (not counted): %s", wanted.items[i].name,
-                                strna(wanted.items[i].reason));
+                        lg_log(LOG_WARNING, "Wanted health check %s failed (not counted): %s",
+                               wanted.items[i].name, strna(wanted.items[i].reason));
         lg_check_results_done(&wanted);
         for (size_t i = 0; r != -ENOMEM && i < res.n; i++)
                 if (!res.items[i].passed) {
-                        log_msg(LOG_ERR, "Health check %s %s; output (%zu bytes): %.512s", res.items[i].name,
-                                strna(res.items[i].reason), res.items[i].output_total, res.items[i].output ?: "");
+                        lg_log(LOG_ERR, "Health check %s %s; output (%zu bytes): %.512s", res.items[i].name,
+                               strna(res.items[i].reason), res.items[i].output_total,
+                               res.items[i].output ?: "");
                         failed++;
                 }
         lg_check_results_done(&res);
@@ -1382,18 +1388,21 @@ int main(int argc, char *argv[]) {
         sigset_t ss;
         int r;
 
+        /* stderr of a service is the journal; native when it can be. */
+        lg_log_open(LG_LOG_JOURNAL, "lastgood-watchdog");
+        lg_journal_install();
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         r = lg_root_new(arg_root, &c.root);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot open the root %s: %s", strna(arg_root), strerror(-r));
+                lg_log(LOG_ERR, "Cannot open the root %s: %s", strna(arg_root), strerror(-r));
                 return EXIT_FAILURE;
         }
         r = lg_kernel_release(arg_kernel, &c.kernel);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot tell the kernel release: %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot tell the kernel release: %s", strerror(-r));
                 goto finish;
         }
         if (lg_config_init(&c.config) < 0)
@@ -1403,19 +1412,21 @@ int main(int argc, char *argv[]) {
         if (arg_journal_export && !c.off) {
                 c.export = fopen(arg_journal_export, "ae");
                 if (!c.export)
-                        log_msg(LOG_WARNING, "Cannot open %s: %m", arg_journal_export);
+                        lg_log(LOG_WARNING, "Cannot open %s: %m", arg_journal_export);
         }
 
         r = sd_event_default(&c.event);
         if (r < 0) {
-                log_msg(LOG_ERR, "Cannot create the event loop: %s", strerror(-r));
+                lg_log(LOG_ERR, "Cannot create the event loop: %s", strerror(-r));
                 goto finish;
         }
         if (!c.off && (arg_check || !arg_prove_now)) {
                 r = setup_bus(&c);
                 if (r < 0) {
-                        log_msg(LOG_WARNING, "No connection to the service manager (%s): this boot cannot become "
-                                "healthy until there is one.", strerror(-r));
+                        lg_log(LOG_WARNING,
+                               "No connection to the service manager (%s): this boot cannot become "
+                               "healthy until there is one.",
+                               strerror(-r));
                         c.bus = sd_bus_flush_close_unref(c.bus);
                         if (!arg_check)
                                 schedule_bus_retry(&c, BUS_RETRY_FIRST_USEC);
@@ -1429,8 +1440,8 @@ int main(int argc, char *argv[]) {
         if (!c.off) {
                 r = lg_store_open(c.root, LG_STORE_AUTO, &c.store);
                 if (r < 0)
-                        log_msg(LOG_ERR, "Cannot open the boot-state store (%s): nothing will be recorded.",
-                                strerror(-r));
+                        lg_log(LOG_ERR, "Cannot open the boot-state store (%s): nothing will be recorded.",
+                               strerror(-r));
                 forward_spool(&c);
                 narrowing_at_start(&c);
                 if (!arg_prove_now)
@@ -1457,7 +1468,7 @@ int main(int argc, char *argv[]) {
                 if (r >= 0)
                         r = sd_event_source_set_enabled(c.ping_timer, SD_EVENT_ON);
                 if (r < 0)
-                        log_msg(LOG_WARNING, "Cannot arm the watchdog ping: %s", strerror(-r));
+                        lg_log(LOG_WARNING, "Cannot arm the watchdog ping: %s", strerror(-r));
         } else
                 c.watchdog_usec = 0;
 
@@ -1465,20 +1476,21 @@ int main(int argc, char *argv[]) {
                 if (lg_taint_read(c.root, &c.taint_base) < 0)
                         c.taint_base = 0;
                 if (c.taint_base & c.config.taint_mask)
-                        log_msg(LOG_WARNING, "The kernel was already tainted (%lu) when the watchdog started.",
-                                c.taint_base);
+                        lg_log(LOG_WARNING,
+                               "The kernel was already tainted (%lu) when the watchdog started.",
+                               c.taint_base);
                 r = setup_inotify(&c);
                 if (r < 0)
-                        log_msg(LOG_WARNING, "No content watch: %s", strerror(-r));
+                        lg_log(LOG_WARNING, "No content watch: %s", strerror(-r));
                 if (!arg_no_module_watch) {
                         r = setup_udev(&c);
                         if (r < 0)
-                                log_msg(LOG_WARNING, "No module watch: %s", strerror(-r));
+                                lg_log(LOG_WARNING, "No module watch: %s", strerror(-r));
                 }
                 if (arg_test_module_add)
                         (void) sd_event_add_defer(c.event, NULL, on_test_module_add, &c);
         } else
-                log_msg(LOG_NOTICE, "lastgood.mode=off: doing nothing this boot.");
+                lg_log(LOG_NOTICE, "lastgood.mode=off: doing nothing this boot.");
 
         (void) sd_notify(0, "READY=1");
         if (c.off)
@@ -1487,7 +1499,7 @@ int main(int argc, char *argv[]) {
                 refresh_notice(&c, "waiting for boot-complete.target");
         r = sd_event_loop(c.event);
         if (r < 0) {
-                log_msg(LOG_ERR, "Event loop failed: %s", strerror(-r));
+                lg_log(LOG_ERR, "Event loop failed: %s", strerror(-r));
                 c.exit_code = EXIT_FAILURE;
         }
 

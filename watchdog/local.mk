@@ -22,6 +22,19 @@ lastgood_watchdog_LDADD = libwatchdog.a $(LG_LINK) $(EFIVAR_LIBS) $(SYSTEMD_LIBS
 	$(UDEV_LIBS) $(DL_LIBS)
 lastgood_watchdog_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 
+# The daemon's test build: the same sources with the test hooks
+# (--crash-after-step, --test-module-add; -DLG_TEST_HOOKS), which the
+# installed daemon (and so the .deb) does not have. The daemon tests that
+# need a hook run this one (WD_TEST in tests/integration/watchdog-lib.sh).
+check_PROGRAMS += tests/integration/lastgood-watchdog-test
+tests_integration_lastgood_watchdog_test_SOURCES = $(lastgood_watchdog_SOURCES)
+tests_integration_lastgood_watchdog_test_CPPFLAGS = $(lastgood_watchdog_CPPFLAGS) -DLG_TEST_HOOKS
+tests_integration_lastgood_watchdog_test_CFLAGS = $(lastgood_watchdog_CFLAGS)
+tests_integration_lastgood_watchdog_test_LDADD = $(lastgood_watchdog_LDADD)
+tests_integration_lastgood_watchdog_test_DEPENDENCIES = $(lastgood_watchdog_DEPENDENCIES)
+TESTS += tests/integration/test-hooks.sh
+EXTRA_DIST += tests/integration/test-hooks.sh
+
 # Unit tests of the health checks runner.
 check_PROGRAMS += tests/unit/test-health
 TESTS += tests/unit/test-health
@@ -45,6 +58,7 @@ WATCHDOG_TESTS = \
 TESTS += $(WATCHDOG_TESTS)
 EXTRA_DIST += $(WATCHDOG_TESTS) \
 	tests/integration/watchdog-lib.sh \
+	tests/integration/hot-record.py \
 	tests/integration/watchdog-systemd-stub.py \
 	tests/integration/watchdog-notify.py
 

@@ -1,6 +1,6 @@
 # Crash-log attribution and pstore reading (issue 5).
 noinst_LIBRARIES += libcrash.a
-LG_LIBS += libcrash.a
+LG_EARLY_LIBS += libcrash.a
 libcrash_a_SOURCES = \
 	%reldir%/crash.h \
 	%reldir%/crash-internal.h \

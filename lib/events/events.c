@@ -13,10 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* CODE_FILE= etc. would always name this file: useless in every entry. */
-#define SD_JOURNAL_SUPPRESS_LOCATION 1
-#include <systemd/sd-journal.h>
-
 #include "events.h"
 #include "escape.h"
 #include "macro.h"
@@ -26,7 +22,6 @@
 #define VALUE_MAX 4096
 /* A kmsg record holds about 1 KiB of text. */
 #define KMSG_MAX 900
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static const struct {
         const char *id;
@@ -438,12 +433,19 @@ static int fields_to_iovec(char **fields, struct iovec **ret, size_t *ret_n) {
         return 0;
 }
 
+/* The main system's journal, installed by lg_journal_install()
+ * (lib/journal.c): this file links no libsystemd, so that lastgood-early,
+ * which uses only LG_SINK_EARLY, maps none. */
+static lg_event_sender journal_sender;
+
+void lg_event_set_journal_sender(lg_event_sender send) {
+        journal_sender = send;
+}
+
 static int journal_send(const struct iovec *iov, size_t n, void *userdata) {
-        /* sd_journal_sendv() succeeds silently when journald does not run;
-         * an event must then stay where it is (or go to stderr). */
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
-                return negative_errno();
-        return sd_journal_sendv(iov, (int) n);
+        if (!journal_sender)
+                return -ENOTCONN;
+        return journal_sender(iov, n, userdata);
 }
 
 int lg_event_emit(const lg_root *root, lg_sink sink, const lg_event *e) {

@@ -1,7 +1,7 @@
 # Journal events: MESSAGE_IDs, the journal and early (kmsg + spool) sinks,
 # the spool forwarder, Journal Export Format.
 noinst_LIBRARIES += libevents.a
-LG_LIBS += libevents.a
+LG_EARLY_LIBS += libevents.a
 libevents_a_SOURCES = %reldir%/events.c %reldir%/events.h
 libevents_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 

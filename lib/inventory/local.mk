@@ -1,7 +1,7 @@
 # The inventory of third-party items (libkmod), the last-known-good
 # manifest and its diff, and the withheld-set policy.
 noinst_LIBRARIES += libinventory.a
-LG_LIBS += libinventory.a
+LG_EARLY_LIBS += libinventory.a
 libinventory_a_SOURCES = \
 	%reldir%/inventory.h \
 	%reldir%/inventory.c \

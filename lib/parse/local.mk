@@ -1,6 +1,6 @@
 # The pure parsers: kernel command line, lastgood.conf, agent definitions.
 noinst_LIBRARIES += libparse.a
-LG_LIBS += libparse.a
+LG_EARLY_LIBS += libparse.a
 libparse_a_SOURCES = \
 	%reldir%/cmdline.c %reldir%/cmdline.h \
 	%reldir%/config.c %reldir%/config.h \

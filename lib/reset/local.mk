@@ -1,7 +1,7 @@
 # Every failure ends in a reset: the kernel's panic settings and the hang
 # reset (a watchdog device deadline) of armed boots.
 noinst_LIBRARIES += libreset.a
-LG_LIBS += libreset.a
+LG_EARLY_LIBS += libreset.a
 libreset_a_SOURCES = \
 	%reldir%/reset.c %reldir%/reset.h %reldir%/reset-internal.h \
 	%reldir%/reset-wdt.c

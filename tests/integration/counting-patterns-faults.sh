@@ -9,15 +9,9 @@
 # makes ctimes look recent in the same way) keeps its previous entry.
 set -euo pipefail
 
-pattern() {
-        echo "== $1"
-        (
-                . "$top_srcdir/tests/integration/patterns-lib.sh"
-                make_host
-                "$2"
-                echo "# $1: $CHECKS checks"
-        ) || exit 1
-}
+# --crash-after-step: the daemon's test build.
+PATTERN_TEST_BUILD=1
+. "$top_srcdir/tests/integration/patterns-run.sh"
 
 manifest_line() { # NAME: the module's fingerprint in the last-known-good manifest
         awk -v n="$1" '$1 == "module" && $2 == n { print $5 }' "$S/var/lib/lastgood/manifest"

@@ -8,15 +8,7 @@
 # write at all). Threshold=2.
 set -euo pipefail
 
-pattern() {
-        echo "== $1"
-        (
-                . "$top_srcdir/tests/integration/patterns-lib.sh"
-                make_host
-                "$2"
-                echo "# $1: $CHECKS checks"
-        ) || exit 1
-}
+. "$top_srcdir/tests/integration/patterns-run.sh"
 
 # crash_unless NAME KIND: a boot that crashes (KIND: early or late) while
 # the module NAME loads, and is proven when NAME is withheld.

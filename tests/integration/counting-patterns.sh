@@ -6,17 +6,7 @@
 # each boot (at most one per failed boot). Threshold=2.
 set -euo pipefail
 
-# pattern NAME FUNCTION: a fresh host (its own temporary root, bus and
-# counter, torn down when the subshell ends) for each pattern.
-pattern() {
-        echo "== $1"
-        (
-                . "$top_srcdir/tests/integration/patterns-lib.sh"
-                make_host
-                "$2"
-                echo "# $1: $CHECKS checks"
-        ) || exit 1
-}
+. "$top_srcdir/tests/integration/patterns-run.sh"
 
 # An update lands and the initramfs is rebuilt: armed, nothing counted yet.
 armed_by_update() {

@@ -55,18 +55,8 @@ export EFIVARFS_PATH=$R/sys/firmware/efi/efivars/ LIBEFIVAR_OPS=efivarfs
 
 # state_set level=N tries=N armed=N: the hot record (store/record.c layout).
 state_set() {
-        "$PY" - "$R/sys/firmware/efi/efivars/LastGoodState-$GUID" "$@" <<'PY'
-import struct, sys, zlib
-f = {"armed": 0, "unproven": 0, "tries": 0, "level": 0, "boot_seq": 1, "last_proven": 0, "crash_seen": 0}
-for a in sys.argv[2:]:
-    k, v = a.split("=")
-    f[k] = int(v)
-b = b"LGST" + bytes([1, (f["armed"] and 1) | (f["unproven"] and 2), f["tries"], f["level"]])
-b += struct.pack("<IQI", f["boot_seq"], f["last_proven"], f["crash_seen"])
-b += b"\0" * (28 - len(b))
-b += struct.pack("<I", zlib.crc32(b))
-open(sys.argv[1], "wb").write(struct.pack("<I", 7) + b)
-PY
+        "$PY" "$top_srcdir/tests/integration/hot-record.py" "$R/sys/firmware/efi/efivars/LastGoodState-$GUID" \
+                boot_seq=1 "$@"
 }
 
 # without_dac CMD...: as root, without the capabilities that ignore file

@@ -24,15 +24,7 @@ export EFIVARFS_PATH="$EFI/" LIBEFIVAR_OPS=efivarfs
 mkdir -p "$EFI" "$R/run/lastgood" "$R/run/modprobe.d" "$R/etc/lastgood/agents.d" "$R/etc/falco/rules.d" \
         "$(dirname "$QFILE")"
 
-n=0
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $*"
-}
+. "$top_srcdir/tests/integration/tap-lib.sh"
 ctl() { "$CTL" --root="$R" "$@"; }
 json() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 cold() { "$HELPER" "$R" show >/dev/null; json "$(ctl status --json)" '" ".join(sorted(j["quarantine"]))'; }

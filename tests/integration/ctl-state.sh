@@ -16,15 +16,7 @@ mkdir -p "$EFI"
 STATE_VAR="$EFI/LastGoodState-$GUID"
 QUAR_VAR="$EFI/LastGoodQuarantine-$GUID"
 
-n=0
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $*"
-}
+. "$top_srcdir/tests/integration/tap-lib.sh"
 
 ctl() {
         EFIVARFS_PATH="$EFI/" LIBEFIVAR_OPS=efivarfs "$CTL" --root="$R" "$@"

@@ -21,15 +21,7 @@ EFI="$R/sys/firmware/efi/efivars"
 mkdir -p "$EFI" "$R/run/lastgood"
 export EFIVARFS_PATH="$EFI/" LIBEFIVAR_OPS=efivarfs
 
-n=0
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $*"
-}
+. "$top_srcdir/tests/integration/tap-lib.sh"
 ctl() { "$CTL" --root="$R" "$@"; }
 schema() { $PY "$top_srcdir/tests/integration/check-json.py" "$SCHEMA" "$@"; }
 

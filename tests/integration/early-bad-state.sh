@@ -11,10 +11,7 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 
-make_roots
-update_module updates/dkms/nvidia.ko
-update_module kernel/drivers/misc/vendor_blob.ko
-rebuild_image
+make_roots_updated
 good_manifest=$T/manifest.good
 cp "$S/var/lib/lastgood/manifest" "$good_manifest"
 ALL="module falco all-third-party falco|module nvidia all-third-party -|module vboxdrv all-third-party -|module vendor_blob all-third-party -|module zfs all-third-party -|unit falco-kmod.service all-third-party falco"

@@ -284,3 +284,34 @@ expect_no_intree() {
         done
         check
 }
+
+# make_roots_updated: make_roots, then the update of the early-*.sh
+# scenario: nvidia (in the image) and vendor_blob change, the image is
+# rebuilt (which arms).
+make_roots_updated() {
+        make_roots
+        update_module updates/dkms/nvidia.ko
+        update_module kernel/drivers/misc/vendor_blob.ko
+        rebuild_image
+}
+
+# initramfs_added BASE_IMAGE IMAGE: what lastgood adds to an image, from
+# `lsinitramfs -l` of the same build without and with lastgood: one
+# "BYTES PATH" line per file (symlinks as 0 bytes), then "TOTAL BYTES
+# N files"; fails when a journal, JSON or crypto library comes in because
+# of lastgood (lastgood-early links libefivar and libkmod only).
+initramfs_added() {
+        # (An uncompressed dracut image ends in a way lsinitramfs reports
+        # as an error, after the whole list.)
+        { lsinitramfs -l "$1" 2>/dev/null || true; } | awk '{ print $9 }' | sort -u >"$T/base.paths"
+        { lsinitramfs -l "$2" 2>/dev/null || true; } |
+                awk '$1 !~ /^d/ { print ($1 ~ /^l/ ? 0 : $5), $9 }' | sort -k2,2 -u >"$T/with.sizes"
+        [ -s "$T/base.paths" ] && [ -s "$T/with.sizes" ] || fail "lsinitramfs -l listed nothing"
+        awk 'NR == FNR { base[$1] = 1; next } !($2 in base)' "$T/base.paths" "$T/with.sizes" |
+                sort -k1,1nr >"$T/added"
+        cat "$T/added"
+        awk '{ b += $1; n++ } END { printf "TOTAL %d bytes %d files\n", b, n }' "$T/added"
+        ! grep -E '/lib(systemd|json-c|crypto|ssl|udev)\.so' "$T/added" ||
+                fail "lastgood brings a journal, JSON or crypto library into the image (above)"
+        grep -q 'sbin/lastgood-early$' "$T/added" || fail "lastgood-early is not among what lastgood adds"
+}

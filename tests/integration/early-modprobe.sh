@@ -9,10 +9,7 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 
-make_roots
-update_module updates/dkms/nvidia.ko
-update_module kernel/drivers/misc/vendor_blob.ko
-rebuild_image
+make_roots_updated
 "$HELPER" "$R" state armed=1 tries=0 level=1 boot_seq=1
 boot
 expect_conf nvidia vendor_blob

@@ -8,12 +8,9 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 
-make_roots
 # The update of the scenario: nvidia (in the image) and vendor_blob change;
 # the rebuilt image arms.
-update_module updates/dkms/nvidia.ko
-update_module kernel/drivers/misc/vendor_blob.ko
-rebuild_image
+make_roots_updated
 expect_state "armed=1 tries=0 level=0 unproven=0 boot_seq=0"
 
 # --- lastgood.mode=safe: level 1 this boot, the counter goes on at level 0.

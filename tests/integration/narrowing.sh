@@ -16,7 +16,8 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 
-WD=$top_builddir/lastgood-watchdog
+# --crash-after-step: the test build of the daemon (tests/integration/test-hooks.sh).
+WD=$top_builddir/tests/integration/lastgood-watchdog-test
 CTL=$top_builddir/lastgoodctl
 NARROW=$S/var/lib/lastgood/narrowing
 EXPORT=$T/export

@@ -8,27 +8,11 @@
 set -euo pipefail
 source "$top_srcdir/tests/integration/lib-generator.sh"
 
-fail() {
-        echo "FAIL: $*" >&2
-        tail -c 3000 "$T/prove.log" "$T/apply.log" >&2 2>/dev/null || true
-        exit 1
-}
-n=0
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $*"
-}
-AGENT_UID=65534
-if [ "$(id -u)" = 0 ]; then
-        as_agent() { setpriv --reuid=$AGENT_UID --regid=$AGENT_UID --clear-groups -- "$@"; }
-else
-        AGENT_UID=$(id -u)
-        as_agent() { "$@"; }
-fi
+FAIL_LOGS="$T/prove.log $T/apply.log"
+. "$top_srcdir/tests/integration/tap-lib.sh"
+. "$top_srcdir/tests/integration/security-lib.sh"
 
-make_root
-chmod 0755 "$T" "$R" "$R/etc" "$R/opt"
-chown -R $AGENT_UID "$R/opt/scanner"
+agent_root "$R/opt/scanner"
 prove
 SIG="$R/opt/scanner/sig"
 as_agent sh -c 'for i in 1 2 3 4; do truncate -s 2G "$1/huge-$i.sig"; done

@@ -10,13 +10,7 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/watchdog-lib.sh"
 
-AGENT_UID=65534
-if [ "$(id -u)" = 0 ]; then
-        as_agent() { setpriv --reuid=$AGENT_UID --regid=$AGENT_UID --clear-groups -- "$@"; }
-else
-        AGENT_UID=$(id -u)
-        as_agent() { "$@"; }
-fi
+. "$top_srcdir/tests/integration/security-lib.sh"
 
 wd_setup_root
 C="$ROOT/etc/falco/rules.d"

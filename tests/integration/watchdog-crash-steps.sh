@@ -54,7 +54,7 @@ live_intact() {
 for step in 1 2 3 4 5 6 7; do
         prepare
         rc=0
-        "$WD" --root="$ROOT" --kernel-release="$KVER" --prove-now --crash-after-step=$step 2>>"$T/daemon.log" || rc=$?
+        "$WD_TEST" --root="$ROOT" --kernel-release="$KVER" --prove-now --crash-after-step=$step 2>>"$T/daemon.log" || rc=$?
         [ $rc = 137 ] || fail "step $step: expected death by SIGKILL, exit $rc"
         f=$(files_state) q=$(quar_state) h=$(hot_state)
         echo "killed after step $step: files=$f cold=$q hot=$h"

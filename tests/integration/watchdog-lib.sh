@@ -5,6 +5,9 @@
 
 : "${top_builddir:?}" "${top_srcdir:?}"
 WD="$top_builddir/lastgood-watchdog"
+# The test build of the daemon: the same code plus the test hooks
+# (--crash-after-step, --test-module-add) that the shipped one lacks.
+WD_TEST="$top_builddir/tests/integration/lastgood-watchdog-test"
 STUB="$top_srcdir/tests/integration/watchdog-systemd-stub.py"
 NOTIFY="$top_srcdir/tests/integration/watchdog-notify.py"
 KVER=6.1.0-lgtest
@@ -75,18 +78,7 @@ QUAR_VAR() { echo "$ROOT/sys/firmware/efi/efivars/LastGoodQuarantine-$GUID"; }
 
 # state_set armed=1 tries=1 ...
 state_set() {
-        python3 - "$(STATE_VAR)" "$@" <<'PY'
-import struct, sys, zlib
-f = {"armed": 0, "unproven": 0, "tries": 0, "level": 0, "boot_seq": 0, "last_proven": 0, "crash_seen": 0}
-for a in sys.argv[2:]:
-    k, v = a.split("=")
-    f[k] = int(v)
-b = b"LGST" + bytes([1, (f["armed"] and 1) | (f["unproven"] and 2), f["tries"], f["level"]])
-b += struct.pack("<IQI", f["boot_seq"], f["last_proven"], f["crash_seen"])
-b += b"\0" * (28 - len(b))
-b += struct.pack("<I", zlib.crc32(b))
-open(sys.argv[1], "wb").write(struct.pack("<I", 7) + b)
-PY
+        python3 "$top_srcdir/tests/integration/hot-record.py" "$(STATE_VAR)" "$@"
 }
 
 # state_get: "armed=1 unproven=0 tries=0 level=0 boot_seq=5 last_proven=…"

@@ -7,6 +7,8 @@
 # (moved, never deleted).
 set -euo pipefail
 . "$top_srcdir/tests/integration/watchdog-lib.sh"
+# --test-module-add: the test build.
+WD=$WD_TEST
 
 wd_setup_root
 C="$ROOT/etc/falco/rules.d"

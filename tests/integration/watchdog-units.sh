@@ -37,15 +37,7 @@ trap 'rm -rf "$T"' EXIT
 R="$T/root"
 ETC="$R/etc/systemd/system"
 
-n=0
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-ok() {
-        n=$((n + 1))
-        echo "ok $n - $*"
-}
+. "$top_srcdir/tests/integration/tap-lib.sh"
 
 command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing (package systemd)"
 

@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "events.h"
+#include "journal.h"
+#include "log.h"
 #include "macro.h"
 #include "rootfs.h"
 #include "strv.h"
@@ -497,6 +499,13 @@ static void test_journal_sink(void **state) {
         e.boot_seq = 7;
         e.kernel = "6.1.0";
         journal_present = true;
+        /* Without lg_journal_install() (lastgood-early links no libsystemd):
+         * no sender, stderr, nothing sent. */
+        lg_event_set_journal_sender(NULL);
+        assert_int_equal(lg_event_emit(NULL, LG_SINK_JOURNAL, &e), -ENOTCONN);
+        assert_null(journal_got);
+
+        lg_journal_install();
         assert_int_equal(lg_event_emit(NULL, LG_SINK_JOURNAL, &e), 0);
         assert_string_equal(field(journal_got, "MESSAGE_ID"), "7c3647799b584874825ece8b306b803b");
         assert_string_equal(field(journal_got, "SYSLOG_IDENTIFIER"), "lastgood");
@@ -509,6 +518,43 @@ static void test_journal_sink(void **state) {
         journal_present = false;
         assert_int_equal(lg_event_emit(NULL, LG_SINK_JOURNAL, &e), -ENOENT);
         assert_null(journal_got);
+}
+
+/* lg_log()'s journal target: native (fields) only when stderr is the
+ * journal stream the service manager connected ($JOURNAL_STREAM). */
+static void test_log_native(void **state) {
+        struct stat st;
+        char stream[64];
+
+        assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+        snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long) st.st_dev,
+                 (unsigned long long) st.st_ino);
+        journal_present = true;
+        lg_log_set_journal(NULL);
+        lg_log_open(LG_LOG_JOURNAL, "lastgood-test");
+
+        /* Not the journal stream: stderr ("<N>" prefix), nothing sent. */
+        assert_int_equal(unsetenv("JOURNAL_STREAM"), 0);
+        lg_journal_install();
+        log_warning("on stderr");
+        assert_null(journal_got);
+
+        assert_int_equal(setenv("JOURNAL_STREAM", stream, 1), 0);
+        lg_journal_install();
+        log_warning("native %s", "line\n<0>forged");
+        assert_non_null(journal_got);
+        assert_string_equal(field(journal_got, "MESSAGE"), "native line\\x0a<0>forged");
+        assert_string_equal(field(journal_got, "PRIORITY"), "4");
+        assert_string_equal(field(journal_got, "SYSLOG_IDENTIFIER"), "lastgood-test");
+        journal_got = lg_strv_free(journal_got);
+
+        /* journald gone: back to stderr, nothing lost silently. */
+        journal_present = false;
+        log_warning("journald gone");
+        assert_null(journal_got);
+        assert_int_equal(unsetenv("JOURNAL_STREAM"), 0);
+        lg_log_set_journal(NULL);
+        lg_log_open(LG_LOG_STDERR, NULL);
 }
 
 static void test_export_format(void **state) {
@@ -565,6 +611,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_spool_bounded, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_spool_short_write, setup, teardown),
                 cmocka_unit_test(test_journal_sink),
+                cmocka_unit_test(test_log_native),
                 cmocka_unit_test(test_export_format),
         };
 
