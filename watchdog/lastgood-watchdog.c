@@ -526,8 +526,9 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      res.steady ? "unchanged, " : "", res.n_items,
                      res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
                 refresh_notice(c, NULL);
-                log_msg(LOG_INFO, "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
-                        res.generation, res.n_linked, res.n_copied, res.n_quarantined,
+                log_msg(LOG_INFO,
+                        "Proven write: generation %u, %zu kept, %zu copied, %zu store file(s) pruned, %zu newly withheld%s.",
+                        res.generation, res.n_linked, res.n_copied, res.n_pruned, res.n_quarantined,
                         res.steady ? " (steady state, nothing written)" : "");
                 if (res.n_too_big)
                         log_msg(LOG_WARNING,

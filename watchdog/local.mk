@@ -55,6 +55,7 @@ WATCHDOG_TESTS = \
 TESTS += $(WATCHDOG_TESTS)
 EXTRA_DIST += $(WATCHDOG_TESTS) \
 	tests/integration/watchdog-lib.sh \
+	tests/integration/store-lib.sh \
 	tests/integration/watchdog-systemd-stub.py \
 	tests/integration/watchdog-notify.py
 
