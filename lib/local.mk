@@ -8,8 +8,6 @@ libbasic_a_SOURCES = \
 	%reldir%/safepath.c %reldir%/safepath.h \
 	%reldir%/qname.c %reldir%/qname.h \
 	%reldir%/copy.c %reldir%/copy.h \
-	%reldir%/sha256.c %reldir%/sha256.h \
-	%reldir%/castore.c %reldir%/copies.c %reldir%/castore.h \
 	%reldir%/escape.c %reldir%/escape.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/names.c \
