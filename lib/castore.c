@@ -31,13 +31,24 @@ bool lg_castore_key_valid(const char *key) {
 }
 
 int lg_castore_open(const lg_root *root, bool create) {
+        int fd;
+
         if (create) {
                 int r = lg_root_mkdir_p(root, LG_CASTORE_DIR, 0700);
 
                 if (r < 0)
                         return r;
         }
-        return lg_root_open(root, LG_CASTORE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+        fd = lg_root_open(root, LG_CASTORE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+        /* Root's and 0700 whatever made it (a copy keeps its owner's mode,
+         * the folder keeps everyone else out). */
+        if (fd >= 0 && create) {
+                struct stat st;
+
+                if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != 0700)
+                        (void) fchmod(fd, 0700);
+        }
+        return fd;
 }
 
 static void put_le64(lg_sha256 *s, uint64_t v) {

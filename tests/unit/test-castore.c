@@ -236,6 +236,20 @@ static void test_put_lookup(void **state) {
                 assert_string_equal(k, k1);
                 assert_int_equal(lg_castore_key_fd(src, 3, k), -EFBIG);
         }
+        /* The store folder is 0700 whatever made it. */
+        {
+                char sp[512];
+                struct stat sst;
+                int fd2;
+
+                snprintf(sp, sizeof sp, "%s/var/lib/lastgood/store", f->dir);
+                assert_int_equal(chmod(sp, 0755), 0);
+                fd2 = lg_castore_open(f->root, true);
+                assert_true(fd2 >= 0);
+                close(fd2);
+                assert_int_equal(stat(sp, &sst), 0);
+                assert_int_equal(sst.st_mode & 07777, 0700);
+        }
         /* No temporary file is left. */
         {
                 DIR *d = fdopendir(dup(f->storefd));
