@@ -253,6 +253,41 @@ static void assert_copy(const fixture *f, unsigned gen, const char *path, const 
         assert_text(f, rel, want);
 }
 
+/* The store lacks no copy that a generation's index names, and every such
+ * copy is sound (its key matches). */
+static void assert_store_complete(const fixture *f) {
+        _cleanup_free_ char *gdir = host_path(LIB "/generations");
+        _cleanup_close_ int storefd = lg_castore_open(f->root, false);
+        DIR *d = opendir(gdir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *idx = NULL;
+                lg_copies c = {};
+                int r;
+
+                if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
+                        continue;
+                assert_true(asprintf(&idx, "/" LIB "/generations/%s/copies", de->d_name) >= 0);
+                r = lg_copies_load(f->root, idx, &c);
+                if (r == -ENOENT)
+                        continue;
+                assert_int_equal(r, 0);
+                assert_true(storefd >= 0);
+                for (size_t i = 0; i < c.n; i++) {
+                        int fd = lg_castore_open_entry(storefd, c.e[i].key);
+
+                        if (fd < 0)
+                                fail_msg("generation %s: %s: %s", de->d_name, c.e[i].path, strerror(-fd));
+                        close(fd);
+                }
+                lg_copies_done(&c);
+        }
+        closedir(d);
+}
+
 /* Files in the store. */
 static unsigned count_store(void) {
         _cleanup_free_ char *p = host_path(LIB "/store");
@@ -530,6 +565,7 @@ static void assert_old_files(fixture *f) {
         assert_copy(f, 0, RULES "/a.yaml", "rule: one\n");
         assert_copy(f, 0, RULES "/b.yaml", "rule: two\n");
         assert_copy(f, 0, RULES "/c.yaml", NULL);
+        assert_store_complete(f);
 }
 
 static void assert_live_intact(fixture *f) {
@@ -576,6 +612,7 @@ static void assert_new_files(fixture *f) {
         assert_int_equal(st.st_mtim.tv_sec, T_NEW);
         assert_int_equal(st.st_uid, geteuid());
         assert_int_equal(count_tmp_generations(), 0);
+        assert_store_complete(f);
 }
 
 static void assert_new_cold(fixture *f) {
