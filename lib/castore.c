@@ -208,8 +208,49 @@ int lg_castore_open_entry(int storefd, const char *key) {
         return TAKE_FD(bfd);
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
+/* The kept keys as an open-addressing hash set: a key is SHA-256, so its
+ * first 16 hex digits spread well (a sweep of 10,000 copies against 20,000
+ * kept keys, at every proven write). */
+typedef struct keyset {
+        const char **slot;
+        size_t mask;
+} keyset;
+
+static uint64_t key_hash(const char *k) {
+        uint64_t h = 0;
+
+        for (unsigned i = 0; i < 16 && k[i]; i++)
+                h = h << 4 | (uint64_t) (k[i] <= '9' ? k[i] - '0' : k[i] - 'a' + 10);
+        return h;
+}
+
+static int keyset_make(keyset *s, const char *const *keys, size_t n) {
+        size_t size = 16;
+
+        while (size < 2 * n)
+                size *= 2;
+        s->slot = calloc(size, sizeof(*s->slot));
+        if (!s->slot)
+                return -ENOMEM;
+        s->mask = size - 1;
+        for (size_t i = 0; i < n; i++) {
+                size_t j;
+
+                if (!lg_castore_key_valid(keys[i]))
+                        continue;
+                for (j = key_hash(keys[i]) & s->mask; s->slot[j]; j = (j + 1) & s->mask)
+                        if (streq(s->slot[j], keys[i]))
+                                break;
+                s->slot[j] = keys[i];
+        }
+        return 0;
+}
+
+static bool keyset_has(const keyset *s, const char *k) {
+        for (size_t j = key_hash(k) & s->mask; s->slot[j]; j = (j + 1) & s->mask)
+                if (streq(s->slot[j], k))
+                        return true;
+        return false;
 }
 
 static bool is_bucket(const char *n) {
@@ -217,26 +258,23 @@ static bool is_bucket(const char *n) {
 }
 
 int lg_castore_prune(int storefd, const char *const *keep, size_t n_keep, size_t *ret_removed) {
-        _cleanup_free_ const char **set = NULL;
         _cleanup_close_ int fd = -EBADF;
+        keyset set = {};
         size_t removed = 0;
         struct dirent *de;
         DIR *d;
-        int r = 0;
+        int r;
 
-        set = malloc(sizeof(*set) * (n_keep ? n_keep : 1));
-        if (!set)
-                return -ENOMEM;
-        if (n_keep)
-                memcpy(set, keep, sizeof(*set) * n_keep);
-        qsort(set, n_keep, sizeof(*set), cmp_str);
+        r = keyset_make(&set, keep, n_keep);
+        if (r < 0)
+                return r;
 
         fd = openat(storefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                free(set.slot);
                 return negative_errno();
-        d = fdopendir(fd);
-        if (!d)
-                return negative_errno();
+        }
         fd = -EBADF;
         while ((de = readdir(d))) {
                 _cleanup_close_ int bfd = -EBADF;
@@ -265,7 +303,7 @@ int lg_castore_prune(int storefd, const char *const *keep, size_t n_keep, size_t
 
                         if (be->d_type != DT_REG && be->d_type != DT_UNKNOWN)
                                 continue;
-                        if (lg_castore_key_valid(k) && bsearch(&k, set, n_keep, sizeof(*set), cmp_str))
+                        if (lg_castore_key_valid(k) && keyset_has(&set, k))
                                 continue;
                         if (be->d_type == DT_UNKNOWN) {
                                 struct stat st;
@@ -279,6 +317,7 @@ int lg_castore_prune(int storefd, const char *const *keep, size_t n_keep, size_t
                 closedir(b);
         }
         closedir(d);
+        free(set.slot);
         if (ret_removed)
                 *ret_removed = removed;
         return r;

@@ -281,6 +281,7 @@ typedef struct copier {
         int storefd;           /* the store (castore.h) */
         const char *oldrel;    /* generations/M or NULL: its content/ folder, for an old layout */
         const lg_copies *old;  /* the index of generation M, or NULL (none, or an old layout) */
+        size_t old_pos;        /* cursor in old (find_old()) */
         lg_copies new;         /* the index of the new generation */
         uint64_t copied_bytes; /* data bytes copied so far (LG_CONTENT_TOTAL_MAX) */
         size_t n_too_big;      /* files left without a last good copy (budget) */
@@ -340,6 +341,20 @@ static int put_legacy(copier *c, const char *agent, const char *path) {
         return put_one(c, agent, path, in, &st);
 }
 
+/* The old index's entry of path. Items come in the manifest's order, the
+ * index's order too: a cursor, most often one step each; else a search. */
+static const lg_copy_entry *find_old(copier *c, const char *path) {
+        int d = 1;
+
+        if (!c->old)
+                return NULL;
+        while (c->old_pos < c->old->n && (d = strcmp(c->old->e[c->old_pos].path, path)) < 0)
+                c->old_pos++;
+        if (c->old_pos < c->old->n && d == 0)
+                return &c->old->e[c->old_pos];
+        return lg_copies_find(c->old, path);
+}
+
 /* One content file into the new generation: its entry of the old index
  * when the manifest says it is unchanged (no syscall at all), a copy into
  * the store otherwise. */
@@ -353,7 +368,7 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                 return 0;
 
         if (keep_old_only || unchanged) {
-                e = lg_copies_find(c->old, path);
+                e = find_old(c, path);
                 if (e && streq(e->agent, agent)) {
                         c->n_linked++;
                         return lg_copies_add(&c->new, agent, path, e->key);
