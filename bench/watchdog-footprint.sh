@@ -6,10 +6,12 @@
 #   - no periodic wake-ups other than the watchdog ping: context switches
 #     (/proc/PID/status) and the syscalls strace -f -tt -p sees over a quiet
 #     window, against the pings WATCHDOG_USEC asks for (one per USEC/2);
-#   - the proven write over 10,000 content files (stat-based fingerprints)
-#     < 200 ms, timed with hyperfine on `lastgood-watchdog --prove-now` (the
+#   - the proven write over 10,000 content files (issue #14): at most
+#     200 ms with nothing changed and at most 300 ms with 100 changed
+#     (median), timed with hyperfine on `lastgood-watchdog --prove-now` (the
 #     same lg_proven_write() the daemon runs at ProveSec= or at an orderly
-#     shutdown; the time includes the program's start).
+#     shutdown; the time includes the program's start), warm cache, with
+#     the machine's load printed beside the figures.
 #
 # The real daemon runs as the daemon tests run it (tests/integration/
 # watchdog-lib.sh): a temporary root, a private dbus-daemon with the
@@ -25,7 +27,9 @@
 # (module tree to copy; the test fixture tree when there is none),
 # N_FILES (10000), WINDOW (quiet window in s, 10), WD_USEC (WATCHDOG_USEC,
 # 2000000), RUNS (hyperfine runs per case, 20), WARMUP (3), BENCH_OUT
-# (folder for the JSON exports and logs, default: temporary, removed).
+# (folder for the JSON exports and logs, default: temporary, removed),
+# PARTS (all; "proven": the proven-write figures only, not the daemon),
+# FIRST_RUNS (runs of the first-ever case, seconds each: 5, one warm-up).
 set -euo pipefail
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 if [ $# -ge 1 ]; then
@@ -39,6 +43,8 @@ WINDOW=${WINDOW:-10}
 WD_USEC=${WD_USEC:-2000000}
 RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-3}
+PARTS=${PARTS:-all}
+FIRST_RUNS=${FIRST_RUNS:-5}
 
 for t in hyperfine strace dbus-daemon dbus-send /usr/bin/time bc pgrep; do
         command -v "$t" >/dev/null || { echo "watchdog-footprint: $t is needed" >&2; exit 2; }
@@ -121,11 +127,11 @@ min_cpu_ms() { # "min  user+sys" of a case, in ms
         "$PY" -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]
 print("min %6.1f  cpu %6.1f" % (r["min"] * 1000, (r["user"] + r["system"]) * 1000))' "$OUT/$1.json"
 }
-bench() { # NAME PREPARE
+bench() { # NAME PREPARE [RUNS WARMUP]
         echo
         echo "== proven write: $1"
         echo "   \$ $PROVE"
-        hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --prepare "$2" \
+        hyperfine -N --style basic --warmup "${4:-$WARMUP}" --runs "${3:-$RUNS}" --prepare "$2" \
                 --export-json "$OUT/$1.json" --command-name "$1" "$PROVE" | sed 's/^/   /'
 }
 LIB=$ROOT/var/lib/lastgood
@@ -154,10 +160,12 @@ echo "first:   $(grep -o 'Proven write: .*' "$OUT/first.log")"
 echo "changed: $(grep -o 'Proven write: .*' "$OUT/changed.log")"
 echo "steady:  $(grep -o 'Proven write: .*' "$OUT/steady.log")"
 
-bench first-ever "$P_FIRST"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+bench first-ever "$P_FIRST" "$FIRST_RUNS" 1
 bench armed-unchanged "$P_LINKED"
 bench armed-100-changed "$P_CHANGED"
 bench steady "$P_STEADY"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Where the time of one proven write goes: the syscalls that wait for the
 # disk, and the peak memory of one run.
@@ -172,6 +180,7 @@ $P_LINKED
 /usr/bin/time -v -o "$OUT/linked.time" $PROVE 2>/dev/null
 prove_maxrss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$OUT/linked.time")
 
+if [ "$PARTS" != proven ]; then
 # ---- the daemon at rest ------------------------------------------------------
 echo
 echo "== the daemon at rest (WATCHDOG_USEC=$WD_USEC: a ping every $((WD_USEC / 2000)) ms)"
@@ -240,12 +249,14 @@ kill -TERM "$DPID"
 wait "$TIME_PID" || true
 daemon_maxrss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$OUT/daemon.time")
 
+fi
 # ---- report ------------------------------------------------------------------
 mib() { echo "scale=2; $1 / 1024" | bc; }
 verdict() { # VALUE LIMIT
         if [ "$(echo "$1 <= $2" | bc)" = 1 ]; then echo ok; else echo MISSES; fi
 }
 expected=$((WINDOW * 2000000 / WD_USEC))
+if [ "$PARTS" != proven ]; then
 echo
 echo "=== lastgood-watchdog footprint ($n_content content files, $n_mod modules, module watch $module_watch)"
 echo "$(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); window $WINDOW s; WATCHDOG_USEC=$WD_USEC -> $expected pings expected per window"
@@ -276,11 +287,13 @@ sed -e "s|$top_builddir/||" -e 's/^/   /' "$OUT/rest.maps" | head -n 12
 echo
 echo "strace -f -tt -p PID, $WINDOW s at rest:"
 sed 's/^/   /' "$OUT/rest.strace" | head -n 24
+fi
 echo
 echo "=== proven write over $n_content content files (hyperfine, median of $RUNS, --warmup $WARMUP; includes start-up)"
-printf '%-44s %9s ms  %-18s %s\n' "first ever (all copied, modules hashed)" "$(median_ms first-ever)" "" "$(min_cpu_ms first-ever)"
-printf '%-44s %9s ms  %-18s %s\n' "armed, content unchanged (all hard links)" "$(median_ms armed-unchanged)" "(< 200 ms: $(verdict "$(median_ms armed-unchanged)" 199.999))" "$(min_cpu_ms armed-unchanged)"
-printf '%-44s %9s ms  %-18s %s\n' "armed, 100 files changed (100 copies)" "$(median_ms armed-100-changed)" "(< 200 ms: $(verdict "$(median_ms armed-100-changed)" 199.999))" "$(min_cpu_ms armed-100-changed)"
+echo "$(nproc) CPUs, load $load_before before the runs, $load_after after; $(stat -f -c %T "$ROOT") under $ROOT"
+printf '%-44s %9s ms  %-18s %s\n' "first ever (all copied, modules hashed; $FIRST_RUNS runs)" "$(median_ms first-ever)" "" "$(min_cpu_ms first-ever)"
+printf '%-44s %9s ms  %-18s %s\n' "armed, content unchanged (old index kept)" "$(median_ms armed-unchanged)" "(<= 200 ms: $(verdict "$(median_ms armed-unchanged)" 200))" "$(min_cpu_ms armed-unchanged)"
+printf '%-44s %9s ms  %-18s %s\n' "armed, 100 files changed (100 store copies)" "$(median_ms armed-100-changed)" "(<= 300 ms: $(verdict "$(median_ms armed-100-changed)" 300))" "$(min_cpu_ms armed-100-changed)"
 printf '%-44s %9s ms  %-18s %s\n' "steady (not armed: nothing written)" "$(median_ms steady)" "" "$(min_cpu_ms steady)"
 echo "min: the fastest run; cpu: mean user+sys CPU time of a run"
 echo "time in syncfs/fsync of one run (strace -T): armed-unchanged ${sync_linked} ms, armed-100-changed ${sync_changed} ms"

@@ -233,7 +233,9 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         if (asprintf(&msg, "Agent %s: content %s withheld (%s, level %u)%s%s%s%s.", agent, it->name,
                      lg_policy_to_string(p), level, res.quarantined ? "; moved to " : "",
                      res.quarantined ?: "", res.restored ? "; last good copy restored" : "",
-                     res.no_good_copy ? "; no last good copy was kept, quarantined only" : "") < 0)
+                     !res.no_good_copy      ? ""
+                     : res.damaged_copy ? "; the last good copy is damaged (store), quarantined only"
+                                        : "; no last good copy was kept, quarantined only") < 0)
                 msg = NULL;
         lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);
         /* Loud: an attacker who can crash a host must not silently switch

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "castore.h"
 #include "copy.h"
 #include "macro.h"
 #include "safepath.h"
@@ -386,22 +387,36 @@ int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor
         if (rollback) {
                 _cleanup_close_ int gstore = -EBADF, gparent = -EBADF;
                 _cleanup_free_ char *sub = NULL;
+                char key[LG_CASTORE_KEY_LEN + 1];
+                const char *gname = base;
 
                 /* Prepare the good copy first: a full disk must stop us
-                 * before anything was moved. */
-                r = split(rel_root, &gdir, &(const char *) { NULL });
-                if (r < 0)
-                        return r;
-                if (asprintf(&sub, "%s/%s", agent, gdir) < 0)
-                        return -ENOMEM;
-                gstore = open_store_dir(root, LG_CONTENT_DIR, false);
-                if (gstore >= 0)
-                        gparent = lg_safe_walk(gstore, sub, false, 0);
-                if (gstore < 0 && gstore != -ENOENT)
-                        return gstore;
-                if (gstore >= 0 && gparent < 0 && gparent != -ENOENT)
+                 * before anything was moved. The copy is in the store
+                 * (castore.h), named by the current generation's index. */
+                gparent = lg_lastgood_copy_open(root, agent, path, key);
+                if (gparent >= 0)
+                        gname = key;
+                else if (gparent == -ENODATA) {
+                        /* No index: an older version's layout,
+                         * content/AGENT/PATH (read until the next proof). */
+                        r = split(rel_root, &gdir, &(const char *) { NULL });
+                        if (r < 0)
+                                return r;
+                        if (asprintf(&sub, "%s/%s", agent, gdir) < 0)
+                                return -ENOMEM;
+                        gstore = open_store_dir(root, LG_CONTENT_DIR, false);
+                        if (gstore >= 0)
+                                gparent = lg_safe_walk(gstore, sub, false, 0);
+                        if (gstore < 0 && gstore != -ENOENT)
+                                return gstore;
+                        if (gstore >= 0 && gparent < 0 && gparent != -ENOENT)
+                                return gparent;
+                } else if (gparent != -ENOENT && gparent != -EBADMSG)
                         return gparent;
-                if (gparent >= 0 && !res.vanished && same_file_content(parent, base, gparent, base) > 0) {
+                /* A damaged index or copy (-EBADMSG) is no last good copy:
+                 * the new file is still quarantined. */
+                res.damaged_copy = gparent == -EBADMSG;
+                if (gparent >= 0 && !res.vanished && same_file_content(parent, base, gparent, gname) > 0) {
                         /* Already the last good copy (put back earlier in
                          * this boot, under a new inode): leave it. */
                         res.same_as_good = true;
@@ -409,7 +424,7 @@ int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor
                         return 0;
                 }
                 if (gparent >= 0) {
-                        r = lg_copy_entry_tmp(gparent, base, parent, base, &tmp);
+                        r = lg_copy_entry_tmp(gparent, gname, parent, base, &tmp);
                         if (r < 0 && r != -ENOENT)
                                 return r;
                 }

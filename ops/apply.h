@@ -17,9 +17,11 @@
  * Layout under /var/lib/lastgood/ (the watchdog writes the first, lastgood
  * writes and reads the second):
  *
- *   content/<agent>/<absolute path without leading '/'>
- *       the last good copy of each content file of <agent>, refreshed by
- *       the watchdog at each proven boot;
+ *   store/KK/KEY, named by current/copies (store/castore.h)
+ *       the last good copy of each content file, refreshed by the watchdog
+ *       at each proven boot; an older version kept them in
+ *       content/<agent>/<absolute path without leading '/'>, still read
+ *       while the current generation has no index;
  *   quarantine/<batch>/<agent>/<absolute path without leading '/'>
  *       withheld content files; <batch> is the boot sequence number in
  *       decimal, or "<boot-seq>.<n>" (n = 1..99) when the same path was
@@ -71,6 +73,7 @@ typedef struct lg_withhold_result {
         bool vanished;       /* the file was gone before it could be moved */
         bool restored;       /* rollback: the last good copy is in place */
         bool no_good_copy;   /* rollback asked, but there is no last good copy */
+        bool damaged_copy;   /* ...because the index or the store copy is damaged */
         bool same_as_good;   /* rollback: the file already is the last good copy
                               * (byte for byte; e.g. restored earlier in this
                               * boot): nothing was done */

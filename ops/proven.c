@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "castore.h"
 #include "copy.h"
 #include "proven.h"
 #include "qname.h"
@@ -20,14 +21,6 @@
 
 #define GEN_DIR "generations"
 #define KEEP_GENERATIONS 2 /* current and the one before it */
-
-char *lg_lastgood_copy_path(const char *agent, const char *path) {
-        char *s;
-
-        if (asprintf(&s, "%s/%s%s%s", LG_CONTENT_DIR, agent, path[0] == '/' ? "" : "/", path) < 0)
-                return NULL;
-        return s;
-}
 
 /* mkdir -p of a path relative to dfd. */
 static int mkdirat_p(int dfd, const char *rel, mode_t mode) {
@@ -282,29 +275,14 @@ static int build_manifest(lg_inventory *scan, const lg_inventory *old, const lg_
         return 0;
 }
 
-static bool same_file_data(const struct stat *a, const struct stat *b) {
-        return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-               a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && (a->st_mode & 07777) == (b->st_mode & 07777) &&
-               a->st_uid == b->st_uid && a->st_gid == b->st_gid;
-}
-
-static int copy_data(int in, int out, off_t size, uint64_t max_data, uint64_t *ret_data) {
-        /* A reflink costs nothing on btrfs/xfs (and keeps holes); elsewhere
-         * the data extents only, so that a sparse file stays sparse under
-         * /var (lib/basic/copy.c), and at most max_data bytes of them. */
-        if (ioctl(out, FICLONE, in) == 0) {
-                *ret_data = 0;
-                return 0;
-        }
-        return lg_copy_sparse(in, out, (uint64_t) size, max_data, ret_data);
-}
-
 typedef struct copier {
         const lg_root *root;
         int libfd;
-        char *newrel;    /* generations/N.tmp */
-        char *oldrel;    /* generations/M or NULL */
-        char *lastdir;   /* last folder made, to spare mkdirat() calls */
+        int storefd;           /* the store (castore.h) */
+        const char *oldrel;    /* generations/M or NULL: its content/ folder, for an old layout */
+        const lg_copies *old;  /* the index of generation M, or NULL (none, or an old layout) */
+        size_t old_pos;        /* cursor in old (find_old()) */
+        lg_copies new;         /* the index of the new generation */
         uint64_t copied_bytes; /* data bytes copied so far (LG_CONTENT_TOTAL_MAX) */
         size_t n_too_big;      /* files left without a last good copy (budget) */
         char *srcdir;          /* folder of the last content file read (host path) */
@@ -312,43 +290,94 @@ typedef struct copier {
         size_t n_linked, n_copied;
 } copier;
 
-/* One content file into the new generation: a hard link to the old copy
- * when stat() says the file is unchanged, a copy otherwise. */
-static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only, bool same_bytes) {
-        _cleanup_free_ char *dst = NULL, *old = NULL, *dir = NULL;
-        _cleanup_close_ int in = -EBADF, out = -EBADF;
-        struct stat st, ost;
-        const char *base;
+/* The regular file in (st: its fstat()) into the store, within the byte
+ * budget, and into the new index. */
+static int put_one(copier *c, const char *agent, const char *path, int in, const struct stat *st) {
+        char key[LG_CASTORE_KEY_LEN + 1];
         uint64_t data = 0;
-        char *slash;
         int r;
+
+        /* Bounded (DESIGN.md, "Trust boundaries"): a file over
+         * LG_CONTENT_FILE_MAX bytes of data, or past the write's total, gets
+         * no last good copy (a rollback then only quarantines it). */
+        if (c->copied_bytes >= LG_CONTENT_TOTAL_MAX ||
+            MIN((uint64_t) st->st_size, (uint64_t) st->st_blocks * 512) > LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
+                c->n_too_big++;
+                return 0;
+        }
+        r = lg_castore_put(c->storefd, in, st, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes),
+                           key, &data, NULL);
+        if (r == -EFBIG) {
+                c->n_too_big++;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        c->copied_bytes += data;
+        r = lg_copies_add(&c->new, agent, path, key);
+        if (r < 0)
+                return r;
+        c->n_copied++;
+        return 0;
+}
+
+/* An old layout (generations/M/content/AGENT/PATH, before the store):
+ * its copy of a withheld file goes into the store, so that an upgraded
+ * host keeps its last good copies. Our own folder: no symlink followed. */
+static int put_legacy(copier *c, const char *agent, const char *path) {
+        _cleanup_free_ char *rel = NULL;
+        _cleanup_close_ int dfd = -EBADF, in = -EBADF;
+        const char *base = strrchr(path, '/') + 1;
+        struct stat st;
+
+        if (!c->oldrel || asprintf(&rel, "%s/content/%s%.*s", c->oldrel, agent, (int) (base - path - 1), path) < 0)
+                return c->oldrel ? -ENOMEM : 0;
+        dfd = lg_safe_walk(c->libfd, rel, false, 0);
+        if (dfd < 0)
+                return dfd == -ENOMEM ? dfd : 0;
+        in = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        return put_one(c, agent, path, in, &st);
+}
+
+/* The old index's entry of path. Items come in the manifest's order, the
+ * index's order too: a cursor, most often one step each; else a search. */
+static const lg_copy_entry *find_old(copier *c, const char *path) {
+        int d = 1;
+
+        if (!c->old)
+                return NULL;
+        while (c->old_pos < c->old->n && (d = strcmp(c->old->e[c->old_pos].path, path)) < 0)
+                c->old_pos++;
+        if (c->old_pos < c->old->n && d == 0)
+                return &c->old->e[c->old_pos];
+        return lg_copies_find(c->old, path);
+}
+
+/* One content file into the new generation: its entry of the old index
+ * when the manifest says it is unchanged (no syscall at all), a copy into
+ * the store otherwise. */
+static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only, bool unchanged) {
+        _cleanup_close_ int in = -EBADF;
+        const lg_copy_entry *e;
+        struct stat st;
+        const char *base;
 
         if (path[0] != '/' || strstr(path, "/../") || !agent || strchr(agent, '/'))
                 return 0;
-        if (asprintf(&dst, "%s/content/%s%s", c->newrel, agent, path) < 0)
-                return -ENOMEM;
-        if (c->oldrel && asprintf(&old, "%s/content/%s%s", c->oldrel, agent, path) < 0)
-                return -ENOMEM;
 
-        dir = strdup(dst);
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        *slash = '\0';
-        if (!c->lastdir || !streq(c->lastdir, dir)) {
-                r = mkdirat_p(c->libfd, dir, 0700);
-                if (r < 0)
-                        return r;
-                free(c->lastdir);
-                c->lastdir = TAKE_PTR(dir);
-        }
-
-        if (keep_old_only) {
-                /* Withheld this boot: the last good copy stays what it was. */
-                if (old && linkat(c->libfd, old, c->libfd, dst, 0) == 0)
+        if (keep_old_only || unchanged) {
+                e = find_old(c, path);
+                if (e && streq(e->agent, agent)) {
                         c->n_linked++;
-                return 0;
+                        return lg_copies_add(&c->new, agent, path, e->key);
+                }
         }
+        if (keep_old_only)
+                /* Withheld this boot: the last good copy stays what it was
+                 * (in an old layout, it moves into the store). */
+                return c->old ? 0 : put_legacy(c, agent, path);
 
         /* The content file's folder, resolved from / without following any
          * symlink (lg_safe_open_parent()): a folder swapped for a symlink
@@ -369,26 +398,6 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
         if (c->srcfd < 0)
                 return c->srcfd == -ENOMEM ? -ENOMEM : 0; /* gone, or a symlink on the way: skip */
 
-        /* Unchanged files (the common case) are decided from stat() alone,
-         * without opening them: a proven write over 10,000 files spares
-         * 20,000 syscalls. The content file itself is only read to copy. */
-        if (fstatat(c->srcfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : negative_errno(); /* vanished: skip */
-        if (!S_ISREG(st.st_mode))
-                return 0; /* a symlink, socket, FIFO...: skip */
-        /* ...and from the fingerprints: the file's owner can restore size
-         * and mtime after a rewrite, and only the inventory (ctime in its
-         * key) has read the new bytes. */
-        if (old && same_bytes && fstatat(c->libfd, old, &ost, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(ost.st_mode) && same_file_data(&st, &ost)) {
-                if (linkat(c->libfd, old, c->libfd, dst, 0) == 0) {
-                        c->n_linked++;
-                        return 0;
-                }
-                if (errno == ENOSPC || errno == EDQUOT)
-                        return negative_errno();
-        }
-
         in = openat(c->srcfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0)
                 return errno == ENOENT || errno == ELOOP
@@ -397,39 +406,77 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
         if (fstat(in, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
-                return 0;
+                return 0; /* a socket, FIFO...: skip */
+        return put_one(c, agent, path, in, &st);
+}
 
-        /* Bounded (DESIGN.md, "Trust boundaries"): a file over
-         * LG_CONTENT_FILE_MAX bytes of data, or past the write's total, gets
-         * no last good copy (a rollback then only quarantines it). */
-        if (c->copied_bytes >= LG_CONTENT_TOTAL_MAX ||
-            MIN((uint64_t) st.st_size, (uint64_t) st.st_blocks * 512) >
-                    LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
-                c->n_too_big++;
-                return 0;
-        }
-        out = openat(c->libfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (out < 0)
-                return negative_errno();
-        r = copy_data(in, out, st.st_size, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes),
-                      &data);
-        if (r == -EFBIG) {
-                close(TAKE_FD(out));
-                (void) unlinkat(c->libfd, dst, 0);
-                c->n_too_big++;
-                return 0;
-        }
+/* An unchanged item: the same bytes (fingerprint) and the same stat key,
+ * ctime included, which no user can set back and which any chown or chmod
+ * moves: its last good copy in the store is still the right one. */
+static bool same_item(const lg_inv_item *o, const lg_inv_item *it) {
+        return o->fingerprint == it->fingerprint && o->ctime_ns != 0 && o->ctime_ns == it->ctime_ns &&
+               o->ino == it->ino && o->size == it->size && o->mtime_ns == it->mtime_ns && o->agent && it->agent &&
+               streq(o->agent, it->agent);
+}
+
+/* The new generation's index, in its temporary folder (the syncfs() that
+ * seals the generation makes it durable). */
+static int save_copies(int libfd, const char *newrel, const lg_copies *copies) {
+        _cleanup_free_ char *rel = NULL, *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t size, done = 0;
+        int r;
+
+        r = lg_copies_format(copies, &buf, &size);
         if (r < 0)
                 return r;
-        c->copied_bytes += data;
-        (void) fchown(out, st.st_uid, st.st_gid);
-        if (fchmod(out, st.st_mode & 07777) < 0)
+        if (asprintf(&rel, "%s/" LG_COPIES_NAME, newrel) < 0)
+                return -ENOMEM;
+        fd = openat(libfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
                 return negative_errno();
-        struct timespec ts[2] = { st.st_atim, st.st_mtim };
-        if (futimens(out, ts) < 0)
-                return negative_errno();
-        c->n_copied++;
+        while (done < size) {
+                ssize_t n = write(fd, buf + done, size - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return -EIO;
+                done += (size_t) n;
+        }
         return 0;
+}
+
+/* The old generation has an index file that cannot be read (it is not an
+ * old layout without one): its store files are unknown, keep them all. */
+static bool old_index_unreadable(int libfd, const char *oldrel) {
+        _cleanup_free_ char *rel = NULL;
+        struct stat st;
+
+        if (asprintf(&rel, "%s/" LG_COPIES_NAME, oldrel) < 0)
+                return true;
+        return fstatat(libfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+/* Store files that neither the new generation nor the one kept before it
+ * names go. skip: the old index could not be read (keep everything). A
+ * failure only leaves files behind for the next proven write. */
+static void prune_store(int storefd, const lg_copies *new, const lg_copies *old, bool skip, size_t *ret_removed) {
+        _cleanup_free_ const char **keys = NULL;
+        size_t n = 0;
+
+        if (skip)
+                return;
+        keys = malloc(sizeof(*keys) * (new->n + (old ? old->n : 0) + 1));
+        if (!keys)
+                return;
+        for (size_t i = 0; i < new->n; i++)
+                keys[n++] = new->e[i].key;
+        for (size_t i = 0; old && i < old->n; i++)
+                keys[n++] = old->e[i].key;
+        (void) lg_castore_prune(storefd, keys, n, ret_removed);
 }
 
 /* Make `name` a symlink to target; a legacy file or folder there is moved
@@ -622,8 +669,10 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         lg_facts facts = { .now_usec = in->now_usec, .healthy = in->healthy, .bad = in->bad };
         lg_withheld keep = {};
         bool have_old = false;
-        unsigned cur, gen;
-        copier c = { .root = in->root, .srcfd = -EBADF };
+        unsigned cur = 0, gen;
+        copier c = { .root = in->root, .srcfd = -EBADF, .storefd = -EBADF };
+        lg_copies old_copies = {};
+        bool have_old_copies = false;
         int r;
 
         r = lg_store_read_state(in->store, &st);
@@ -727,22 +776,30 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         r = mkdirat_p(libfd, newrel, 0700);
         if (r < 0)
                 goto finish;
-        if (mkdirat(libfd, newrel, 0700) < 0 && errno != EEXIST) {
-                r = negative_errno();
-                goto finish;
-        }
-        {
-                _cleanup_free_ char *cdir = NULL;
-                if (asprintf(&cdir, "%s/content", newrel) < 0) {
+
+        /* The old generation's index: unchanged files keep their entry.
+         * Missing (an old layout, generations/M/content/): copies are made
+         * again into the store; unreadable: likewise, nothing trusted. */
+        if (oldrel) {
+                _cleanup_free_ char *orel = NULL;
+
+                if (asprintf(&orel, "%s/" LG_COPIES_NAME, oldrel) < 0) {
                         r = -ENOMEM;
                         goto finish;
                 }
-                (void) mkdirat(libfd, cdir, 0700);
+                r = lg_copies_load_at(libfd, orel, &old_copies);
+                if (r == -ENOMEM)
+                        goto finish;
+                have_old_copies = r >= 0;
         }
-
+        c.storefd = lg_castore_open(in->root, true);
+        if (c.storefd < 0) {
+                r = c.storefd;
+                goto finish;
+        }
         c.libfd = libfd;
-        c.newrel = newrel;
         c.oldrel = oldrel;
+        c.old = have_old_copies ? &old_copies : NULL;
         for (size_t i = 0; i < inv.n; i++) {
                 const lg_inv_item *it = &inv.items[i];
                 bool withheld = withheld_find(&keep, it->kind, it->name) != NULL;
@@ -751,16 +808,19 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
                 if (it->kind != LG_ITEM_CONTENT || !it->agent)
                         continue;
                 o = have_old ? lg_inventory_find(&old, it->kind, it->name) : NULL;
-                r = copy_one(&c, it->agent, it->name, withheld, o && o->fingerprint == it->fingerprint);
+                r = copy_one(&c, it->agent, it->name, withheld, o && same_item(o, it));
                 if (r < 0)
                         goto finish;
         }
+        lg_copies_sort(&c.new);
         res.n_linked = c.n_linked;
         res.n_copied = c.n_copied;
         res.n_too_big = c.n_too_big;
         hook(in, LG_PROVEN_COPIED);
 
-        r = lg_manifest_save(in->root, mpath, &inv);
+        r = save_copies(libfd, newrel, &c.new);
+        if (r >= 0)
+                r = lg_manifest_save(in->root, mpath, &inv);
         if (r < 0)
                 goto finish;
         hook(in, LG_PROVEN_MANIFEST);
@@ -788,8 +848,6 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         /* Stable names first (harmless: they point through `current`),
          * then the one rename that switches the last known good. */
         r = ensure_link(libfd, "manifest", "current/manifest", in->now_usec);
-        if (r >= 0)
-                r = ensure_link(libfd, "content", "current/content", in->now_usec);
         if (r >= 0) {
                 (void) unlinkat(libfd, ".current.tmp", 0);
                 if (symlinkat(target, libfd, ".current.tmp") < 0 ||
@@ -804,16 +862,26 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         }
         res.files_written = true;
         hook(in, LG_PROVEN_SWITCHED);
+        /* The stable name of the old layout (content -> current/content)
+         * points at nothing now: readers use current/copies. */
+        {
+                struct stat lst;
+
+                if (fstatat(libfd, "content", &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode))
+                        (void) unlinkat(libfd, "content", 0);
+        }
 
 finish:
         lg_withheld_done(&keep);
         lg_inventory_done(&scan);
         lg_inventory_done(&old);
         lg_inventory_done(&inv);
-        free(c.lastdir);
         free(c.srcdir);
         closep(&c.srcfd);
         if (r < 0) {
+                lg_copies_done(&c.new);
+                lg_copies_done(&old_copies);
+                closep(&c.storefd);
                 lg_proven_result_done(&res);
                 return r;
         }
@@ -823,6 +891,9 @@ finish:
         if (res.decision.write || res.state_was_corrupt) {
                 r = lg_store_write_state(in->store, &nst);
                 if (r < 0) {
+                        lg_copies_done(&c.new);
+                        lg_copies_done(&old_copies);
+                        closep(&c.storefd);
                         lg_proven_result_done(&res);
                         return r;
                 }
@@ -830,6 +901,19 @@ finish:
                 res.state = nst;
         }
         hook(in, LG_PROVEN_STATE);
+
+        /* After the switch, never before: the generations before the old
+         * one go, then the store files neither kept generation names. */
+        if (res.files_written) {
+                prune_generations(libfd, res.generation);
+                prune_store(c.storefd, &c.new, cur > 0 && have_old_copies ? &old_copies : NULL,
+                            cur > 0 && !have_old_copies && oldrel && old_index_unreadable(libfd, oldrel),
+                            &res.n_pruned);
+                hook(in, LG_PROVEN_PRUNED);
+        }
+        lg_copies_done(&c.new);
+        lg_copies_done(&old_copies);
+        closep(&c.storefd);
         *ret = res;
         return 0;
 }

@@ -20,22 +20,30 @@
  * or the new last known good, never a mix):
  *
  *   generations/N/manifest              the manifest of generation N
- *   generations/N/content/AGENT/PATH    last good copy of AGENT's content
- *                                       file PATH (absolute host path)
+ *   generations/N/copies                its index: AGENT/PATH -> store key
+ *   store/KK/KEY                        last good copies, once per key,
+ *                                       shared by the generations (castore.h)
  *   current  -> generations/N           the generation pointer (symlink)
  *   manifest -> current/manifest        LG_MANIFEST_PATH, stable name
- *   content  -> current/content         stable name for the apply unit
  *
- * A new generation is built next to the old one (unchanged files are hard
- * links to the old generation's copies, decided from stat() data only;
- * changed files are reflinked or copied with owner, mode and times kept),
- * sealed with syncfs() and a rename of its folder, then the cold record
- * is written, then `current` is switched with one rename(), then the hot
- * record is written last. Until the hot record is written the boot stays
- * unproven, so an interrupted proven write is simply done again. */
+ * A new generation is built next to the old one: a file whose manifest
+ * entry (fingerprint and stat key, ctime included) is the old one's keeps
+ * its old index entry, at no cost (no stat, no link); a changed file is
+ * reflinked or copied into the store with owner, mode and times kept. The
+ * generation (manifest and index) is sealed with syncfs() and a rename of
+ * its folder, then the cold record is written, then `current` is switched
+ * with one rename(), then the hot record is written; only then are the
+ * generations before the old one and the store files that neither the new
+ * nor the old generation names removed. Until the hot record is written
+ * the boot stays unproven, so an interrupted proven write is simply done
+ * again.
+ *
+ * An older version's layout (generations/N/content/AGENT/PATH and
+ * content -> current/content) is still read: the apply unit falls back to
+ * it while the current generation has no index, and the first proven write
+ * puts the old copies of withheld files into the store. */
 
 #define LG_LIB_DIR "/var/lib/lastgood"
-#define LG_CONTENT_DIR "/var/lib/lastgood/content"
 #define LG_HEALTHY_MARKER LG_RUN_HEALTHY
 
 /* Steps of the proven write, for the after_step hook (tests kill the
@@ -48,6 +56,7 @@ typedef enum lg_proven_step {
         LG_PROVEN_QUARANTINE,    /* cold record written (when the set changed) */
         LG_PROVEN_SWITCHED,      /* `current` points at the new generation */
         LG_PROVEN_STATE,         /* hot record written */
+        LG_PROVEN_PRUNED,        /* older generations and unnamed store files removed */
         _LG_PROVEN_STEP_MAX,
 } lg_proven_step;
 
@@ -91,7 +100,10 @@ typedef struct lg_proven_result {
         bool quarantine_written;
         bool state_written;
         unsigned generation;
-        size_t n_items, n_linked, n_copied, n_quarantined;
+        size_t n_items, n_quarantined;
+        size_t n_linked;            /* content files that kept the old generation's copy */
+        size_t n_copied;            /* content files copied into the store */
+        size_t n_pruned;            /* store files removed */
         size_t n_recent;            /* items changed too recently: kept at their previous entry */
         size_t n_quarantine_hashed;  /* of n_quarantined, recorded by the hash of the name */
         size_t n_quarantine_skipped; /* withheld, but no room in the cold record */
@@ -122,6 +134,3 @@ int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, con
  * says proven, do the proven write. Returns 0 (see ret) or -errno; on error
  * the old last known good is intact and the hot record is not written. */
 int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret);
-
-/* "/var/lib/lastgood/content/AGENT/PATH" (PATH absolute). NULL on OOM. */
-char *lg_lastgood_copy_path(const char *agent, const char *path);

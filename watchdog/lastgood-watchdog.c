@@ -512,8 +512,8 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      res.n_quarantined ? ", withheld items recorded as persistently withheld" : "");
                 refresh_notice(c, NULL);
                 lg_log(LOG_INFO,
-                       "Proven write: generation %u, %zu linked, %zu copied, %zu newly withheld%s.",
-                       res.generation, res.n_linked, res.n_copied, res.n_quarantined,
+                       "Proven write: generation %u, %zu kept, %zu copied, %zu store file(s) pruned, %zu newly withheld%s.",
+                       res.generation, res.n_linked, res.n_copied, res.n_pruned, res.n_quarantined,
                        res.steady ? " (steady state, nothing written)" : "");
                 if (res.n_too_big)
                         lg_log(LOG_WARNING,

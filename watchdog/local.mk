@@ -59,6 +59,7 @@ TESTS += $(WATCHDOG_TESTS)
 EXTRA_DIST += $(WATCHDOG_TESTS) \
 	tests/integration/watchdog-lib.sh \
 	tests/integration/hot-record.py \
+	tests/integration/store-lib.sh \
 	tests/integration/watchdog-systemd-stub.py \
 	tests/integration/watchdog-notify.py
 

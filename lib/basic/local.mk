@@ -12,7 +12,8 @@ libbasic_a_SOURCES = \
 	%reldir%/escape.c %reldir%/escape.h \
 	%reldir%/strv.c %reldir%/strv.h \
 	%reldir%/taint.c %reldir%/taint.h \
-	%reldir%/log.c %reldir%/log.h
+	%reldir%/log.c %reldir%/log.h \
+	%reldir%/sha256.c %reldir%/sha256.h
 
 # The logging helper: every target, the fallbacks, the errno helpers.
 check_PROGRAMS += tests/unit/test-log

@@ -6,6 +6,7 @@
 set -euo pipefail
 
 : "${top_builddir:?}" "${top_srcdir:?}"
+. "$top_srcdir/tests/integration/store-lib.sh"
 CTL="$top_builddir/lastgoodctl"
 GUID=5d6f9d7f-8fb2-447b-889a-27e408146ce9
 
@@ -116,7 +117,7 @@ printf 'rules v1\n' >"$R/opt/agent/rules.dat"
 ctl good >/dev/null || fail "good exits 0"
 grep -qx 'lastgood-manifest 1' "$R/var/lib/lastgood/manifest" || fail "good wrote no manifest"
 grep -q '^content /opt/agent/rules.dat agent ' "$R/var/lib/lastgood/manifest" || fail "the manifest lacks the content"
-cmp -s "$R/opt/agent/rules.dat" "$R/var/lib/lastgood/content/agent/opt/agent/rules.dat" ||
+cmp -s "$R/opt/agent/rules.dat" "$(lastgood_copy "$R" agent /opt/agent/rules.dat)" ||
         fail "good kept no last good copy of the agent's content"
 ok "good records the last known good: manifest and the agent's last good copy"
 out=$(ctl good) || fail "second good exits 0"

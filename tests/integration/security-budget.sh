@@ -7,6 +7,7 @@
 # under /var stays small) and still proves the boot.
 set -euo pipefail
 source "$top_srcdir/tests/integration/lib-generator.sh"
+. "$top_srcdir/tests/integration/store-lib.sh"
 
 FAIL_LOGS="$T/prove.log $T/apply.log"
 . "$top_srcdir/tests/integration/tap-lib.sh"
@@ -32,7 +33,7 @@ timeout 120 "$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now >"$T/pr
 kib=$(du -sk "$R/var/lib/lastgood" | cut -f1)
 [ "$kib" -lt 16384 ] || fail "the store grew to $kib KiB: the copies are not sparse"
 # Files under the per-file budget have their copy, with the right size.
-copy="$R/var/lib/lastgood/content/scanner/opt/scanner/sig/mid-1.sig"
+copy=$(lastgood_copy "$R" scanner /opt/scanner/sig/mid-1.sig)
 [ "$(stat -c %s "$copy")" = "$(stat -c %s "$SIG/mid-1.sig")" ] || fail "no sparse last good copy of mid-1.sig"
 [ "$(tail -c 2 "$copy")" = "x" ] || fail "the copy's data is wrong"
 ok "proven write: sparse copies ($kib KiB under /var/lib/lastgood)"

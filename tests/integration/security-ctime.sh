@@ -9,6 +9,7 @@
 # bytes.
 set -euo pipefail
 source "$top_srcdir/tests/integration/lib-generator.sh"
+. "$top_srcdir/tests/integration/store-lib.sh"
 
 FAIL_LOGS="$T/apply.log"
 . "$top_srcdir/tests/integration/tap-lib.sh"
@@ -46,7 +47,7 @@ ok "safe mode rolls the hidden rewrite back"
 rm -rf "$R/run/lastgood"
 as_agent sh -c 'm=$(stat -c %y "$1"); printf "rules v7\n" >"$1"; touch -d "$m" "$1"' sh "$RULES"
 prove
-[ "$(cat "$R/var/lib/lastgood/content/falco/etc/falco/falco_rules.yaml")" = "rules v7" ] ||
+[ "$(cat "$(lastgood_copy "$R" falco /etc/falco/falco_rules.yaml)")" = "rules v7" ] ||
         fail "the proven write kept the old copy of a rewritten file"
 # And the next scan, with nothing changed, is steady (the manifest's ctime matches).
 : >"$EXPORT"

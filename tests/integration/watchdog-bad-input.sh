@@ -6,6 +6,7 @@
 # FIFOs, sockets, names with newlines). Fail open; nothing is ever deleted.
 set -euo pipefail
 . "$top_srcdir/tests/integration/watchdog-lib.sh"
+. "$top_srcdir/tests/integration/store-lib.sh"
 
 LIB="$ROOT/var/lib/lastgood"
 C="$ROOT/etc/falco/rules.d"
@@ -44,12 +45,15 @@ ln "$C/a.yaml" "$C/hardlink.yaml"
 state_set armed=1 tries=1 boot_seq=5
 timeout 20 "$WD" --root="$ROOT" --kernel-release="$KVER" --prove-now 2>>"$T/daemon.log" || fail "hostile folder"
 state_has armed=0 || fail "not proven"
-CP="$LIB/content/falco/etc/falco/rules.d"
-[ ! -e "$CP/link.yaml" ] && [ ! -e "$CP/shadow.yaml" ] || fail "a symlink was followed into the copies"
-! grep -rqs secret "$LIB/generations" || fail "outside file copied"
-[ ! -e "$CP/fifo.yaml" ] && [ ! -e "$CP/sock.yaml" ] || fail "special files copied"
-[ -f "$CP/new"$'\n'"line.yaml" ] || fail "name with a newline not copied"
-cmp "$CP/hardlink.yaml" "$C/a.yaml" || fail "hard-linked content not copied"
+CP=/etc/falco/rules.d
+[ ! -e "$(lastgood_copy "$ROOT" falco $CP/link.yaml)" ] && [ ! -e "$(lastgood_copy "$ROOT" falco $CP/shadow.yaml)" ] ||
+        fail "a symlink was followed into the copies"
+! grep -rqs secret "$LIB/generations" "$LIB/store" || fail "outside file copied"
+[ ! -e "$(lastgood_copy "$ROOT" falco $CP/fifo.yaml)" ] && [ ! -e "$(lastgood_copy "$ROOT" falco $CP/sock.yaml)" ] ||
+        fail "special files copied"
+# The index escapes the newline as in the manifest (\x0a).
+[ -f "$(lastgood_copy "$ROOT" falco "$CP/new\\x0aline.yaml")" ] || fail "name with a newline not copied"
+cmp "$(lastgood_copy "$ROOT" falco $CP/hardlink.yaml)" "$C/a.yaml" || fail "hard-linked content not copied"
 [ -p "$C/fifo.yaml" ] && [ -S "$C/sock.yaml" ] && [ -L "$C/link.yaml" ] && [ -e "$T/outside/secret" ] ||
         fail "something was deleted"
 rm -f "$C/link.yaml" "$C/shadow.yaml" "$C/fifo.yaml" "$C/sock.yaml" "$C/new"$'\n'"line.yaml" "$C/hardlink.yaml"

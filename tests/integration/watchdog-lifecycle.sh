@@ -6,6 +6,7 @@
 # initramfs events forwarded exactly once, and the journal.
 set -euo pipefail
 . "$top_srcdir/tests/integration/watchdog-lib.sh"
+. "$top_srcdir/tests/integration/store-lib.sh"
 
 wd_setup_root
 bus_start boot-complete.target=inactive
@@ -49,7 +50,7 @@ wait_for 100 state_has armed=0 unproven=0 tries=0 || fail "not proven after Prov
 [ ! -e "$ROOT/var/lib/lastgood/healthy-boot" ] || fail "late-crash note left after the proof"
 grep -q "current/manifest" <(readlink "$ROOT/var/lib/lastgood/manifest") || fail "manifest link"
 grep -q "a.yaml" "$ROOT/var/lib/lastgood/manifest" || fail "manifest lacks content"
-cmp "$ROOT/etc/falco/rules.d/a.yaml" "$ROOT/var/lib/lastgood/content/falco/etc/falco/rules.d/a.yaml" ||
+cmp "$ROOT/etc/falco/rules.d/a.yaml" "$(lastgood_copy "$ROOT" falco /etc/falco/rules.d/a.yaml)" ||
         fail "last good copy"
 state_get | grep -q "last_proven=0" && fail "last proven time not set"
 wd_stop || fail "stop after proven"

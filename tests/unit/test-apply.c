@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "apply.h"
+#include "castore.h"
 #include "macro.h"
 
 /* ---- failure injection ---- */
@@ -213,6 +214,8 @@ static void test_quarantine_same_fs(void **state) {
         lg_withhold_result_done(&res);
 }
 
+/* The layout of an older version (content/AGENT/PATH, no index): still
+ * read, so that a host upgraded in place keeps its last good copies. */
 static void test_rollback(void **state) {
         fx *f = *state;
         lg_withhold_result res = {};
@@ -241,6 +244,100 @@ static void test_rollback(void **state) {
         assert_true(res.same_as_good);
         assert_null(res.quarantined);
         assert_false(exists(f, "var/lib/lastgood/quarantine/3.1"));
+}
+
+/* A generation 1 whose index names the store copy of path, made from a
+ * file with text, mode and mtime (as the proven write makes it). */
+static void mkstore(fx *f, const char *agent, const char *path, const char *text, mode_t mode, time_t mtime,
+                    char key[LG_CASTORE_KEY_LEN + 1]) {
+        _cleanup_close_ int storefd = lg_castore_open(f->root, true), fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        lg_copies c = {};
+        struct stat st;
+        char p[512];
+        size_t size;
+
+        assert_true(storefd >= 0);
+        mkfile(f, "tmp-src", text, mode, mtime);
+        snprintf(p, sizeof(p), "%s/tmp-src", f->dir);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(fstat(fd, &st), 0);
+        assert_int_equal(lg_castore_put(storefd, fd, &st, 0, key, NULL, NULL), 0);
+        assert_int_equal(unlink(p), 0);
+        assert_int_equal(lg_copies_add(&c, agent, path, key), 0);
+        assert_int_equal(lg_copies_format(&c, &buf, &size), 0);
+        assert_int_equal(lg_root_write_atomic(f->root, "/var/lib/lastgood/generations/1/copies", buf, size, 0600), 0);
+        snprintf(p, sizeof(p), "%s/var/lib/lastgood/current", f->dir);
+        (void) unlink(p);
+        assert_int_equal(symlink("generations/1", p), 0);
+        lg_copies_done(&c);
+}
+
+/* Rollback from the content-addressed store, through the current index;
+ * the index wins over an old layout's folder; a damaged store copy is no
+ * last good copy (the new file is still quarantined). */
+static void test_rollback_store(void **state) {
+        fx *f = *state;
+        lg_withhold_result res = {};
+        char key[LG_CASTORE_KEY_LEN + 1], sp[512];
+        struct stat st;
+
+        mkfile(f, "etc/falco/falco_rules.yaml", "new\n", 0644, 2000000);
+        mkstore(f, "falco", "/etc/falco/falco_rules.yaml", "good\n", 0600, 1000000, key);
+        /* An old layout's copy too: not read while an index exists. */
+        mkfile(f, "var/lib/lastgood/content/falco/etc/falco/falco_rules.yaml", "older\n", 0600, 1000000);
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco", "/etc/falco/falco_rules.yaml", 3, true,
+                                           &res), 0);
+        assert_true(res.restored);
+        assert_false(res.no_good_copy || res.damaged_copy);
+        assert_string_equal(slurp(f, "etc/falco/falco_rules.yaml"), "good\n");
+        assert_int_equal(lst(f, "etc/falco/falco_rules.yaml", &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        assert_int_equal(st.st_mtim.tv_sec, 1000000);
+        check_quarantined(f, "var/lib/lastgood/quarantine/3/falco/etc/falco/falco_rules.yaml", "new\n", 0644, 2000000);
+        /* The store copy stays (copied, not moved), still sound. */
+        snprintf(sp, sizeof(sp), "var/lib/lastgood/store/%.2s/%s", key, key);
+        assert_string_equal(slurp(f, sp), "good\n");
+        assert_int_equal(count_entries(f, "etc/falco"), 1);
+        lg_withhold_result_done(&res);
+
+        /* Again in the same boot: already the last good copy. */
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco", "/etc/falco/falco_rules.yaml", 3, true,
+                                           &res), 0);
+        assert_true(res.same_as_good);
+        lg_withhold_result_done(&res);
+
+        /* Another agent's file of the same path is not this copy. */
+        mkfile(f, "etc/falco/falco_rules.yaml", "new again\n", 0644, 3000000);
+        assert_int_equal(lg_apply_withhold(f->root, "other", "/etc/falco", "/etc/falco/falco_rules.yaml", 4, true,
+                                           &res), 0);
+        assert_true(res.no_good_copy);
+        assert_false(res.restored);
+        lg_withhold_result_done(&res);
+
+        /* A damaged store copy (its bytes changed, size and mtime kept). */
+        mkfile(f, "etc/falco/falco_rules.yaml", "new third\n", 0644, 4000000);
+        {
+                char p[600];
+                int fd;
+
+                snprintf(p, sizeof(p), "%s/%s", f->dir, sp);
+                fd = open(p, O_WRONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                assert_int_equal(pwrite(fd, "evil\n", 5, 0), 5);
+                assert_int_equal(futimens(fd, (struct timespec[2]) { { 1000000, 0 }, { 1000000, 0 } }), 0);
+                close(fd);
+        }
+        assert_int_equal(lg_apply_withhold(f->root, "falco", "/etc/falco", "/etc/falco/falco_rules.yaml", 5, true,
+                                           &res), 0);
+        assert_true(res.no_good_copy);
+        assert_true(res.damaged_copy);
+        assert_false(res.restored);
+        assert_false(exists(f, "etc/falco/falco_rules.yaml"));
+        check_quarantined(f, "var/lib/lastgood/quarantine/5/falco/etc/falco/falco_rules.yaml", "new third\n", 0644,
+                          4000000);
+        lg_withhold_result_done(&res);
 }
 
 static void test_rollback_no_good_copy(void **state) {
@@ -531,6 +628,7 @@ int main(void) {
                 cmocka_unit_test(test_anchor),
                 cmocka_unit_test_setup_teardown(test_quarantine_same_fs, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_rollback_store, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rollback_no_good_copy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exdev_copy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_enospc_quarantine, setup, teardown),

@@ -50,6 +50,7 @@
 #include <cmocka.h>
 
 #include "bootstate.h"
+#include "castore.h"
 #include "macro.h"
 #include "test-state.h"
 #include "machine.h"
@@ -223,6 +224,96 @@ static char *readlink_rel(const char *rel) {
                 return NULL;
         buf[n] = '\0';
         return strdup(buf);
+}
+
+/* The store file (relative to the root) that generation gen (0: current)
+ * names as falco's last good copy of path; a path that does not exist
+ * when it names none. */
+static char *copy_rel(const fixture *f, unsigned gen, const char *path) {
+        _cleanup_free_ char *idx = NULL;
+        lg_copies c = {};
+        const lg_copy_entry *e;
+        char *ret;
+
+        if (gen)
+                assert_true(asprintf(&idx, "/" LIB "/generations/%u/copies", gen) >= 0);
+        else
+                assert_non_null(idx = strdup(LG_COPIES_PATH));
+        if (lg_copies_load(f->root, idx, &c) < 0 || !(e = lg_copies_find(&c, path)) || !streq(e->agent, "falco"))
+                assert_non_null(ret = strdup(LIB "/store/none"));
+        else
+                assert_true(asprintf(&ret, LIB "/store/%.2s/%s", e->key, e->key) >= 0);
+        lg_copies_done(&c);
+        return ret;
+}
+
+static void assert_copy(const fixture *f, unsigned gen, const char *path, const char *want) {
+        _cleanup_free_ char *rel = copy_rel(f, gen, path);
+
+        assert_text(f, rel, want);
+}
+
+/* The store lacks no copy that a generation's index names, and every such
+ * copy is sound (its key matches). */
+static void assert_store_complete(const fixture *f) {
+        _cleanup_free_ char *gdir = host_path(LIB "/generations");
+        _cleanup_close_ int storefd = lg_castore_open(f->root, false);
+        DIR *d = opendir(gdir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *idx = NULL;
+                lg_copies c = {};
+                int r;
+
+                if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
+                        continue;
+                assert_true(asprintf(&idx, "/" LIB "/generations/%s/copies", de->d_name) >= 0);
+                r = lg_copies_load(f->root, idx, &c);
+                if (r == -ENOENT)
+                        continue;
+                assert_int_equal(r, 0);
+                assert_true(storefd >= 0);
+                for (size_t i = 0; i < c.n; i++) {
+                        int fd = lg_castore_open_entry(storefd, c.e[i].key);
+
+                        if (fd < 0)
+                                fail_msg("generation %s: %s: %s", de->d_name, c.e[i].path, strerror(-fd));
+                        close(fd);
+                }
+                lg_copies_done(&c);
+        }
+        closedir(d);
+}
+
+/* Files in the store. */
+static unsigned count_store(void) {
+        _cleanup_free_ char *p = host_path(LIB "/store");
+        unsigned n = 0;
+        DIR *d = opendir(p);
+        struct dirent *de;
+
+        if (!d)
+                return 0;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *b = NULL;
+                DIR *bd;
+                struct dirent *be;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                assert_true(asprintf(&b, "%s/%s", p, de->d_name) >= 0);
+                bd = opendir(b);
+                if (!bd)
+                        continue;
+                while ((be = readdir(bd)))
+                        n += be->d_name[0] != '.';
+                closedir(bd);
+        }
+        closedir(d);
+        return n;
 }
 
 /* Entries of generations/ whose name ends in ".tmp" (interrupted runs). */
@@ -471,9 +562,10 @@ static void assert_old_files(fixture *f) {
 
         assert_text(f, LIB "/manifest", f->old_manifest);
         assert_string_equal(cur, "generations/1");
-        assert_text(f, LIB "/content/falco" RULES "/a.yaml", "rule: one\n");
-        assert_text(f, LIB "/content/falco" RULES "/b.yaml", "rule: two\n");
-        assert_text(f, LIB "/content/falco" RULES "/c.yaml", NULL);
+        assert_copy(f, 0, RULES "/a.yaml", "rule: one\n");
+        assert_copy(f, 0, RULES "/b.yaml", "rule: two\n");
+        assert_copy(f, 0, RULES "/c.yaml", NULL);
+        assert_store_complete(f);
 }
 
 static void assert_live_intact(fixture *f) {
@@ -489,7 +581,8 @@ static void assert_new_files(fixture *f) {
         lg_inventory m = {};
         const lg_inv_item *it;
         struct stat st;
-        _cleanup_free_ char *p = host_path(LIB "/content/falco" RULES "/a.yaml");
+        _cleanup_free_ char *rel = copy_rel(f, 0, RULES "/a.yaml");
+        _cleanup_free_ char *p = host_path(rel);
 
         assert_int_equal(lg_manifest_load(f->root, LG_MANIFEST_PATH, &m), 0);
         assert_string_equal(m.kernel, KVER);
@@ -510,15 +603,16 @@ static void assert_new_files(fixture *f) {
         lg_inventory_done(&m);
 
         /* Last good copies: through the stable name, owner, mode, times. */
-        assert_text(f, LIB "/content/falco" RULES "/a.yaml", "rule: one, version 2\n");
-        assert_text(f, LIB "/content/falco" RULES "/b.yaml", "rule: two\n");
-        assert_text(f, LIB "/content/falco" RULES "/c.yaml", "rule: three\n");
-        assert_text(f, LIB "/content/falco" RULES "/d.yaml", NULL);
+        assert_copy(f, 0, RULES "/a.yaml", "rule: one, version 2\n");
+        assert_copy(f, 0, RULES "/b.yaml", "rule: two\n");
+        assert_copy(f, 0, RULES "/c.yaml", "rule: three\n");
+        assert_copy(f, 0, RULES "/d.yaml", NULL);
         assert_int_equal(stat(p, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0600);
         assert_int_equal(st.st_mtim.tv_sec, T_NEW);
         assert_int_equal(st.st_uid, geteuid());
         assert_int_equal(count_tmp_generations(), 0);
+        assert_store_complete(f);
 }
 
 static void assert_new_cold(fixture *f) {
@@ -537,14 +631,6 @@ static void assert_new_cold(fixture *f) {
 }
 
 /* ---- cases ---- */
-
-static void test_copy_path(void **state) {
-        _cleanup_free_ char *a = lg_lastgood_copy_path("falco", "/etc/falco/falco_rules.yaml");
-        _cleanup_free_ char *b = lg_lastgood_copy_path("agent", "rel/x");
-
-        assert_string_equal(a, "/var/lib/lastgood/content/falco/etc/falco/falco_rules.yaml");
-        assert_string_equal(b, "/var/lib/lastgood/content/agent/rel/x");
-}
 
 /* An orderly shutdown before healthy: the boot does not count. The try
  * it spent at its start is given back, so tries is what it was before this
@@ -631,14 +717,31 @@ static void test_proven_write(void **state) {
                 _cleanup_free_ char *cur = readlink_rel(LIB "/current");
                 _cleanup_free_ char *man = readlink_rel(LIB "/manifest");
                 _cleanup_free_ char *con = readlink_rel(LIB "/content");
-                _cleanup_free_ char *copy = lg_lastgood_copy_path("falco", RULES "/a.yaml");
-                _cleanup_free_ char *text = NULL;
+                _cleanup_free_ char *store = host_path(LIB "/store");
+                char key[LG_CASTORE_KEY_LEN + 1];
+                _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+                char text[64] = "";
+                struct stat st;
 
                 assert_string_equal(cur, "generations/1");
                 assert_string_equal(man, "current/manifest");
-                assert_string_equal(con, "current/content");
-                assert_int_equal(lg_root_read_file(F->root, copy, 4096, &text, NULL), 0);
+                assert_null(con); /* the old layout's stable name is gone */
+                assert_true(exists(LIB "/generations/1/copies"));
+                assert_false(exists(LIB "/generations/1/content"));
+                /* The store is root's and 0700; the copy is found through
+                 * the current index, checked, and named by its key. */
+                assert_int_equal(stat(store, &st), 0);
+                assert_int_equal(st.st_mode & 07777, 0700);
+                dfd = lg_lastgood_copy_open(F->root, "falco", RULES "/a.yaml", key);
+                assert_true(dfd >= 0);
+                assert_true(lg_castore_key_valid(key));
+                fd = openat(dfd, key, O_RDONLY);
+                assert_true(fd >= 0);
+                assert_true(read(fd, text, sizeof text - 1) > 0);
                 assert_string_equal(text, "rule: one\n");
+                assert_int_equal(lg_lastgood_copy_open(F->root, "other", RULES "/a.yaml", key), -ENOENT);
+                assert_int_equal(lg_lastgood_copy_open(F->root, "falco", RULES "/none.yaml", key), -ENOENT);
+                assert_int_equal(count_store(), 2);
         }
         assert_int_equal(lg_manifest_load(F->root, LG_MANIFEST_PATH, &m), 0);
         assert_int_equal(m.n, 3);
@@ -648,28 +751,33 @@ static void test_proven_write(void **state) {
                     content_fp(F, RULES "/b.yaml"));
         lg_inventory_done(&m);
         {
-                _cleanup_free_ char *p = host_path(LIB "/generations/1/content/falco" RULES "/a.yaml");
+                _cleanup_free_ char *rel = copy_rel(F, 1, RULES "/a.yaml");
+                _cleanup_free_ char *p = host_path(rel);
                 assert_int_equal(stat(p, &s1), 0);
                 assert_int_equal(s1.st_mode & 07777, 0640);
                 assert_int_equal(s1.st_mtim.tv_sec, T_OLD);
         }
 
-        /* The next proven boot: a.yaml changed, b.yaml not (a hard link to
-         * generation 1's copy, decided from stat() data). */
+        /* The next proven boot: a.yaml changed, b.yaml not (generation 1's
+         * store copy, decided from the manifest entry alone). */
         put(F, "etc/falco/rules.d/a.yaml", "rule: one, version 2\n", 0640, T_NEW);
         hot_set(F, &(lg_state){ .armed = true, .unproven = true, .boot_seq = 5 });
         assert_int_equal(prove(F, NULL, &res), 0);
         assert_int_equal(res.generation, 2);
         assert_int_equal(res.n_copied, 1);
         assert_int_equal(res.n_linked, 1);
-        assert_text(F, LIB "/content/falco" RULES "/a.yaml", "rule: one, version 2\n");
-        assert_text(F, LIB "/generations/1/content/falco" RULES "/a.yaml", "rule: one\n");
+        assert_copy(F, 0, RULES "/a.yaml", "rule: one, version 2\n");
+        assert_copy(F, 1, RULES "/a.yaml", "rule: one\n");
         {
-                _cleanup_free_ char *p1 = host_path(LIB "/generations/1/content/falco" RULES "/b.yaml");
-                _cleanup_free_ char *p2 = host_path(LIB "/generations/2/content/falco" RULES "/b.yaml");
+                _cleanup_free_ char *r1 = copy_rel(F, 1, RULES "/b.yaml");
+                _cleanup_free_ char *r2 = copy_rel(F, 2, RULES "/b.yaml");
+                _cleanup_free_ char *p1 = host_path(r1);
+                _cleanup_free_ char *p2 = host_path(r2);
+                assert_string_equal(r1, r2); /* one copy for both generations */
                 assert_int_equal(stat(p1, &s1), 0);
                 assert_int_equal(stat(p2, &s2), 0);
                 assert_true(s1.st_ino == s2.st_ino);
+                assert_int_equal(count_store(), 3);
         }
 
         /* Steady state: proven again with nothing changed and nothing
@@ -694,7 +802,12 @@ static void test_proven_write(void **state) {
         }
         assert_false(exists(LIB "/generations/1"));
         assert_true(exists(LIB "/generations/3"));
-        assert_text(F, LIB "/content/falco" RULES "/a.yaml", "rule: one, version 4\n");
+        assert_copy(F, 0, RULES "/a.yaml", "rule: one, version 4\n");
+        assert_copy(F, 3, RULES "/a.yaml", "rule: one, version 3\n");
+        /* Pruned after the switch: a.yaml 4 and 3, b.yaml; versions 1 and
+         * 2 named by no kept generation are gone. */
+        assert_int_equal(res.n_pruned, 1);
+        assert_int_equal(count_store(), 3);
 }
 
 /* A hot record that does not decode is "no state", and rewritten: at an
@@ -1075,7 +1188,6 @@ static int reexec(char *argv[]) {
 
 int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_copy_path),
                 BOTH(test_shutdown_before_healthy),
                 BOTH(test_proven_write),
                 BOTH(test_corrupt_hot_record),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The boot-state store (efi/store*.c) against a temporary efivarfs-like
+/* The boot-state store (store/store*.c) against a temporary efivarfs-like
  * directory and a temporary root, with failure injection.
  *
  * Environment: libefivar 37 picks its backend from LIBEFIVAR_OPS in a
