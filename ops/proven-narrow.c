@@ -4,8 +4,11 @@
  * cold record; a proven boot during a search clears the suspects its
  * probe re-admitted. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "proven.h"
@@ -35,8 +38,79 @@ static const lg_inv_item *scan_find(const lg_inventory *scan, const char *name) 
         return NULL;
 }
 
-static int start(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
-                 unsigned threshold, lg_narrow *ret) {
+/* Where a unit file of an installed agent lives (systemd's search path
+ * for system units, without the generators' folders: lastgood's own masks
+ * are there). */
+static const char *const unit_dirs[] = {
+        "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
+        "/usr/lib/systemd/system", "/lib/systemd/system",
+};
+
+static bool unit_file_exists(const lg_root *root, const char *unit) {
+        char name[256], path[512];
+        const char *at = strchr(unit, '@'), *dot = strrchr(unit, '.');
+
+        /* An instance "foo@bar.service" comes from its template "foo@.service". */
+        if (at && dot && dot > at)
+                snprintf(name, sizeof(name), "%.*s@%s", (int) (at - unit), unit, dot);
+        else
+                snprintf(name, sizeof(name), "%s", unit);
+        for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++) {
+                int fd;
+
+                if (snprintf(path, sizeof(path), "%s/%s", unit_dirs[i], name) >= (int) sizeof(path))
+                        continue;
+                fd = lg_root_open(root, path, O_PATH | O_NOFOLLOW, 0);
+                if (fd >= 0) {
+                        close(fd);
+                        return true;
+                }
+                /* Unreadable (not missing): count it as installed. */
+                if (fd != -ENOENT && fd != -ENOTDIR)
+                        return true;
+        }
+        return false;
+}
+
+static bool inventory_has_agent(const lg_inventory *inv, const lg_agent *a) {
+        for (size_t i = 0; inv && i < inv->n; i++) {
+                const lg_inv_item *it = &inv->items[i];
+
+                if (streq_ptr(it->agent, a->name) ||
+                    (it->kind == LG_ITEM_MODULE && it->name && lg_strv_contains(a->modules, it->name)))
+                        return true;
+        }
+        return false;
+}
+
+/* An agent is a suspect only when something of it is on the host: a unit
+ * file, one of its modules or content files. A definition shipped for an
+ * agent that is not installed (lastgood ships several) ran nothing and can
+ * have crashed nothing: searching it would only cost boots. scan: what the
+ * proof did not take (the withheld items), manifest: what it took; fps:
+ * the fingerprints of the withheld items (0: not on disk). */
+static bool agent_installed(const lg_proven_input *in, const lg_inventory *scan, const lg_inventory *manifest,
+                            const uint64_t *fps, const char *agent) {
+        const lg_agent *a = in->agents ? lg_agents_find(in->agents, agent) : NULL;
+        const lg_withheld *w = in->withheld;
+
+        if (!a || !in->root)
+                return true; /* unknown: a suspect, as before */
+        for (char **u = a->units; u && *u; u++)
+                if (unit_file_exists(in->root, *u))
+                        return true;
+        if (inventory_has_agent(scan, a) || inventory_has_agent(manifest, a))
+                return true;
+        for (size_t i = 0; i < w->n; i++)
+                if (streq_ptr(w->items[i].agent, agent) && w->items[i].kind == LG_ITEM_MODULE &&
+                    (w->items[i].fingerprint || fps[i]))
+                        return true;
+        return false;
+}
+
+static int start(const lg_proven_input *in, const lg_inventory *scan, const lg_inventory *manifest,
+                 const uint64_t *fps, uint32_t boot_seq, unsigned threshold, lg_narrow *ret,
+                 size_t *ret_not_installed) {
         const lg_withheld *w = in->withheld;
         lg_suspect_input *sin;
         char ***deps;
@@ -58,6 +132,10 @@ static int start(const lg_proven_input *in, const lg_inventory *scan, const uint
                         continue;
                 if (!it->agent && it->kind != LG_ITEM_MODULE)
                         continue;
+                if (it->agent && !agent_installed(in, scan, manifest, fps, it->agent)) {
+                        (*ret_not_installed)++;
+                        continue;
+                }
                 /* A module's dependencies from libkmod (the agent's modules
                  * count for the agent); unreadable: none, the order by name
                  * is still a valid search. */
@@ -80,8 +158,8 @@ static int start(const lg_proven_input *in, const lg_inventory *scan, const uint
         return r;
 }
 
-int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps,
-                        uint32_t boot_seq, unsigned threshold, lg_proven_result *res) {
+int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const lg_inventory *manifest,
+                        const uint64_t *fps, uint32_t boot_seq, unsigned threshold, lg_proven_result *res) {
         lg_narrow rec = {};
         int r;
 
@@ -120,7 +198,7 @@ int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, con
          * releasing an unproven suspect on an uncounted host is not). */
         if (!in->withheld || lg_store_get_backend(in->store) != LG_STORE_EFI)
                 return 0;
-        r = start(in, scan, fps, boot_seq, threshold, &res->narrow);
+        r = start(in, scan, manifest, fps, boot_seq, threshold, &res->narrow, &res->narrow_not_installed);
         if (r == -ENOENT)
                 return 0; /* no suspect: no level-2 boot */
         if (r < 0)

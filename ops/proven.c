@@ -838,9 +838,14 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         res.generation = gen;
         hook(in, LG_PROVEN_SEALED);
 
-        r = lg_proven_narrowing(in, &scan, wfp, nst.boot_seq, res.decision.threshold, &res);
+        r = lg_proven_narrowing(in, &scan, &inv, wfp, nst.boot_seq, res.decision.threshold, &res);
         res.narrow_error = r < 0 ? r : 0;
-        r = add_to_quarantine(in, wfp, res.narrow_started || res.narrow_passed, &res);
+        /* Agents not installed are no verdicts either, unless the search
+         * could not be recorded (then the level-2 items are, as before). */
+        r = add_to_quarantine(in, wfp,
+                              res.narrow_started || res.narrow_passed ||
+                                      (res.narrow_not_installed > 0 && !res.narrow_error),
+                              &res);
         if (r < 0)
                 goto finish;
         hook(in, LG_PROVEN_QUARANTINE);

@@ -114,6 +114,9 @@ typedef struct lg_proven_result {
          * lg_proven_result_done()), narrow_error a failure to record it (the
          * suspects then went to the cold record, as verdicts). */
         bool narrow_started, narrow_passed, narrow_was_corrupt;
+        /* Level-2 items of agents not installed (no unit file, no module):
+         * no suspects, and no verdicts either (not in the cold record). */
+        size_t narrow_not_installed;
         int narrow_error;
         lg_narrow narrow;
         lg_narrow_report narrow_report;
@@ -126,9 +129,11 @@ void lg_proven_result_done(lg_proven_result *res);
  * a level-2 boot). */
 bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it);
 /* Starts (EFI store only: see proven-narrow.c) or advances the narrowing
- * at a proof (before the cold record is written). Returns 0 or -errno. */
-int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const uint64_t *fps, uint32_t boot_seq,
-                        unsigned threshold, lg_proven_result *res);
+ * at a proof (before the cold record is written). scan: the items the new
+ * manifest did not take; manifest: the new last known good (may be NULL).
+ * Returns 0 or -errno. */
+int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, const lg_inventory *manifest,
+                        const uint64_t *fps, uint32_t boot_seq, unsigned threshold, lg_proven_result *res);
 
 /* Run the step (PROVEN or SHUTDOWN) through the state machine and, when it
  * says proven, do the proven write. Returns 0 (see ret) or -errno; on error

@@ -37,6 +37,7 @@ declare -A E2E_MSGID=(
         [armed]=b83179c7853e45618ad897dcd4ce5248
         [override]=d6040cbea783455b8c8f8248cd1f3cc8
         [reset]=c1777c1426114746bc56bdfbf1d02426
+        [narrowing]=7dc2bf4fc2304e85b2bdb5dc504b4bde
 )
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -272,18 +273,23 @@ e2e_install_lastgood() { # ROOT
 
 # ---------------------------------------------------------------- lgcrash
 # Builds the test module in its variants for the guest kernel into
-# $E2E_CACHE/lgcrash-$KVER/{good,bad,oops}/lgcrash.ko (once).
+# $E2E_CACHE/lgcrash-$KVER-SRC/{good,good2,bad,oops,hang}/lgcrash.ko, and the
+# same source as a second module, lgother, into other-{good,good2}/lgother.ko
+# (once per source: SRC is the hash of Makefile and lgcrash.c).
 e2e_build_lgcrash() {
-        local out="$E2E_CACHE/lgcrash-$E2E_KVER" v src
+        local out="$E2E_CACHE/lgcrash-$E2E_KVER" v src name dir
         src=$(cd "$E2E_DIR/modules/lgcrash" && cat Makefile lgcrash.c | sha256sum | cut -c1-12)
         out="$out-$src"
         E2E_LGCRASH="$out"
-        [[ -f "$out/good2/lgcrash.ko" && -f "$out/hang/lgcrash.ko" ]] && return 0
-        for v in good good2 bad oops hang; do
-                rm -rf "$out/$v"; mkdir -p "$out/$v"
-                cp "$E2E_DIR/modules/lgcrash/Makefile" "$E2E_DIR/modules/lgcrash/lgcrash.c" "$out/$v/"
-                make -s -C "/usr/src/linux-headers-$E2E_KVER" M="$out/$v" LGCRASH_VARIANT="$v" modules \
-                        >"$out/$v/build.log" 2>&1 || { cat "$out/$v/build.log" >&2; e2e_die "lgcrash $v build failed"; }
+        [[ -f "$out/good2/lgcrash.ko" && -f "$out/hang/lgcrash.ko" && -f "$out/other-good2/lgother.ko" ]] && return 0
+        for v in good good2 bad oops hang other-good other-good2; do
+                name=lgcrash dir=$v
+                [[ $v == other-* ]] && name=lgother v=${v#other-}
+                rm -rf "${out:?}/$dir"; mkdir -p "$out/$dir"
+                cp "$E2E_DIR/modules/lgcrash/Makefile" "$E2E_DIR/modules/lgcrash/lgcrash.c" "$out/$dir/"
+                make -s -C "/usr/src/linux-headers-$E2E_KVER" M="$out/$dir" LGCRASH_VARIANT="$v" \
+                        LGCRASH_NAME="$name" modules >"$out/$dir/build.log" 2>&1 ||
+                        { cat "$out/$dir/build.log" >&2; e2e_die "$name $v build failed"; }
         done
 }
 

@@ -25,6 +25,12 @@ ID_NARROWING=7dc2bf4fc2304e85b2bdb5dc504b4bde
 ID_RELEASED=02a4660dc9834676abaff33688fb8024
 
 make_roots
+# A definition of an agent that is not installed (no unit file, no module),
+# as lastgood ships several: level 2 masks its unit, but it ran nothing and
+# is no suspect (searching it would only cost boots), nor a verdict.
+printf '[Agent]\nUnits=ghost-sensor.service\nModules=ghostmod\nOnSafeMode=disable\n' \
+        > "$S/etc/lastgood/agents.d/ghost.conf"
+rebuild_image
 "$HELPER" "$R" state armed=0 tries=0 level=0 boot_seq=7
 mkdir -p "$S/proc"
 
@@ -86,6 +92,8 @@ expect_state "armed=1 tries=2 level=1 unproven=0 boot_seq=11"
 host_boot || fail "the level-2 boot crashed"
 grep -q '^LEVEL=2$' "$S/run/lastgood/decision" || fail "not a level-2 boot"
 check
+grep -q $'^unit\tghost-sensor.service\tall-third-party' "$R/run/lastgood/withheld" || fail "level 2 did not mask ghost's unit"
+check
 # Proven: nothing went to the cold record, the suspects to the narrowing.
 [ -z "$(quarantine)" ] || fail "the level-2 proof recorded $(quarantine)"
 check
@@ -94,8 +102,10 @@ expect_state "armed=0 tries=0 level=0 unproven=0 boot_seq=12"
 check
 [ "$(grep -v '^#' "$NARROW" | grep -c $'\theld\t')" = 5 ] || fail "not 5 suspects: $(cat "$NARROW")"
 check
+! grep -q ghost "$NARROW" || fail "an agent not installed is a suspect: $(cat "$NARROW")"
+check
 expect_count 1 "$ID_NARROWING"
-ok "level 2 proven: five suspects (falco, nvidia, vboxdrv, vendor_blob, zfs), none in the cold record"
+ok "level 2 proven: five suspects (falco, nvidia, vboxdrv, vendor_blob, zfs; not ghost, not installed), none in the cold record"
 cp -a "$NARROW" "$T/narrowing.start"
 cp -a "$R/sys/firmware/efi/efivars" "$T/efivars.start"
 

@@ -1031,6 +1031,89 @@ static void test_level2_narrowing(void **state) {
         lg_proven_result_done(&res);
 }
 
+/* Agents whose definition is there but nothing else (lastgood ships
+ * several): level 2 masks their units, but they ran nothing and crashed
+ * nothing. They are no suspects (the search would only cost boots) and no
+ * verdicts; an agent with a unit file (a template's for an instance) is
+ * installed, as is falco, whose content is on disk. */
+static void add_agent_unit(fixture *f, const char *unit, const char *agent) {
+        assert_int_equal(lg_withheld_add(&f->withheld, LG_ITEM_UNIT, unit, LG_REASON_ALL_THIRD_PARTY, agent, 0), 1);
+}
+
+static void test_level2_agents_not_installed(void **state) {
+        lg_proven_result res;
+        lg_quarantine q = {};
+        lg_narrow nw = {};
+        int r;
+
+        make_old_lkg(F);
+        make_this_boot(F);
+        put(F, "etc/lastgood/agents.d/ghost.conf", "[Agent]\nUnits=ghost.service\nModules=ghostmod\nOnSafeMode=disable\n",
+            0644, 0);
+        put(F, "etc/lastgood/agents.d/unitonly.conf", "[Agent]\nUnits=unitonly.service\nOnSafeMode=disable\n", 0644, 0);
+        put(F, "etc/lastgood/agents.d/templ.conf", "[Agent]\nUnits=templ@main.service\nOnSafeMode=disable\n", 0644, 0);
+        put(F, "usr/lib/systemd/system/unitonly.service", "[Service]\nExecStart=/bin/true\n", 0644, 0);
+        put(F, "etc/systemd/system/templ@.service", "[Service]\nExecStart=/bin/true\n", 0644, 0);
+        lg_agents_done(&F->agents);
+        assert_int_equal(lg_agents_load(F->root, &F->agents), 0);
+        assert_int_equal(F->agents.n, 4);
+        add_agent_unit(F, "falco.service", "falco");
+        add_agent_unit(F, "ghost.service", "ghost");
+        assert_int_equal(
+                lg_withheld_add(&F->withheld, LG_ITEM_MODULE, "ghostmod", LG_REASON_ALL_THIRD_PARTY, "ghost", 0), 1);
+        add_agent_unit(F, "unitonly.service", "unitonly");
+        add_agent_unit(F, "templ@main.service", "templ");
+        hot_set(F, &(lg_state){ .armed = true, .unproven = true, .level = 2, .boot_seq = 9 });
+
+        assert_int_equal(prove(F, &F->withheld, &res), 0);
+        assert_true(res.decision.proven);
+        if (F->backend == LG_STORE_FILE) {
+                /* No EFI, no search: every level-2 item a verdict, as before. */
+                assert_false(res.narrow_started);
+                assert_int_equal(res.narrow_not_installed, 0);
+                assert_int_equal(lg_store_read_quarantine(F->store, &q), 0);
+                assert_non_null(lg_quarantine_find(&q, LG_ITEM_UNIT, "ghost.service"));
+                lg_quarantine_done(&q);
+                return;
+        }
+        assert_true(res.narrow_started);
+        assert_int_equal(res.narrow_not_installed, 2); /* ghost.service, ghostmod */
+        lg_proven_result_done(&res);
+        assert_int_equal(lg_narrow_load(F->root, &nw), 0);
+        assert_int_equal(nw.n, 4);
+        assert_string_equal(nw.items[0].name, "falco");
+        assert_string_equal(nw.items[1].name, "templ");
+        assert_string_equal(nw.items[2].name, "unitonly");
+        assert_string_equal(nw.items[3].name, "vendor");
+        lg_narrow_done(&nw);
+        r = lg_store_read_quarantine(F->store, &q);
+        assert_true(r == 0 || r == -ENOENT);
+        if (r == 0) {
+                assert_null(lg_quarantine_find(&q, LG_ITEM_UNIT, "ghost.service"));
+                assert_null(lg_quarantine_find(&q, LG_ITEM_MODULE, "ghostmod"));
+                lg_quarantine_done(&q);
+        }
+
+        /* A level-2 boot where only such an agent was withheld: no search,
+         * and still no verdict on it. */
+        assert_int_equal(lg_narrow_remove(F->root), 0);
+        lg_withheld_done(&F->withheld);
+        add_agent_unit(F, "ghost.service", "ghost");
+        hot_set(F, &(lg_state){ .armed = true, .unproven = true, .level = 2, .boot_seq = 12 });
+        assert_int_equal(prove(F, &F->withheld, &res), 0);
+        assert_true(res.decision.proven);
+        assert_false(res.narrow_started);
+        assert_int_equal(res.narrow_not_installed, 1);
+        lg_proven_result_done(&res);
+        assert_int_equal(lg_narrow_load(F->root, &nw), -ENOENT);
+        r = lg_store_read_quarantine(F->store, &q);
+        assert_true(r == 0 || r == -ENOENT);
+        if (r == 0) {
+                assert_null(lg_quarantine_find(&q, LG_ITEM_UNIT, "ghost.service"));
+                lg_quarantine_done(&q);
+        }
+}
+
 /* Killed after every step: on disk the old or the new last known good,
  * never a mix, the cold record before the switch, the hot record last;
  * the next proven write completes it, and once more changes nothing. */
@@ -1194,6 +1277,7 @@ int main(int argc, char *argv[]) {
                 BOTH(test_corrupt_manifest),
                 BOTH(test_withheld_cold_record),
                 BOTH(test_level2_narrowing),
+                BOTH(test_level2_agents_not_installed),
                 BOTH(test_interrupted),
                 BOTH(test_enospc),
                 BOTH(test_mode_off),

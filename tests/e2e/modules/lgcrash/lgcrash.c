@@ -9,11 +9,22 @@
  *               pstore crash log) names [lgcrash] as the culprit.
  * LGCRASH_HANG: spins for ever in its init with preemption off: a soft
  *               lockup of one CPU that never ends the boot by itself.
+ *
+ * Every variant takes crash=1 (e.g. "options lgcrash crash=1" in
+ * /etc/modprobe.d): it then panics in its init although its file did not
+ * change -- a crash caused by something outside lastgood's inventory.
+ * Built as LGCRASH_NAME=lgother, the same source is a second module whose
+ * messages say lgother.
  */
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/panic.h>
+
+static bool crash;
+module_param(crash, bool, 0444);
+MODULE_PARM_DESC(crash, "panic in init whatever the variant");
 
 #if defined(LGCRASH_OOPS)
 #define LGCRASH_FLAVOUR "oops"
@@ -38,14 +49,16 @@ static noinline int lgcrash_fault(void)
 
 static int __init lgcrash_init(void)
 {
-	pr_info("lgcrash: version %s loading\n", LGCRASH_FLAVOUR);
+	pr_info(KBUILD_MODNAME ": version %s loading\n", LGCRASH_FLAVOUR);
+	if (crash)
+		panic(KBUILD_MODNAME ": crash=1, panicking at load");
 #if defined(LGCRASH_OOPS)
-	pr_info("lgcrash: bad update, dereferencing NULL\n");
+	pr_info(KBUILD_MODNAME ": bad update, dereferencing NULL\n");
 	return lgcrash_fault();
 #elif defined(LGCRASH_BAD)
-	panic("lgcrash: bad update");
+	panic(KBUILD_MODNAME ": bad update");
 #elif defined(LGCRASH_HANG)
-	pr_info("lgcrash: bad update, spinning with preemption off\n");
+	pr_info(KBUILD_MODNAME ": bad update, spinning with preemption off\n");
 	preempt_disable();
 	for (;;)
 		cpu_relax();
@@ -55,7 +68,7 @@ static int __init lgcrash_init(void)
 
 static void __exit lgcrash_exit(void)
 {
-	pr_info("lgcrash: unloaded\n");
+	pr_info(KBUILD_MODNAME ": unloaded\n");
 }
 
 module_init(lgcrash_init);
