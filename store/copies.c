@@ -236,35 +236,17 @@ int lg_copies_load(const lg_root *root, const char *path, lg_copies *ret) {
 int lg_copies_load_at(int dfd, const char *name, lg_copies *ret) {
         _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
+        size_t size = 0;
+        int r;
 
         if (fd < 0)
                 return errno == ELOOP ? -EBADMSG : negative_errno();
-        for (;;) {
-                ssize_t n;
-
-                if (size == alloc) {
-                        char *t;
-
-                        if (alloc >= COPIES_MAX)
-                                return -EBADMSG;
-                        alloc = alloc ? alloc * 2 : 65536;
-                        t = realloc(buf, alloc);
-                        if (!t)
-                                return -ENOMEM;
-                        buf = t;
-                }
-                n = read(fd, buf + size, alloc - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-        }
-        return lg_copies_parse(buf ? buf : "", size, ret);
+        r = lg_read_full_fd(fd, COPIES_MAX, &buf, &size);
+        if (r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
+                return r;
+        return lg_copies_parse(buf, size, ret);
 }
 
 int lg_lastgood_copy_open(const lg_root *root, const char *agent, const char *path,

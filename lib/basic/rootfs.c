@@ -80,17 +80,9 @@ int lg_root_open(const lg_root *r, const char *path, int flags, mode_t mode) {
         return fd;
 }
 
-int lg_root_read_file(const lg_root *r, const char *path, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
+int lg_read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
-
-        /* O_NONBLOCK: a FIFO in place of a file (a corrupt or hostile
-         * root) must not block the boot in open() or read(); it has no
-         * effect on regular files. */
-        fd = lg_root_open(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
-        if (fd < 0)
-                return fd;
 
         for (;;) {
                 ssize_t n;
@@ -132,6 +124,18 @@ int lg_root_read_file(const lg_root *r, const char *path, size_t max_size, char 
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int lg_root_read_file(const lg_root *r, const char *path, size_t max_size, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+
+        /* O_NONBLOCK: a FIFO in place of a file (a corrupt or hostile
+         * root) must not block the boot in open() or read(); it has no
+         * effect on regular files. */
+        fd = lg_root_open(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+        if (fd < 0)
+                return fd;
+        return lg_read_full_fd(fd, max_size, ret, ret_size);
 }
 
 int lg_root_mkdir_p(const lg_root *r, const char *path, mode_t mode) {

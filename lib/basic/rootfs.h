@@ -38,6 +38,11 @@ char *lg_root_path(const lg_root *r, const char *path);
  * Returns an fd or -errno. O_CLOEXEC is always added. */
 int lg_root_open(const lg_root *r, const char *path, int flags, mode_t mode);
 
+/* Read the rest of the open file fd, at most max_size bytes (larger:
+ * -EFBIG); *ret is NUL-terminated (not counted in *ret_size). Returns 0 or
+ * -errno. EINTR is retried. */
+int lg_read_full_fd(int fd, size_t max_size, char **ret, size_t *ret_size);
+
 /* Read a whole file of at most max_size bytes (larger: -EFBIG).
  * *ret is NUL-terminated (the NUL is not counted in *ret_size).
  * Returns 0 or -errno (-ENOENT when missing). EINTR is retried. */
