@@ -84,6 +84,11 @@ void ctl_narrow_status_text(lg_ctl *c, uint32_t boot_seq);
 void ctl_narrow_end(lg_ctl *c, const char *why);
 int verb_plan(lg_ctl *c, int argc, char **argv);
 
+/* The boot-state store (--force-file: the file store), its failure said
+ * on stderr. Returns 0 or -errno. */
+struct lg_store;
+int ctl_open_store(lg_ctl *c, struct lg_store **ret);
+
 /* good and plan: the kernel release (--kernel-release= or uname -r), the
  * configuration, the agent definitions (their warnings said on stderr) and
  * an empty command line. Returns LG_EXIT_OK or LG_EXIT_FAILURE (said). */

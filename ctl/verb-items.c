@@ -32,14 +32,6 @@
 #include "store.h"
 #include "strv.h"
 
-static int open_store(lg_ctl *c, lg_store **ret) {
-        int r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, ret);
-
-        if (r < 0)
-                log_error("cannot open the boot-state store: %s", strerror(-r));
-        return r;
-}
-
 /* The cold record; a missing one is empty. */
 static int read_cold(lg_store *s, lg_quarantine *ret) {
         int r = lg_store_read_quarantine(s, ret);
@@ -147,7 +139,7 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
                 log_error("%s takes no arguments.", argv[0]);
                 return LG_EXIT_USAGE;
         }
-        if (open_store(c, &s) < 0 || read_cold(s, &q) < 0)
+        if (ctl_open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
         r = lg_runstate_read(c->root, &rs);
         have_rs = r >= 0;
@@ -320,7 +312,7 @@ int verb_release(lg_ctl *c, int argc, char **argv) {
                 log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
-        if (open_store(c, &s) < 0 || read_cold(s, &q) < 0)
+        if (ctl_open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
         for (int i = 0; names[i]; i++) {
                 char *one[] = { names[i], NULL };
@@ -361,7 +353,7 @@ int verb_restore(lg_ctl *c, int argc, char **argv) {
         unsigned done = 0, failed = 0;
         int r;
 
-        if (open_store(c, &s) < 0 || read_cold(s, &q) < 0)
+        if (ctl_open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
         if (lg_agents_load(c->root, &agents) < 0) {
                 log_error("out of memory");

@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "json-out.h"
 #include "machine.h"
+#include "log.h"
 #include "macro.h"
 #include "metrics.h"
 #include "proven.h"
@@ -48,11 +49,11 @@ static const char *record_error(int r) {
         }
 }
 
-static int open_store(lg_ctl *c, lg_store **ret) {
+int ctl_open_store(lg_ctl *c, lg_store **ret) {
         int r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, ret);
 
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: cannot open the boot-state store: %s\n", strerror(-r));
+                log_error("cannot open the boot-state store: %s", strerror(-r));
         return r;
 }
 
@@ -62,7 +63,7 @@ static unsigned load_threshold(lg_ctl *c) {
 
         if (lg_config_load(c->root, &cfg) >= 0) {
                 for (char **w = cfg.warnings; w && *w; w++)
-                        fprintf(stderr, "lastgoodctl: %s\n", *w);
+                        log_warning("%s", *w);
                 if (cfg.threshold > 0)
                         t = cfg.threshold;
         }
@@ -118,18 +119,18 @@ int ctl_load_policy_inputs(lg_ctl *c, char **ret_kernel, lg_config *cfg, lg_agen
         int r = lg_kernel_release(c->kernel_release, ret_kernel);
 
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot tell the kernel release: %s\n", strerror(-r));
+                log_error("cannot tell the kernel release: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         if (lg_config_load(c->root, cfg) < 0 || lg_agents_load(c->root, agents) < 0 ||
             lg_cmdline_parse("", 0, cmdline) < 0) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
         for (char **w = cfg->warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
+                log_warning("%s", *w);
         for (char **w = agents->warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
+                log_warning("%s", *w);
         return LG_EXIT_OK;
 }
 
@@ -137,7 +138,7 @@ static int status_gather(lg_ctl *c, status_info *i) {
         _cleanup_store_ lg_store *s = NULL;
         int r;
 
-        r = open_store(c, &s);
+        r = ctl_open_store(c, &s);
         if (r < 0)
                 return r;
         i->backend = lg_store_get_backend(s);
@@ -396,23 +397,23 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
         int r;
 
         if (argc > 1) {
-                fprintf(stderr, "lastgoodctl: status takes no arguments.\n");
+                log_error("status takes no arguments.");
                 return LG_EXIT_USAGE;
         }
         if (c->json && c->metrics) {
-                fprintf(stderr, "lastgoodctl: --json and --metrics exclude each other.\n");
+                log_error("--json and --metrics exclude each other.");
                 return LG_EXIT_USAGE;
         }
         r = status_gather(c, &i);
         if (r == -ENOMEM) {
-                fprintf(stderr, "lastgoodctl: out of memory\n");
+                log_error("out of memory");
                 return LG_EXIT_FAILURE;
         }
         if (r < 0)
                 return LG_EXIT_FAILURE;
         if (i.state_r < 0 && i.state_r != -ENOENT)
-                fprintf(stderr, "lastgoodctl: %s state record: %s\n",
-                        record_corrupt(i.state_r) ? "corrupt" : "unreadable", record_error(i.state_r));
+                log_error("%s state record: %s", record_corrupt(i.state_r) ? "corrupt" : "unreadable",
+                          record_error(i.state_r));
         if (c->metrics)
                 r = status_metrics(&i);
         else if (c->json)
@@ -423,7 +424,7 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
                 r = 0;
         }
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot print the status: %s\n", strerror(-r));
+                log_error("cannot print the status: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         return status_exit(&i);
@@ -454,7 +455,7 @@ static int write_marker(lg_ctl *c, const char *path) {
         if (r >= 0)
                 r = lg_root_write_atomic(c->root, path, "1\n", 2, 0644);
         if (r < 0)
-                fprintf(stderr, "lastgoodctl: cannot write %s (%s): the watchdog will not know.\n", path, strerror(-r));
+                log_warning("cannot write %s (%s): the watchdog will not know.", path, strerror(-r));
         return r;
 }
 
@@ -468,16 +469,15 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
         int r;
 
         if (argc > 1) {
-                fprintf(stderr, "lastgoodctl: %s takes no arguments.\n", argv[0]);
+                log_error("%s takes no arguments.", argv[0]);
                 return LG_EXIT_USAGE;
         }
-        if (open_store(c, &s) < 0)
+        if (ctl_open_store(c, &s) < 0)
                 return LG_EXIT_FAILURE;
 
         r = lg_store_read_state(s, &old);
         if (record_corrupt(r)) {
-                fprintf(stderr, "lastgoodctl: state corrupt (%s); starting from defaults and rewriting it.\n",
-                        record_error(r));
+                log_warning("state corrupt (%s); starting from defaults and rewriting it.", record_error(r));
                 old = (lg_state) {};
                 corrupt = true;
         } else if (r == -ENOENT)
@@ -485,14 +485,14 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
         else if (r < 0) {
                 /* An I/O error is not a corrupt record: writing defaults
                  * over a counter we merely failed to read would lose it. */
-                fprintf(stderr, "lastgoodctl: cannot read the state record: %s\n", strerror(-r));
+                log_error("cannot read the state record: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
 
         if (lg_config_load(c->root, &cfg) < 0)
                 cfg = (lg_config) {}; /* out of memory: the machine's defaults */
         for (char **w = cfg.warnings; w && *w; w++)
-                fprintf(stderr, "lastgoodctl: %s\n", *w);
+                log_warning("%s", *w);
 
         facts.now_usec = now_usec();
         facts.healthy = this_boot_healthy(c);
@@ -521,8 +521,8 @@ static int run_step(lg_ctl *c, int argc, char **argv, lg_step step) {
 
         r = lg_store_write_state(s, &new);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: cannot write the state record (%s store): %s\n",
-                        lg_store_backend_to_string(lg_store_get_backend(s)), strerror(-r));
+                log_error("cannot write the state record (%s store): %s",
+                          lg_store_backend_to_string(lg_store_get_backend(s)), strerror(-r));
                 return LG_EXIT_FAILURE;
         }
 
@@ -563,10 +563,10 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
         int r;
 
         if (argc > 1) {
-                fprintf(stderr, "lastgoodctl: %s takes no arguments.\n", argv[0]);
+                log_error("%s takes no arguments.", argv[0]);
                 return LG_EXIT_USAGE;
         }
-        if (open_store(c, &s) < 0)
+        if (ctl_open_store(c, &s) < 0)
                 return LG_EXIT_FAILURE;
         r = ctl_load_policy_inputs(c, &kernel, &cfg, &agents, &cmdline);
         if (r != LG_EXIT_OK)
@@ -574,8 +574,7 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
         r = lg_runstate_read(c->root, &rs);
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)
-                fprintf(stderr, "lastgoodctl: %s unreadable (%s); no withheld items recorded.\n", LG_RUN_WITHHELD,
-                        strerror(-r));
+                log_warning("%s unreadable (%s); no withheld items recorded.", LG_RUN_WITHHELD, strerror(-r));
 
         lg_proven_input in = {
                 .root = c->root,
@@ -592,14 +591,13 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
         };
         r = lg_proven_write(&in, &res);
         if (r < 0) {
-                fprintf(stderr, "lastgoodctl: the proven write failed (%s); the last known good is unchanged.\n",
-                        strerror(-r));
+                log_error("the proven write failed (%s); the last known good is unchanged.", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
         if (res.state_was_corrupt)
-                fprintf(stderr, "lastgoodctl: the state record was corrupt; it was rewritten.\n");
+                log_warning("the state record was corrupt; it was rewritten.");
         if (res.manifest_was_corrupt)
-                fprintf(stderr, "lastgoodctl: the last-known-good manifest was corrupt; it was replaced.\n");
+                log_warning("the last-known-good manifest was corrupt; it was replaced.");
         ctl_reset_release(c->root);
         if (res.steady && !res.state_written)
                 printf("Nothing to change: not armed, nothing unproven, the current set is the last known good "
@@ -637,8 +635,7 @@ int verb_arm(lg_ctl *c, int argc, char **argv) {
                 }
                 /* When the set cannot be told, arming is the safe side. */
                 if (r < 0)
-                        fprintf(stderr, "lastgoodctl: cannot compare with the last known good (%s); arming.\n",
-                                strerror(-r));
+                        log_warning("cannot compare with the last known good (%s); arming.", strerror(-r));
         }
         return run_step(c, argc, argv, LG_STEP_ARM);
 }
