@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The logging helper of lib/log.h. No libsystemd here: the native journal
+/* The logging helper of lib/basic/log.h. No libsystemd here: the native journal
  * backend is a function pointer that main-system programs install
- * (lib/journal.c), so that lastgood-early does not map libsystemd. */
+ * (lib/journal/journal.c), so that lastgood-early does not map libsystemd. */
 
 #include <errno.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
  *                 lg_log_set_kmsg_fd(); without it, or when a write fails,
  *                 the line goes to stderr as "IDENT: message".
  * LG_LOG_JOURNAL  the journal of a service: natively when a backend is
- *                 installed (lg_journal_install(), lib/journal.c, which
+ *                 installed (lg_journal_install(), lib/journal/journal.c, which
  *                 alone links libsystemd) and stderr is the service's
  *                 journal stream; otherwise "<N>IDENT: message" on stderr,
  *                 which the journal reads with its priority (sd-daemon(3)).

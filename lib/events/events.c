@@ -434,7 +434,7 @@ static int fields_to_iovec(char **fields, struct iovec **ret, size_t *ret_n) {
 }
 
 /* The main system's journal, installed by lg_journal_install()
- * (lib/journal.c): this file links no libsystemd, so that lastgood-early,
+ * (lib/journal/journal.c): this file links no libsystemd, so that lastgood-early,
  * which uses only LG_SINK_EARLY, maps none. */
 static lg_event_sender journal_sender;
 

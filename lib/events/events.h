@@ -112,6 +112,6 @@ typedef int (*lg_event_sender)(const struct iovec *iov, size_t n, void *userdata
 /* lg_events_forward_spool() with another sender (tests, export). */
 int lg_events_forward_spool_with(const lg_root *root, lg_event_sender send, void *userdata);
 /* The sender of LG_SINK_JOURNAL and lg_events_forward_spool(); none (the
- * default) fails them with -ENOTCONN. lg_journal_install() (lib/journal.h)
+ * default) fails them with -ENOTCONN. lg_journal_install() (lib/journal/journal.h)
  * sets sd_journal_sendv(). */
 void lg_event_set_journal_sender(lg_event_sender send);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/journal.h: the journal sinks of the main system. */
+/* lib/journal/journal.h: the journal sinks of the main system. */
 
 #include <errno.h>
 #include <stdio.h>

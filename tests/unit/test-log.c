@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/log.c: every target, with and without a working /dev/kmsg and
+/* lib/basic/log.c: every target, with and without a working /dev/kmsg and
  * journal backend, the errno helpers and the escaping of untrusted names.
  * stderr and the kmsg fd are plain temporary files read back. */
 #include <errno.h>
