@@ -117,7 +117,7 @@ static void commit_pending_state(const lg_root *root, lg_store *store) {
                        strerror(-r));
                 return;
         }
-        (void) unlinkat(root->fd, LG_STATE_PENDING + 1, 0);
+        (void) unlinkat(root->fd, &LG_STATE_PENDING[1], 0);
 }
 
 static int read_cmdline(const lg_root *root, lg_cmdline *ret) {

@@ -430,7 +430,9 @@ e2e_img_take_initrd() {
 #   ends the boot if it resets itself (kernel.panic, a watchdog): a boot that
 #   neither powers off nor resets within its limit is "stuck", as a real
 #   host sitting at a panic until a person power-cycles it.
-#   E2E_BOOT_LIMIT=SECONDS (in the caller's environment) overrides the limit.
+#   E2E_BOOT_LIMIT=SECONDS (in the caller's environment) overrides the limit;
+#   E2E_STUCK_AFTER=PATTERN ends a stock boot as stuck E2E_STUCK_GRACE
+#   seconds (30) after PATTERN reached the serial line without an end.
 # no_timer_check: on a loaded host, TCG can be too slow for the kernel's
 # IO-APIC timer check ("Kernel panic - not syncing: IO-APIC + timer doesn't
 # work!" at 0.06 s, seen with a load average of 15 on 2 cores).
@@ -458,8 +460,30 @@ e2e_boot() {
                 -drive file="$IMG",format=raw,if=virtio \
                 -kernel "$KERNEL" -initrd "$INITRD" \
                 -append "$append $*" "${dev[@]}" \
-                </dev/null >"$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" 2>&1
+                </dev/null >"$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" 2>&1 &
+        local qpid=$! seen=0 cut=0
+        # E2E_STUCK_AFTER=PATTERN (a stock boot that must sit): once PATTERN
+        # is on the serial line, the guest has E2E_STUCK_GRACE seconds
+        # (default 30, three times PanicRebootSec's default) to end the boot
+        # itself; after that it is stuck and stopped, instead of waiting out
+        # the whole boot limit.
+        if [[ $stock == 1 && -n "${E2E_STUCK_AFTER:-}" ]]; then
+                while kill -0 "$qpid" 2>/dev/null; do
+                        if [[ $seen == 0 ]] && grep -aqF -- "$E2E_STUCK_AFTER" "$E2E_LOG" 2>/dev/null; then
+                                seen=$(date +%s)
+                                e2e_log "boot $E2E_BOOTN: '$E2E_STUCK_AFTER' seen; ${E2E_STUCK_GRACE:-30} s to end the boot"
+                        fi
+                        if [[ $seen != 0 ]] && (( $(date +%s) - seen >= ${E2E_STUCK_GRACE:-30} )); then
+                                cut=1
+                                kill "$qpid" 2>/dev/null
+                                break
+                        fi
+                        sleep 1
+                done
+        fi
+        wait "$qpid"
         rc=$?
+        [[ $cut == 1 ]] && rc=124
         set -e
         t1=$(date +%s.%N)
         E2E_BOOT_SECS=$(echo "$t1 - $t0" | bc | cut -c1-5)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/config.h"
+#include "config.h" /* lib/parse/config.h: the build's own is force-included */
 #include "cmdline.h"
 #include "macro.h"
 #include "strv.h"

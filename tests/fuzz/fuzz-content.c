@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/config.h"
+#include "config.h" /* lib/parse/config.h: the build's own is force-included */
 #include "escape.h"
 #include "inventory.h"
 #include "macro.h"
