@@ -283,10 +283,11 @@ echo "max RSS over the daemon's life (/usr/bin/time -v, includes its proven writ
 echo "one content change at run time: ${change_cpu} ms CPU, judged $change_seen time(s); VmRSS after $(mib "$after_rss") MiB, VmHWM $(mib "$after_hwm") MiB"
 echo
 echo "RSS by mapping at rest (/proc/PID/smaps), largest first:"
-sed -e "s|$top_builddir/||" -e 's/^/   /' "$OUT/rest.maps" | head -n 12
+# head first: under pipefail, head closing a pipe on sed (SIGPIPE) failed the run
+head -n 12 "$OUT/rest.maps" | sed -e "s|$top_builddir/||" -e 's/^/   /'
 echo
 echo "strace -f -tt -p PID, $WINDOW s at rest:"
-sed 's/^/   /' "$OUT/rest.strace" | head -n 24
+head -n 24 "$OUT/rest.strace" | sed 's/^/   /'
 fi
 echo
 echo "=== proven write over $n_content content files (hyperfine, median of $RUNS, --warmup $WARMUP; includes start-up)"
