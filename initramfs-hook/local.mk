@@ -2,9 +2,14 @@
 # It links the early-safe libraries only (LG_EARLY_LINK, Makefile.am):
 # libefivar and libkmod, no libsystemd, json-c or libudev in the initramfs.
 sbin_PROGRAMS += lastgood-early
-lastgood_early_SOURCES = %reldir%/lastgood-early.c
+# libkmod by dlopen() on first use (lib/inventory/kmod-api.h), as in the
+# watchdog: a steady boot reads no module file and loads no softdog, so it
+# never maps libkmod and the libcrypto, liblzma and libzstd it pulls in
+# (start-up was 44% of a steady pre-udev with them; the initramfs hooks
+# copy libkmod.so.2 themselves, since their ldd walk no longer sees it).
+lastgood_early_SOURCES = %reldir%/lastgood-early.c lib/inventory/kmod-dlopen.c
 lastgood_early_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
-lastgood_early_LDADD = $(LG_EARLY_LINK) $(LG_EARLY_PKG_LIBS)
+lastgood_early_LDADD = $(LG_EARLY_LINK) $(EFIVAR_LIBS) $(INIH_EARLY_LIBS) $(DL_LIBS)
 lastgood_early_DEPENDENCIES = $(LG_EARLY_LIBS)
 
 # Test driver of the early-*.sh integration tests.

@@ -66,6 +66,8 @@ common() {
                 fi
                 has "$img" "/$(basename "$lib")$"
         done
+        # libkmod is opened on first use (dlopen()): the module installs it.
+        has "$img" '/libkmod\.so\.2$'
         has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko$"
         has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko$"
         has "$img" "^usr/lib/modules/$kver/kernel/drivers/watchdog/softdog\\.ko$"

@@ -57,6 +57,8 @@ for lib in libkmod.so libefivar.so; do
         [ -n "$lib_path" ] || continue
         has "${lib_path#/}$|/$(basename "$lib_path")$"
 done
+# libkmod is opened on first use (dlopen()): the hook copies it itself.
+has '/libkmod\.so\.2$'
 has '^usr/lib/modules/'"$kver"'/kernel/fs/efivarfs/efivarfs\.ko$'
 has '^usr/lib/modules/'"$kver"'/kernel/drivers/firmware/efi/efi-pstore\.ko$'
 has '^usr/lib/modules/'"$kver"'/kernel/drivers/watchdog/softdog\.ko$'

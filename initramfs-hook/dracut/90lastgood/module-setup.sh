@@ -36,6 +36,8 @@ install() {
 
         # Its shared libraries come with inst_binary's ldd walk.
         inst_binary "$bin" /usr/sbin/lastgood-early
+        # libkmod is opened on first use (dlopen()): no ldd walk sees it.
+        inst_libdir_file "libkmod.so.2*"
         inst_multiple -o modprobe
 
         for f in "$lgroot"/etc/lastgood/lastgood.conf "$lgroot"/etc/lastgood/agents.d/*.conf \
