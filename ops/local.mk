@@ -30,7 +30,7 @@ tests_unit_test_apply_DEPENDENCIES = $(LG_LIBS)
 # Unit tests of the proven write.
 check_PROGRAMS += tests/unit/test-proven
 TESTS += tests/unit/test-proven
-tests_unit_test_proven_SOURCES = tests/unit/test-proven.c
+tests_unit_test_proven_SOURCES = tests/unit/test-proven.c tests/unit/enospc-wrap.c tests/unit/enospc-wrap.h
 tests_unit_test_proven_CPPFLAGS = $(AM_CPPFLAGS) -DLG_TEST_FIXTURES=\"$(abs_top_srcdir)/tests/fixtures\"
 tests_unit_test_proven_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 # A full /var and a full NVRAM (ENOSPC), injected through the linker.

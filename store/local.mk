@@ -47,7 +47,7 @@ libcastore_a_SOURCES = \
 # ioctl (FICLONE), copy_file_range and write wrapped for ENOSPC.
 check_PROGRAMS += tests/unit/test-castore
 TESTS += tests/unit/test-castore
-tests_unit_test_castore_SOURCES = tests/unit/test-castore.c
+tests_unit_test_castore_SOURCES = tests/unit/test-castore.c tests/unit/enospc-wrap.c tests/unit/enospc-wrap.h
 tests_unit_test_castore_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_castore_LDFLAGS = -Wl,--wrap=copy_file_range -Wl,--wrap=ioctl -Wl,--wrap=write
 tests_unit_test_castore_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)

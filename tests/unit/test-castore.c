@@ -24,47 +24,10 @@
 
 #include "castore.h"
 #include "copy.h"
+#include "enospc-wrap.h"
 #include "macro.h"
 #include "rootfs.h"
 #include "sha256.h"
-
-static bool enospc; /* armed: data writes fail with ENOSPC */
-
-ssize_t __real_write(int fd, const void *buf, size_t n);
-ssize_t __wrap_write(int fd, const void *buf, size_t n);
-ssize_t __wrap_write(int fd, const void *buf, size_t n) {
-        if (enospc && fd > STDERR_FILENO) {
-                errno = ENOSPC;
-                return -1;
-        }
-        return __real_write(fd, buf, n);
-}
-
-ssize_t __real_copy_file_range(int in, off_t *off_in, int out, off_t *off_out, size_t len, unsigned flags);
-ssize_t __wrap_copy_file_range(int in, off_t *off_in, int out, off_t *off_out, size_t len, unsigned flags);
-ssize_t __wrap_copy_file_range(int in, off_t *off_in, int out, off_t *off_out, size_t len, unsigned flags) {
-        if (enospc) {
-                errno = ENOSPC;
-                return -1;
-        }
-        return __real_copy_file_range(in, off_in, out, off_out, len, flags);
-}
-
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...) {
-        va_list ap;
-        void *arg;
-
-        va_start(ap, req);
-        arg = va_arg(ap, void *);
-        va_end(ap);
-        if (enospc && req == FICLONE) {
-                errno = ENOSPC;
-                return -1;
-        }
-        return __real_ioctl(fd, req, arg);
-}
 
 typedef struct fixture {
         char dir[64];
@@ -95,7 +58,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         fixture *f = *state;
 
-        enospc = false;
+        lg_test_enospc = false;
         close(f->storefd);
         lg_root_free(f->root);
         (void) rm_tree(f->dir);
@@ -330,9 +293,9 @@ static void test_enospc(void **state) {
         struct stat st;
 
         assert_int_equal(fstat(fd, &st), 0);
-        enospc = true;
+        lg_test_enospc = true;
         assert_int_equal(lg_castore_put(f->storefd, fd, &st, 0, k, NULL, NULL), -ENOSPC);
-        enospc = false;
+        lg_test_enospc = false;
         assert_int_equal(count_files(f), 0);
         /* Over the byte budget: -EFBIG, nothing left either. */
         assert_int_equal(lg_castore_put(f->storefd, fd, &st, 4, k, NULL, NULL), -EFBIG);

@@ -51,6 +51,7 @@
 
 #include "bootstate.h"
 #include "castore.h"
+#include "enospc-wrap.h"
 #include "macro.h"
 #include "test-state.h"
 #include "machine.h"
@@ -77,48 +78,7 @@ static const char *fixtures;
 
 /* ---- failure injection ---- */
 
-static bool enospc;                 /* armed: writes fail with ENOSPC */
-static lg_proven_step enospc_after; /* arm in the hook after this step (0: not) */
-static unsigned n_enospc;           /* calls failed */
-
-ssize_t __real_write(int fd, const void *buf, size_t n);
-ssize_t __wrap_write(int fd, const void *buf, size_t n);
-ssize_t __wrap_write(int fd, const void *buf, size_t n) {
-        if (enospc && fd > STDERR_FILENO) {
-                n_enospc++;
-                errno = ENOSPC;
-                return -1;
-        }
-        return __real_write(fd, buf, n);
-}
-
-ssize_t __real_copy_file_range(int in, off_t *off_in, int out, off_t *off_out, size_t len, unsigned flags);
-ssize_t __wrap_copy_file_range(int in, off_t *off_in, int out, off_t *off_out, size_t len, unsigned flags);
-ssize_t __wrap_copy_file_range(int in, off_t *off_in, int out, off_t *off_out, size_t len, unsigned flags) {
-        if (enospc) {
-                n_enospc++;
-                errno = ENOSPC;
-                return -1;
-        }
-        return __real_copy_file_range(in, off_in, out, off_out, len, flags);
-}
-
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...) {
-        va_list ap;
-        void *arg;
-
-        va_start(ap, req);
-        arg = va_arg(ap, void *);
-        va_end(ap);
-        if (enospc && req == FICLONE) {
-                n_enospc++;
-                errno = ENOSPC;
-                return -1;
-        }
-        return __real_ioctl(fd, req, arg);
-}
+static lg_proven_step enospc_after; /* arm lg_test_enospc in the hook after this step (0: not) */
 
 int __real_efi_set_variable(efi_guid_t guid, const char *name, uint8_t *data, size_t size, uint32_t attr,
                             mode_t mode);
@@ -126,8 +86,8 @@ int __wrap_efi_set_variable(efi_guid_t guid, const char *name, uint8_t *data, si
                             mode_t mode);
 int __wrap_efi_set_variable(efi_guid_t guid, const char *name, uint8_t *data, size_t size, uint32_t attr,
                             mode_t mode) {
-        if (enospc) {
-                n_enospc++;
+        if (lg_test_enospc) {
+                lg_test_n_enospc++;
                 errno = ENOSPC;
                 return -1;
         }
@@ -396,9 +356,9 @@ static int setup_common(void **state, lg_store_backend backend) {
         rm_rf(rootdir);
         if (mkdir(rootdir, 0755) < 0)
                 return -1;
-        enospc = false;
+        lg_test_enospc = false;
         enospc_after = 0;
-        n_enospc = 0;
+        lg_test_n_enospc = 0;
         f->backend = backend;
         if (lg_root_new(rootdir, &f->root) < 0 ||
             lg_root_mkdir_p(f->root, "/sys/firmware/efi/efivars", 0755) < 0)
@@ -428,7 +388,7 @@ static int setup_efi(void **state) {
 static int teardown(void **state) {
         fixture *f = *state;
 
-        enospc = false;
+        lg_test_enospc = false;
         enospc_after = 0;
         lg_store_free(f->store);
         lg_config_done(&f->config);
@@ -492,7 +452,7 @@ static void hook(lg_proven_step step, void *userdata) {
         lg_proven_step *die_after = userdata;
 
         if (enospc_after == step)
-                enospc = true;
+                lg_test_enospc = true;
         if (die_after && *die_after == step)
                 _exit(40 + (int) step); /* a power cut right here */
 }
@@ -1201,13 +1161,13 @@ static void test_enospc(void **state) {
                 make_old_lkg(F);
                 make_this_boot(F);
 
-                n_enospc = 0;
-                enospc = from[i] == 0;
+                lg_test_n_enospc = 0;
+                lg_test_enospc = from[i] == 0;
                 enospc_after = from[i];
                 assert_int_equal(prove(F, &F->withheld, &res), -ENOSPC);
-                enospc = false;
+                lg_test_enospc = false;
                 enospc_after = 0;
-                assert_true(n_enospc > 0);
+                assert_true(lg_test_n_enospc > 0);
 
                 if (from[i] < LG_PROVEN_SWITCHED) {
                         assert_old_files(F);
