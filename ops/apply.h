@@ -17,7 +17,7 @@
  * Layout under /var/lib/lastgood/ (the watchdog writes the first, lastgood
  * writes and reads the second):
  *
- *   store/KK/KEY, named by current/copies (store/castore.h)
+ *   store/KK/KEY, named by current/copies (castore/castore.h)
  *       the last good copy of each content file, refreshed by the watchdog
  *       at each proven boot; an older version kept them in
  *       content/<agent>/<absolute path without leading '/'>, still read

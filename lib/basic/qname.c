@@ -6,7 +6,7 @@
 #include "macro.h"
 #include "qname.h"
 
-/* As store/record.c lays the cold record out: an 8-byte header, per item
+/* As efi/record.c lays the cold record out: an 8-byte header, per item
  * kind, length and fingerprint (10 bytes) and the name, a 4-byte CRC. */
 #define Q_HEADER_SIZE 8
 #define Q_ITEM_HEADER_SIZE 10

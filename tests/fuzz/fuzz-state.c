@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the hot and cold record decoders (store/record.c), which
+/* libFuzzer target: the hot and cold record decoders (efi/record.c), which
  * read NVRAM that firmware, other tools or an attacker may have written.
  * Checks beyond "no crash": a decoded record re-encodes to the same bytes
  * (both encodings are canonical), and an encoded one decodes to the same. */

@@ -53,7 +53,7 @@ mkimage() { # FILE...: an initramfs holding these files
 mkimage usr/sbin/lastgood-early usr/bin/kmod
 export EFIVARFS_PATH=$R/sys/firmware/efi/efivars/ LIBEFIVAR_OPS=efivarfs
 
-# state_set level=N tries=N armed=N: the hot record (store/record.c layout).
+# state_set level=N tries=N armed=N: the hot record (efi/record.c layout).
 state_set() {
         "$PY" "$top_srcdir/tests/integration/hot-record.py" "$R/sys/firmware/efi/efivars/LastGoodState-$GUID" \
                 boot_seq=1 "$@"

@@ -3,13 +3,13 @@
 # The source tree's layers, bottom up:
 #   library     lib/basic < lib/parse < lib/state, lib/events, lib/crash
 #               < lib/inventory, lib/journal < lib/reset  (no program knowledge)
-#   store       store/
+#   stores      efi/ (boot-state records), castore/ (last good copies)
 #   operations  ops/
 #   programs    initramfs-hook/ generator/ watchdog/ ctl/
 # Every #include "x.h" of a source file is resolved as the compiler does
 # (the file's own folder first, then the layer folders); it must land in
 # the file's own folder or in a lower layer. So no program folder includes
-# another program folder's header, ops/ includes no program, store/ no
+# another program folder's header, ops/ includes no program, the stores no
 # operation, and the library nothing above it. The build files are held
 # to the same rule: no -I of a program folder outside that folder's own
 # local.mk (tests/ may reach anything).
@@ -20,11 +20,11 @@ cd "$top_srcdir"
 declare -A rank=(
         [lib/basic]=0 [lib/parse]=1 [lib/state]=2 [lib/events]=2 [lib/crash]=2
         [lib/inventory]=3 [lib/reset]=4 [lib/journal]=3
-        [store]=10 [ops]=20
+        [efi]=10 [castore]=10 [ops]=20
         [initramfs-hook]=30 [generator]=30 [watchdog]=30 [ctl]=30
 )
 # The search order of LG_LAYER_CPPFLAGS (Makefile.am).
-search=(lib/basic lib/parse lib/state lib/inventory lib/crash lib/events lib/reset lib/journal store ops)
+search=(lib/basic lib/parse lib/state lib/inventory lib/crash lib/events lib/reset lib/journal efi castore ops)
 programs=(initramfs-hook generator watchdog ctl)
 
 fail=0 checked=0

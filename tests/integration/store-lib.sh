@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Sourced by tests: the last good copies in the content-addressed store
-# (store/castore.h), found through the current generation's index.
+# (castore/castore.h), found through the current generation's index.
 
 # lastgood_copy ROOT AGENT PATH: the store file holding AGENT's last good
 # copy of PATH (a path that does not exist when there is none). PATH as the

@@ -72,7 +72,7 @@ CONF
 }
 
 # The hot record, read and written as the store keeps it (efivarfs: a
-# 4-byte attribute header, then the 32-byte record of store/record.c).
+# 4-byte attribute header, then the 32-byte record of efi/record.c).
 STATE_VAR() { echo "$ROOT/sys/firmware/efi/efivars/LastGoodState-$GUID"; }
 QUAR_VAR() { echo "$ROOT/sys/firmware/efi/efivars/LastGoodQuarantine-$GUID"; }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The content-addressed store of last good copies (store/castore.c) and the
+/* The content-addressed store of last good copies (castore/castore.c) and the
  * generation index (store/copies.c) against a temporary root: put, lookup,
  * prune, damaged and missing store files, a store file whose bytes or
  * metadata no longer match its name, the index format. SHA-256 against

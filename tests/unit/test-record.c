@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The hot and cold record codecs (store/record.c): round trips and every bad
+/* The hot and cold record codecs (efi/record.c): round trips and every bad
  * input, each in its own test. Pure: no files. */
 #include <setjmp.h>
 #include <stdarg.h>

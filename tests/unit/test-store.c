@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The boot-state store (store/store*.c) against a temporary efivarfs-like
+/* The boot-state store (efi/store*.c) against a temporary efivarfs-like
  * directory and a temporary root, with failure injection.
  *
  * Environment: libefivar 37 picks its backend from LIBEFIVAR_OPS in a
@@ -10,7 +10,7 @@
  * wrapper script. A few tests run the binary again as a child with another
  * libefivar environment (no backend at all) to check the backend choice.
  *
- * Failure injection: -Wl,--wrap= (see store/local.mk) on what libstore.a and
+ * Failure injection: -Wl,--wrap= (see efi/local.mk) on what libstore.a and
  * libbasic.a call directly: libefivar's entry points (its own syscalls are
  * inside a shared library, out of reach of --wrap), ioctl (immutable flag),
  * and write/fsync/openat/renameat of the file backend. A wrapper
