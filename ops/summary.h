@@ -37,6 +37,7 @@ typedef struct lg_summary_input {
         const lg_quarantine *quarantine; /* the cold record, may be NULL */
         unsigned threshold;
         bool healthy_marker; /* /run/lastgood/healthy exists */
+        bool proven_marker;  /* /run/lastgood/proven exists (lastgoodctl good proved this boot) */
 } lg_summary_input;
 
 typedef struct lg_summary {
