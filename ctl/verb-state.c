@@ -429,6 +429,9 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
                 log_error("cannot print the status: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
+        /* A dump for a machine succeeded: the state is in it. */
+        if (c->json || c->metrics)
+                return LG_EXIT_OK;
         return status_exit(&i);
 }
 
