@@ -30,6 +30,7 @@
 #include "log.h"
 #include "macro.h"
 #include "store.h"
+#include "summary.h"
 
 #ifndef SYSTEMDSYSTEMUNITDIR
 #define SYSTEMDSYSTEMUNITDIR "/usr/lib/systemd/system"
@@ -227,7 +228,7 @@ static void check_store(doctor *d) {
         r = lg_store_read_state(s, &st);
         if (r < 0 && r != -ENOENT)
                 report(d, "state", DOC_WARN, "lastgoodctl reset rewrites it",
-                       "the hot record is unreadable (%s): treated as no state", strerror(-r));
+                       "the hot record is unreadable (%s): treated as no state", lg_record_error(r));
         else if (r >= 0 && st.level >= LG_LEVEL_MAX)
                 report(d, "state", DOC_FAIL, "fix the cause, then lastgoodctl reset (or lastgoodctl good)",
                        "recovery exhausted: lastgood withholds nothing more");

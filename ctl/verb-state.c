@@ -35,18 +35,7 @@ static bool record_corrupt(int r) {
 
 /* A sentence for a record that could not be used. */
 static const char *record_error(int r) {
-        switch (r) {
-        case -EBADMSG:
-                return "bad magic, checksum or variable attributes";
-        case -EMSGSIZE:
-                return "wrong size";
-        case -EPROTONOSUPPORT:
-                return "unknown record version";
-        case -ERANGE:
-                return "field out of range";
-        default:
-                return strerror(-r);
-        }
+        return lg_record_error(r);
 }
 
 int ctl_open_store(lg_ctl *c, lg_store **ret) {

@@ -42,6 +42,21 @@ static char *printable(const char *s) {
         return lg_escape_string(LG_ESCAPE_LINE, s ?: "");
 }
 
+const char *lg_record_error(int r) {
+        switch (r) {
+        case -EBADMSG:
+                return "bad magic, checksum or variable attributes";
+        case -EMSGSIZE:
+                return "wrong size";
+        case -EPROTONOSUPPORT:
+                return "unknown record version";
+        case -ERANGE:
+                return "field out of range";
+        default:
+                return strerror(-r);
+        }
+}
+
 _printf_(2, 3) static int setf(char **dst, const char *fmt, ...) {
         va_list ap;
         int k;
@@ -75,7 +90,7 @@ static int compute_reason(const lg_summary_input *in, const lg_summary *s, char 
         switch (s->host) {
         case LG_HOST_CORRUPT:
                 return setf(ret, "the boot-state record cannot be used (%s); lastgood treats it as no state",
-                            strerror(-in->state_r));
+                            lg_record_error(in->state_r));
         case LG_HOST_EXHAUSTED:
                 return setf(ret,
                             "%u failed boots in a row at level 2: recovery exhausted, lastgood withholds "

@@ -50,6 +50,11 @@ typedef struct lg_summary {
         char *next_step;     /* one line: what to do now */
 } lg_summary;
 
+/* Why a boot-state record could not be used, in the administrator's terms
+ * (a corrupt record's -EBADMSG is "bad magic, checksum or variable
+ * attributes", not strerror's "Bad message"). Never NULL. */
+const char *lg_record_error(int r);
+
 /* Returns 0 or -ENOMEM. *ret is written only on success. */
 int lg_summary_compute(const lg_summary_input *in, lg_summary *ret);
 void lg_summary_done(lg_summary *s);
