@@ -13,12 +13,15 @@
  *   0  success (status: steady -- not armed, level 0)
  *   1  the operation failed (details logged to stderr)
  *   2  usage error
- * and, from status (the status is printed all the same):
+ * and, from status without --json or --metrics (the status is printed all
+ * the same; a dump for a machine exits 0 whatever the state, so that
+ * `status --metrics > f.tmp && mv f.tmp f.prom` keeps updating):
  *   3  armed: a change is being counted, level 0
  *   4  safe mode: level 1 or 2 in force this boot
  *   5  exhausted: level 3, lastgood withholds nothing more
  *   6  state corrupt: the hot record cannot be read or trusted
- * and, from crash: 3 when the log names no culprit. */
+ * and, from crash: 3 when the log names no culprit;
+ * and, from doctor: 3 not protected, 4 protected with warnings. */
 
 #define LG_EXIT_OK 0
 #define LG_EXIT_FAILURE 1
@@ -28,6 +31,8 @@
 #define LG_EXIT_EXHAUSTED 5
 #define LG_EXIT_CORRUPT 6
 #define LG_EXIT_NO_CULPRIT 3
+#define LG_EXIT_NOT_PROTECTED 3
+#define LG_EXIT_DOCTOR_WARN 4
 
 typedef struct lg_ctl {
         const char *root_dir;        /* --root=, NULL for / */

@@ -54,8 +54,9 @@ static void help(void) {
                "\n"
                "Exit status:\n"
                "  0 success, 1 failure, 2 usage error. status: 0 steady (also when no record\n"
-               "  exists yet), 3 armed, 4 safe mode, 5 exhausted, 6 state corrupt.\n"
-               "  crash: 3 when the log names no culprit.\n"
+               "  exists yet), 3 armed, 4 safe mode, 5 exhausted, 6 state corrupt; with\n"
+               "  --json or --metrics 0 in every state. crash: 3 when the log names no\n"
+               "  culprit. doctor: 0 protected, 3 not protected, 4 protected with warnings.\n"
                "\n"
                "See lastgoodctl(8), and lastgood(7) for the state machine.\n");
 }

@@ -25,6 +25,8 @@ lastgoodctl_DEPENDENCIES = $(LG_LIBS)
 # lastgoodctl doctor, every check ok and broken, against temporary roots.
 TESTS += tests/integration/ctl-doctor.sh
 EXTRA_DIST += tests/integration/ctl-doctor.sh
+TESTS += tests/integration/ctl-monitoring.sh
+EXTRA_DIST += tests/integration/ctl-monitoring.sh
 
 # The administrator's view: status and its exit codes, plan, the JSON
 # schemas of every verb, metrics, the login notice.

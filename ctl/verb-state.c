@@ -35,18 +35,7 @@ static bool record_corrupt(int r) {
 
 /* A sentence for a record that could not be used. */
 static const char *record_error(int r) {
-        switch (r) {
-        case -EBADMSG:
-                return "bad magic, checksum or variable attributes";
-        case -EMSGSIZE:
-                return "wrong size";
-        case -EPROTONOSUPPORT:
-                return "unknown record version";
-        case -ERANGE:
-                return "field out of range";
-        default:
-                return strerror(-r);
-        }
+        return lg_record_error(r);
 }
 
 int ctl_open_store(lg_ctl *c, lg_store **ret) {
@@ -113,6 +102,7 @@ static void status_info_done(status_info *i) {
         lg_summary_done(&i->summary);
 }
 
+static bool run_marker(lg_ctl *c, const char *path);
 static bool this_boot_healthy(lg_ctl *c);
 
 int ctl_load_policy_inputs(lg_ctl *c, char **ret_kernel, lg_config *cfg, lg_agents *agents, lg_cmdline *cmdline) {
@@ -166,6 +156,7 @@ static int status_gather(lg_ctl *c, status_info *i) {
                 .quarantine = &i->quarantine,
                 .threshold = i->threshold,
                 .healthy_marker = i->healthy,
+                .proven_marker = run_marker(c, LG_RUN_PROVEN),
         };
         return lg_summary_compute(&in, &i->summary);
 }
@@ -427,6 +418,9 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
                 log_error("cannot print the status: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
+        /* A dump for a machine succeeded: the state is in it. */
+        if (c->json || c->metrics)
+                return LG_EXIT_OK;
         return status_exit(&i);
 }
 
@@ -438,13 +432,17 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static bool this_boot_healthy(lg_ctl *c) {
-        int fd = lg_root_open(c->root, LG_RUN_HEALTHY, O_PATH, 0);
+static bool run_marker(lg_ctl *c, const char *path) {
+        int fd = lg_root_open(c->root, path, O_PATH, 0);
 
         if (fd < 0)
                 return false;
         close(fd);
         return true;
+}
+
+static bool this_boot_healthy(lg_ctl *c) {
+        return run_marker(c, LG_RUN_HEALTHY);
 }
 
 /* The marker of this boot that tells the watchdog: bad (no healthy, no
@@ -599,6 +597,8 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
         if (res.manifest_was_corrupt)
                 log_warning("the last-known-good manifest was corrupt; it was replaced.");
         ctl_reset_release(c->root);
+        /* status says so from now on (this boot: healthy and proven). */
+        (void) write_marker(c, LG_RUN_PROVEN);
         if (res.steady && !res.state_written)
                 printf("Nothing to change: not armed, nothing unproven, the current set is the last known good "
                        "(steady state).\n");

@@ -135,6 +135,8 @@ ok "human status shows last proven"
 # --- corrupt variable ---
 printf '\x07\x00\x00\x00garbage-garbage-garbage-garbage!' >"$STATE_VAR"
 rc=0; out=$(ctl status --json 2>"$R/err") || rc=$?
+[ $rc = 0 ] || fail "status --json on a corrupt record exits 0: the dump succeeded (got $rc)"
+rc=0; ctl status >/dev/null 2>&1 || rc=$?
 [ $rc = 6 ] || fail "status on a corrupt record exits 6 (got $rc)"
 check "$out" '"corrupt" in (j["state_error"] or "") and j["record"] is False and j["armed"] is False' \
         "corrupt record: state_error says corrupt, defaults shown"
@@ -234,6 +236,8 @@ ctl --store=file arm >/dev/null
 ok "file store: unchanged state not rewritten (same inode)"
 printf 'short' >"$R/var/lib/lastgood/state"
 rc=0; out=$(ctl --store=file status --json) || rc=$?
+[ $rc = 0 ] || fail "file store: corrupt status --json exits 0 (got $rc)"
+rc=0; ctl --store=file status >/dev/null 2>&1 || rc=$?
 [ $rc = 6 ] || fail "file store: corrupt status exits 6 (got $rc)"
 check "$out" '"corrupt" in (j["state_error"] or "")' "file store: corrupt state reported"
 ctl --store=file reset >/dev/null 2>&1
