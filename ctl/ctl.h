@@ -43,12 +43,18 @@ typedef struct lg_ctl {
         const char *state_filter;    /* --state= (fleet) */
         const char *since;           /* --since= (fleet) */
         const char *host_filter;     /* --host= (fleet) */
+        const char *cmdline;         /* --cmdline= (plan), NULL: /proc/cmdline */
+        bool names;                  /* --names (list) */
+        bool quiet;                  /* -q: nothing on stdout */
 } lg_ctl;
 
 /* Route stdout and stderr through the escaping filter (ctl/output.c):
  * U+FFFD for invalid UTF-8 in JSON, \xHH for controls on a terminal.
- * Returns 0 or -ENOMEM (output then stays unfiltered). */
-int lg_ctl_output_init(bool json);
+ * quiet: stdout goes to /dev/null. page: when stdout is a terminal, it
+ * goes through a pager as in systemd's tools ($SYSTEMD_PAGER, $PAGER,
+ * pager, less, more; less with $SYSTEMD_LESS or FRSXMK), waited for at
+ * exit. Returns 0 or -errno (output then stays unfiltered, unpaged). */
+int lg_ctl_output_init(bool json, bool quiet, bool page);
 
 int verb_status(lg_ctl *c, int argc, char **argv);
 /* status-reset.c: the reset-on-failure settings of this boot, as a JSON

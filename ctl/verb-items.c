@@ -24,6 +24,7 @@
 #include "apply.h"
 #include "config.h"
 #include "ctl.h"
+#include "escape.h"
 #include "json-out.h"
 #include "events.h"
 #include "log.h"
@@ -126,6 +127,21 @@ static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine 
                        "quarantined content back.\n");
 }
 
+/* --names: what release takes, one a line, for scripts and shell
+ * completion; a byte that would break the line is written as \xHH. */
+static int list_names(const lg_quarantine *q) {
+        for (size_t i = 0; i < q->n; i++) {
+                _cleanup_free_ char *e = lg_escape_string(LG_ESCAPE_LINE, q->items[i].name);
+
+                if (!e) {
+                        log_error("out of memory");
+                        return LG_EXIT_FAILURE;
+                }
+                printf("%s\n", e);
+        }
+        return fflush(stdout) == 0 ? LG_EXIT_OK : LG_EXIT_FAILURE;
+}
+
 int verb_list(lg_ctl *c, int argc, char **argv) {
         _cleanup_store_ lg_store *s = NULL;
         _cleanup_(lg_runstate_done) lg_runstate rs = {};
@@ -141,6 +157,8 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
         }
         if (ctl_open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
+        if (c->names)
+                return list_names(&q);
         r = lg_runstate_read(c->root, &rs);
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)

@@ -19,7 +19,7 @@ complete_line() { # WORD...: the completions of the last word
         _lastgoodctl lastgoodctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
         printf '%s\n' "${COMPREPLY[@]}" | sort
 }
-for v in $("$top_builddir/lastgoodctl" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'); do
+for v in $("$top_builddir/lastgoodctl" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ { print $1 }'); do
         complete_line lastgoodctl "" | grep -qx "$v" || fail "command $v not offered"
 done
 [ "$(complete_line lastgoodctl do)" = doctor ] || fail "do -> $(complete_line lastgoodctl do)"
