@@ -215,3 +215,9 @@ int lg_ctl_output_init(bool json, bool quiet, bool page) {
         filtered = true;
         return r;
 }
+
+const char *ctl_reason_word(lg_reason r) {
+        if (r == LG_REASON_QUARANTINE)
+                return "persistently withheld";
+        return strna(lg_reason_to_string(r));
+}

@@ -80,10 +80,11 @@ static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q
                 json_object_object_add(e, "fingerprint", json_str(fp));
                 json_object_array_add(a, e);
         }
-        json_object_object_add(o, "quarantine_items", a);
+        json_object_object_add(o, "persistently_withheld", a);
 
-        /* As in status: "quarantine" the names, "quarantine_items" the
-         * records with kind and fingerprint. */
+        /* As in status: "quarantine" (the name the contract gives it) the
+         * names, "persistently_withheld" the records with kind and
+         * fingerprint; "quarantined_files" the agent content moved away. */
         a = json_object_new_array();
         for (size_t i = 0; i < q->n; i++)
                 json_object_array_add(a, json_str(q->items[i].name));
@@ -111,7 +112,7 @@ static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine 
                 const lg_withheld_item *it = &rs->withheld.items[i];
 
                 printf("  %-7s %s (%s%s%s)\n", strna(lg_item_kind_to_string(it->kind)), it->name,
-                       strna(lg_reason_to_string(it->reason)), it->agent ? ", agent " : "", it->agent ?: "");
+                       ctl_reason_word(it->reason), it->agent ? ", agent " : "", it->agent ?: "");
         }
         printf("Persistently withheld:%s\n", q->n ? "" : " nothing");
         for (size_t i = 0; i < q->n; i++)

@@ -56,6 +56,7 @@ for f in /usr/sbin/lastgoodctl /usr/sbin/lastgood-early /usr/libexec/lastgood/la
         /etc/kernel/postinst.d/zz-lastgood /usr/share/initramfs-tools/hooks/lastgood \
         /usr/share/initramfs-tools/scripts/init-top/lastgood /usr/lib/dracut/modules.d/90lastgood/module-setup.sh \
         /usr/lib/systemd/catalog/lastgood.catalog /usr/share/bash-completion/completions/lastgoodctl \
+        /usr/share/zsh/vendor-completions/_lastgoodctl /usr/share/lastgood/schemas/lastgoodctl.schema.json \
         /usr/share/man/man7/lastgood.7.gz /usr/share/man/man8/lastgoodctl.8.gz \
         /usr/share/man/man8/lastgood-early.8.gz /usr/share/man/man8/lastgood-watchdog.8.gz \
         /usr/share/man/man8/lastgood-generator.8.gz /usr/share/man/man5/lastgood.conf.5.gz \
