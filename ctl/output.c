@@ -4,7 +4,9 @@
  * host or item name, a journal field, a crash-log line) can drive the
  * terminal or break the JSON, whichever verb prints it. stdout in --json
  * mode: invalid UTF-8 becomes U+FFFD (json-c escapes the controls itself);
- * otherwise, and always on stderr: controls and invalid bytes as \xHH. */
+ * otherwise, and always on stderr: controls and invalid bytes as \xHH.
+ * Below the filter: /dev/null for --quiet, or the pager for a report on a
+ * terminal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
