@@ -40,9 +40,8 @@ static void help(void) {
                "     --json              Print one JSON object (status, list, plan, crash, fleet,\n"
                "                         doctor)\n"
                "     --root=DIR          Resolve every host path under DIR\n"
-               "     --kernel-release=R  With good, arm, plan, doctor: use R instead of uname -r\n"
+               "     --kernel-release=R  Use R instead of uname -r\n"
                "     --store=file        Use the file store under /var/lib/lastgood even with EFI\n"
-               "                         (every command that reads the records)\n"
                "     --all               With release: release every persistently withheld item\n"
                "     --if-changed        With arm: only when the third-party set differs from\n"
                "                         the last known good (package-manager hooks)\n"
@@ -72,28 +71,27 @@ static void help(void) {
 }
 
 /* The options that belong to some commands only; giving one to another
- * command is a usage error (--root, --no-pager, --quiet and --help belong
- * to all). */
+ * command is a usage error. Those that say which host to act on (--root,
+ * --store, --kernel-release: a script may give them to every call) and
+ * --no-pager, --quiet, --help belong to all. */
 typedef enum verb_option {
         OPT_JSON = 1u << 0,
         OPT_METRICS = 1u << 1,
         OPT_NAMES = 1u << 2,
-        OPT_STORE = 1u << 3,
-        OPT_KERNEL_RELEASE = 1u << 4,
-        OPT_ALL = 1u << 5,
-        OPT_IF_CHANGED = 1u << 6,
-        OPT_LEVEL = 1u << 7,
-        OPT_CMDLINE = 1u << 8,
-        OPT_DIRECTORY = 1u << 9,
-        OPT_STATE = 1u << 10,
-        OPT_SINCE = 1u << 11,
-        OPT_HOST = 1u << 12,
-        _OPT_COUNT = 13,
+        OPT_ALL = 1u << 3,
+        OPT_IF_CHANGED = 1u << 4,
+        OPT_LEVEL = 1u << 5,
+        OPT_CMDLINE = 1u << 6,
+        OPT_DIRECTORY = 1u << 7,
+        OPT_STATE = 1u << 8,
+        OPT_SINCE = 1u << 9,
+        OPT_HOST = 1u << 10,
+        _OPT_COUNT = 11,
 } verb_option;
 
 static const char *const option_names[_OPT_COUNT] = {
-        "--json",  "--metrics",    "--names", "--store",     "--kernel-release", "--all",  "--if-changed",
-        "--level", "--cmdline",    "--directory", "--state", "--since",          "--host",
+        "--json",  "--metrics", "--names",     "--all",   "--if-changed", "--level",
+        "--cmdline", "--directory", "--state", "--since", "--host",
 };
 
 /* What prints machine output: one of them at a time, never with -q. */
@@ -105,18 +103,18 @@ static const struct verb {
         unsigned options; /* verb_option bits this command takes */
         bool pager;       /* a report for people: paged on a terminal */
 } verbs[] = {
-        { "status", verb_status, OPT_JSON | OPT_METRICS | OPT_STORE, true },
-        { "good", verb_good, OPT_STORE | OPT_KERNEL_RELEASE, false },
-        { "bad", verb_bad, OPT_STORE, false },
-        { "reset", verb_reset, OPT_STORE, false },
-        { "arm", verb_arm, OPT_IF_CHANGED | OPT_STORE | OPT_KERNEL_RELEASE, false },
-        { "list", verb_list, OPT_JSON | OPT_NAMES | OPT_STORE, true },
-        { "release", verb_release, OPT_ALL | OPT_STORE, false },
-        { "restore", verb_restore, OPT_STORE, false },
-        { "plan", verb_plan, OPT_JSON | OPT_LEVEL | OPT_CMDLINE | OPT_STORE | OPT_KERNEL_RELEASE, true },
+        { "status", verb_status, OPT_JSON | OPT_METRICS, true },
+        { "good", verb_good, 0, false },
+        { "bad", verb_bad, 0, false },
+        { "reset", verb_reset, 0, false },
+        { "arm", verb_arm, OPT_IF_CHANGED, false },
+        { "list", verb_list, OPT_JSON | OPT_NAMES, true },
+        { "release", verb_release, OPT_ALL, false },
+        { "restore", verb_restore, 0, false },
+        { "plan", verb_plan, OPT_JSON | OPT_LEVEL | OPT_CMDLINE, true },
         { "crash", verb_crash, OPT_JSON, true },
         { "fleet", verb_fleet, OPT_JSON | OPT_METRICS | OPT_DIRECTORY | OPT_STATE | OPT_SINCE | OPT_HOST, true },
-        { "doctor", verb_doctor, OPT_JSON | OPT_STORE | OPT_KERNEL_RELEASE, true },
+        { "doctor", verb_doctor, OPT_JSON, true },
 };
 
 static const struct verb *find_verb(const char *name) {
@@ -195,7 +193,6 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_KERNEL_RELEASE:
                         c.kernel_release = optarg;
-                        given |= OPT_KERNEL_RELEASE;
                         break;
                 case ARG_STORE:
                         if (streq(optarg, "file"))
@@ -204,7 +201,6 @@ int main(int argc, char *argv[]) {
                                 log_error("--store= takes \"auto\" or \"file\", not \"%s\".", optarg);
                                 return LG_EXIT_USAGE;
                         }
-                        given |= OPT_STORE;
                         break;
                 case ARG_ALL:
                         c.all = true;

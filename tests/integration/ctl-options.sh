@@ -18,7 +18,7 @@ set -euo pipefail
 CTL=$top_builddir/lastgoodctl
 SCHEMA=$top_srcdir/schemas/lastgoodctl.schema.json
 R=$(mktemp -d)
-trap 'rm -rf "$R"' EXIT
+trap '[ -n "${KEEP-}" ] || rm -rf "$R"' EXIT
 EFI=$R/sys/firmware/efi/efivars
 export EFIVARFS_PATH="$EFI/" LIBEFIVAR_OPS=efivarfs
 mkdir -p "$EFI" "$R/var/lib/lastgood" "$R/lib/modules/6.1.0-lg" "$R/journal"
@@ -33,24 +33,26 @@ ctl() { "$CTL" --root="$R" "$@"; }
 
 # The options each command takes; those of every command: GLOBAL.
 declare -A takes=(
-        [status]="--json --metrics --store"
-        [good]="--store --kernel-release"
-        [bad]="--store"
-        [reset]="--store"
-        [arm]="--if-changed --store --kernel-release"
-        [list]="--json --names --store"
-        [release]="--all --store"
-        [restore]="--store"
-        [plan]="--json --level --cmdline --store --kernel-release"
+        [status]="--json --metrics"
+        [good]=""
+        [bad]=""
+        [reset]=""
+        [arm]="--if-changed"
+        [list]="--json --names"
+        [release]="--all"
+        [restore]=""
+        [plan]="--json --level --cmdline"
         [crash]="--json"
         [fleet]="--json --metrics --directory --state --since --host"
-        [doctor]="--json --store --kernel-release"
+        [doctor]="--json"
 )
-GLOBAL="-h --help --version --no-pager -q --quiet --root"
-declare -A value=([--store]="=auto" [--kernel-release]="=6.1.0-lg" [--level]="=2" [--cmdline]="=quiet"
+# Which host to act on (a script may give them to every call), and more.
+GLOBAL="-h --help --version --no-pager -q --quiet --root --store --kernel-release"
+declare -A value=([--level]="=2" [--cmdline]="=quiet"
         [--directory]="=$R/journal" [--state]="=steady" [--since]="=yesterday" [--host]="=web-*")
 declare -A args=([release]="lgcrash" [crash]="/dev/null" [fleet]="$R/journal")
 ALL=$(printf '%s\n' ${takes[*]} | sort -u)
+HOST="--store=auto --kernel-release=6.1.0-lg"
 
 echo "== every option of --help belongs to a command or to all"
 verbs=$("$CTL" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ { print $1 }')
@@ -66,7 +68,7 @@ for v in "${!takes[@]}"; do
         for o in $ALL; do
                 rc=0
                 # shellcheck disable=SC2086
-                ctl "$o${value[$o]-}" "$v" ${args[$v]-} </dev/null >"$R/out" 2>"$R/err" || rc=$?
+                ctl $HOST "$o${value[$o]-}" "$v" ${args[$v]-} </dev/null >"$R/out" 2>"$R/err" || rc=$?
                 if [[ " ${takes[$v]} " == *" $o "* ]]; then
                         if grep -q "does not take" "$R/err"; then fail "$v $o: $(cat "$R/err")"; fi
                 else
@@ -104,7 +106,8 @@ ctl >"$R/bare" 2>&1 || rc1=$?
 ctl status >"$R/status" 2>&1 || rc2=$?
 [ "$rc1" = "$rc2" ] && cmp -s "$R/bare" "$R/status" || fail "bare lastgoodctl (exit $rc1) is not status (exit $rc2)"
 grep -q "lastgood boot state" "$R/bare" || fail "bare: $(cat "$R/bare")"
-ctl --json | python3 "$top_srcdir/tests/integration/check-json.py" "$SCHEMA" status || fail "bare --json: not status"
+ctl --json >"$R/json" || true
+python3 "$top_srcdir/tests/integration/check-json.py" "$SCHEMA" status "$R/json" || fail "bare --json: not status"
 check
 
 echo "== -q, --quiet"
@@ -197,11 +200,8 @@ printf 'BUG: unable to handle page fault for address: 0000000000000008\nRIP: 001
         >"$R/oops.txt"
 for cmd in status list plan crash doctor; do
         a=()
-        case $cmd in
-        crash) a=("$R/oops.txt") ;;
-        plan | doctor) a=(--kernel-release=6.1.0-lg) ;;
-        esac
-        ctl --json "$cmd" "${a[@]}" >"$R/json" 2>/dev/null || true
+        [ "$cmd" = crash ] && a=("$R/oops.txt")
+        ctl --kernel-release=6.1.0-lg --json "$cmd" "${a[@]}" >"$R/json" 2>/dev/null || true
         python3 "$top_srcdir/tests/integration/check-json.py" "$SCHEMA" "$cmd" "$R/json" || fail "$cmd --json: schema"
         python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert list(d)[0] == "schema_version", list(d)' \
                 "$R/json" || fail "$cmd --json: schema_version is not the first member"
