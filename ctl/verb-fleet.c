@@ -356,10 +356,8 @@ static bool host_silent(const selection *s, const host *h) {
         return h->last_usec < s->silent_usec;
 }
 
-/* TIME: ISO 8601 (2025-11-29T07:06:40Z, "2025-11-29 07:06:40", 2025-11-29),
- * all UTC, or @SECONDS since the epoch. Returns 0 or -EINVAL. */
 /* --since=: journalctl's time words (lib/parse/timestamp.h), relative
- * ones from the present. */
+ * ones from the present. Returns 0 or -errno. */
 static int parse_time(const char *s, uint64_t *ret) {
         struct timespec ts;
 
