@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "inventory.h"
 #include "rootfs.h"
 
 /* lastgoodctl: options shared by every verb (parsed in lastgoodctl.c) and
@@ -48,19 +49,32 @@ typedef struct lg_ctl {
         const char *state_filter;    /* --state= (fleet) */
         const char *since;           /* --since= (fleet) */
         const char *host_filter;     /* --host= (fleet) */
+        const char *cmdline;         /* --cmdline= (plan), NULL: /proc/cmdline */
+        bool names;                  /* --names (list) */
+        bool quiet;                  /* -q: nothing on stdout */
 } lg_ctl;
 
 /* Route stdout and stderr through the escaping filter (ctl/output.c):
  * U+FFFD for invalid UTF-8 in JSON, \xHH for controls on a terminal.
- * Returns 0 or -ENOMEM (output then stays unfiltered). */
-int lg_ctl_output_init(bool json);
+ * quiet: stdout goes to /dev/null. page: when stdout is a terminal, it
+ * goes through a pager as in systemd's tools ($SYSTEMD_PAGER, $PAGER,
+ * pager, less, more; less with $SYSTEMD_LESS or FRSXMK), waited for at
+ * exit. Returns 0 or -errno (output then stays unfiltered, unpaged). */
+int lg_ctl_output_init(bool json, bool quiet, bool page);
+
+/* Why an item is withheld, in the words of the text output: the JSON's
+ * reason names (lg_reason_to_string()), but "persistently withheld" for
+ * the cold record's (JSON: "quarantine"), so that "quarantined" means
+ * only agent content moved away. Never NULL. */
+const char *ctl_reason_word(lg_reason r);
 
 int verb_status(lg_ctl *c, int argc, char **argv);
 /* status-reset.c: the reset-on-failure settings of this boot, as a JSON
  * array (never NULL unless out of memory) and as text lines. */
 struct json_object;
 struct json_object *status_reset_json(const lg_root *root);
-void status_reset_print(const lg_root *root);
+/* armed: the hot record now; early_ran: this boot's hand-over exists. */
+void status_reset_print(const lg_root *root, bool armed, bool early_ran);
 /* good: the boot is proven, so the hang reset of this armed boot is
  * stopped as the watchdog does at healthy (says so on stdout). */
 void ctl_reset_release(const lg_root *root);

@@ -37,7 +37,17 @@ ADMIN_TESTS = \
 	tests/integration/fleet-large.sh \
 	tests/integration/watchdog-health-tiers.sh
 TESTS += $(ADMIN_TESTS)
-EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py schemas/lastgoodctl.schema.json
+EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py
+
+# The JSON schema of every --json output, for those who consume it.
+lastgoodschemasdir = $(datadir)/lastgood/schemas
+dist_lastgoodschemas_DATA = schemas/lastgoodctl.schema.json
+
+# Options: each command takes its own (others are usage errors), the
+# default command, --quiet, the pager; every --json output against its
+# schema, and --help, lastgoodctl(8) and the program agree on which.
+TESTS += tests/integration/ctl-options.sh
+EXTRA_DIST += tests/integration/ctl-options.sh
 
 # The summary behind status, the login notice and STATUS=; the metrics text.
 check_PROGRAMS += tests/unit/test-summary

@@ -27,6 +27,7 @@
 #include "cmdline.h"
 #include "ctl.h"
 #include "inventory.h"
+#include "json-out.h"
 #include "log.h"
 #include "macro.h"
 #include "store.h"
@@ -621,13 +622,19 @@ int verb_doctor(lg_ctl *c, int argc, char **argv) {
         check_agents(&d);
 
         if (c->json) {
-                json_object *o = json_object_new_object();
+                /* The one JSON style of every verb (json-out.h). */
+                json_object *o = lg_json_doc_new();
 
-                json_object_object_add(o, "protected", json_object_new_boolean(d.worst != DOC_FAIL));
-                json_object_object_add(o, "result", json_object_new_string(result_names[d.worst]));
-                json_object_object_add(o, "checks", d.checks);
-                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-                json_object_put(o);
+                if (o) {
+                        json_object_object_add(o, "protected", json_object_new_boolean(d.worst != DOC_FAIL));
+                        json_object_object_add(o, "result", json_object_new_string(result_names[d.worst]));
+                        json_object_object_add(o, "checks", d.checks);
+                } else
+                        json_object_put(d.checks);
+                if (lg_json_print(o) < 0) {
+                        log_error("cannot print the result: out of memory or a write error");
+                        return LG_EXIT_FAILURE;
+                }
         } else
                 printf("\n%s\n", d.worst == DOC_FAIL   ? "This host is NOT protected."
                                  : d.worst == DOC_WARN ? "This host is protected (with warnings)."

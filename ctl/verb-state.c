@@ -194,7 +194,8 @@ static char *quarantine_error_text(const status_info *i) {
 
         if (i->quarantine_r >= 0 || i->quarantine_r == -ENOENT)
                 return NULL;
-        if (asprintf(&s, "quarantine record %s: %s", record_corrupt(i->quarantine_r) ? "corrupt" : "unreadable",
+        if (asprintf(&s, "persistently withheld record %s: %s",
+                     record_corrupt(i->quarantine_r) ? "corrupt" : "unreadable",
                      record_error(i->quarantine_r)) < 0)
                 return NULL;
         return s;
@@ -263,7 +264,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
                 json_object_object_add(it, "fingerprint", json_object_new_string(buf));
                 json_object_array_add(a, it);
         }
-        json_object_object_add(o, "quarantine_items", a);
+        json_object_object_add(o, "persistently_withheld", a);
 
         if (i->run.culprit) {
                 json_object *lc = json_object_new_object(), *ev = json_object_new_array();
@@ -295,7 +296,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
         json_object_object_add(o, "store", json_object_new_string(lg_store_backend_to_string(i->backend)));
         json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));
         json_object_object_add(o, "state_error", json_string_or_null(state_err));
-        json_object_object_add(o, "quarantine_error", json_string_or_null(q_err));
+        json_object_object_add(o, "persistently_withheld_error", json_string_or_null(q_err));
         ctl_narrow_status_json(c, i->state.boot_seq, o);
 
         return lg_json_print(o);
@@ -334,7 +335,6 @@ static void status_human(const status_info *i) {
                        level_text(i->run.level), i->state.level);
         else
                 printf("        Level: %u (%s)\n", i->state.level, level_text(i->state.level));
-        printf("     Unproven: %s\n", i->state.unproven ? "yes, healthy but not yet proven" : "no");
         printf("     Boot seq: %" PRIu32 "\n", i->state.boot_seq);
         printf("  Last proven: %s\n",
                format_time(i->state.last_proven_usec, buf, sizeof(buf), false) ? buf : "never");
@@ -350,7 +350,7 @@ static void status_human(const status_info *i) {
 
                         printf("%s %s %s (%s%s%s)\n", k == 0 ? "     Withheld:" : "              ",
                                strna(lg_item_kind_to_string(w->kind)), w->name,
-                               strna(lg_reason_to_string(w->reason)), w->agent ? ", agent " : "",
+                               ctl_reason_word(w->reason), w->agent ? ", agent " : "",
                                w->agent ? w->agent : "");
                 }
         } else
@@ -360,17 +360,17 @@ static void status_human(const status_info *i) {
         if (q_err)
                 printf("      Warning: %s\n", q_err);
         if (i->quarantine.n == 0)
-                printf("   Quarantine: empty\n");
+                printf("   Persistent: nothing\n");
         for (size_t k = 0; k < i->quarantine.n; k++) {
                 const lg_qitem *q = &i->quarantine.items[k];
 
-                printf("%s %s %s (fingerprint %016" PRIx64 ")\n", k == 0 ? "   Quarantine:" : "              ",
+                printf("%s %s %s (fingerprint %016" PRIx64 ")\n", k == 0 ? "   Persistent:" : "              ",
                        strna(lg_item_kind_to_string(q->kind)), q->name, q->fingerprint);
         }
         if (i->run.culprit)
                 printf("   Last crash: %s%s%s\n", i->run.culprit, i->run.culprit_evidence ? ": " : "",
                        i->run.culprit_evidence ? i->run.culprit_evidence : "");
-        status_reset_print(i->root);
+        status_reset_print(i->root, i->state.armed, i->run_r >= 0);
 }
 
 static int status_metrics(const status_info *i) {
