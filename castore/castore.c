@@ -136,7 +136,7 @@ static int open_bucket(int storefd, const char *key, bool create) {
         return fd < 0 ? negative_errno() : fd;
 }
 
-int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data,
+int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max,
                    char ret_key[LG_CASTORE_KEY_LEN + 1], uint64_t *ret_data, bool *ret_new) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int out = -EBADF, bfd = -EBADF;
@@ -148,6 +148,12 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data
 
         if (!S_ISREG(st->st_mode))
                 return -EINVAL;
+        /* By apparent size, not by data bytes: the key below hashes every
+         * byte up to st_size, holes included, and so does every later check
+         * of the copy (a file of 255 MiB holding 4 KiB of data costs as much
+         * to hash as a full one). */
+        if ((uint64_t) st->st_size > MIN(max, (uint64_t) LG_CONTENT_FILE_MAX))
+                return -EFBIG;
         r = lg_tmp_name("put", &tmp);
         if (r < 0)
                 return r;
@@ -157,7 +163,7 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data
         /* A reflink costs nothing on btrfs/xfs (and keeps holes); elsewhere
          * the data extents only, so that a sparse file stays sparse. */
         if (ioctl(out, FICLONE, in) != 0)
-                r = lg_copy_sparse(in, out, (uint64_t) st->st_size, max_data, &data);
+                r = lg_copy_sparse(in, out, (uint64_t) st->st_size, max, &data);
         if (r >= 0) {
                 (void) fchown(out, st->st_uid, st->st_gid);
                 if (fchmod(out, st->st_mode & 07777) < 0 || futimens(out, ts) < 0)

@@ -42,12 +42,13 @@ int lg_castore_open(const lg_root *root, bool create);
 int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]);
 
 /* Copy the regular file in (st: its fstat()) into the store: reflink or a
- * sparse copy of at most max_data data bytes (-EFBIG beyond), owner, mode
- * and times kept (an owner that cannot be set is left as it is: the key
+ * sparse copy, owner, mode and times kept. Bounded by apparent size: a file
+ * whose st_size is over max (or LG_CONTENT_FILE_MAX) is not read at all
+ * (-EFBIG), since its key hashes every byte up to st_size, holes included (an owner that cannot be set is left as it is: the key
  * says what was stored). *ret_data (may be NULL): data bytes copied;
  * *ret_new (may be NULL): false when the store held the key already.
  * Returns 0 or -errno, with no temporary file left. */
-int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data,
+int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max,
                    char ret_key[LG_CASTORE_KEY_LEN + 1], uint64_t *ret_data, bool *ret_new);
 
 /* Open the folder holding key's copy, after checking the copy (regular
