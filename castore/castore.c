@@ -51,6 +51,10 @@ int lg_castore_open(const lg_root *root, bool create) {
         return fd;
 }
 
+static void key_header(lg_sha256 *s, const struct stat *st);
+static void key_hex(const uint8_t md[LG_SHA256_SIZE], char ret_key[LG_CASTORE_KEY_LEN + 1]);
+static int open_bucket(int storefd, const char *key, bool create);
+
 static void put_le64(lg_sha256 *s, uint64_t v) {
         uint8_t b[8];
 
@@ -60,7 +64,6 @@ static void put_le64(lg_sha256 *s, uint64_t v) {
 }
 
 int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]) {
-        static const char hex[] = "0123456789abcdef";
         char buf[65536];
         uint8_t md[LG_SHA256_SIZE];
         struct stat st;
@@ -73,14 +76,7 @@ int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]
                 return -EBADMSG;
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
-        lg_sha256_init(&s);
-        lg_sha256_update(&s, STORE_MAGIC, sizeof(STORE_MAGIC));
-        put_le64(&s, st.st_uid);
-        put_le64(&s, st.st_gid);
-        put_le64(&s, st.st_mode & 07777);
-        put_le64(&s, (uint64_t) st.st_mtim.tv_sec);
-        put_le64(&s, (uint64_t) st.st_mtim.tv_nsec);
-        put_le64(&s, (uint64_t) st.st_size);
+        key_header(&s, &st);
         for (;;) {
                 ssize_t n = pread(fd, buf, sizeof(buf), (off_t) total);
 
@@ -101,11 +97,7 @@ int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]
         if (total != (uint64_t) st.st_size)
                 return -EBADMSG;
         lg_sha256_final(&s, md);
-        for (unsigned i = 0; i < LG_SHA256_SIZE; i++) {
-                ret_key[2 * i] = hex[md[i] >> 4];
-                ret_key[2 * i + 1] = hex[md[i] & 15];
-        }
-        ret_key[LG_CASTORE_KEY_LEN] = '\0';
+        key_hex(md, ret_key);
         return 0;
 }
 
@@ -152,7 +144,7 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max,
          * byte up to st_size, holes included, and so does every later check
          * of the copy (a file of 255 MiB holding 4 KiB of data costs as much
          * to hash as a full one). */
-        if ((uint64_t) st->st_size > MIN(max, (uint64_t) LG_CONTENT_FILE_MAX))
+        if ((uint64_t) st->st_size > (max ? MIN(max, (uint64_t) LG_CONTENT_FILE_MAX) : LG_CONTENT_FILE_MAX))
                 return -EFBIG;
         r = lg_tmp_name("put", &tmp);
         if (r < 0)
@@ -212,6 +204,121 @@ int lg_castore_open_entry(int storefd, const char *key) {
                 return fstatat(bfd, key, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT ? -ENOENT : -EBADMSG;
         }
         return TAKE_FD(bfd);
+}
+
+static void key_header(lg_sha256 *s, const struct stat *st) {
+        lg_sha256_init(s);
+        lg_sha256_update(s, STORE_MAGIC, sizeof(STORE_MAGIC));
+        put_le64(s, st->st_uid);
+        put_le64(s, st->st_gid);
+        put_le64(s, st->st_mode & 07777);
+        put_le64(s, (uint64_t) st->st_mtim.tv_sec);
+        put_le64(s, (uint64_t) st->st_mtim.tv_nsec);
+        put_le64(s, (uint64_t) st->st_size);
+}
+
+static void key_hex(const uint8_t md[LG_SHA256_SIZE], char ret_key[LG_CASTORE_KEY_LEN + 1]) {
+        static const char hex[] = "0123456789abcdef";
+
+        for (unsigned i = 0; i < LG_SHA256_SIZE; i++) {
+                ret_key[2 * i] = hex[md[i] >> 4];
+                ret_key[2 * i + 1] = hex[md[i] & 15];
+        }
+        ret_key[LG_CASTORE_KEY_LEN] = '\0';
+}
+
+static int pwrite_all(int fd, const char *buf, size_t n, off_t off) {
+        while (n > 0) {
+                ssize_t k = pwrite(fd, buf, n, off);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        return -EIO;
+                buf += k, n -= (size_t) k, off += k;
+        }
+        return 0;
+}
+
+int lg_castore_stat(int storefd, const char *key, struct stat *ret) {
+        _cleanup_close_ int bfd = -EBADF;
+
+        if (!lg_castore_key_valid(key))
+                return -EINVAL;
+        bfd = open_bucket(storefd, key, false);
+        if (bfd < 0)
+                return bfd == -ELOOP || bfd == -ENOTDIR ? -EBADMSG : bfd;
+        if (fstatat(bfd, key, ret, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        return S_ISREG(ret->st_mode) ? 0 : -EBADMSG;
+}
+
+int lg_castore_export(int storefd, const char *key, uint64_t max, int out, struct stat *ret_st) {
+        static const char zeros[65536];
+        _cleanup_close_ int bfd = -EBADF, in = -EBADF;
+        char buf[65536], k[LG_CASTORE_KEY_LEN + 1];
+        uint8_t md[LG_SHA256_SIZE];
+        struct stat st;
+        lg_sha256 s;
+        uint64_t pos = 0;
+        int r;
+
+        if (!lg_castore_key_valid(key))
+                return -EINVAL;
+        bfd = open_bucket(storefd, key, false);
+        if (bfd < 0)
+                return bfd == -ELOOP || bfd == -ENOTDIR ? -EBADMSG : bfd;
+        in = openat(bfd, key, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (in < 0)
+                return errno == ELOOP || errno == ENXIO ? -EBADMSG : negative_errno();
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size > (max ? MIN(max, (uint64_t) LG_CONTENT_FILE_MAX) : LG_CONTENT_FILE_MAX))
+                return -EFBIG;
+        key_header(&s, &st);
+        /* One pass: every byte written is a byte hashed, holes as the zeros
+         * they read as (and left holes in out). */
+        while (pos < (uint64_t) st.st_size) {
+                off_t data = lseek(in, (off_t) pos, SEEK_DATA), hole;
+
+                if (data < 0 && errno == ENXIO)
+                        data = st.st_size; /* a hole up to the end */
+                else if (data < 0)
+                        data = (off_t) pos; /* no SEEK_DATA: all data */
+                hole = data < st.st_size ? lseek(in, data, SEEK_HOLE) : st.st_size;
+                if (hole < 0 || hole > st.st_size)
+                        hole = st.st_size;
+                for (; pos < (uint64_t) data; pos += MIN(sizeof(zeros), (uint64_t) data - pos))
+                        lg_sha256_update(&s, zeros, (size_t) MIN(sizeof(zeros), (uint64_t) data - pos));
+                while (pos < (uint64_t) hole) {
+                        ssize_t n = pread(in, buf, (size_t) MIN(sizeof(buf), (uint64_t) hole - pos), (off_t) pos);
+
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return negative_errno();
+                        if (n == 0)
+                                return -EBADMSG; /* shrunk: not what its name says */
+                        lg_sha256_update(&s, buf, (size_t) n);
+                        r = pwrite_all(out, buf, (size_t) n, (off_t) pos);
+                        if (r < 0)
+                                return r;
+                        pos += (uint64_t) n;
+                }
+        }
+        if (ftruncate(out, st.st_size) < 0)
+                return negative_errno();
+        lg_sha256_final(&s, md);
+        key_hex(md, k);
+        if (!streq(k, key))
+                return -EBADMSG;
+        if (ret_st)
+                *ret_st = st;
+        return 0;
 }
 
 /* The kept keys as an open-addressing hash set: a key is SHA-256, so its
