@@ -54,6 +54,7 @@ int lg_castore_open(const lg_root *root, bool create) {
 static void key_header(lg_sha256 *s, const struct stat *st);
 static void key_hex(const uint8_t md[LG_SHA256_SIZE], char ret_key[LG_CASTORE_KEY_LEN + 1]);
 static int open_bucket(int storefd, const char *key, bool create);
+static int pwrite_all(int fd, const char *buf, size_t n, off_t off);
 
 static void put_le64(lg_sha256 *s, uint64_t v) {
         uint8_t b[8];
@@ -63,12 +64,57 @@ static void put_le64(lg_sha256 *s, uint64_t v) {
         lg_sha256_update(s, b, sizeof(b));
 }
 
-int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]) {
+/* Hash what fd holds from pos to end (its size when read began): the data
+ * extents read, the holes hashed as the zeros they read as without reading
+ * them (the kernel zeroing pages of a hole cost as much as the hash). With
+ * out >= 0, the data also written there at the same offsets. Returns 0,
+ * -EBADMSG when fd shrank meanwhile, -errno. */
+static int hash_sparse(int fd, uint64_t end, lg_sha256 *s, int out) {
+        static const char zeros[65536];
         char buf[65536];
+        uint64_t pos = 0;
+        int r;
+
+        while (pos < end) {
+                off_t data = lseek(fd, (off_t) pos, SEEK_DATA), hole;
+
+                if (data < 0 && errno == ENXIO)
+                        data = (off_t) end; /* a hole up to the end */
+                else if (data < 0)
+                        data = (off_t) pos; /* no SEEK_DATA: all data */
+                if ((uint64_t) data > end)
+                        data = (off_t) end;
+                hole = (uint64_t) data < end ? lseek(fd, data, SEEK_HOLE) : (off_t) end;
+                if (hole < 0 || (uint64_t) hole > end)
+                        hole = (off_t) end;
+                for (; pos < (uint64_t) data; pos += MIN(sizeof(zeros), (uint64_t) data - pos))
+                        lg_sha256_update(s, zeros, (size_t) MIN(sizeof(zeros), (uint64_t) data - pos));
+                while (pos < (uint64_t) hole) {
+                        ssize_t n = pread(fd, buf, (size_t) MIN(sizeof(buf), (uint64_t) hole - pos), (off_t) pos);
+
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return negative_errno();
+                        if (n == 0)
+                                return -EBADMSG; /* shrunk while read */
+                        lg_sha256_update(s, buf, (size_t) n);
+                        if (out >= 0) {
+                                r = pwrite_all(out, buf, (size_t) n, (off_t) pos);
+                                if (r < 0)
+                                        return r;
+                        }
+                        pos += (uint64_t) n;
+                }
+        }
+        return 0;
+}
+
+int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]) {
         uint8_t md[LG_SHA256_SIZE];
-        struct stat st;
+        struct stat st, now;
         lg_sha256 s;
-        uint64_t total = 0;
+        int r;
 
         if (fstat(fd, &st) < 0)
                 return negative_errno();
@@ -77,24 +123,16 @@ int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
         key_header(&s, &st);
-        for (;;) {
-                ssize_t n = pread(fd, buf, sizeof(buf), (off_t) total);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                total += (uint64_t) n;
-                if (total > max)
-                        return -EFBIG;
-                lg_sha256_update(&s, buf, (size_t) n);
-        }
-        /* Grown or shrunk while read: what we read is not what the header
-         * says. */
-        if (total != (uint64_t) st.st_size)
+        r = hash_sparse(fd, (uint64_t) st.st_size, &s, -EBADF);
+        if (r < 0)
+                return r;
+        /* Grown or rewritten while read: what we read is not what the
+         * header says. */
+        if (fstat(fd, &now) < 0)
+                return negative_errno();
+        if (now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+            now.st_mtim.tv_nsec != st.st_mtim.tv_nsec || now.st_ctim.tv_sec != st.st_ctim.tv_sec ||
+            now.st_ctim.tv_nsec != st.st_ctim.tv_nsec)
                 return -EBADMSG;
         lg_sha256_final(&s, md);
         key_hex(md, ret_key);
@@ -256,13 +294,11 @@ int lg_castore_stat(int storefd, const char *key, struct stat *ret) {
 }
 
 int lg_castore_export(int storefd, const char *key, uint64_t max, int out, struct stat *ret_st) {
-        static const char zeros[65536];
         _cleanup_close_ int bfd = -EBADF, in = -EBADF;
-        char buf[65536], k[LG_CASTORE_KEY_LEN + 1];
+        char k[LG_CASTORE_KEY_LEN + 1];
         uint8_t md[LG_SHA256_SIZE];
         struct stat st;
         lg_sha256 s;
-        uint64_t pos = 0;
         int r;
 
         if (!lg_castore_key_valid(key))
@@ -282,34 +318,9 @@ int lg_castore_export(int storefd, const char *key, uint64_t max, int out, struc
         key_header(&s, &st);
         /* One pass: every byte written is a byte hashed, holes as the zeros
          * they read as (and left holes in out). */
-        while (pos < (uint64_t) st.st_size) {
-                off_t data = lseek(in, (off_t) pos, SEEK_DATA), hole;
-
-                if (data < 0 && errno == ENXIO)
-                        data = st.st_size; /* a hole up to the end */
-                else if (data < 0)
-                        data = (off_t) pos; /* no SEEK_DATA: all data */
-                hole = data < st.st_size ? lseek(in, data, SEEK_HOLE) : st.st_size;
-                if (hole < 0 || hole > st.st_size)
-                        hole = st.st_size;
-                for (; pos < (uint64_t) data; pos += MIN(sizeof(zeros), (uint64_t) data - pos))
-                        lg_sha256_update(&s, zeros, (size_t) MIN(sizeof(zeros), (uint64_t) data - pos));
-                while (pos < (uint64_t) hole) {
-                        ssize_t n = pread(in, buf, (size_t) MIN(sizeof(buf), (uint64_t) hole - pos), (off_t) pos);
-
-                        if (n < 0 && errno == EINTR)
-                                continue;
-                        if (n < 0)
-                                return negative_errno();
-                        if (n == 0)
-                                return -EBADMSG; /* shrunk: not what its name says */
-                        lg_sha256_update(&s, buf, (size_t) n);
-                        r = pwrite_all(out, buf, (size_t) n, (off_t) pos);
-                        if (r < 0)
-                                return r;
-                        pos += (uint64_t) n;
-                }
-        }
+        r = hash_sparse(in, (uint64_t) st.st_size, &s, out);
+        if (r < 0)
+                return r;
         if (ftruncate(out, st.st_size) < 0)
                 return negative_errno();
         lg_sha256_final(&s, md);

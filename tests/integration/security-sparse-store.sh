@@ -24,10 +24,20 @@ as_agent sh -c 'for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
                 done' sh "$D"
 kib=$(du -sk "$D" | cut -f1)
 
-start=$(date +%s%N)
-timeout 120 "$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now >"$T/prove.log" 2>&1 ||
-        fail "the proven write failed or took over 120 s"
-took=$((($(date +%s%N) - start) / 1000000))
+# cpu_ms CMD...: run CMD (its output in $T/cpu.out), print the CPU time it
+# took in ms (user + system: the machine's load does not count).
+cpu_ms() {
+        local TIMEFORMAT='%3U %3S' t rc=0
+        t=$({ time "$@" >"$T/cpu.out" 2>&1; } 2>&1) || rc=$?
+        [ "$rc" = 0 ] || return "$rc"
+        echo "$t" | awk '{ printf "%d\n", ($1 + $2) * 1000 }'
+}
+took=$(cpu_ms timeout 300 "$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now) ||
+        { cp "$T/cpu.out" "$T/prove.log"; fail "the proven write failed or took over 300 s"; }
+cp "$T/cpu.out" "$T/prove.log"
+# A sanitizer build (the suite's ASan pass) runs a few times slower.
+max_ms=12000
+! ldd "$WATCHDOG" | grep -q libasan || max_ms=48000
 [ "$(state_field armed)" = false ] || fail "the boot was not proven"
 # 1 GiB of apparent size holds 4 of the 12; the others have no copy, and
 # the proof says so.
@@ -41,17 +51,19 @@ apparent=$(awk 'NF == 3 && length($1) == 64 { print $1 }' "$R/var/lib/lastgood/c
         while read -r k; do stat -c %s "$R/var/lib/lastgood/store/${k:0:2}/$k"; done | awk '{ s += $1 } END { print s + 0 }')
 [ "$apparent" -le $((1024 * 1024 * 1024)) ] || fail "the store holds $apparent apparent bytes"
 grep -q 'over the copy budget' "$T/prove.log" || fail "the proof did not report the files left without a copy"
-[ "$took" -le 60000 ] || fail "the proven write took $took ms over $kib KiB of sparse files"
-ok "proven write over 12 sparse files ($kib KiB on disk): $nc copies, $took ms"
+# What the budget allows costs what 1 GiB of real content does: hashed by
+# the scan and by the store, once each (about 6 s of CPU here; 19 s when
+# the data bytes were counted).
+[ "$took" -le "$max_ms" ] || fail "the proven write took $took ms of CPU over $kib KiB of sparse files"
+ok "proven write over 12 sparse files ($kib KiB on disk): $nc copies, $took ms of CPU"
 
 # The agent's user rewrites them all; a level-1 boot rolls them back.
 as_agent sh -c 'for f in "$1"/sparse-*.yaml; do echo bad >>"$f"; done' sh "$D"
 decision 1 7
-start=$(date +%s%N)
-timeout 120 "$APPLY" --root="$R" --kernel-release="$KVER" --journal-export="$EXPORT" 2>>"$T/apply.log" ||
-        fail "lastgood-apply failed or took over 120 s"
-took=$((($(date +%s%N) - start) / 1000000))
+took=$(cpu_ms timeout 300 "$APPLY" --root="$R" --kernel-release="$KVER" --journal-export="$EXPORT") ||
+        { cp "$T/cpu.out" "$T/apply.log"; fail "lastgood-apply failed or took over 300 s"; }
+cp "$T/cpu.out" "$T/apply.log"
 [ "$(events $ID_WITHHELD)" = 12 ] || fail "$(events $ID_WITHHELD) of 12 files withheld"
 [ "$(grep -c 'last good copy restored' "$EXPORT")" = "$nc" ] || fail "not every stored copy was put back"
-[ "$took" -le 60000 ] || fail "lastgood-apply took $took ms"
-ok "rollback of 12 sparse files: bounded ($took ms)"
+[ "$took" -le "$max_ms" ] || fail "lastgood-apply took $took ms of CPU"
+ok "rollback of 12 sparse files: bounded ($took ms of CPU)"
