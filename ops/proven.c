@@ -449,6 +449,12 @@ static int copy_one(copier *c, const lg_inv_item *it, bool keep_old_only, bool u
         }
 
         copy_hook(c, LG_PROVEN_COPY_OPEN, path);
+        /* A symlink the scan saw as such (fingerprinted by its target):
+         * recorded, never followed, no copy. */
+        if (fstatat(c->srcfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+            (uint64_t) st.st_ino == it->ino &&
+            (uint64_t) st.st_ctim.tv_sec * 1000000000ULL + (uint64_t) st.st_ctim.tv_nsec == it->ctime_ns)
+                return 0;
         /* O_NONBLOCK: a FIFO swapped in never blocks the proof; a socket
          * (ENXIO), a symlink (ELOOP) or anything else that cannot be opened
          * is the agent's user's doing, never a reason to fail the proof. */

@@ -23,6 +23,7 @@ agent_root "$R/etc/falco"
 D="$R/etc/falco/rules.d"
 for f in rewrite swap socket symlink fifo gone; do echo "$f good" >"$D/$f.yaml"; done
 chown $AGENT_UID "$D"/*.yaml
+ln -s extra.yaml "$D/link.yaml" # a symlink the scan sees as one: recorded, never copied
 prove
 for f in rewrite swap socket symlink fifo gone; do
         [ "$(cat "$(lastgood_copy "$R" falco /etc/falco/rules.d/$f.yaml)")" = "$f good" ] || fail "no first copy of $f"
@@ -62,6 +63,8 @@ done
         fail "the manifest entries of the raced files changed"
 [ "$(cat "$(lastgood_copy "$R" falco /etc/falco/rules.d/extra.yaml)")" = "extra v2" ] || fail "the honest update was not proven"
 grep -q "6 content file(s) changed" "$T/prove.log" || fail "no summary of the files that changed under the proof"
+grep -q '^content /etc/falco/rules.d/link.yaml ' "$R/var/lib/lastgood/manifest" || fail "the symlink left the manifest"
+! grep -q 'rules.d/link.yaml not taken' "$T/prove.log" || fail "a symlink the scan saw was taken as changed"
 ok "each raced file keeps its previous entry and copy, and is reported"
 
 # The next boot counts them (they differ from the last known good); at
