@@ -285,6 +285,8 @@ typedef struct copier {
         size_t old_pos;        /* cursor in old (find_old()) */
         lg_copies new;         /* the index of the new generation */
         uint64_t copied_bytes; /* apparent bytes copied so far (LG_CONTENT_TOTAL_MAX) */
+        const lg_agents *agents;
+        uint64_t *share;       /* per agent (agents order): apparent bytes it may still copy, or NULL */
         size_t n_too_big;      /* files left without a last good copy (budget) */
         char *srcdir;          /* folder of the last content file read (host path) */
         int srcfd;             /* its fd, opened safely (no symlink from /), or -errno */
@@ -294,8 +296,18 @@ typedef struct copier {
 /* The regular file in (st: its fstat()) into the store, within the byte
  * budget. Returns 1 (stored: ret_key), 0 (over the budget: no copy),
  * -errno. */
-static int put_one(copier *c, int in, const struct stat *st, char key[LG_CASTORE_KEY_LEN + 1]) {
+static int put_one(copier *c, const char *agent, int in, const struct stat *st, char key[LG_CASTORE_KEY_LEN + 1]) {
+        const lg_agent *a = c->share && c->agents && agent ? lg_agents_find(c->agents, agent) : NULL;
+        uint64_t *share = a ? &c->share[a - c->agents->agents] : NULL;
         int r;
+
+        /* Each agent's share first: one agent's user (a few sparse files
+         * cost nothing on disk) must not leave another agent's content
+         * without its last good copy. */
+        if (share && (uint64_t) st->st_size > *share) {
+                c->n_too_big++;
+                return 0;
+        }
 
         /* Bounded (DESIGN.md, "Trust boundaries"): a file over
          * LG_CONTENT_FILE_MAX bytes, or past the write's total, gets no last
@@ -317,6 +329,8 @@ static int put_one(copier *c, int in, const struct stat *st, char key[LG_CASTORE
         if (r < 0)
                 return r;
         c->copied_bytes += (uint64_t) st->st_size;
+        if (share)
+                *share -= (uint64_t) st->st_size;
         return 1;
 }
 
@@ -347,7 +361,7 @@ static int put_legacy(copier *c, const char *agent, const char *path) {
         in = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
                 return 0;
-        r = put_one(c, in, &st, key);
+        r = put_one(c, agent, in, &st, key);
         return r > 0 ? add_copy(c, agent, path, key) : r;
 }
 
@@ -475,7 +489,7 @@ static int copy_one(copier *c, const lg_inv_item *it, bool keep_old_only, bool u
                 return LG_COPY_CHANGED;
         }
         copy_hook(c, LG_PROVEN_COPY_READ, path);
-        r = put_one(c, in, &st, key);
+        r = put_one(c, agent, in, &st, key);
         if (r <= 0)
                 return r;
         /* Written while copied (same inode, new ctime or size): the store
@@ -495,6 +509,43 @@ static bool same_item(const lg_inv_item *o, const lg_inv_item *it) {
         return o->fingerprint == it->fingerprint && o->ctime_ns != 0 && o->ctime_ns == it->ctime_ns &&
                o->ino == it->ino && o->size == it->size && o->mtime_ns == it->mtime_ns && o->agent && it->agent &&
                streq(o->agent, it->agent);
+}
+
+/* The copy budget shared out among the agents (max-min fair): each agent
+ * that needs less than an equal part gets what it needs, the rest is split
+ * equally among the others. need[a]: the apparent bytes of the files agent
+ * a would copy (each within LG_CONTENT_FILE_MAX). */
+static void share_out(uint64_t *share, const uint64_t *need, size_t n) {
+        _cleanup_free_ bool *done = calloc(n ? n : 1, sizeof(bool));
+        uint64_t left = LG_CONTENT_TOTAL_MAX;
+        size_t n_left = n;
+
+        if (!done) {
+                for (size_t a = 0; a < n; a++)
+                        share[a] = LG_CONTENT_TOTAL_MAX / (n ? n : 1);
+                return;
+        }
+        while (n_left > 0) {
+                uint64_t part = left / n_left;
+                bool any = false;
+
+                for (size_t a = 0; a < n; a++)
+                        if (!done[a] && need[a] <= part) {
+                                share[a] = need[a];
+                                left -= need[a];
+                                done[a] = true;
+                                n_left--;
+                                any = true;
+                        }
+                if (any)
+                        continue;
+                for (size_t a = 0; a < n; a++)
+                        if (!done[a]) {
+                                share[a] = part;
+                                done[a] = true;
+                        }
+                break;
+        }
 }
 
 /* A content file that was not what the scan saw when it was copied keeps
@@ -919,6 +970,40 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         c.oldrel = oldrel;
         c.old = have_old_copies ? &old_copies : NULL;
         c.in = in;
+        c.agents = in->agents;
+        if (in->agents && in->agents->n > 0) {
+                _cleanup_free_ uint64_t *need = calloc(in->agents->n, sizeof(uint64_t));
+
+                c.share = calloc(in->agents->n, sizeof(uint64_t));
+                if (!need || !c.share) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                for (size_t i = 0; i < inv.n; i++) {
+                        const lg_inv_item *it = &inv.items[i];
+                        const lg_copy_entry *e;
+                        const lg_inv_item *o;
+                        const lg_agent *a;
+                        bool w;
+
+                        if (it->kind != LG_ITEM_CONTENT || !it->agent || it->size > LG_CONTENT_FILE_MAX)
+                                continue;
+                        o = have_old ? lg_inventory_find(&old, it->kind, it->name) : NULL;
+                        a = lg_agents_find(in->agents, it->agent);
+                        if (!a)
+                                continue;
+                        /* As copy_one() goes: what keeps the old index's
+                         * entry costs nothing, a withheld file is copied
+                         * only from an old layout (no index). */
+                        w = withheld_find(&keep, it->kind, it->name) != NULL;
+                        e = have_old_copies ? lg_copies_find(&old_copies, it->name) : NULL;
+                        if (((w || (o && same_item(o, it))) && e && streq(e->agent, it->agent)) ||
+                            (w && have_old_copies))
+                                continue;
+                        need[a - in->agents->agents] += it->size;
+                }
+                share_out(c.share, need, in->agents->n);
+        }
         for (size_t i = 0, n = inv.n; i < n; i++) {
                 lg_inv_item *it = &inv.items[i];
                 bool withheld = withheld_find(&keep, it->kind, it->name) != NULL;
@@ -1004,6 +1089,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         }
 
 finish:
+        free(c.share);
         lg_withheld_done(&keep);
         lg_inventory_done(&scan);
         lg_inventory_done(&old);

@@ -4,8 +4,8 @@
 # user drops 12 sparse files of 255 MiB each (a few KiB of data, 56 KiB of
 # disk in all) into a rollback agent's content folder. Every hash, compare
 # and copy is bounded by apparent size: the proven write stores copies of
-# at most LG_CONTENT_TOTAL_MAX apparent bytes and says which files got no
-# copy; those keep no copy (a rollback only quarantines them), and the
+# at most LG_CONTENT_TOTAL_MAX apparent bytes, shared out among the agents,
+# and says which files got no copy (a rollback only quarantines them); the
 # apply unit's rollback stays bounded too.
 set -euo pipefail
 source "$top_srcdir/tests/integration/lib-generator.sh"
@@ -23,6 +23,9 @@ as_agent sh -c 'for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
                         printf "rule %s\n" "$i" | dd of="$1/sparse-$i.yaml" bs=4096 seek=1000 conv=notrunc status=none
                 done' sh "$D"
 kib=$(du -sk "$D" | cut -f1)
+# Another agent's honest update (8 MiB of real data) sorts after them: the
+# budget is shared out among the agents, so it keeps its last good copy.
+head -c 8M /dev/urandom >"$R/opt/scanner/sig/big.sig"
 
 # cpu_ms CMD...: run CMD (its output in $T/cpu.out), print the CPU time it
 # took in ms (user + system: the machine's load does not count).
@@ -50,6 +53,8 @@ done
 apparent=$(awk 'NF == 3 && length($1) == 64 { print $1 }' "$R/var/lib/lastgood/current/copies" |
         while read -r k; do stat -c %s "$R/var/lib/lastgood/store/${k:0:2}/$k"; done | awk '{ s += $1 } END { print s + 0 }')
 [ "$apparent" -le $((1024 * 1024 * 1024)) ] || fail "the store holds $apparent apparent bytes"
+cmp -s "$(lastgood_copy "$R" scanner /opt/scanner/sig/big.sig)" "$R/opt/scanner/sig/big.sig" ||
+        fail "the sparse files of one agent left another agent's update without its last good copy"
 grep -q 'over the copy budget' "$T/prove.log" || fail "the proof did not report the files left without a copy"
 # What the budget allows costs what 1 GiB of real content does: hashed by
 # the scan and by the store, once each (about 6 s of CPU here; 19 s when
