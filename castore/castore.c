@@ -51,6 +51,11 @@ int lg_castore_open(const lg_root *root, bool create) {
         return fd;
 }
 
+static void key_header(lg_sha256 *s, const struct stat *st);
+static void key_hex(const uint8_t md[LG_SHA256_SIZE], char ret_key[LG_CASTORE_KEY_LEN + 1]);
+static int open_bucket(int storefd, const char *key, bool create);
+static int pwrite_all(int fd, const char *buf, size_t n, off_t off);
+
 static void put_le64(lg_sha256 *s, uint64_t v) {
         uint8_t b[8];
 
@@ -59,13 +64,57 @@ static void put_le64(lg_sha256 *s, uint64_t v) {
         lg_sha256_update(s, b, sizeof(b));
 }
 
-int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]) {
-        static const char hex[] = "0123456789abcdef";
+/* Hash what fd holds from pos to end (its size when read began): the data
+ * extents read, the holes hashed as the zeros they read as without reading
+ * them (the kernel zeroing pages of a hole cost as much as the hash). With
+ * out >= 0, the data also written there at the same offsets. Returns 0,
+ * -EBADMSG when fd shrank meanwhile, -errno. */
+static int hash_sparse(int fd, uint64_t end, lg_sha256 *s, int out) {
+        static const char zeros[65536];
         char buf[65536];
+        uint64_t pos = 0;
+        int r;
+
+        while (pos < end) {
+                off_t data = lseek(fd, (off_t) pos, SEEK_DATA), hole;
+
+                if (data < 0 && errno == ENXIO)
+                        data = (off_t) end; /* a hole up to the end */
+                else if (data < 0)
+                        data = (off_t) pos; /* no SEEK_DATA: all data */
+                if ((uint64_t) data > end)
+                        data = (off_t) end;
+                hole = (uint64_t) data < end ? lseek(fd, data, SEEK_HOLE) : (off_t) end;
+                if (hole < 0 || (uint64_t) hole > end)
+                        hole = (off_t) end;
+                for (; pos < (uint64_t) data; pos += MIN(sizeof(zeros), (uint64_t) data - pos))
+                        lg_sha256_update(s, zeros, (size_t) MIN(sizeof(zeros), (uint64_t) data - pos));
+                while (pos < (uint64_t) hole) {
+                        ssize_t n = pread(fd, buf, (size_t) MIN(sizeof(buf), (uint64_t) hole - pos), (off_t) pos);
+
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return negative_errno();
+                        if (n == 0)
+                                return -EBADMSG; /* shrunk while read */
+                        lg_sha256_update(s, buf, (size_t) n);
+                        if (out >= 0) {
+                                r = pwrite_all(out, buf, (size_t) n, (off_t) pos);
+                                if (r < 0)
+                                        return r;
+                        }
+                        pos += (uint64_t) n;
+                }
+        }
+        return 0;
+}
+
+int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]) {
         uint8_t md[LG_SHA256_SIZE];
-        struct stat st;
+        struct stat st, now;
         lg_sha256 s;
-        uint64_t total = 0;
+        int r;
 
         if (fstat(fd, &st) < 0)
                 return negative_errno();
@@ -73,39 +122,20 @@ int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]
                 return -EBADMSG;
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
-        lg_sha256_init(&s);
-        lg_sha256_update(&s, STORE_MAGIC, sizeof(STORE_MAGIC));
-        put_le64(&s, st.st_uid);
-        put_le64(&s, st.st_gid);
-        put_le64(&s, st.st_mode & 07777);
-        put_le64(&s, (uint64_t) st.st_mtim.tv_sec);
-        put_le64(&s, (uint64_t) st.st_mtim.tv_nsec);
-        put_le64(&s, (uint64_t) st.st_size);
-        for (;;) {
-                ssize_t n = pread(fd, buf, sizeof(buf), (off_t) total);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                total += (uint64_t) n;
-                if (total > max)
-                        return -EFBIG;
-                lg_sha256_update(&s, buf, (size_t) n);
-        }
-        /* Grown or shrunk while read: what we read is not what the header
-         * says. */
-        if (total != (uint64_t) st.st_size)
+        key_header(&s, &st);
+        r = hash_sparse(fd, (uint64_t) st.st_size, &s, -EBADF);
+        if (r < 0)
+                return r;
+        /* Grown or rewritten while read: what we read is not what the
+         * header says. */
+        if (fstat(fd, &now) < 0)
+                return negative_errno();
+        if (now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+            now.st_mtim.tv_nsec != st.st_mtim.tv_nsec || now.st_ctim.tv_sec != st.st_ctim.tv_sec ||
+            now.st_ctim.tv_nsec != st.st_ctim.tv_nsec)
                 return -EBADMSG;
         lg_sha256_final(&s, md);
-        for (unsigned i = 0; i < LG_SHA256_SIZE; i++) {
-                ret_key[2 * i] = hex[md[i] >> 4];
-                ret_key[2 * i + 1] = hex[md[i] & 15];
-        }
-        ret_key[LG_CASTORE_KEY_LEN] = '\0';
+        key_hex(md, ret_key);
         return 0;
 }
 
@@ -136,7 +166,7 @@ static int open_bucket(int storefd, const char *key, bool create) {
         return fd < 0 ? negative_errno() : fd;
 }
 
-int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data,
+int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max,
                    char ret_key[LG_CASTORE_KEY_LEN + 1], uint64_t *ret_data, bool *ret_new) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int out = -EBADF, bfd = -EBADF;
@@ -148,6 +178,12 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data
 
         if (!S_ISREG(st->st_mode))
                 return -EINVAL;
+        /* By apparent size, not by data bytes: the key below hashes every
+         * byte up to st_size, holes included, and so does every later check
+         * of the copy (a file of 255 MiB holding 4 KiB of data costs as much
+         * to hash as a full one). */
+        if ((uint64_t) st->st_size > (max ? MIN(max, (uint64_t) LG_CONTENT_FILE_MAX) : LG_CONTENT_FILE_MAX))
+                return -EFBIG;
         r = lg_tmp_name("put", &tmp);
         if (r < 0)
                 return r;
@@ -157,10 +193,12 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data
         /* A reflink costs nothing on btrfs/xfs (and keeps holes); elsewhere
          * the data extents only, so that a sparse file stays sparse. */
         if (ioctl(out, FICLONE, in) != 0)
-                r = lg_copy_sparse(in, out, (uint64_t) st->st_size, max_data, &data);
+                r = lg_copy_sparse(in, out, (uint64_t) st->st_size, max, &data);
         if (r >= 0) {
+                /* An owner that cannot be set (a test as a user, an id
+                 * not mapped) is left as it is: the key says what was
+                 * stored. */
                 if (fchown(out, st->st_uid, st->st_gid) < 0) {
-                        /* best effort, as before: the copy stays root's */
                 }
                 if (fchmod(out, st->st_mode & 07777) < 0 || futimens(out, ts) < 0)
                         r = negative_errno();
@@ -208,6 +246,94 @@ int lg_castore_open_entry(int storefd, const char *key) {
                 return fstatat(bfd, key, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT ? -ENOENT : -EBADMSG;
         }
         return TAKE_FD(bfd);
+}
+
+static void key_header(lg_sha256 *s, const struct stat *st) {
+        lg_sha256_init(s);
+        lg_sha256_update(s, STORE_MAGIC, sizeof(STORE_MAGIC));
+        put_le64(s, st->st_uid);
+        put_le64(s, st->st_gid);
+        put_le64(s, st->st_mode & 07777);
+        put_le64(s, (uint64_t) st->st_mtim.tv_sec);
+        put_le64(s, (uint64_t) st->st_mtim.tv_nsec);
+        put_le64(s, (uint64_t) st->st_size);
+}
+
+static void key_hex(const uint8_t md[LG_SHA256_SIZE], char ret_key[LG_CASTORE_KEY_LEN + 1]) {
+        static const char hex[] = "0123456789abcdef";
+
+        for (unsigned i = 0; i < LG_SHA256_SIZE; i++) {
+                ret_key[2 * i] = hex[md[i] >> 4];
+                ret_key[2 * i + 1] = hex[md[i] & 15];
+        }
+        ret_key[LG_CASTORE_KEY_LEN] = '\0';
+}
+
+static int pwrite_all(int fd, const char *buf, size_t n, off_t off) {
+        while (n > 0) {
+                ssize_t k = pwrite(fd, buf, n, off);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        return -EIO;
+                buf += k, n -= (size_t) k, off += k;
+        }
+        return 0;
+}
+
+int lg_castore_stat(int storefd, const char *key, struct stat *ret) {
+        _cleanup_close_ int bfd = -EBADF;
+
+        if (!lg_castore_key_valid(key))
+                return -EINVAL;
+        bfd = open_bucket(storefd, key, false);
+        if (bfd < 0)
+                return bfd == -ELOOP || bfd == -ENOTDIR ? -EBADMSG : bfd;
+        if (fstatat(bfd, key, ret, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        return S_ISREG(ret->st_mode) ? 0 : -EBADMSG;
+}
+
+int lg_castore_export(int storefd, const char *key, uint64_t max, int out, struct stat *ret_st) {
+        _cleanup_close_ int bfd = -EBADF, in = -EBADF;
+        char k[LG_CASTORE_KEY_LEN + 1];
+        uint8_t md[LG_SHA256_SIZE];
+        struct stat st;
+        lg_sha256 s;
+        int r;
+
+        if (!lg_castore_key_valid(key))
+                return -EINVAL;
+        bfd = open_bucket(storefd, key, false);
+        if (bfd < 0)
+                return bfd == -ELOOP || bfd == -ENOTDIR ? -EBADMSG : bfd;
+        in = openat(bfd, key, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (in < 0)
+                return errno == ELOOP || errno == ENXIO ? -EBADMSG : negative_errno();
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if ((uint64_t) st.st_size > (max ? MIN(max, (uint64_t) LG_CONTENT_FILE_MAX) : LG_CONTENT_FILE_MAX))
+                return -EFBIG;
+        key_header(&s, &st);
+        /* One pass: every byte written is a byte hashed, holes as the zeros
+         * they read as (and left holes in out). */
+        r = hash_sparse(in, (uint64_t) st.st_size, &s, out);
+        if (r < 0)
+                return r;
+        if (ftruncate(out, st.st_size) < 0)
+                return negative_errno();
+        lg_sha256_final(&s, md);
+        key_hex(md, k);
+        if (!streq(k, key))
+                return -EBADMSG;
+        if (ret_st)
+                *ret_st = st;
+        return 0;
 }
 
 /* The kept keys as an open-addressing hash set: a key is SHA-256, so its

@@ -42,12 +42,14 @@ int lg_castore_open(const lg_root *root, bool create);
 int lg_castore_key_fd(int fd, uint64_t max, char ret_key[LG_CASTORE_KEY_LEN + 1]);
 
 /* Copy the regular file in (st: its fstat()) into the store: reflink or a
- * sparse copy of at most max_data data bytes (-EFBIG beyond), owner, mode
- * and times kept (an owner that cannot be set is left as it is: the key
+ * sparse copy, owner, mode and times kept. Bounded by apparent size: a file
+ * whose st_size is over max (0: no limit but LG_CONTENT_FILE_MAX) is not
+ * read at all
+ * (-EFBIG), since its key hashes every byte up to st_size, holes included (an owner that cannot be set is left as it is: the key
  * says what was stored). *ret_data (may be NULL): data bytes copied;
  * *ret_new (may be NULL): false when the store held the key already.
  * Returns 0 or -errno, with no temporary file left. */
-int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data,
+int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max,
                    char ret_key[LG_CASTORE_KEY_LEN + 1], uint64_t *ret_data, bool *ret_new);
 
 /* Open the folder holding key's copy, after checking the copy (regular
@@ -55,6 +57,21 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data
  * named key in that folder. Returns an fd, -ENOENT, -EBADMSG (damaged),
  * -EINVAL (bad key), -errno. */
 int lg_castore_open_entry(int storefd, const char *key);
+
+/* The stat() of key's store file, nothing read: 0, -ENOENT, -EBADMSG (no
+ * regular file), -EINVAL (bad key), -errno. */
+int lg_castore_stat(int storefd, const char *key, struct stat *ret);
+
+/* Copy key's store file into out (an empty regular file open for writing),
+ * hashing in the same pass exactly the bytes written (holes stay holes):
+ * what lands in out is what the key names, or nothing to rely on. Bounded
+ * by apparent size: over max (0: no limit but LG_CONTENT_FILE_MAX) nothing
+ * is read
+ * (-EFBIG). *ret_st (may be NULL): the store file's stat(), whose owner,
+ * mode and times the caller gives out. Returns 0, -ENOENT, -EBADMSG (the
+ * bytes or metadata do not match the key: out holds garbage), -EINVAL (bad
+ * key), -errno. */
+int lg_castore_export(int storefd, const char *key, uint64_t max, int out, struct stat *ret_st);
 
 /* Remove every store file whose key is not in keep (n_keep keys, any
  * order; duplicates allowed), and leftover temporary files. Entries that
@@ -103,3 +120,7 @@ int lg_copies_load_at(int dfd, const char *name, lg_copies *ret);
  * copy that is damaged; -errno. */
 int lg_lastgood_copy_open(const lg_root *root, const char *agent, const char *path,
                           char ret_key[LG_CASTORE_KEY_LEN + 1]);
+/* The same, the key only (nothing in the store is read): 0, -ENOENT,
+ * -ENODATA, -EBADMSG (damaged index), -errno. */
+int lg_lastgood_copy_key(const lg_root *root, const char *agent, const char *path,
+                         char ret_key[LG_CASTORE_KEY_LEN + 1]);

@@ -249,12 +249,11 @@ int lg_copies_load_at(int dfd, const char *name, lg_copies *ret) {
         return lg_copies_parse(buf, size, ret);
 }
 
-int lg_lastgood_copy_open(const lg_root *root, const char *agent, const char *path,
-                          char ret_key[LG_CASTORE_KEY_LEN + 1]) {
-        _cleanup_close_ int storefd = -EBADF;
+int lg_lastgood_copy_key(const lg_root *root, const char *agent, const char *path,
+                         char ret_key[LG_CASTORE_KEY_LEN + 1]) {
         lg_copies c = {};
         const lg_copy_entry *e;
-        int r, fd;
+        int r;
 
         r = lg_copies_load(root, LG_COPIES_PATH, &c);
         if (r == -ENOENT)
@@ -268,6 +267,17 @@ int lg_lastgood_copy_open(const lg_root *root, const char *agent, const char *pa
         }
         memcpy(ret_key, e->key, LG_CASTORE_KEY_LEN + 1);
         lg_copies_done(&c);
+        return 0;
+}
+
+int lg_lastgood_copy_open(const lg_root *root, const char *agent, const char *path,
+                          char ret_key[LG_CASTORE_KEY_LEN + 1]) {
+        _cleanup_close_ int storefd = -EBADF;
+        int r, fd;
+
+        r = lg_lastgood_copy_key(root, agent, path, ret_key);
+        if (r < 0)
+                return r;
         storefd = lg_castore_open(root, false);
         if (storefd < 0)
                 return storefd == -ELOOP || storefd == -ENOTDIR ? -EBADMSG : storefd;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "apply.h"
+#include "copy.h"
 #include "events.h"
 #include "journal.h"
 #include "log.h"
@@ -190,6 +191,10 @@ static unsigned effective_level(const lg_runstate *rs, bool have_rs, const lg_st
         }
 }
 
+/* What one run may hash, compare and copy to put last good copies back
+ * (apparent size: sparse files cost their st_size). */
+static uint64_t rollback_budget = LG_CONTENT_TOTAL_MAX;
+
 static int withhold_content(const lg_root *root, const lg_agents *agents, const lg_withheld_item *it,
                             unsigned level, uint32_t boot_seq) {
         const lg_agent *a = it->agent ? lg_agents_find(agents, it->agent) : NULL;
@@ -216,7 +221,8 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         if (!anchor)
                 return -ENOMEM;
 
-        r = lg_apply_withhold(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK, &res);
+        r = lg_apply_withhold_budget(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK,
+                                     &rollback_budget, &res);
         if (r < 0) {
                 lg_log(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent,
                        strerror(-r),
@@ -235,6 +241,7 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
                      res.quarantined ?: "", res.restored ? "; last good copy restored" : "",
                      !res.no_good_copy      ? ""
                      : res.damaged_copy ? "; the last good copy is damaged (store), quarantined only"
+                     : res.over_budget  ? "; the last good copy is over the byte budget, quarantined only"
                                         : "; no last good copy was kept, quarantined only") < 0)
                 msg = NULL;
         lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);

@@ -45,6 +45,7 @@
 #define EFIVARFS_MAGIC 0xde5e81e4
 #define PSTOREFS_MAGIC 0x6165676C
 #define IMAGE_INVENTORY "/var/lib/lastgood/initramfs.inventory"
+#define LG_LIB_DIR_IMAGE "/var/lib/lastgood"
 #define CMDLINE_MAX (64 * 1024)
 
 static const char *arg_root;
@@ -871,6 +872,76 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         return 0;
 }
 
+/* The modules of inv only: a view sharing inv's strings (free only its
+ * items array). */
+static int modules_only(const lg_inventory *inv, lg_inventory *ret) {
+        *ret = (lg_inventory) { .kernel = inv->kernel, .intree = inv->intree, .n_intree = inv->n_intree,
+                                .written_ns = inv->written_ns };
+        ret->items = calloc(inv->n ? inv->n : 1, sizeof(lg_inv_item));
+        if (!ret->items)
+                return -ENOMEM;
+        for (size_t i = 0; i < inv->n; i++)
+                if (inv->items[i].kind == LG_ITEM_MODULE)
+                        ret->items[ret->n++] = inv->items[i];
+        return 0;
+}
+
+static int save_modules(const lg_root *image, const char *path, const lg_inventory *inv) {
+        lg_inventory m;
+        int r = modules_only(inv, &m);
+
+        if (r >= 0)
+                r = lg_manifest_save(image, path, &m);
+        free(m.items);
+        return r;
+}
+
+/* What pre-udev reads, saved into the image (which anyone may read: the
+ * initramfs is world-readable on most hosts): the kernel's third-party set
+ * (its stat cache), the modules of the last-known-good manifest and of the
+ * file store's cold record. Never agent content: its paths, sizes, inodes
+ * and fingerprints would disclose root-only files (a 6-digit PIN in a 0600
+ * file is found offline from its fingerprint); content is judged at
+ * pre-switch from the real root. */
+static void save_into_image(const ctx *c, const lg_inventory *now, const lg_inventory *manifest) {
+        _cleanup_root_ lg_root *image = NULL;
+        _cleanup_store_ lg_store *fstore = NULL, *istore = NULL;
+        lg_quarantine q = {}, mq = {};
+        int r;
+
+        r = lg_root_new(arg_image_dir, &image);
+        if (r >= 0)
+                r = save_modules(image, IMAGE_INVENTORY, now);
+        if (r < 0)
+                lg_log(4, "cannot save the module inventory into the image (%s)", strerror(-r));
+        if (!image)
+                return;
+        if (manifest) {
+                r = save_modules(image, LG_MANIFEST_PATH, manifest);
+                if (r < 0)
+                        lg_log(4, "cannot save the last-known-good modules into the image (%s)", strerror(-r));
+        }
+        /* Hosts without EFI variables keep the cold record in a file;
+         * pre-udev withholds its modules from it. */
+        if (lg_store_open(c->root, LG_STORE_FORCE_FILE, &fstore) < 0 || lg_store_read_quarantine(fstore, &q) < 0)
+                return;
+        r = 0;
+        for (size_t i = 0; i < q.n && r >= 0; i++)
+                if (q.items[i].kind == LG_ITEM_MODULE)
+                        r = lg_quarantine_add(&mq, q.items[i].kind, q.items[i].name, q.items[i].fingerprint);
+        if (r >= 0 && mq.n > 0) {
+                r = lg_root_mkdir_p(image, LG_LIB_DIR_IMAGE, 0755);
+                if (r >= 0)
+                        r = lg_store_open(image, LG_STORE_FORCE_FILE, &istore);
+                if (r >= 0)
+                        r = lg_store_write_quarantine(istore, &mq);
+        }
+        if (r < 0)
+                lg_log(4, "cannot save the persistently withheld modules into the image (%s)", strerror(-r));
+        lg_quarantine_done(&mq);
+        lg_quarantine_done(&q);
+}
+
 /* Build time, on the running system: the kernel being packed into an image
  * is the set the next boot will run; when it is not the last known good,
  * arm. The set is also saved into the image as pre-udev's stat cache. */
@@ -888,15 +959,8 @@ static int run_arm_if_changed(ctx *c) {
                 lg_log(4, "cannot list the modules of %s (%s)", c->kernel, strerror(-r));
                 goto finish;
         }
-        if (arg_image_dir) {
-                _cleanup_root_ lg_root *image = NULL;
-
-                r = lg_root_new(arg_image_dir, &image);
-                if (r >= 0)
-                        r = lg_manifest_save(image, IMAGE_INVENTORY, &now);
-                if (r < 0)
-                        lg_log(4, "cannot save the module inventory into the image (%s)", strerror(-r));
-        }
+        if (arg_image_dir)
+                save_into_image(c, &now, have_manifest ? &manifest : NULL);
         r = lg_store_open(c->root, LG_STORE_AUTO, &store);
         if (r >= 0) {
                 lg_quarantine q = {};

@@ -332,7 +332,7 @@ static int same_file_content(int adir, const char *a, int bdir, const char *b) {
         if (fa < 0 || fb < 0)
                 return 0;
         if (fstat(fa, &sa) < 0 || fstat(fb, &sb) < 0 || !S_ISREG(sa.st_mode) || !S_ISREG(sb.st_mode) ||
-            sa.st_size != sb.st_size)
+            sa.st_size != sb.st_size || (uint64_t) sa.st_size > LG_CONTENT_FILE_MAX)
                 return 0;
         for (;;) {
                 ssize_t na = read(fa, ba, sizeof(ba)), nb;
@@ -351,9 +351,114 @@ static int same_file_content(int adir, const char *a, int bdir, const char *b) {
         }
 }
 
+/* The store's copy key, put next to base in parent under a temporary name
+ * (*ret_tmp), with the store file's owner, mode and times, fsynced: its
+ * bytes hashed as they are written, so that what is put back is exactly
+ * what the key names (lg_castore_export()). Every byte hashed, compared or
+ * copied counts against *budget (apparent size: a sparse file costs its
+ * st_size to hash). Returns 0 (ret_tmp), 1 when base already is that copy
+ * (check_same: it exists), -ENOENT (no such store file), -EBADMSG (damaged),
+ * -EFBIG (over the budget), -errno. */
+static int good_copy_tmp(const lg_root *root, const char *key, int parent, const char *base, bool check_same,
+                         uint64_t *budget, char **ret_tmp) {
+        _cleanup_close_ int storefd = -EBADF, out = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        struct stat st, cur;
+        int r;
+
+        storefd = lg_castore_open(root, false);
+        if (storefd < 0)
+                return storefd == -ELOOP || storefd == -ENOTDIR ? -EBADMSG : storefd;
+        r = lg_castore_stat(storefd, key, &st);
+        if (r < 0)
+                return r;
+        if (check_same && fstatat(parent, base, &cur, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(cur.st_mode) &&
+            cur.st_size == st.st_size && cur.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+            cur.st_mtim.tv_nsec == st.st_mtim.tv_nsec && (cur.st_mode & 07777) == (st.st_mode & 07777)) {
+                /* Looks like the copy put back earlier: its key says. */
+                _cleanup_close_ int fd =
+                        openat(parent, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                char k[LG_CASTORE_KEY_LEN + 1];
+
+                if ((uint64_t) cur.st_size > *budget)
+                        return -EFBIG;
+                *budget -= (uint64_t) cur.st_size;
+                if (fd >= 0 && lg_castore_key_fd(fd, LG_CONTENT_FILE_MAX, k) >= 0 && streq(k, key))
+                        return 1;
+        }
+        if ((uint64_t) st.st_size > *budget)
+                return -EFBIG;
+        *budget -= (uint64_t) st.st_size;
+
+        r = tmp_name(base, &tmp);
+        if (r < 0)
+                return r;
+        out = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return negative_errno();
+        r = lg_castore_export(storefd, key, LG_CONTENT_FILE_MAX, out, &st);
+        if (r >= 0)
+                r = keep_owner(out, "", &st, AT_EMPTY_PATH);
+        if (r >= 0 && fchmod(out, st.st_mode & 07777) < 0)
+                r = negative_errno();
+        if (r >= 0) {
+                struct timespec ts[2] = { st.st_atim, st.st_mtim };
+
+                if (futimens(out, ts) < 0)
+                        r = negative_errno();
+        }
+        if (r >= 0 && fsync(out) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                /* Our own partial copy, not the user's data. */
+                (void) unlinkat(parent, tmp, 0);
+                return r;
+        }
+        *ret_tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+/* An older version's layout, content/AGENT/PATH (read until the next
+ * proof): its copy next to base, as good_copy_tmp() does. */
+static int legacy_copy_tmp(const lg_root *root, const char *agent, const char *rel_root, int parent,
+                           const char *base, bool check_same, lg_withhold_result *res, char **ret_tmp) {
+        _cleanup_close_ int gstore = -EBADF, gparent = -EBADF;
+        _cleanup_free_ char *gdir = NULL, *sub = NULL;
+        int r;
+
+        r = split(rel_root, &gdir, &(const char *) { NULL });
+        if (r < 0)
+                return r;
+        if (asprintf(&sub, "%s/%s", agent, gdir) < 0)
+                return -ENOMEM;
+        gstore = open_store_dir(root, LG_CONTENT_DIR, false);
+        if (gstore == -ENOENT)
+                return 0;
+        if (gstore < 0)
+                return gstore;
+        gparent = lg_safe_walk(gstore, sub, false, 0);
+        if (gparent == -ENOENT)
+                return 0;
+        if (gparent < 0)
+                return gparent;
+        if (check_same && same_file_content(parent, base, gparent, base) > 0) {
+                res->same_as_good = true;
+                return 0;
+        }
+        r = lg_copy_entry_tmp(gparent, base, parent, base, ret_tmp);
+        return r == -ENOENT ? 0 : r;
+}
+
 int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
                         uint32_t boot_seq, bool rollback, lg_withhold_result *ret) {
-        _cleanup_free_ char *dir = NULL, *tmp = NULL, *gdir = NULL;
+        uint64_t budget = LG_CONTENT_TOTAL_MAX;
+
+        return lg_apply_withhold_budget(root, agent, anchor, path, boot_seq, rollback, &budget, ret);
+}
+
+int lg_apply_withhold_budget(const lg_root *root, const char *agent, const char *anchor, const char *path,
+                             uint32_t boot_seq, bool rollback, uint64_t *budget, lg_withhold_result *ret) {
+        _cleanup_free_ char *dir = NULL, *tmp = NULL;
         _cleanup_close_ int afd = -EBADF, parent = -EBADF;
         lg_withhold_result res = {};
         const char *rel_anchor, *rel_root, *base;
@@ -385,49 +490,40 @@ int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor
                 return -EOPNOTSUPP;
 
         if (rollback) {
-                _cleanup_close_ int gstore = -EBADF, gparent = -EBADF;
-                _cleanup_free_ char *sub = NULL;
                 char key[LG_CASTORE_KEY_LEN + 1];
-                const char *gname = base;
 
                 /* Prepare the good copy first: a full disk must stop us
                  * before anything was moved. The copy is in the store
                  * (castore.h), named by the current generation's index. */
-                gparent = lg_lastgood_copy_open(root, agent, path, key);
-                if (gparent >= 0)
-                        gname = key;
-                else if (gparent == -ENODATA) {
-                        /* No index: an older version's layout,
-                         * content/AGENT/PATH (read until the next proof). */
-                        r = split(rel_root, &gdir, &(const char *) { NULL });
+                r = lg_lastgood_copy_key(root, agent, path, key);
+                if (r >= 0) {
+                        r = good_copy_tmp(root, key, parent, base, !res.vanished, budget, &tmp);
+                        if (r == 1) {
+                                /* Already the last good copy (put back
+                                 * earlier in this boot, under a new inode):
+                                 * leave it. */
+                                res.same_as_good = true;
+                                *ret = res;
+                                return 0;
+                        }
+                        res.damaged_copy = r == -EBADMSG;
+                        res.over_budget = r == -EFBIG;
+                        if (r < 0 && r != -ENOENT && r != -EBADMSG && r != -EFBIG)
+                                return r;
+                } else if (r == -ENODATA) {
+                        r = legacy_copy_tmp(root, agent, rel_root, parent, base, !res.vanished, &res, &tmp);
                         if (r < 0)
                                 return r;
-                        if (asprintf(&sub, "%s/%s", agent, gdir) < 0)
-                                return -ENOMEM;
-                        gstore = open_store_dir(root, LG_CONTENT_DIR, false);
-                        if (gstore >= 0)
-                                gparent = lg_safe_walk(gstore, sub, false, 0);
-                        if (gstore < 0 && gstore != -ENOENT)
-                                return gstore;
-                        if (gstore >= 0 && gparent < 0 && gparent != -ENOENT)
-                                return gparent;
-                } else if (gparent != -ENOENT && gparent != -EBADMSG)
-                        return gparent;
-                /* A damaged index or copy (-EBADMSG) is no last good copy:
-                 * the new file is still quarantined. */
-                res.damaged_copy = gparent == -EBADMSG;
-                if (gparent >= 0 && !res.vanished && same_file_content(parent, base, gparent, gname) > 0) {
-                        /* Already the last good copy (put back earlier in
-                         * this boot, under a new inode): leave it. */
-                        res.same_as_good = true;
-                        *ret = res;
-                        return 0;
-                }
-                if (gparent >= 0) {
-                        r = lg_copy_entry_tmp(gparent, gname, parent, base, &tmp);
-                        if (r < 0 && r != -ENOENT)
-                                return r;
-                }
+                        if (res.same_as_good) {
+                                *ret = res;
+                                return 0;
+                        }
+                } else if (r != -ENOENT && r != -EBADMSG)
+                        return r;
+                else
+                        /* A damaged index is no last good copy: the new
+                         * file is still quarantined. */
+                        res.damaged_copy = r == -EBADMSG;
                 if (!tmp)
                         res.no_good_copy = true;
         }

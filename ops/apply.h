@@ -77,6 +77,7 @@ typedef struct lg_withhold_result {
         bool same_as_good;   /* rollback: the file already is the last good copy
                               * (byte for byte; e.g. restored earlier in this
                               * boot): nothing was done */
+        bool over_budget;    /* rollback: the copy is over the byte budget (apparent size) */
 } lg_withhold_result;
 
 void lg_withhold_result_done(lg_withhold_result *r);
@@ -90,6 +91,14 @@ void lg_withhold_result_done(lg_withhold_result *r);
  * for a bad agent name or path, -ENOSPC... Nothing is moved on error. */
 int lg_apply_withhold(const lg_root *root, const char *agent, const char *anchor, const char *path,
                         uint32_t boot_seq, bool rollback, lg_withhold_result *ret);
+/* The same, with the bytes a run may still hash, compare or copy in
+ * *budget (apparent size: LG_CONTENT_TOTAL_MAX for a whole run of the apply
+ * unit), lowered by what this call costs. A last good copy over what is
+ * left is not put back (ret->over_budget; the file is quarantined only).
+ * The copy put back is exactly what its store key names: its bytes are
+ * hashed as they are written (a damaged copy: ret->damaged_copy). */
+int lg_apply_withhold_budget(const lg_root *root, const char *agent, const char *anchor, const char *path,
+                             uint32_t boot_seq, bool rollback, uint64_t *budget, lg_withhold_result *ret);
 
 /* A quarantined file. */
 typedef struct lg_qfile {

@@ -277,13 +277,16 @@ static int build_manifest(lg_inventory *scan, const lg_inventory *old, const lg_
 
 typedef struct copier {
         const lg_root *root;
+        const lg_proven_input *in;
         int libfd;
         int storefd;           /* the store (castore.h) */
         const char *oldrel;    /* generations/M or NULL: its content/ folder, for an old layout */
         const lg_copies *old;  /* the index of generation M, or NULL (none, or an old layout) */
         size_t old_pos;        /* cursor in old (find_old()) */
         lg_copies new;         /* the index of the new generation */
-        uint64_t copied_bytes; /* data bytes copied so far (LG_CONTENT_TOTAL_MAX) */
+        uint64_t copied_bytes; /* apparent bytes copied so far (LG_CONTENT_TOTAL_MAX) */
+        const lg_agents *agents;
+        uint64_t *share;       /* per agent (agents order): apparent bytes it may still copy, or NULL */
         size_t n_too_big;      /* files left without a last good copy (budget) */
         char *srcdir;          /* folder of the last content file read (host path) */
         int srcfd;             /* its fd, opened safely (no symlink from /), or -errno */
@@ -291,34 +294,52 @@ typedef struct copier {
 } copier;
 
 /* The regular file in (st: its fstat()) into the store, within the byte
- * budget, and into the new index. */
-static int put_one(copier *c, const char *agent, const char *path, int in, const struct stat *st) {
-        char key[LG_CASTORE_KEY_LEN + 1];
-        uint64_t data = 0;
+ * budget. Returns 1 (stored: ret_key), 0 (over the budget: no copy),
+ * -errno. */
+static int put_one(copier *c, const char *agent, int in, const struct stat *st, char key[LG_CASTORE_KEY_LEN + 1]) {
+        const lg_agent *a = c->share && c->agents && agent ? lg_agents_find(c->agents, agent) : NULL;
+        uint64_t *share = a ? &c->share[a - c->agents->agents] : NULL;
         int r;
 
-        /* Bounded (DESIGN.md, "Trust boundaries"): a file over
-         * LG_CONTENT_FILE_MAX bytes of data, or past the write's total, gets
-         * no last good copy (a rollback then only quarantines it). */
-        if (c->copied_bytes >= LG_CONTENT_TOTAL_MAX ||
-            MIN((uint64_t) st->st_size, (uint64_t) st->st_blocks * 512) > LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
+        /* Each agent's share first: one agent's user (a few sparse files
+         * cost nothing on disk) must not leave another agent's content
+         * without its last good copy. */
+        if (share && (uint64_t) st->st_size > *share) {
                 c->n_too_big++;
                 return 0;
         }
-        r = lg_castore_put(c->storefd, in, st, MIN(LG_CONTENT_FILE_MAX, LG_CONTENT_TOTAL_MAX - c->copied_bytes),
-                           key, &data, NULL);
+
+        /* Bounded (DESIGN.md, "Trust boundaries"): a file over
+         * LG_CONTENT_FILE_MAX bytes, or past the write's total, gets no last
+         * good copy (a rollback then only quarantines it). By apparent size,
+         * as the scan's hash budget counts: the store hashes and later
+         * checks every byte up to st_size, holes included, so 12 sparse
+         * files of 255 MiB holding 56 KiB of data cost 3 GiB of hashing
+         * when only data bytes were counted. */
+        if ((uint64_t) st->st_size > LG_CONTENT_FILE_MAX ||
+            (uint64_t) st->st_size > LG_CONTENT_TOTAL_MAX - c->copied_bytes) {
+                c->n_too_big++;
+                return 0;
+        }
+        r = lg_castore_put(c->storefd, in, st, LG_CONTENT_TOTAL_MAX - c->copied_bytes, key, NULL, NULL);
         if (r == -EFBIG) {
                 c->n_too_big++;
                 return 0;
         }
         if (r < 0)
                 return r;
-        c->copied_bytes += data;
-        r = lg_copies_add(&c->new, agent, path, key);
-        if (r < 0)
-                return r;
-        c->n_copied++;
-        return 0;
+        c->copied_bytes += (uint64_t) st->st_size;
+        if (share)
+                *share -= (uint64_t) st->st_size;
+        return 1;
+}
+
+static int add_copy(copier *c, const char *agent, const char *path, const char *key) {
+        int r = lg_copies_add(&c->new, agent, path, key);
+
+        if (r >= 0)
+                c->n_copied++;
+        return r;
 }
 
 /* An old layout (generations/M/content/AGENT/PATH, before the store):
@@ -328,7 +349,9 @@ static int put_legacy(copier *c, const char *agent, const char *path) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_close_ int dfd = -EBADF, in = -EBADF;
         const char *base = strrchr(path, '/') + 1;
+        char key[LG_CASTORE_KEY_LEN + 1];
         struct stat st;
+        int r;
 
         if (!c->oldrel || asprintf(&rel, "%s/content/%s%.*s", c->oldrel, agent, (int) (base - path - 1), path) < 0)
                 return c->oldrel ? -ENOMEM : 0;
@@ -338,7 +361,8 @@ static int put_legacy(copier *c, const char *agent, const char *path) {
         in = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
                 return 0;
-        return put_one(c, agent, path, in, &st);
+        r = put_one(c, agent, in, &st, key);
+        return r > 0 ? add_copy(c, agent, path, key) : r;
 }
 
 /* The old index's entry of path. Items come in the manifest's order, the
@@ -355,24 +379,60 @@ static const lg_copy_entry *find_old(copier *c, const char *path) {
         return lg_copies_find(c->old, path);
 }
 
+/* The open file is the one the scan fingerprinted: same inode, size,
+ * mtime and ctime (which no user can set back, and which every write, chmod
+ * or rename moves). */
+static bool same_as_scanned(const struct stat *st, const lg_inv_item *it) {
+        return S_ISREG(st->st_mode) && (uint64_t) st->st_ino == it->ino && (uint64_t) st->st_size == it->size &&
+               (uint64_t) st->st_mtim.tv_sec * 1000000000ULL + (uint64_t) st->st_mtim.tv_nsec == it->mtime_ns &&
+               (uint64_t) st->st_ctim.tv_sec * 1000000000ULL + (uint64_t) st->st_ctim.tv_nsec == it->ctime_ns;
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b) {
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The new generation keeps the old one's copy. */
+static int link_old(copier *c, const lg_copy_entry *e) {
+        c->n_linked++;
+        return lg_copies_add(&c->new, e->agent, e->path, e->key);
+}
+
+static void copy_hook(const copier *c, lg_proven_copy_phase phase, const char *path) {
+        if (c->in && c->in->copying)
+                c->in->copying(phase, path, c->in->userdata);
+}
+
 /* One content file into the new generation: its entry of the old index
  * when the manifest says it is unchanged (no syscall at all), a copy into
- * the store otherwise. */
-static int copy_one(copier *c, const char *agent, const char *path, bool keep_old_only, bool unchanged) {
+ * the store otherwise. The store takes only what the scan saw (DESIGN.md,
+ * "Trust boundaries"): the agent's user may rewrite, swap or replace the
+ * file (by a socket, a FIFO, a symlink) at any moment, so the copy is made
+ * from one open descriptor whose inode, size, mtime and ctime are the
+ * scan's before the copy and still the same after it. Returns 0 (copied,
+ * kept, or left without a copy by the budget), LG_COPY_CHANGED (why in
+ * *ret_why) when the file is not what the scan saw: the item then keeps its
+ * previous last-known-good entry; -errno only for lastgood's own failures
+ * (memory, the store), never for anything in the content folder. */
+#define LG_COPY_CHANGED 1
+static int copy_one(copier *c, const lg_inv_item *it, bool keep_old_only, bool unchanged, const char **ret_why) {
         _cleanup_close_ int in = -EBADF;
+        const char *agent = it->agent, *path = it->name;
         const lg_copy_entry *e;
-        struct stat st;
+        char key[LG_CASTORE_KEY_LEN + 1];
+        struct stat st, after;
         const char *base;
+        int r;
 
         if (path[0] != '/' || strstr(path, "/../") || !agent || strchr(agent, '/'))
                 return 0;
 
         if (keep_old_only || unchanged) {
                 e = find_old(c, path);
-                if (e && streq(e->agent, agent)) {
-                        c->n_linked++;
-                        return lg_copies_add(&c->new, agent, path, e->key);
-                }
+                if (e && streq(e->agent, agent))
+                        return link_old(c, e);
         }
         if (keep_old_only)
                 /* Withheld this boot: the last good copy stays what it was
@@ -395,19 +455,51 @@ static int copy_one(copier *c, const char *agent, const char *path, bool keep_ol
                         return -ENOMEM;
                 c->srcfd = lg_safe_open_parent(c->root, path, &unused);
         }
-        if (c->srcfd < 0)
-                return c->srcfd == -ENOMEM ? -ENOMEM : 0; /* gone, or a symlink on the way: skip */
+        if (c->srcfd == -ENOMEM)
+                return -ENOMEM;
+        if (c->srcfd < 0) {
+                *ret_why = "its folder is gone or no longer a folder";
+                return LG_COPY_CHANGED;
+        }
 
+        copy_hook(c, LG_PROVEN_COPY_OPEN, path);
+        /* A symlink the scan saw as such (fingerprinted by its target):
+         * recorded, never followed, no copy. */
+        if (fstatat(c->srcfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+            (uint64_t) st.st_ino == it->ino &&
+            (uint64_t) st.st_ctim.tv_sec * 1000000000ULL + (uint64_t) st.st_ctim.tv_nsec == it->ctime_ns)
+                return 0;
+        /* O_NONBLOCK: a FIFO swapped in never blocks the proof; a socket
+         * (ENXIO), a symlink (ELOOP) or anything else that cannot be opened
+         * is the agent's user's doing, never a reason to fail the proof. */
         in = openat(c->srcfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (in < 0)
-                return errno == ENOENT || errno == ELOOP
-                               ? 0
-                               : negative_errno(); /* vanished or a symlink: skip */
-        if (fstat(in, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return 0; /* a socket, FIFO...: skip */
-        return put_one(c, agent, path, in, &st);
+        if (in < 0) {
+                if (errno == ENOMEM)
+                        return -ENOMEM;
+                *ret_why = errno == ENOENT ? "it was removed" : errno == ELOOP ? "it is a symlink now"
+                                                                              : "it cannot be opened (not a regular file?)";
+                return LG_COPY_CHANGED;
+        }
+        if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+                *ret_why = "it is no regular file now";
+                return LG_COPY_CHANGED;
+        }
+        if (!same_as_scanned(&st, it)) {
+                *ret_why = "it changed after the scan";
+                return LG_COPY_CHANGED;
+        }
+        copy_hook(c, LG_PROVEN_COPY_READ, path);
+        r = put_one(c, agent, in, &st, key);
+        if (r <= 0)
+                return r;
+        /* Written while copied (same inode, new ctime or size): the store
+         * may hold bytes the scan never saw. Not named by the index, that
+         * store file is pruned; the previous entry stays. */
+        if (fstat(in, &after) < 0 || !same_stat(&st, &after)) {
+                *ret_why = "it was written while it was copied";
+                return LG_COPY_CHANGED;
+        }
+        return add_copy(c, agent, path, key);
 }
 
 /* An unchanged item: the same bytes (fingerprint) and the same stat key,
@@ -417,6 +509,83 @@ static bool same_item(const lg_inv_item *o, const lg_inv_item *it) {
         return o->fingerprint == it->fingerprint && o->ctime_ns != 0 && o->ctime_ns == it->ctime_ns &&
                o->ino == it->ino && o->size == it->size && o->mtime_ns == it->mtime_ns && o->agent && it->agent &&
                streq(o->agent, it->agent);
+}
+
+/* The copy budget shared out among the agents (max-min fair): each agent
+ * that needs less than an equal part gets what it needs, the rest is split
+ * equally among the others. need[a]: the apparent bytes of the files agent
+ * a would copy (each within LG_CONTENT_FILE_MAX). */
+static void share_out(uint64_t *share, const uint64_t *need, size_t n) {
+        _cleanup_free_ bool *done = calloc(n ? n : 1, sizeof(bool));
+        uint64_t left = LG_CONTENT_TOTAL_MAX;
+        size_t n_left = n;
+
+        if (!done) {
+                for (size_t a = 0; a < n; a++)
+                        share[a] = LG_CONTENT_TOTAL_MAX / (n ? n : 1);
+                return;
+        }
+        while (n_left > 0) {
+                uint64_t part = left / n_left;
+                bool any = false;
+
+                for (size_t a = 0; a < n; a++)
+                        if (!done[a] && need[a] <= part) {
+                                share[a] = need[a];
+                                left -= need[a];
+                                done[a] = true;
+                                n_left--;
+                                any = true;
+                        }
+                if (any)
+                        continue;
+                for (size_t a = 0; a < n; a++)
+                        if (!done[a]) {
+                                share[a] = part;
+                                done[a] = true;
+                        }
+                break;
+        }
+}
+
+/* A content file that was not what the scan saw when it was copied keeps
+ * its previous last-known-good entry, manifest and copy alike (none, if it
+ * is new: then it leaves the manifest), so that the next boot sees it as
+ * changed and counts; said through copy_changed. An item to drop is marked
+ * by a NULL name and removed by drop_items(). */
+static int keep_previous(copier *c, lg_inventory *inv, size_t i, const lg_inv_item *o, const char *why,
+                         lg_proven_result *res) {
+        lg_inv_item *it = &inv->items[i], prev;
+        const lg_copy_entry *e;
+        int r;
+
+        res->n_changed_under++;
+        if (c->in->copy_changed)
+                c->in->copy_changed(it->agent, it->name, why, c->in->userdata);
+        e = o ? find_old(c, it->name) : NULL;
+        if (e && o->agent && streq(e->agent, o->agent)) {
+                r = link_old(c, e);
+                if (r < 0)
+                        return r;
+        }
+        if (o) {
+                r = item_copy(&prev, o);
+                if (r < 0)
+                        return r;
+        } else
+                prev = (lg_inv_item) {};
+        free(it->name), free(it->path), free(it->agent);
+        *it = prev;
+        return 0;
+}
+
+static void drop_items(lg_inventory *inv) {
+        size_t j = 0;
+
+        for (size_t i = 0; i < inv->n; i++)
+                if (inv->items[i].name)
+                        inv->items[j++] = inv->items[i];
+        inv->n = j;
 }
 
 /* The new generation's index, in its temporary folder (the syncfs() that
@@ -800,18 +969,61 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         c.libfd = libfd;
         c.oldrel = oldrel;
         c.old = have_old_copies ? &old_copies : NULL;
-        for (size_t i = 0; i < inv.n; i++) {
-                const lg_inv_item *it = &inv.items[i];
+        c.in = in;
+        c.agents = in->agents;
+        if (in->agents && in->agents->n > 0) {
+                _cleanup_free_ uint64_t *need = calloc(in->agents->n, sizeof(uint64_t));
+
+                c.share = calloc(in->agents->n, sizeof(uint64_t));
+                if (!need || !c.share) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                for (size_t i = 0; i < inv.n; i++) {
+                        const lg_inv_item *it = &inv.items[i];
+                        const lg_copy_entry *e;
+                        const lg_inv_item *o;
+                        const lg_agent *a;
+                        bool w;
+
+                        if (it->kind != LG_ITEM_CONTENT || !it->agent || it->size > LG_CONTENT_FILE_MAX)
+                                continue;
+                        o = have_old ? lg_inventory_find(&old, it->kind, it->name) : NULL;
+                        a = lg_agents_find(in->agents, it->agent);
+                        if (!a)
+                                continue;
+                        /* As copy_one() goes: what keeps the old index's
+                         * entry costs nothing, a withheld file is copied
+                         * only from an old layout (no index). */
+                        w = withheld_find(&keep, it->kind, it->name) != NULL;
+                        e = have_old_copies ? lg_copies_find(&old_copies, it->name) : NULL;
+                        if (((w || (o && same_item(o, it))) && e && streq(e->agent, it->agent)) ||
+                            (w && have_old_copies))
+                                continue;
+                        need[a - in->agents->agents] += it->size;
+                }
+                share_out(c.share, need, in->agents->n);
+        }
+        for (size_t i = 0, n = inv.n; i < n; i++) {
+                lg_inv_item *it = &inv.items[i];
                 bool withheld = withheld_find(&keep, it->kind, it->name) != NULL;
                 const lg_inv_item *o;
+                const char *why = NULL;
 
                 if (it->kind != LG_ITEM_CONTENT || !it->agent)
                         continue;
                 o = have_old ? lg_inventory_find(&old, it->kind, it->name) : NULL;
-                r = copy_one(&c, it->agent, it->name, withheld, o && same_item(o, it));
+                r = copy_one(&c, it, withheld, o && same_item(o, it), &why);
                 if (r < 0)
                         goto finish;
+                if (r == LG_COPY_CHANGED) {
+                        r = keep_previous(&c, &inv, i, o, why, &res);
+                        if (r < 0)
+                                goto finish;
+                }
         }
+        drop_items(&inv);
+        res.n_items = inv.n;
         lg_copies_sort(&c.new);
         res.n_linked = c.n_linked;
         res.n_copied = c.n_copied;
@@ -877,6 +1089,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
         }
 
 finish:
+        free(c.share);
         lg_withheld_done(&keep);
         lg_inventory_done(&scan);
         lg_inventory_done(&old);

@@ -60,6 +60,13 @@ typedef enum lg_proven_step {
         _LG_PROVEN_STEP_MAX,
 } lg_proven_step;
 
+/* Moments of the copy of one content file, for the copying hook (tests
+ * change the file there, as a hostile agent's user would). */
+typedef enum lg_proven_copy_phase {
+        LG_PROVEN_COPY_OPEN = 1, /* about to open the file */
+        LG_PROVEN_COPY_READ,     /* opened and checked against the scan, about to copy it */
+} lg_proven_copy_phase;
+
 typedef struct lg_proven_input {
         const lg_root *root;
         lg_store *store;
@@ -87,6 +94,13 @@ typedef struct lg_proven_input {
         /* An item withheld this boot that the cold record cannot hold
          * (its owner's share is full): called once per item, may be NULL. */
         void (*record_skipped)(lg_item_kind kind, const char *name, const char *why, void *userdata);
+        /* A content file that was not what the scan saw when it was copied
+         * (rewritten, replaced, removed, a socket or symlink now): it keeps
+         * its previous last-known-good entry. Called once per file, may be
+         * NULL. */
+        void (*copy_changed)(const char *agent, const char *path, const char *why, void *userdata);
+        /* Test hook, may be NULL: called at each phase of each copy. */
+        void (*copying)(lg_proven_copy_phase phase, const char *path, void *userdata);
         void *userdata;
 } lg_proven_input;
 
@@ -107,7 +121,10 @@ typedef struct lg_proven_result {
         size_t n_recent;            /* items changed too recently: kept at their previous entry */
         size_t n_quarantine_hashed;  /* of n_quarantined, recorded by the hash of the name */
         size_t n_quarantine_skipped; /* withheld, but no room in the cold record */
-        size_t n_too_big;            /* content files left without a last good copy (byte budget) */
+        size_t n_too_big;            /* content files left without a last good copy (byte budget,
+                                      * by apparent size) */
+        size_t n_changed_under;      /* content files not what the scan saw at their copy: previous
+                                      * entry kept */
         unsigned skipped;           /* unreadable modules skipped by the scan */
         /* Narrowing (proven-narrow.c): started by this level-2 proof, or a
          * probe passed; narrow is the search as recorded now (free it with

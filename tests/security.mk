@@ -8,7 +8,9 @@ SECURITY_TESTS = \
 	tests/integration/security-budget.sh \
 	tests/integration/security-fleet.sh \
 	tests/integration/security-health.sh \
-	tests/integration/security-runtime.sh
+	tests/integration/security-runtime.sh \
+	tests/integration/security-sparse-store.sh \
+	tests/integration/security-copy-race.sh
 TESTS += $(SECURITY_TESTS)
 EXTRA_DIST += $(SECURITY_TESTS) tests/integration/security-lib.sh tests/integration/tap-lib.sh
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,9 @@ static bool arg_prove_now;
 static bool arg_check;
 static bool arg_no_module_watch;
 static char **arg_test_module_add;
+#ifdef LG_TEST_HOOKS
+static char *arg_test_exec_copying;
+#endif
 
 typedef struct Context {
         lg_root *root;
@@ -278,6 +282,29 @@ static void after_step_hook(lg_proven_step step, void *userdata) {
         }
 }
 
+#ifdef LG_TEST_HOOKS
+/* Test knob: run /bin/sh -c CMD sh PHASE PATH at each phase of the copy of
+ * a content file (open: before it is opened; read: opened and checked,
+ * before it is copied), as an agent's user racing the proof would. */
+static void copying_hook(lg_proven_copy_phase phase, const char *path, void *userdata) {
+        const char *ph = phase == LG_PROVEN_COPY_OPEN ? "open" : "read";
+        pid_t pid;
+
+        (void) userdata;
+        if (!arg_test_exec_copying)
+                return;
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+                execl("/bin/sh", "sh", "-c", arg_test_exec_copying, "sh", ph, path, (char *) NULL);
+                _exit(127);
+        }
+        if (pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+}
+#endif
+
 /* ---- narrowing (lib/inventory/narrow.h) ---------------------------------------------- */
 
 static const char *suspect_kind(const lg_suspect *s) {
@@ -449,7 +476,25 @@ static void record_skipped_hook(lg_item_kind kind, const char *name, const char 
                strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
 }
 
+/* A content file that changed under the proven write keeps its previous
+ * last-known-good entry (ops/proven.c): said per file, the first few. */
+#define COPY_CHANGED_LOG_MAX 16
+static void copy_changed_hook(const char *agent, const char *path, const char *why, void *userdata) {
+        unsigned *n = userdata;
+        _cleanup_free_ char *p = NULL, *a = NULL;
+
+        if ((*n)++ >= COPY_CHANGED_LOG_MAX)
+                return;
+        p = lg_escape_quote(path, strlen(path), 512);
+        a = lg_escape_quote(agent, strlen(agent), 128);
+        lg_log(LOG_WARNING,
+               "Agent %s: content %s not taken as last known good (%s while the proof copied it); it keeps its "
+               "previous entry and the next boot counts it.",
+               a ?: "(out of memory)", p ?: "(out of memory)", why);
+}
+
 static int do_proven(Context *c, lg_step step, const char *why) {
+        unsigned n_changed_logged = 0;
         uint64_t now = realtime_usec(), stable = (uint64_t) c->config.stable_sec * 1000000ULL;
         lg_proven_input in = {
                 .root = c->root,
@@ -474,6 +519,11 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 .handover_boot_seq = c->have_rs ? c->rs.boot_seq : 0,
                 .after_step = after_step_hook,
                 .record_skipped = record_skipped_hook,
+                .copy_changed = copy_changed_hook,
+#ifdef LG_TEST_HOOKS
+                .copying = copying_hook,
+#endif
+                .userdata = &n_changed_logged,
         };
         lg_proven_result res = {};
         int r;
@@ -499,6 +549,11 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                      "The last-known-good manifest was corrupt; it was replaced by the current set.");
         if (res.decision.proven || res.decision.neutral)
                 late_crash_clear(c);
+        if (res.n_changed_under)
+                lg_log(LOG_WARNING,
+                       "%zu content file(s) changed, were replaced or removed while the proof copied them: they "
+                       "keep their previous last-known-good entry and copy.",
+                       res.n_changed_under);
         if (res.n_recent)
                 lg_log(LOG_NOTICE,
                        "%zu item(s) changed on disk less than %u s before this proof or after healthy keep their "
@@ -1190,7 +1245,9 @@ static void help(void) {
         /* Only in the test build (watchdog/local.mk): never shipped. */
         printf("Test hooks (test build only):\n"
                "     --crash-after-step=N    Die by SIGKILL after step N of the proven write\n"
-               "     --test-module-add=NAME  Handle NAME as if its module \"add\" uevent came\n");
+               "     --test-module-add=NAME  Handle NAME as if its module \"add\" uevent came\n"
+               "     --test-exec-while-copying=CMD\n"
+               "                             Run sh -c CMD sh PHASE PATH while the proof copies content\n");
 #endif
 }
 
@@ -1220,6 +1277,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CRASH,
                 ARG_NO_MODULE_WATCH,
                 ARG_TEST_MODULE_ADD,
+                ARG_TEST_EXEC_COPYING,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1237,6 +1295,7 @@ static int parse_argv(int argc, char *argv[]) {
 #ifdef LG_TEST_HOOKS
                 { "crash-after-step", required_argument, NULL, ARG_CRASH },
                 { "test-module-add", required_argument, NULL, ARG_TEST_MODULE_ADD },
+                { "test-exec-while-copying", required_argument, NULL, ARG_TEST_EXEC_COPYING },
 #endif
                 {},
         };
@@ -1292,6 +1351,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_TEST_MODULE_ADD:
                         if (lg_strv_push(&arg_test_module_add, optarg) < 0)
                                 return -ENOMEM;
+                        break;
+                case ARG_TEST_EXEC_COPYING:
+                        arg_test_exec_copying = optarg;
                         break;
 #endif
                 default:

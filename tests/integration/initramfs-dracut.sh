@@ -35,7 +35,23 @@ mkdir -p "$host/etc/lastgood/agents.d" "$host/lib/modules"
 ln -s "/lib/modules/$kver" "$host/lib/modules/$kver"
 printf '[Boot]\nThreshold=3\n' > "$host/etc/lastgood/lastgood.conf"
 printf '[Agent]\nUnits=falco.service\nOnSafeMode=disable\n' > "$host/etc/lastgood/agents.d/falco.conf"
+# An agent whose content holds a secret (a 6-digit PIN, root's only): the
+# manifest lists it, the world-readable image must not (issue 18, row 5).
+printf '[Agent]\nUnits=vault.service\nContent=/etc/vault/*\nOnSafeMode=rollback\n' > "$host/etc/lastgood/agents.d/vault.conf"
+mkdir -p "$host/etc/vault"
+echo 482915 > "$host/etc/vault/pin-secret"
+chmod 0600 "$host/etc/vault/pin-secret"
 "$HELPER" "$host" manifest "$kver"
+grep -q '^content /etc/vault/pin-secret ' "$host/var/lib/lastgood/manifest" || fail "the test's manifest lacks the content file"
+pin_fp=$("$HELPER" "$host" fingerprint "$kver" /etc/vault/pin-secret)
+# no_secret DIR: the unpacked image lists no agent content (its manifest
+# is the host's modules) and holds no content path or fingerprint.
+no_secret() {
+        diff <(grep '^module ' "$1/var/lib/lastgood/manifest") <(grep '^module ' "$host/var/lib/lastgood/manifest") ||
+                fail "the image's manifest modules differ from the host's"
+        ! grep -rqs '^content ' "$1/var/lib/lastgood" || fail "the image lists agent content"
+        ! grep -rqaF -e /etc/vault/pin-secret -e "$pin_fp" "$1" || fail "the image discloses the root-only content file"
+}
 mkdir -p "$R/sys/firmware/efi/efivars"
 export LASTGOOD_EARLY=$EARLY LASTGOOD_ROOT=$host
 
@@ -105,6 +121,8 @@ if command -v systemd-analyze > /dev/null; then
         fi
 fi
 ok "systemd initrd: binary, libraries, efivarfs, manifest, units ordered before udev and before the switch"
+no_secret "$T/sdx"
+ok "systemd initrd: the manifest's modules, no agent content path or fingerprint"
 
 build "$T/nosd-base.img" "bash base"
 build "$T/nosd.img" "bash base lastgood"
@@ -114,6 +132,10 @@ common "$T/nosd.img"
 has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-udev/[0-9]+-lastgood-pre-udev\.sh$'
 has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-pivot/[0-9]+-lastgood-pre-pivot\.sh$'
 ok "non-systemd initrd: binary, libraries, efivarfs, manifest, pre-udev and pre-pivot hooks"
+mkdir -p "$T/nosdx"
+(cd "$T/nosdx" && cpio -id --quiet < "$T/nosd.img" 2> /dev/null) || true
+no_secret "$T/nosdx"
+ok "non-systemd initrd: the manifest's modules, no agent content path or fingerprint"
 
 [ -z "$(ls -A "$R/sys/firmware/efi/efivars")" ] || fail "store written although nothing changed"
 ok "unchanged module set: not armed"

@@ -28,7 +28,15 @@ mkdir -p "$host/etc/lastgood/agents.d" "$host/lib/modules" "$host/var/lib/lastgo
 ln -s "/lib/modules/$kver" "$host/lib/modules/$kver"
 printf '[Boot]\nThreshold=3\n' > "$host/etc/lastgood/lastgood.conf"
 printf '[Agent]\nUnits=falco.service\nOnSafeMode=keep\n' > "$host/etc/lastgood/agents.d/falco.conf"
+# An agent whose content holds a secret (a 6-digit PIN, root's only): the
+# manifest lists it, the world-readable image must not (issue 18, row 5).
+printf '[Agent]\nUnits=vault.service\nContent=/etc/vault/*\nOnSafeMode=rollback\n' > "$host/etc/lastgood/agents.d/vault.conf"
+mkdir -p "$host/etc/vault"
+echo 482915 > "$host/etc/vault/pin-secret"
+chmod 0600 "$host/etc/vault/pin-secret"
 "$HELPER" "$host" manifest "$kver"
+grep -q '^content /etc/vault/pin-secret ' "$host/var/lib/lastgood/manifest" || fail "the test's manifest lacks the content file"
+pin_fp=$("$HELPER" "$host" fingerprint "$kver" /etc/vault/pin-secret)
 
 export LASTGOOD_EARLY=$EARLY LASTGOOD_ROOT=$host
 build() {
@@ -78,7 +86,13 @@ lg=$(grep -n 'init-top/lastgood' "$order" | cut -d: -f1)
 ud=$(grep -n 'init-top/udev' "$order" | cut -d: -f1)
 [ -n "$lg" ] && [ -n "$ud" ] && [ "$lg" -lt "$ud" ] || fail "init-top/lastgood does not run before udev: $(cat "$order")"
 ok "init-top/lastgood runs before udev"
-cmp -s "$T/x/var/lib/lastgood/manifest" "$host/var/lib/lastgood/manifest" || fail "manifest copy differs"
+# The image's manifest is the module part of the host's, nothing of agent
+# content: no path, size, inode or fingerprint (in any file of the image).
+diff <(grep '^module ' "$T/x/var/lib/lastgood/manifest") <(grep '^module ' "$host/var/lib/lastgood/manifest") ||
+        fail "the image's manifest modules differ from the host's"
+! grep -rqs '^content ' "$T/x/var/lib/lastgood" || fail "the image lists agent content: $(grep -rs '^content ' "$T/x/var/lib/lastgood")"
+! grep -rqaF -e /etc/vault/pin-secret -e "$pin_fp" "$T/x" || fail "the image discloses the root-only content file"
+ok "the image holds the manifest's modules, no agent content path or fingerprint"
 # The binary in the image runs (its libraries are all there).
 ldd "$T/x/usr/sbin/lastgood-early" > /dev/null
 # With /proc in a mount namespace of its own (a sanitizer build reads
@@ -89,6 +103,18 @@ if [ "$(id -u)" = 0 ]; then
                 > /dev/null 2>&1 || fail "lastgood-early does not run inside the image"
 fi
 ok "image's lastgood-early runs"
+
+# pre-udev works from what the image holds (the module part of the manifest
+# and the build-time inventory): a safe-mode boot decides level 1, reads
+# both as sound, and withholds nothing, since no module changed.
+mkdir -p "$T/xefi" "$T/x/run" "$T/x/dev"
+echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro lastgood.mode=safe" > "$T/x/proc/cmdline"
+EFIVARFS_PATH="$T/xefi/" LIBEFIVAR_OPS=efivarfs "$EARLY" --root="$T/x" --kernel-release="$kver" pre-udev \
+        2> "$T/pre-udev.err" || fail "pre-udev failed in the image: $(cat "$T/pre-udev.err")"
+grep -q '^LEVEL=1$' "$T/x/run/lastgood/decision" || fail "pre-udev decided no level 1: $(cat "$T/x/run/lastgood/decision" 2>&1)"
+! grep -qi 'corrupt' "$T/pre-udev.err" "$T/x/dev/kmsg" 2> /dev/null || fail "pre-udev: $(cat "$T/pre-udev.err")"
+! grep -qs '^blacklist' "$T/x/run/modprobe.d/lastgood.conf" || fail "pre-udev withheld an unchanged module"
+ok "pre-udev decides from the image's module manifest and inventory"
 
 # Same set as the manifest: nothing armed, nothing written.
 [ -z "$(ls -A "$R/sys/firmware/efi/efivars")" ] || fail "store written although nothing changed"

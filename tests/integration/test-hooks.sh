@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Test hooks are not shipped: the installed lastgood-watchdog neither shows
-# nor takes --crash-after-step and --test-module-add (it refuses them as
+# nor takes --crash-after-step, --test-module-add and
+# --test-exec-while-copying (it refuses them as
 # unknown options, and their names are nowhere in the binary); the test
 # build (tests/integration/lastgood-watchdog-test, -DLG_TEST_HOOKS) that
-# the daemon tests use takes both.
+# the daemon tests use takes them.
 set -euo pipefail
 : "${top_builddir:?}"
 SHIPPED=$top_builddir/lastgood-watchdog
@@ -15,7 +16,7 @@ fail() {
         echo "FAIL: $*" >&2
         exit 1
 }
-HOOKS="crash-after-step test-module-add"
+HOOKS="crash-after-step test-module-add test-exec-while-copying"
 n=0
 
 "$SHIPPED" --help >"$T/shipped.help"

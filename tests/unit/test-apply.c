@@ -340,6 +340,76 @@ static void test_rollback_store(void **state) {
         lg_withhold_result_done(&res);
 }
 
+/* The rollbacks of one run share a byte budget (apparent size): a copy
+ * over what is left is not put back, the file is quarantined only; a
+ * sparse copy costs its apparent size, not its data (issue 18, row 4). */
+static void test_rollback_budget(void **state) {
+        fx *f = *state;
+        lg_withhold_result res = {};
+        char key[LG_CASTORE_KEY_LEN + 1], p[512];
+        uint64_t budget = 4096;
+        int fd;
+
+        mkfile(f, "etc/falco/a.yaml", "new a\n", 0644, 2000000);
+        mkfile(f, "etc/falco/b.yaml", "new b\n", 0644, 2000000);
+        /* b's good copy: 1 MiB apparent, 5 bytes of data. */
+        mkfile(f, "tmp-b", "good\n", 0600, 1000000);
+        snprintf(p, sizeof(p), "%s/tmp-b", f->dir);
+        fd = open(p, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, 1 << 20), 0);
+        assert_int_equal(futimens(fd, (struct timespec[2]) { { 1000000, 0 }, { 1000000, 0 } }), 0);
+        close(fd);
+        {
+                _cleanup_close_ int storefd = lg_castore_open(f->root, true), in = open(p, O_RDONLY | O_CLOEXEC);
+                char ka[LG_CASTORE_KEY_LEN + 1];
+                _cleanup_free_ char *buf = NULL;
+                lg_copies c = {};
+                struct stat st;
+                size_t size;
+
+                assert_true(storefd >= 0 && in >= 0);
+                assert_int_equal(fstat(in, &st), 0);
+                assert_int_equal(lg_castore_put(storefd, in, &st, 0, key, NULL, NULL), 0);
+                mkstore(f, "falco", "/etc/falco/a.yaml", "good a\n", 0600, 1000000, ka);
+                assert_int_equal(lg_copies_add(&c, "falco", "/etc/falco/a.yaml", ka), 0);
+                assert_int_equal(lg_copies_add(&c, "falco", "/etc/falco/b.yaml", key), 0);
+                lg_copies_sort(&c);
+                assert_int_equal(lg_copies_format(&c, &buf, &size), 0);
+                assert_int_equal(
+                        lg_root_write_atomic(f->root, "/var/lib/lastgood/generations/1/copies", buf, size, 0600), 0);
+                lg_copies_done(&c);
+        }
+        assert_int_equal(lg_apply_withhold_budget(f->root, "falco", "/etc/falco", "/etc/falco/a.yaml", 3, true,
+                                                  &budget, &res), 0);
+        assert_true(res.restored);
+        assert_int_equal(budget, 4096 - 7);
+        lg_withhold_result_done(&res);
+        assert_int_equal(lg_apply_withhold_budget(f->root, "falco", "/etc/falco", "/etc/falco/b.yaml", 3, true,
+                                                  &budget, &res), 0);
+        assert_true(res.over_budget);
+        assert_true(res.no_good_copy);
+        assert_false(res.restored);
+        assert_false(exists(f, "etc/falco/b.yaml"));
+        check_quarantined(f, "var/lib/lastgood/quarantine/3/falco/etc/falco/b.yaml", "new b\n", 0644, 2000000);
+        assert_int_equal(count_entries(f, "etc/falco"), 1);
+        lg_withhold_result_done(&res);
+        /* With room for it, the sparse copy comes back, sparse. */
+        budget = 2 << 20;
+        mkfile(f, "etc/falco/b.yaml", "new b\n", 0644, 2000000);
+        assert_int_equal(lg_apply_withhold_budget(f->root, "falco", "/etc/falco", "/etc/falco/b.yaml", 4, true,
+                                                  &budget, &res), 0);
+        assert_true(res.restored);
+        {
+                struct stat st;
+
+                assert_int_equal(lst(f, "etc/falco/b.yaml", &st), 0);
+                assert_int_equal(st.st_size, 1 << 20);
+                assert_true(st.st_blocks * 512 < (1 << 20));
+        }
+        lg_withhold_result_done(&res);
+}
+
 static void test_rollback_no_good_copy(void **state) {
         fx *f = *state;
         lg_withhold_result res = {};
@@ -630,6 +700,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rollback_store, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rollback_no_good_copy, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_rollback_budget, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exdev_copy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_enospc_quarantine, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_enospc_rollback, setup, teardown),

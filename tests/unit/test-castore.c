@@ -302,6 +302,80 @@ static void test_enospc(void **state) {
         assert_int_equal(count_files(f), 0);
 }
 
+/* Sparse files are bounded by apparent size (issue 18, row 4): a file of
+ * 64 MiB holding 4 KiB of data is over a 1 MiB bound although its data is
+ * not; nothing is read or left behind. */
+static void test_sparse_bound(void **state) {
+        fixture *f = *state;
+        char k[LG_CASTORE_KEY_LEN + 1];
+        _cleanup_close_ int fd = mkfile(f, "sparse", "", 0644, 3000000);
+        struct stat st;
+
+        assert_int_equal(pwrite(fd, "data", 4, 32 << 20), 4);
+        assert_int_equal(ftruncate(fd, 64 << 20), 0);
+        assert_int_equal(fstat(fd, &st), 0);
+        assert_true((uint64_t) st.st_blocks * 512 < (1 << 20));
+        assert_int_equal(lg_castore_put(f->storefd, fd, &st, 1 << 20, k, NULL, NULL), -EFBIG);
+        assert_int_equal(count_files(f), 0);
+        /* Within the bound it is stored, sparse, and exported sparse with
+         * the same bytes. */
+        assert_int_equal(lg_castore_put(f->storefd, fd, &st, 64 << 20, k, NULL, NULL), 0);
+        {
+                char p[512], buf[8] = {};
+                struct stat ost;
+                _cleanup_close_ int out = -EBADF;
+
+                snprintf(p, sizeof p, "%s/out", f->dir);
+                out = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                assert_true(out >= 0);
+                assert_int_equal(lg_castore_export(f->storefd, k, 1 << 20, out, NULL), -EFBIG);
+                assert_int_equal(lg_castore_export(f->storefd, k, 0, out, &ost), 0);
+                assert_int_equal(ost.st_size, 64 << 20);
+                assert_int_equal(fstat(out, &ost), 0);
+                assert_int_equal(ost.st_size, 64 << 20);
+                assert_true((uint64_t) ost.st_blocks * 512 < (1 << 20));
+                assert_int_equal(pread(out, buf, 4, 32 << 20), 4);
+                assert_string_equal(buf, "data");
+        }
+}
+
+/* Export hashes what it writes: a store file whose bytes no longer match
+ * its name is refused (-EBADMSG), so that a rollback never puts back
+ * bytes the key does not name. */
+static void test_export_damaged(void **state) {
+        fixture *f = *state;
+        char k[LG_CASTORE_KEY_LEN + 1], p[512], buf[32] = {};
+        _cleanup_free_ char *sp = NULL;
+        _cleanup_close_ int out = -EBADF;
+        struct stat st;
+        bool fresh;
+        int fd;
+
+        put_text(f, "good rules\n", 0644, 3000000, k, &fresh);
+        snprintf(p, sizeof p, "%s/out", f->dir);
+        out = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(out >= 0);
+        assert_int_equal(lg_castore_export(f->storefd, k, 0, out, &st), 0);
+        assert_int_equal(pread(out, buf, sizeof buf - 1, 0), 11);
+        assert_string_equal(buf, "good rules\n");
+        assert_int_equal(st.st_mtim.tv_sec, 3000000);
+        assert_int_equal(st.st_mode & 07777, 0644);
+
+        /* Same size and mtime, other bytes. */
+        sp = store_path(f, k);
+        fd = open(sp, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(__real_write(fd, "evil", 4), 4);
+        assert_int_equal(futimens(fd, (struct timespec[2]) { { 3000000, 0 }, { 3000000, 0 } }), 0);
+        close(fd);
+        assert_int_equal(ftruncate(out, 0), 0);
+        assert_int_equal(lg_castore_export(f->storefd, k, 0, out, NULL), -EBADMSG);
+        assert_int_equal(lg_castore_stat(f->storefd, k, &st), 0);
+        assert_int_equal(lg_castore_export(f->storefd, "00", 0, out, NULL), -EINVAL);
+        k[0] = k[0] == 'a' ? 'b' : 'a';
+        assert_int_equal(lg_castore_stat(f->storefd, k, &st), -ENOENT);
+}
+
 /* Prune: what the kept keys name stays, the rest (and leftovers of an
  * interrupted put) goes; what is not a regular file is left alone. */
 static void test_prune(void **state) {
@@ -455,6 +529,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sparse_bound, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_export_damaged, setup, teardown),
                 cmocka_unit_test(test_copies_roundtrip),
                 cmocka_unit_test(test_copies_bad),
                 cmocka_unit_test_setup_teardown(test_lastgood_copy_open, setup, teardown),

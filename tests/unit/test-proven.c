@@ -43,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -772,6 +774,103 @@ static void test_proven_write(void **state) {
 
 /* A hot record that does not decode is "no state", and rewritten: at an
  * orderly shutdown, at a steady proven boot, at a proven write. */
+/* The agent's user races the copy (issue 18, row 3): a.yaml rewritten in
+ * place once the proof has opened it, b.yaml replaced by a socket just
+ * before it is opened. The proof succeeds; both keep their previous entry
+ * (manifest and store copy) and are reported. */
+typedef struct race {
+        const fixture *f;
+        unsigned n_changed;
+} race;
+
+static void race_copying(lg_proven_copy_phase phase, const char *path, void *userdata) {
+        race *r = userdata;
+
+        if (phase == LG_PROVEN_COPY_READ && streq(path, RULES "/a.yaml")) {
+                _cleanup_free_ char *p = host_path("etc/falco/rules.d/a.yaml");
+                FILE *o = fopen(p, "re+");
+
+                assert_non_null(o);
+                assert_int_equal(fputs("rule: EVIL, version 2\n", o) >= 0, 1); /* same size */
+                assert_int_equal(fclose(o), 0);
+        }
+        if (phase == LG_PROVEN_COPY_OPEN && streq(path, RULES "/b.yaml")) {
+                _cleanup_free_ char *p = host_path("etc/falco/rules.d/b.yaml");
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+                assert_true(fd >= 0);
+                assert_true(strlen(p) < sizeof(sa.sun_path));
+                strcpy(sa.sun_path, p);
+                assert_int_equal(unlink(p), 0);
+                assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        }
+        (void) r;
+}
+
+static void race_changed(const char *agent, const char *path, const char *why, void *userdata) {
+        race *r = userdata;
+
+        assert_string_equal(agent, "falco");
+        assert_true(streq(path, RULES "/a.yaml") || streq(path, RULES "/b.yaml"));
+        assert_non_null(why);
+        r->n_changed++;
+}
+
+static void test_copy_race(void **state) {
+        lg_proven_result res;
+        lg_inventory old = {}, m = {};
+        race rc = { .f = F };
+        lg_proven_input in = {
+                .root = F->root,
+                .store = F->store,
+                .kernel = KVER,
+                .config = &F->config,
+                .agents = &F->agents,
+                .cmdline = &F->cmdline,
+                .step = LG_STEP_PROVEN,
+                .healthy = true,
+                .now_usec = NOW_USEC,
+                .copy_changed = race_changed,
+                .copying = race_copying,
+                .userdata = &rc,
+        };
+
+        make_old_lkg(F);
+        assert_int_equal(lg_manifest_load(F->root, LG_MANIFEST_PATH, &old), 0);
+        put(F, "etc/falco/rules.d/a.yaml", "rule: one, version 2\n", 0600, T_NEW);
+        put(F, "etc/falco/rules.d/b.yaml", "rule: two, version 2\n", 0644, T_NEW);
+        put(F, "etc/falco/rules.d/c.yaml", "rule: three\n", 0644, T_NEW);
+        hot_set(F, &hot_this_boot);
+
+        res = (lg_proven_result) {};
+        assert_int_equal(lg_proven_write(&in, &res), 0);
+        assert_true(res.decision.proven);
+        assert_true(res.files_written);
+        assert_int_equal(res.n_changed_under, 2);
+        assert_int_equal(rc.n_changed, 2);
+        /* The previous copies stay; the honest new file is proven. */
+        assert_copy(F, 0, RULES "/a.yaml", "rule: one\n");
+        assert_copy(F, 0, RULES "/b.yaml", "rule: two\n");
+        assert_copy(F, 0, RULES "/c.yaml", "rule: three\n");
+        assert_store_complete(F);
+        assert_int_equal(lg_manifest_load(F->root, LG_MANIFEST_PATH, &m), 0);
+        for (unsigned i = 0; i < 2; i++) {
+                const char *n = i ? RULES "/b.yaml" : RULES "/a.yaml";
+                const lg_inv_item *o = lg_inventory_find(&old, LG_ITEM_CONTENT, n),
+                                  *now = lg_inventory_find(&m, LG_ITEM_CONTENT, n);
+
+                assert_non_null(o);
+                assert_non_null(now);
+                assert_true(o->fingerprint == now->fingerprint);
+                assert_true(o->ino == now->ino && o->ctime_ns == now->ctime_ns);
+        }
+        assert_non_null(lg_inventory_find(&m, LG_ITEM_CONTENT, RULES "/c.yaml"));
+        lg_inventory_done(&m);
+        lg_inventory_done(&old);
+        lg_proven_result_done(&res);
+}
+
 static void test_corrupt_hot_record(void **state) {
         lg_proven_result res;
         lg_state st;
@@ -1233,6 +1332,7 @@ int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 BOTH(test_shutdown_before_healthy),
                 BOTH(test_proven_write),
+                BOTH(test_copy_race),
                 BOTH(test_corrupt_hot_record),
                 BOTH(test_corrupt_manifest),
                 BOTH(test_withheld_cold_record),

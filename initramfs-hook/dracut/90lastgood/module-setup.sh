@@ -40,9 +40,9 @@ install() {
         inst_libdir_file "libkmod.so.2*"
         inst_multiple -o modprobe
 
+        # Not /var/lib/lastgood: lastgood-early saves its module part below.
         for f in "$lgroot"/etc/lastgood/lastgood.conf "$lgroot"/etc/lastgood/agents.d/*.conf \
-                "$lgroot"/usr/lib/lastgood/agents.d/*.conf \
-                "$lgroot"/var/lib/lastgood/manifest "$lgroot"/var/lib/lastgood/quarantine.rec; do
+                "$lgroot"/usr/lib/lastgood/agents.d/*.conf; do
                 [[ -f $f ]] || continue
                 inst_simple "$f" "${f#"$lgroot"}"
         done
@@ -61,7 +61,9 @@ install() {
         fi
 
         # Saves the kernel's third-party set into the image (pre-udev's stat
-        # cache) and arms when it differs from the manifest. Never fails.
+        # cache) and the modules of the manifest and of the cold record, never
+        # agent content (a world-readable image must not disclose root-only
+        # files); arms when the set differs from the manifest. Never fails.
         "$bin" --root="${lgroot:-/}" --kernel-release="$kernel" --image-dir="$initdir" arm-if-changed || :
         return 0
 }
