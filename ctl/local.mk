@@ -41,7 +41,7 @@ EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/f
 
 # Deny lists from the evidence (issue 20): fleet --deny-list from hostile
 # and honest journals, deny-list --from-prometheus.
-FLEET_DENY_TESTS = tests/integration/fleet-deny.sh
+FLEET_DENY_TESTS = tests/integration/fleet-deny.sh tests/integration/deny-list-prometheus.sh
 TESTS += $(FLEET_DENY_TESTS)
 EXTRA_DIST += $(FLEET_DENY_TESTS) tests/integration/fleet-entries.py
 

@@ -38,15 +38,20 @@ typedef struct prom_entry {
         uint64_t best;                      /* the count of the name kept */
 } prom_entry;
 
-/* A label's string value, NULL when absent, not a string or too long. */
-static const char *label(json_object *metric, const char *name, size_t max) {
+/* A label's string value, NULL when absent; one that is no string or
+ * longer than max sets *bad. */
+static const char *label(json_object *metric, const char *name, size_t max, bool *bad) {
         json_object *v;
         const char *s;
 
-        if (!json_object_object_get_ex(metric, name, &v) || !json_object_is_type(v, json_type_string))
+        if (!json_object_object_get_ex(metric, name, &v))
                 return NULL;
-        s = json_object_get_string(v);
-        return s && strlen(s) <= max ? s : NULL;
+        s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+        if (!s || strlen(s) > max) {
+                *bad = true;
+                return NULL;
+        }
+        return s;
 }
 
 /* The count and time of a sample [TIME, "VALUE"]: 0, or -EINVAL. */
@@ -130,6 +135,7 @@ static int build(json_object *res, prom_entry **ret, size_t *ret_n, size_t *ret_
                 const char *sha, *kind, *name, *agent;
                 char fp[CTL_DENY_FP_LEN + 1], bare[CTL_DENY_FP_LEN + 1], key[sizeof(l->key)];
                 uint64_t hosts, usec;
+                bool bad = false;
                 prom_entry *p;
                 size_t k;
 
@@ -139,16 +145,16 @@ static int build(json_object *res, prom_entry **ret, size_t *ret_n, size_t *ret_
                         skipped++;
                         continue;
                 }
-                sha = label(metric, "sha256", CTL_DENY_FP_LEN);
-                kind = label(metric, "kind", 16);
-                name = label(metric, "name", CTL_DENY_NAME_MAX);
-                agent = label(metric, "agent", 256);
+                sha = label(metric, "sha256", CTL_DENY_FP_LEN, &bad);
+                kind = label(metric, "kind", 16, &bad);
+                name = label(metric, "name", CTL_DENY_NAME_MAX, &bad);
+                agent = label(metric, "agent", 256, &bad);
                 /* The label holds "sha256:HEX" (lastgood_withheld_info) or the bare HEX. */
                 if (sha && strncmp(sha, "sha256:", 7) != 0 && strlen(sha) == 64) {
                         snprintf(bare, sizeof(bare), "sha256:%s", sha);
                         sha = bare;
                 }
-                if (!sha || ctl_deny_fingerprint(sha, fp) < 0 || !ctl_deny_kind_ok(kind)) {
+                if (bad || !sha || ctl_deny_fingerprint(sha, fp) < 0 || !ctl_deny_kind_ok(kind)) {
                         skipped++;
                         continue;
                 }
@@ -240,7 +246,7 @@ int verb_deny_list(lg_ctl *c, int argc, char **argv) {
                 goto done;
         }
         if (skipped > 0)
-                log_warning("Skipped %zu result%s without a valid sha256 and kind label or count.", skipped,
+                log_warning("Skipped %zu result%s without a valid sha256 and kind label, count or name.", skipped,
                             skipped == 1 ? "" : "s");
         e = calloc(n + 1, sizeof(*e));
         if (!e)
