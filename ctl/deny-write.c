@@ -49,10 +49,14 @@ void ctl_deny_sort(ctl_deny_entry *e, size_t n) {
 }
 
 /* A field: "-" for NULL or empty; every byte that is not a printable,
- * non-blank ASCII character, and '\\' and '#', as \xHH. A name that is
- * exactly "-" is written \x2d, so that it is not read as "unknown". */
-static void field(FILE *f, const char *s) {
-        if (!s || !*s) {
+ * non-blank ASCII character, and '\\' and '#', as \xHH. A NAME that is
+ * exactly "-" is written \x2d (an AGENT "-" means none and stays "-").
+ * At most max bytes: a longer one is cut after a whole byte and ends in
+ * "..." (the name is for people; the parser's line limit must hold). */
+static void field(FILE *f, const char *s, bool agent, size_t max) {
+        size_t o = 0;
+
+        if (!s || !*s || (agent && streq(s, "-"))) {
                 fputc('-', f);
                 return;
         }
@@ -61,10 +65,18 @@ static void field(FILE *f, const char *s) {
                 return;
         }
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (*p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '#')
+                bool esc = *p <= 0x20 || *p >= 0x7f || *p == '\\' || *p == '#';
+                size_t w = esc ? 4 : 1;
+
+                if (o + w > max - 3 && (p[1] || o + w > max)) {
+                        fputs("...", f);
+                        return;
+                }
+                if (esc)
                         fprintf(f, "\\x%02x", *p);
                 else
                         fputc(*p, f);
+                o += w;
         }
 }
 
@@ -80,9 +92,9 @@ int ctl_deny_print(FILE *f, const ctl_deny_entry *e) {
         char t[32];
 
         fprintf(f, "%s %s ", e->fp, e->kind);
-        field(f, e->name);
+        field(f, e->name, false, CTL_DENY_NAME_FIELD_MAX);
         fputc(' ', f);
-        field(f, e->agent);
+        field(f, e->agent, true, CTL_DENY_AGENT_FIELD_MAX);
         fprintf(f, "  # %" PRIu64 " host%s", e->hosts, e->hosts == 1 ? "" : "s");
         if (e->usec) {
                 ctl_deny_time(e->usec, t);

@@ -20,6 +20,10 @@
 
 #define CTL_DENY_FP_LEN (7 + 64) /* "sha256:" and 64 lowercase hex digits */
 #define CTL_DENY_NAME_MAX 4096   /* longer names are no file or module name */
+/* The parser takes lines of at most 4096 bytes (lastgood-deny.d(5)): an
+ * escaped NAME is cut at 2048 bytes, an AGENT at 256 ("..." at the end). */
+#define CTL_DENY_NAME_FIELD_MAX 2048
+#define CTL_DENY_AGENT_FIELD_MAX 256
 
 /* s as "sha256:HEX" in lowercase into ret (CTL_DENY_FP_LEN + 1 bytes).
  * Takes "sha256:" followed by exactly 64 hex digits, either case.

@@ -31,6 +31,9 @@ res = [
     r({"sha256": y, "kind": "module", "name": "nvidia"}, "3"),
     # A hostile name: blank, newline, ESC, '#', backslash, U+202E.
     r({"sha256": "sha256:" + z, "kind": "content", "name": "/opt/a b\n\x1b[2J#\\\u202e.sig", "agent": "x y"}, "1"),
+    # A long name (4,000 bytes, 16,000 escaped): cut to keep the line
+    # within the parser's 4,096 bytes.
+    r({"sha256": "sha256:" + "c" * 64, "kind": "module", "name": "\u00e9" * 2000, "agent": "-"}, "1"),
     # Skipped: bad fingerprints, unknown kind, bad counts, bad shapes.
     r({"sha256": "sha256:abc", "kind": "module", "name": "a"}, "5"),
     r({"sha256": "sha256:" + "g" * 64, "kind": "module", "name": "b"}, "5"),
@@ -48,7 +51,9 @@ PYEOF
 "$CTL" deny-list --from-prometheus="$T/resp.json" >"$T/list" 2>"$T/err" || fail "deny-list: $(cat "$T/err")"
 cat "$T/list"
 grep -v '^#' "$T/list" >"$T/entries"
-[ "$(wc -l <"$T/entries")" = 3 ] || fail "not 3 entries"
+[ "$(wc -l <"$T/entries")" = 4 ] || fail "not 4 entries"
+awk 'length($0) > 4096 { exit 1 }' "$T/list" || fail "a line longer than 4096 bytes"
+grep -q "^sha256:c\{64\} module \(\\\\x[0-9a-f][0-9a-f]\)\{400,\}\.\.\. -  # 1 host" "$T/entries" || fail "the long name is not cut with ..."
 sed -n 1p "$T/entries" | grep -qx "sha256:$X content /etc/falco/rules.d/bad.yaml falco  # 9 hosts, counted 2025-11-29T07:06:40Z" ||
         fail "X: $(sed -n 1p "$T/entries")"
 sed -n 2p "$T/entries" | grep -qx "sha256:$Y module nvidia -  # 3 hosts, counted 2025-11-29T07:06:40Z" || fail "Y"
@@ -57,8 +62,8 @@ $PY - "$T/entries" <<'PYEOF' || fail "hostile name"
 import re, sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
 entry = re.compile(rb"^sha256:[0-9a-f]{64} (module|content) ([\x21-\x7e]+) ([\x21-\x7e]+)  # [\x20-\x7e]*$")
-m = entry.match(lines[2])
-assert m, lines[2]
+m = [entry.match(l) for l in lines if b"/opt/a" in l][0]
+assert m, lines
 dec = lambda s: re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), s)
 assert dec(m.group(2)).decode() == "/opt/a b\n\x1b[2J#\\\u202e.sig", m.group(2)
 assert dec(m.group(3)) == b"x y"
