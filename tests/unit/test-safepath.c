@@ -492,7 +492,7 @@ static void test_escape(void **state) {
         assert_string_equal(l, "x\\x0a<0>forged\\x09line\\x1b");
 
         /* LABEL: a Prometheus label value: backslash, quote and newline escaped,
-         * U+FFFD for invalid or unsafe bytes (never \\x, which parsers reject). */
+         * U+FFFD for invalid or unsafe bytes (never \x, which parsers reject). */
         static const struct {
                 const char *in, *label;
         } labels[] = {
