@@ -72,6 +72,7 @@ typedef struct fitem {
         char *name;
         char *kind;        /* LASTGOOD_ITEM_KIND, NULL when not said */
         char *reason;      /* LASTGOOD_REASON, NULL when not said */
+        char *sha256;      /* LASTGOOD_ITEM_SHA256 (sha256:HEX, lowercase), NULL when not said */
 } fitem;
 
 typedef struct host {
@@ -131,6 +132,7 @@ static void fitem_done(fitem *i) {
         free(i->name);
         free(i->kind);
         free(i->reason);
+        free(i->sha256);
 }
 
 static void host_withheld_clear(host *h) {
@@ -223,7 +225,8 @@ static host *fleet_get(fleet *f, const char *key, const char *sender) {
         return t;
 }
 
-static int host_withhold(host *h, const char *name, const char *kind, const char *reason) {
+static int host_withhold(host *h, const char *name, const char *kind, const char *reason, const char *sha) {
+        char fp[CTL_DENY_FP_LEN + 1];
         fitem *t;
 
         for (size_t i = 0; i < h->n_withheld; i++)
@@ -238,6 +241,10 @@ static int host_withhold(host *h, const char *name, const char *kind, const char
         t = &h->withheld[h->n_withheld];
         *t = (fitem) { .name = strdup(name), .kind = kind ? strdup(kind) : NULL,
                        .reason = reason ? strdup(reason) : NULL };
+        if (sha && ctl_deny_fingerprint(sha, fp) >= 0 && !(t->sha256 = strdup(fp))) {
+                fitem_done(t);
+                return -ENOMEM;
+        }
         if (!t->name || (kind && !t->kind) || (reason && !t->reason)) {
                 fitem_done(t);
                 return -ENOMEM;
@@ -353,7 +360,7 @@ static int fleet_add_verdict(fleet *f, size_t h_idx, sd_journal *j, const char *
 
 static int fleet_add_entry(fleet *f, reader *rd, sd_journal *j) {
         _cleanup_free_ char *mid = NULL, *hn = NULL, *boot = NULL, *msgid = NULL, *item = NULL, *kind = NULL,
-                            *reason = NULL;
+                            *reason = NULL, *sha = NULL;
         const char *id;
         uint64_t usec = 0;
         lg_msg m;
@@ -441,7 +448,8 @@ static int fleet_add_entry(fleet *f, reader *rd, sd_journal *j) {
         case LG_MSG_WITHHELD:
                 kind = field(j, "LASTGOOD_ITEM_KIND");
                 reason = field(j, "LASTGOOD_REASON");
-                if (item && host_withhold(h, item, kind, reason) < 0)
+                sha = field(j, "LASTGOOD_ITEM_SHA256");
+                if (item && host_withhold(h, item, kind, reason, sha) < 0)
                         return -ENOMEM;
                 if (level >= 0)
                         h->level = level;
@@ -924,6 +932,7 @@ static int print_json(const selection *s, const item_count *items, size_t n_item
                         json_object_object_add(it, "kind", lg_json_str(h->withheld[k].kind));
                         json_object_object_add(it, "reason", lg_json_str(h->withheld[k].reason));
                         json_object_object_add(it, "agent", NULL);
+                        json_object_object_add(it, "sha256", lg_json_str(h->withheld[k].sha256));
                         json_object_array_add(w, it);
                 }
                 json_object_object_add(e, "host", lg_json_str(h->hostname));

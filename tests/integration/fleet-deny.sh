@@ -145,6 +145,16 @@ grep -q 'since 2025-11-29T07:06:45Z' "$T/since" || fail "--since not in the head
 "$CTL" fleet --directory="$J" --deny-list --host='h[12]' | grep -q "^sha256:$X .*# 2 hosts" || fail "--host"
 ok "--min-hosts, --since, --host"
 
+# fleet --json shows each withheld item's fingerprint (lower case).
+"$CTL" fleet --directory="$J" --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+h = {x["host"]: x for x in d["hosts"]}
+assert h["h2"]["withheld"][0]["sha256"] == "sha256:" + sys.argv[1], h["h2"]
+assert h["h6"]["withheld"][0]["sha256"] == "sha256:" + sys.argv[2], h["h6"]
+' "$X" "$S" || fail "fleet --json: no sha256 of the withheld items"
+ok "fleet --json: the withheld items' fingerprints"
+
 set +e
 "$CTL" fleet --directory="$J" --deny-list --json >/dev/null 2>&1; [ $? -eq 2 ] || fail "--deny-list --json"
 "$CTL" fleet --directory="$J" --min-hosts=2 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--min-hosts alone"

@@ -191,8 +191,9 @@ for h in d["hosts"]:
     assert len(h["machine_id"]) == 32
 w = hosts["web-03"]
 assert w["level"] == 1 and w["armed"] is True and w["state"] == "safe-mode" and w["silent"] is False, w
-assert w["withheld"] == [{"name": "falco", "kind": "module", "reason": "changed", "agent": None},
-                         {"name": "/etc/falco/rules.d/update.yaml", "kind": "content", "reason": "changed", "agent": None}], w
+assert w["withheld"] == [{"name": "falco", "kind": "module", "reason": "changed", "agent": None, "sha256": None},
+                         {"name": "/etc/falco/rules.d/update.yaml", "kind": "content", "reason": "changed", "agent": None,
+                          "sha256": None}], w
 assert w["culprits"] == ["falco"], w
 assert w["last_event"] == "healthy", w
 assert w["last_event_time"].endswith("Z") and w["last_event_time"].startswith("2025-11-29T"), w
