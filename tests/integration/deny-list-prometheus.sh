@@ -11,7 +11,7 @@ set -euo pipefail
 : "${top_builddir:?}" "${top_srcdir:?}"
 CTL="$top_builddir/lastgoodctl"
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept: $T" || rm -rf "$T"' EXIT
 . "$top_srcdir/tests/integration/tap-lib.sh"
 PY=/usr/bin/python3
 

@@ -14,7 +14,7 @@ CTL="$top_builddir/lastgoodctl"
 REMOTE=/lib/systemd/systemd-journal-remote
 [ -x "$REMOTE" ] || REMOTE=/usr/lib/systemd/systemd-journal-remote
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept: $T" || rm -rf "$T"' EXIT
 J="$T/journal"
 mkdir -p "$J"
 . "$top_srcdir/tests/integration/tap-lib.sh"
