@@ -654,6 +654,34 @@ done:
         return r;
 }
 
+/* Two senders that name the same machine: at most one of them is that
+ * machine. Both stay apart (neither speaks for the other); it is said. */
+static int warn_shared_machines(const fleet *f) {
+        _cleanup_(lg_strmap_done) lg_strmap by_mid = {};
+        size_t k, said = 0;
+
+        for (size_t i = 0; i < f->n; i++) {
+                const host *h = &f->hosts[i];
+
+                if (!h->sender || !h->machine_id)
+                        continue;
+                if (!lg_strmap_get(&by_mid, h->machine_id, &k)) {
+                        if (lg_strmap_put(&by_mid, h->machine_id, i) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
+                if (said++ < 10) {
+                        _cleanup_free_ char *a = lg_escape_string(LG_ESCAPE_LINE, f->hosts[k].sender),
+                                            *b = lg_escape_string(LG_ESCAPE_LINE, h->sender),
+                                            *m = lg_escape_string(LG_ESCAPE_LINE, h->machine_id);
+
+                        log_warning("Senders %s and %s both name machine %s: each is shown as its own host.",
+                                    strna(a), strna(b), strna(m));
+                }
+        }
+        return 0;
+}
+
 /* Every journal file of dir, sender by sender. -ENOENT when there is
  * none (journalctl -D: "No journal files were found."). */
 static int fleet_read(fleet *f, const char *dir) {
@@ -677,6 +705,7 @@ static int fleet_read(fleet *f, const char *dir) {
                 if (r < 0)
                         goto done;
         }
+        r = warn_shared_machines(f);
 done:
         jfiles_free(l, n);
         return r;

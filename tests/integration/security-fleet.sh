@@ -104,7 +104,16 @@ ok "fleet --json: forged 'proven' events ignored; non-UTF-8 names as U+FFFD, val
 grep -q 'Dropped 2 entries of sender forger that speak for another host' "$T/fleet.err" ||
         fail "the entries for another host were not said: $(cat "$T/fleet.err")"
 grep -q '^victim .* safe-mode ' "$T/fleet.txt" || fail "victim not in safe mode"
-ok "a sender's journal speaks only for its own host: the victim stays in safe mode, 2 entries dropped and said"
+# A sender whose every entry names the victim: its own host, shown apart
+# (the victim's row stays its own), and said.
+TAB=$'\t'
+printf '%s\n' "victim${TAB}-${TAB}0${TAB}lastgood-watchd${TAB}$PROVEN${TAB}9${TAB}LASTGOOD_LEVEL=0" |
+        /usr/bin/python3 "$top_srcdir/tests/integration/fleet-entries.py" | import impostor
+"$CTL" fleet --directory="$J" >"$T/fleet.txt" 2>"$T/fleet.err"
+grep -q '^victim .* safe-mode ' "$T/fleet.txt" || fail "victim not in safe mode beside an impostor"
+grep -q 'Senders impostor and victim both name machine' "$T/fleet.err" || fail "impostor not said: $(cat "$T/fleet.err")"
+rm "$J/remote-impostor.journal"
+ok "a sender's journal speaks only for its own host: the victim stays in safe mode, 2 entries dropped and said; a sender naming only the victim's machine is shown apart and said"
 
 "$CTL" fleet --directory="$J" --metrics >"$T/fleet.prom" 2>/dev/null
 ! grep -q '\\x' "$T/fleet.prom" || fail "--metrics writes \\x: $(grep '\\x' "$T/fleet.prom")"
