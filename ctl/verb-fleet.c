@@ -334,16 +334,16 @@ static int fleet_add_verdict(fleet *f, size_t h_idx, sd_journal *j, const char *
                 f->n_verdicts++;
         } else if (usec < f->verdicts[k].first_usec) {
                 /* The name of the earliest verdict, whatever the order of files. */
+                char *n = item ? strdup(item) : NULL;
+
+                if (item && !n)
+                        return -ENOMEM;
                 vd = &f->verdicts[k];
                 vd->first_usec = usec;
-                if (item) {
-                        char *n = strdup(item);
-
-                        if (!n)
-                                return -ENOMEM;
-                        free(vd->name);
-                        vd->name = n;
-                }
+                free(vd->name);
+                vd->name = n;
+                free(vd->agent);
+                vd->agent = field(j, "LASTGOOD_AGENT");
         }
         for (size_t i = 0; i < h->n_verdicts; i++)
                 if (h->verdicts[i] == k)
