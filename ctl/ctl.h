@@ -52,6 +52,9 @@ typedef struct lg_ctl {
         const char *cmdline;         /* --cmdline= (plan), NULL: /proc/cmdline */
         bool names;                  /* --names (list) */
         bool quiet;                  /* -q: nothing on stdout */
+        bool deny_list;              /* --deny-list (fleet) */
+        unsigned min_hosts;          /* --min-hosts= (fleet --deny-list, deny-list), 0 when not given */
+        const char *from_prometheus; /* --from-prometheus= (deny-list) */
 } lg_ctl;
 
 /* Route stdout and stderr through the escaping filter (ctl/output.c):
@@ -87,6 +90,7 @@ int verb_release(lg_ctl *c, int argc, char **argv);
 int verb_restore(lg_ctl *c, int argc, char **argv);
 int verb_crash(lg_ctl *c, int argc, char **argv);
 int verb_fleet(lg_ctl *c, int argc, char **argv);
+int verb_deny_list(lg_ctl *c, int argc, char **argv);
 int verb_doctor(lg_ctl *c, int argc, char **argv);
 
 /* verb-arm.c: 1 when the third-party set of the kernel (--kernel-release=

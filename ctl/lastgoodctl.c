@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lastgoodctl: inspect and steer lastgood's boot state. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,10 @@ static void help(void) {
                "                         Show what the next boot would withhold and why (dry run)\n"
                "  crash [--json] FILE... Name the culprit of a kernel crash log\n"
                "  fleet --directory=DIR [--json|--metrics] [--state=STATE] [--since=TIME]\n"
-               "        [--host=NAME]    Summarise the lastgood events of a fleet's journals\n"
+               "        [--host=NAME] [--deny-list [--min-hosts=N]]\n"
+               "                         Summarise the lastgood events of a fleet's journals\n"
+               "  deny-list --from-prometheus=FILE [--min-hosts=N]\n"
+               "                         A deny list from a Prometheus instant query\n"
                "  doctor [--json]        Check that this host is protected\n"
                "\n"
                "Options:\n"
@@ -57,6 +61,12 @@ static void help(void) {
                "                         @EPOCH; default: 24 h before the newest event)\n"
                "     --host=NAME         With fleet: only these hosts (name glob or machine id)\n"
                "  -D --directory=DIR     With fleet: the journal directory to read\n"
+               "     --deny-list         With fleet: print a deny list of the fingerprints that\n"
+               "                         were a verdict (with --since=: since TIME)\n"
+               "     --min-hosts=N       With fleet --deny-list and deny-list: on at least N hosts\n"
+               "                         (default 1)\n"
+               "     --from-prometheus=FILE\n"
+               "                         With deny-list: the JSON of an instant query (- for stdin)\n"
                "\n"
                "Environment:\n"
                "  EFIVARFS_PATH, LIBEFIVAR_OPS=efivarfs  point libefivar at another efivarfs\n"
@@ -87,12 +97,16 @@ typedef enum verb_option {
         OPT_STATE = 1u << 8,
         OPT_SINCE = 1u << 9,
         OPT_HOST = 1u << 10,
-        _OPT_COUNT = 11,
+        OPT_DENY_LIST = 1u << 11,
+        OPT_MIN_HOSTS = 1u << 12,
+        OPT_FROM_PROMETHEUS = 1u << 13,
+        _OPT_COUNT = 14,
 } verb_option;
 
 static const char *const option_names[_OPT_COUNT] = {
         "--json",  "--metrics", "--names",     "--all",   "--if-changed", "--level",
-        "--cmdline", "--directory", "--state", "--since", "--host",
+        "--cmdline", "--directory", "--state", "--since", "--host", "--deny-list", "--min-hosts",
+        "--from-prometheus",
 };
 
 /* What prints machine output: one of them at a time, never with -q. */
@@ -114,8 +128,10 @@ static const struct verb {
         { "restore", verb_restore, 0, false },
         { "plan", verb_plan, OPT_JSON | OPT_LEVEL | OPT_CMDLINE, true },
         { "crash", verb_crash, OPT_JSON, true },
-        { "fleet", verb_fleet, OPT_JSON | OPT_METRICS | OPT_DIRECTORY | OPT_STATE | OPT_SINCE | OPT_HOST, true },
+        { "fleet", verb_fleet,
+          OPT_JSON | OPT_METRICS | OPT_DIRECTORY | OPT_STATE | OPT_SINCE | OPT_HOST | OPT_DENY_LIST | OPT_MIN_HOSTS, true },
         { "doctor", verb_doctor, OPT_JSON, true },
+        { "deny-list", verb_deny_list, OPT_MIN_HOSTS | OPT_FROM_PROMETHEUS, false },
 };
 
 static const struct verb *find_verb(const char *name) {
@@ -139,7 +155,8 @@ static unsigned popcount(unsigned x) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL, ARG_IF_CHANGED,
-               ARG_METRICS, ARG_LEVEL, ARG_STATE, ARG_SINCE, ARG_HOST, ARG_NO_PAGER, ARG_CMDLINE, ARG_NAMES };
+               ARG_METRICS, ARG_LEVEL, ARG_STATE, ARG_SINCE, ARG_HOST, ARG_NO_PAGER, ARG_CMDLINE, ARG_NAMES,
+               ARG_DENY_LIST, ARG_MIN_HOSTS, ARG_FROM_PROMETHEUS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -159,6 +176,9 @@ int main(int argc, char *argv[]) {
                 { "state", required_argument, NULL, ARG_STATE },
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "host", required_argument, NULL, ARG_HOST },
+                { "deny-list", no_argument, NULL, ARG_DENY_LIST },
+                { "min-hosts", required_argument, NULL, ARG_MIN_HOSTS },
+                { "from-prometheus", required_argument, NULL, ARG_FROM_PROMETHEUS },
                 {}
         };
         lg_ctl c = { .level = -1 };
@@ -246,6 +266,28 @@ int main(int argc, char *argv[]) {
                 case ARG_HOST:
                         c.host_filter = optarg;
                         given |= OPT_HOST;
+                        break;
+                case ARG_DENY_LIST:
+                        c.deny_list = true;
+                        given |= OPT_DENY_LIST;
+                        break;
+                case ARG_MIN_HOSTS: {
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 1000000000) {
+                                log_error("--min-hosts= takes a number of hosts from 1, not \"%s\".", optarg);
+                                return LG_EXIT_USAGE;
+                        }
+                        c.min_hosts = (unsigned) v;
+                        given |= OPT_MIN_HOSTS;
+                        break;
+                }
+                case ARG_FROM_PROMETHEUS:
+                        c.from_prometheus = optarg;
+                        given |= OPT_FROM_PROMETHEUS;
                         break;
                 default:
                         return LG_EXIT_USAGE;

@@ -10,6 +10,8 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-items.c \
 	%reldir%/verb-crash.c \
 	%reldir%/verb-fleet.c \
+	%reldir%/verb-denylist.c \
+	%reldir%/deny-write.c %reldir%/deny-write.h \
 	%reldir%/verb-arm.c \
 	%reldir%/verb-doctor.c \
 	%reldir%/verb-plan.c \
@@ -48,6 +50,12 @@ dist_lastgoodschemas_DATA = schemas/lastgoodctl.schema.json
 # schema, and --help, lastgoodctl(8) and the program agree on which.
 TESTS += tests/integration/ctl-options.sh
 EXTRA_DIST += tests/integration/ctl-options.sh
+
+# Deny lists from the evidence (issue 20): fleet --deny-list from hostile
+# and honest journals, deny-list --from-prometheus.
+FLEET_DENY_TESTS = tests/integration/fleet-deny.sh tests/integration/deny-list-prometheus.sh
+TESTS += $(FLEET_DENY_TESTS)
+EXTRA_DIST += $(FLEET_DENY_TESTS) tests/integration/fleet-entries.py
 
 # The summary behind status, the login notice and STATUS=; the metrics text.
 check_PROGRAMS += tests/unit/test-summary
