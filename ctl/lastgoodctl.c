@@ -273,15 +273,15 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_MIN_HOSTS: {
                         char *end;
-                        unsigned long v;
+                        unsigned long n;
 
                         errno = 0;
-                        v = strtoul(optarg, &end, 10);
-                        if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 1000000000) {
+                        n = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 || n > 1000000000) {
                                 log_error("--min-hosts= takes a number of hosts from 1, not \"%s\".", optarg);
                                 return LG_EXIT_USAGE;
                         }
-                        c.min_hosts = (unsigned) v;
+                        c.min_hosts = (unsigned) n;
                         given |= OPT_MIN_HOSTS;
                         break;
                 }

@@ -43,13 +43,15 @@ declare -A takes=(
         [restore]=""
         [plan]="--json --level --cmdline"
         [crash]="--json"
-        [fleet]="--json --metrics --directory --state --since --host"
+        [fleet]="--json --metrics --directory --state --since --host --deny-list --min-hosts"
         [doctor]="--json"
+        [deny-list]="--from-prometheus --min-hosts"
 )
 # Which host to act on (a script may give them to every call), and more.
 GLOBAL="-h --help --version --no-pager -q --quiet --root --store --kernel-release"
 declare -A value=([--level]="=2" [--cmdline]="=quiet"
-        [--directory]="=$R/journal" [--state]="=steady" [--since]="=yesterday" [--host]="=web-*")
+        [--directory]="=$R/journal" [--state]="=steady" [--since]="=yesterday" [--host]="=web-*"
+        [--min-hosts]="=2" [--from-prometheus]="=/dev/null")
 declare -A args=([release]="lgcrash" [crash]="/dev/null" [fleet]="$R/journal")
 ALL=$(printf '%s\n' ${takes[*]} | sort -u)
 HOST="--store=auto --kernel-release=6.1.0-lg"
