@@ -7,6 +7,7 @@ libcrash_a_SOURCES = \
 	%reldir%/crash.c \
 	%reldir%/crash-parse.c \
 	%reldir%/crash-families.c \
+	%reldir%/bpf-record.c \
 	%reldir%/pstore.c
 libcrash_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
