@@ -216,7 +216,7 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         if (!anchor)
                 return -ENOMEM;
 
-        r = lg_apply_withhold(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK, &res);
+        r = lg_apply_withhold(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK || p == LG_POLICY_FALLBACK, &res);
         if (r < 0) {
                 lg_log(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent,
                        strerror(-r),

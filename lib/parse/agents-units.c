@@ -23,6 +23,8 @@
 static const char *const unit_dirs[] = {
         "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
         "/usr/lib/systemd/system", "/lib/systemd/system",
+        /* the copies the initramfs hooks make, for lastgood-early */
+        "/usr/lib/lastgood/units",
 };
 
 /* Kernel threads and the idle task: their names say nothing about the
