@@ -23,7 +23,7 @@ void status_agents_print(const lg_root *root, const lg_withheld *w) {
                         const lg_agent *ag = &agents.agents[a];
                         bool in = false;
 
-                        if (ag->on_safe_mode != LG_POLICY_FALLBACK)
+                        if (!lg_agent_uses_fallback(ag))
                                 continue;
                         for (size_t k = 0; k < w->n; k++)
                                 if (w->items[k].kind == LG_ITEM_UNIT && lg_strv_contains(ag->units, w->items[k].name))

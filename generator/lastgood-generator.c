@@ -107,6 +107,29 @@ static int mask_unit(const char *unit) {
         return -EEXIST;
 }
 
+static int add_dependency_to(const char *dir, const char *target, const char *kind, const char *unit,
+                             const char *unit_dir);
+static int add_dependency(const char *dir, const char *target, const char *kind, const char *unit) {
+        return add_dependency_to(dir, target, kind, unit, NULL);
+}
+
+/* The unit folder that holds unit under the root, as systemd looks. */
+static const char *unit_dir_of(const lg_root *root, const char *unit) {
+        static const char *const dirs[] = { "/etc/systemd/system", "/run/systemd/system",
+                                            "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+                                            "/lib/systemd/system" };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (asprintf(&p, "%s/%s", dirs[i] + 1, unit) < 0)
+                        return NULL;
+                if (faccessat(root->fd, p, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                        return dirs[i];
+        }
+        return NULL;
+}
+
 static int want_apply(void) {
         _cleanup_free_ char *dir = NULL, *p = NULL;
         int r;
@@ -121,13 +144,16 @@ static int want_apply(void) {
         return 0;
 }
 
-/* DIR/TARGET.KIND/UNIT -> the installed UNIT: what `systemctl enable`
- * would make, but for this boot only and without anyone enabling it. */
-static int add_dependency(const char *dir, const char *target, const char *kind, const char *unit) {
+/* DIR/TARGET.KIND/UNIT -> the installed UNIT (in unit_dir, or lastgood's
+ * own unit folder): what `systemctl enable` would make, but for this boot
+ * only and without anyone enabling it. */
+static int add_dependency_to(const char *dir, const char *target, const char *kind, const char *unit,
+                             const char *unit_dir) {
         _cleanup_free_ char *sub = NULL, *d = NULL, *p = NULL, *to = NULL;
         int r;
 
-        if (asprintf(&sub, "%s.%s", target, kind) < 0 || asprintf(&to, SYSTEMDSYSTEMUNITDIR "/%s", unit) < 0)
+        if (asprintf(&sub, "%s.%s", target, kind) < 0 ||
+            asprintf(&to, "%s/%s", unit_dir ?: SYSTEMDSYSTEMUNITDIR, unit) < 0)
                 return -ENOMEM;
         r = mkdir_in(dir, sub, &d);
         if (r < 0)
@@ -225,7 +251,7 @@ static bool apply_fallback(const lg_root *root, const lg_agent *a, const lg_runs
         for (char **u = units ? a->fallback_units : NULL; u && *u; u++) {
                 if (!unit_name_ok(*u))
                         continue;
-                r = add_dependency(arg_dest_normal, "multi-user.target", "wants", *u);
+                r = add_dependency_to(arg_dest_normal, "multi-user.target", "wants", *u, unit_dir_of(root, *u));
                 if (r < 0)
                         lg_log(LOG_ERR, "Cannot pull in %s, the fallback of agent %s: %s", *u, a->name, strerror(-r));
         }
@@ -259,7 +285,7 @@ static bool runs_with_dropin(const lg_agents *agents, const char *unit) {
         for (size_t a = 0; a < agents->n; a++) {
                 const lg_agent *ag = &agents->agents[a];
 
-                if (ag->on_safe_mode == LG_POLICY_FALLBACK && ag->fallback_dropin &&
+                if (lg_agent_uses_fallback(ag) && ag->fallback_dropin &&
                     !(ag->fallback_units && ag->fallback_units[0]) && lg_strv_contains(ag->units, unit))
                         return true;
         }
@@ -663,7 +689,7 @@ static int run(int argc, char *argv[]) {
                 const lg_agent *ag = &agents.agents[a];
                 bool withheld = false;
 
-                if (ag->on_safe_mode != LG_POLICY_FALLBACK || !lg_agent_has_fallback(ag))
+                if (!lg_agent_uses_fallback(ag))
                         continue;
                 for (size_t i = 0; i < rs.withheld.n; i++)
                         if (rs.withheld.items[i].kind == LG_ITEM_UNIT &&

@@ -424,7 +424,7 @@ static char *crash_culprit(const ctx *c, const lg_state *s, const lg_inventory *
         if (lg_crash_attribute(text, size, &c->agents, &rep) < 0 ||
             !(name = lg_crash_fast_path_culprit(&rep, &c->agents))) {
                 if (rep.culprit && streq_ptr(rep.culprit_kind, "agent"))
-                        lg_log(5, "crash log names agent %s by its process; it has no fallback: no fast path",
+                        lg_log(5, "crash log names agent %s; it has no fallback to take at once: no fast path",
                                rep.culprit);
                 lg_crash_report_done(&rep);
                 return NULL;

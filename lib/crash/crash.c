@@ -463,7 +463,7 @@ const char *lg_crash_fast_path_culprit(const lg_crash_report *r, const lg_agents
         if (!streq_ptr(r->culprit_kind, "agent"))
                 return crash_modname_valid(r->culprit, strlen(r->culprit)) ? r->culprit : NULL;
         a = lg_agents_find(agents, r->culprit);
-        return a && a->on_safe_mode == LG_POLICY_FALLBACK ? r->culprit : NULL;
+        return lg_agent_uses_fallback(a) ? r->culprit : NULL;
 }
 
 int lg_crash_attribute_ctx(const char *text, size_t size, const lg_crash_context *ctx, lg_crash_report *ret) {

@@ -161,8 +161,8 @@ static int add_culprit(lg_withheld *w, const lg_policy_input *in) {
         /* An agent named by its process or its eBPF programs: only its
          * fallback is taken at once (never "off" on a process name). */
         if (!it && !a && in->agents && (a = lg_agents_find(in->agents, in->culprit)))
-                return a->on_safe_mode == LG_POLICY_FALLBACK ? add_fallback(w, a, LG_REASON_CRASH_LOG) : 0;
-        if (a && a->on_safe_mode == LG_POLICY_FALLBACK) {
+                return lg_agent_uses_fallback(a) ? add_fallback(w, a, LG_REASON_CRASH_LOG) : 0;
+        if (a && lg_agent_uses_fallback(a)) {
                 int r = add_fallback(w, a, LG_REASON_CRASH_LOG);
                 if (r < 0)
                         return r;
@@ -187,8 +187,10 @@ static int add_level2(lg_withheld *w, const lg_policy_input *in) {
 
                 if (a->on_safe_mode == LG_POLICY_KEEP)
                         continue;
-                r = a->on_safe_mode == LG_POLICY_FALLBACK ? add_fallback(w, a, LG_REASON_ALL_THIRD_PARTY)
-                                                          : add_agent(w, in, a, LG_REASON_ALL_THIRD_PARTY);
+                /* disable is the last resort: an agent with a fallback
+                 * runs in it at level 2 too */
+                r = lg_agent_uses_fallback(a) ? add_fallback(w, a, LG_REASON_ALL_THIRD_PARTY)
+                                              : add_agent(w, in, a, LG_REASON_ALL_THIRD_PARTY);
                 if (r < 0)
                         return r;
         }

@@ -84,6 +84,10 @@ bool lg_agent_has_fallback(const lg_agent *a) {
         return a && ((a->fallback_units && a->fallback_units[0]) || a->fallback_dropin);
 }
 
+bool lg_agent_uses_fallback(const lg_agent *a) {
+        return lg_agent_has_fallback(a) && a->on_safe_mode != LG_POLICY_DISABLE && a->on_safe_mode != LG_POLICY_KEEP;
+}
+
 size_t lg_agents_find_process(const lg_agents *a, const char *comm, const lg_agent **ret) {
         const lg_agent *first = NULL;
         size_t n = 0;

@@ -111,6 +111,10 @@ const lg_agent *lg_agents_find_module(const lg_agents *a, const char *module);
 size_t lg_agents_find_process(const lg_agents *a, const char *comm, const lg_agent **ret);
 /* True when the agent has something to fall back to. */
 bool lg_agent_has_fallback(const lg_agent *a);
+/* True when withholding the agent means its fallback rather than masking
+ * its units: it has one, and its OnSafeMode= is neither disable nor keep
+ * (disable is the administrator's choice, and the last resort). */
+bool lg_agent_uses_fallback(const lg_agent *a);
 /* A task name an agent may claim: 1..15 printable bytes, no '/' or blank,
  * not a kernel thread's ("swapper", "kworker", "ksoftirqd", ...). */
 bool lg_process_name_valid(const char *s);

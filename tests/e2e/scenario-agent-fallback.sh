@@ -56,7 +56,7 @@ e2e_boot
 e2e_show_boot
 [[ "$E2E_RESULT" == poweroff ]] || e2e_die "fallback boot: expected poweroff, got $E2E_RESULT"
 e2e_assert "the crash log named the agent by its process (serial)" \
-        e2e_serial_grep -q 'lastgood: .*crash log names agent fakeagent'
+        e2e_serial_grep -q 'crash log names agent fakeagent'
 e2e_assert_eq "fallback boot became healthy" yes "$(e2e_report healthy)"
 e2e_assert_eq "the agent's own unit does not run" inactive "$(e2e_report fakeagent)"
 e2e_assert_eq "the agent runs in its fallback" active "$(e2e_report fakeagent_fallback)"

@@ -62,7 +62,7 @@ EOP
 "$CTL" --root="$R" --store=file arm >/dev/null
 boot
 [ "$(readlink "$T/out/early/sensor.service")" = /dev/null ]
-[ -L "$T/out/normal/multi-user.target.wants/sensor-kmod.service" ]
+[ "$(readlink "$T/out/normal/multi-user.target.wants/sensor-kmod.service")" = /usr/lib/systemd/system/sensor-kmod.service ]
 [ ! -e "$T/out/early/sensor-kmod.service" ]
 grep -q '^LEVEL=1$' "$R/run/lastgood/decision"
 grep -q '^CULPRIT=sensor$' "$R/run/lastgood/decision"

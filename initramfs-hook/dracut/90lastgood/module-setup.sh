@@ -47,11 +47,11 @@ install() {
                 inst_simple "$f" "${f#"$lgroot"}"
         done
 
-        # The agents' unit files: their ExecStart= binaries name the agents'
+        # The agents' unit files (Units=, FallbackUnits=): their ExecStart= binaries name the agents'
         # processes (Processes= default) for the crash log's fast path.
         for f in "$lgroot"/etc/lastgood/agents.d/*.conf "$lgroot"/usr/lib/lastgood/agents.d/*.conf; do
                 [[ -f $f ]] || continue
-                for u in $(sed -n 's/^[[:space:]]*Units=//p' "$f"); do
+                for u in $(sed -n 's/^[[:space:]]*\(Fallback\)\{0,1\}Units=//p' "$f"); do
                         [[ $u == */* || $u == .* ]] && continue
                         for d in /etc/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
                                 if [[ -f $lgroot$d/$u ]]; then
