@@ -801,7 +801,10 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
                         in_modules = true;
                         continue;
                 }
-                if (startswith(s, "Kernel panic - not syncing: ") && f.have_first) {
+                /* "Kernel panic - not syncing: panic_on_warn set ...", since
+                 * 6.2 "...: kernel: panic_on_warn set" (whose "kernel: "
+                 * the syslog-prefix rule above already took away). */
+                if (f.have_first && (startswith(s, "Kernel panic - not syncing: ") || startswith(s, "panic_on_warn set"))) {
                         f.panic_after_first = true;
                         if (strstr(s, "panic_on_warn set") && !f.panic_on_warn)
                                 f.panic_on_warn = strdup(s);

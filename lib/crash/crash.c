@@ -362,8 +362,12 @@ static bool decide_bpf(crash_facts *f, const lg_crash_context *ctx, verdict *v) 
 
                         if (strncmp(p->tag, fn + 9, 16) != 0)
                                 continue;
-                        /* The name, when both have one, must agree too. */
-                        if (fn[25] == '_' && p->name[0] && strncmp(fn + 26, p->name, 16) != 0)
+                        /* The name, when both have one, must agree too: the
+                         * record holds the program's name (at most 15
+                         * bytes), the symbol its BTF function name when it
+                         * has one (kernel/bpf/core.c, bpf_get_prog_name()),
+                         * which that name begins. */
+                        if (fn[25] == '_' && p->name[0] && strncmp(fn + 26, p->name, strlen(p->name)) != 0)
                                 continue;
                         known = true;
                         a = agent_of_unit(ctx->agents, p->unit);
