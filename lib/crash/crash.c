@@ -40,6 +40,7 @@ const char *lg_confidence_to_string(lg_confidence c) {
 typedef enum origin {
         ORIGIN_IN_TREE,
         ORIGIN_UNKNOWN,      /* not in the module list; the log cannot tell */
+        ORIGIN_TAINT_ONLY,   /* not in the module list shown; only the kernel's taint says some module is */
         ORIGIN_THIRD_PARTY,
 } origin;
 
@@ -94,8 +95,10 @@ static origin module_origin(crash_facts *f, const lg_agents *agents, const char 
                 return ORIGIN_IN_TREE;
         }
         if (f->taint_known) {
-                snprintf(why, why_size, "not in the module list shown; the kernel is tainted %s", f->taint);
-                return ORIGIN_THIRD_PARTY;
+                /* The taint says some module is out of tree, not which:
+                 * an in-tree module near the crash must not be named on it. */
+                snprintf(why, why_size, "not in the module list shown; the kernel is tainted %s by some module", f->taint);
+                return ORIGIN_TAINT_ONLY;
         }
         snprintf(why, why_size, "its origin is not in the log");
         return ORIGIN_UNKNOWN;
@@ -209,7 +212,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
         if (r->loc == CRASH_LOC_SYMBOL && r->rip_module[0]) {
                 evidence(v, r->rip_line);
                 o = module_origin(f, agents, r->rip_module, why, sizeof(why));
-                if (o != ORIGIN_IN_TREE) {
+                if (o != ORIGIN_IN_TREE && o != ORIGIN_TAINT_ONLY) {
                         v->culprit = r->rip_module;
                         v->confidence = o == ORIGIN_THIRD_PARTY ? LG_CONFIDENCE_HIGH : LG_CONFIDENCE_MEDIUM;
                         reason(v, "the faulting instruction is in module %s (%s)", r->rip_module, why);
@@ -218,7 +221,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                                 evidence(v, m->oot_evidence);
                         return;
                 }
-                reason(v, "the faulting instruction is in in-tree module %s (%s)", r->rip_module, why);
+                reason(v, "the faulting instruction is in module %s, not known to be third-party (%s)", r->rip_module, why);
         } else if (r->loc == CRASH_LOC_SYMBOL) {
                 evidence(v, r->rip_line);
                 reason(v, "the faulting instruction is in the kernel itself (%s)", r->rip_func);
@@ -238,7 +241,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                                 }
                 if (hm) {
                         o = module_origin(f, agents, hm, why, sizeof(why));
-                        if (o != ORIGIN_IN_TREE) {
+                        if (o != ORIGIN_IN_TREE && o != ORIGIN_TAINT_ONLY) {
                                 v->culprit = hm;
                                 v->confidence = o == ORIGIN_THIRD_PARTY ? LG_CONFIDENCE_HIGH : LG_CONFIDENCE_MEDIUM;
                                 reason(v, "the report's headline names module %s (%s)", hm, why);
@@ -247,7 +250,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                                 evidence(v, r->wq_line);
                                 return;
                         }
-                        reason(v, "the report's headline names in-tree module %s (%s)", hm, why);
+                        reason(v, "the report's headline names module %s, not known to be third-party (%s)", hm, why);
                         return;
                 }
         }
@@ -267,7 +270,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
         }
         if (cm) {
                 o = module_origin(f, agents, cm, why, sizeof(why));
-                if (o != ORIGIN_IN_TREE) {
+                if (o != ORIGIN_IN_TREE && o != ORIGIN_TAINT_ONLY) {
                         evidence(v, cline);
                         v->culprit = cm;
                         v->confidence = LG_CONFIDENCE_MEDIUM;
@@ -278,7 +281,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                 }
                 if (r->loc != CRASH_LOC_SYMBOL) {
                         evidence(v, cline);
-                        reason(v, "the first module in the trace is in-tree module %s (%s)", cm, why);
+                        reason(v, "the first module in the trace is %s, not known to be third-party (%s)", cm, why);
                 }
                 return;
         }

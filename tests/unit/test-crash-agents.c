@@ -228,6 +228,27 @@ static void test_module_beats_process(void **state) {
         assert_string_equal(r.culprit_kind, "module");
         assert_int_equal(r.confidence, LG_CONFIDENCE_HIGH);
         lg_crash_report_done(&r);
+
+        /* An in-tree module near the crash, no module list shown, the
+         * kernel tainted by some other module: the taint does not say
+         * which module is out of tree, so nf_conntrack is never named
+         * (opensnitch#297's shape); the task's agent is. */
+        static const char nf[] = "BUG: kernel NULL pointer dereference, address: 0000000000000084\n"
+                                 "Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+                                 "CPU: 9 PID: 970 Comm: %s Tainted: P        W  OE     5.6.16-1-MANJARO #1\n"
+                                 "RIP: 0010:nf_conntrack_update+0x234/0x3a0 [nf_conntrack]\n"
+                                 "Call Trace:\n"
+                                 " nfqnl_reinject+0x4a/0x70 [nfnetlink_queue]\n";
+        char text[1024];
+        snprintf(text, sizeof(text), nf, "opensnitchd");
+        r = attribute(text, NULL, NULL);
+        assert_null(r.culprit);
+        assert_non_null(strstr(r.reason, "not known to be third-party"));
+        lg_crash_report_done(&r);
+        snprintf(text, sizeof(text), nf, "fakeagent");
+        r = attribute(text, &f->a, NULL);
+        assert_string_equal(r.culprit, "fakeagent");
+        lg_crash_report_done(&r);
 }
 
 static void record(lg_bpf_record *rec, const char *kernel) {
