@@ -75,6 +75,15 @@ rc=0; "$CTL" --root="$R" --store=file status >"$T/status" || rc=$?
 [ "$rc" = 4 ] # safe mode in force
 cat "$T/status"
 grep -q 'sensor.*runs in its fallback' "$T/status"
+# What the watchdog recorded of the eBPF programs is shown too.
+printf 'lastgood-bpf-record 1\nkernel %s\nprog 896bb3a8c2cab17b - 1187 sensor.service\n' "$KVER" >"$R/var/lib/lastgood/bpf-progs"
+"$CTL" --root="$R" --store=file status >"$T/status" || true
+grep -q 'eBPF record: 1 program(s) loaded on the last healthy boot (kernel 6.1.0-lgtest)' "$T/status"
+grep -q '896bb3a8c2cab17b - (id 1187) by sensor.service' "$T/status"
+printf 'garbage\n' >"$R/var/lib/lastgood/bpf-progs"
+"$CTL" --root="$R" --store=file status >"$T/status" || true
+grep -q 'eBPF record: unusable (corrupt)' "$T/status"
+rm "$R/var/lib/lastgood/bpf-progs"
 
 # A drop-in fallback: the units run, with the administrator's drop-in.
 "$CTL" --root="$R" --store=file reset >/dev/null
