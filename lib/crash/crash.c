@@ -241,9 +241,10 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                                 }
                 if (hm) {
                         o = module_origin(f, agents, hm, why, sizeof(why));
-                        if (o != ORIGIN_IN_TREE && o != ORIGIN_TAINT_ONLY) {
+                        /* The report is about this module: the taint backs it. */
+                        if (o != ORIGIN_IN_TREE) {
                                 v->culprit = hm;
-                                v->confidence = o == ORIGIN_THIRD_PARTY ? LG_CONFIDENCE_HIGH : LG_CONFIDENCE_MEDIUM;
+                                v->confidence = o == ORIGIN_UNKNOWN ? LG_CONFIDENCE_MEDIUM : LG_CONFIDENCE_HIGH;
                                 reason(v, "the report's headline names module %s (%s)", hm, why);
                                 if (hf)
                                         evidence(v, hf->line);

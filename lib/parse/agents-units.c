@@ -220,6 +220,18 @@ static int add_exec_names(const char *text, size_t size, char ***list) {
         return 0;
 }
 
+/* One of the agent's Units= has a unit file under the root. */
+static bool installed(const lg_root *root, const lg_agent *a) {
+        for (char **u = a->units; u && *u; u++) {
+                _cleanup_free_ char *text = NULL;
+                size_t size = 0;
+
+                if (read_unit_or_template(root, *u, &text, &size) >= 0)
+                        return true;
+        }
+        return false;
+}
+
 static const lg_agent *owner_of_unit(const lg_agents *a, const char *unit) {
         for (size_t i = 0; i < a->n; i++)
                 if (lg_strv_contains(a->agents[i].units, unit))
@@ -256,6 +268,12 @@ int lg_agents_resolve_units(const lg_root *root, lg_agents *a) {
                                 why = o == ag ? "is one of the agent's own Units=" : "belongs to another agent";
                         else if (read_unit_or_template(root, *u, &text, &size) < 0)
                                 why = "no such unit file";
+                        if (why && !o && !installed(root, ag)) {
+                                /* The agent is not installed here (a shipped
+                                 * definition): nothing to say. */
+                                free(*u);
+                                continue;
+                        }
                         if (!why) {
                                 ag->fallback_units[k++] = *u;
                                 continue;
@@ -270,11 +288,13 @@ int lg_agents_resolve_units(const lg_root *root, lg_agents *a) {
                         ag->fallback_units[k] = NULL;
 
                 if (ag->on_safe_mode == LG_POLICY_FALLBACK && !lg_agent_has_fallback(ag)) {
+                        ag->on_safe_mode = LG_POLICY_DISABLE;
+                        if (!installed(root, ag))
+                                continue;
                         r = lg_warn(&a->warnings, "agent %s: OnSafeMode=fallback but no usable fallback, disable used.",
                                     ag->name);
                         if (r < 0)
                                 return r;
-                        ag->on_safe_mode = LG_POLICY_DISABLE;
                 }
         }
         return 0;
