@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "inventory.h"
 #include "rootfs.h"
 
 /* lastgoodctl: options shared by every verb (parsed in lastgoodctl.c) and
@@ -13,12 +14,15 @@
  *   0  success (status: steady -- not armed, level 0)
  *   1  the operation failed (details logged to stderr)
  *   2  usage error
- * and, from status (the status is printed all the same):
+ * and, from status without --json or --metrics (the status is printed all
+ * the same; a dump for a machine exits 0 whatever the state, so that
+ * `status --metrics > f.tmp && mv f.tmp f.prom` keeps updating):
  *   3  armed: a change is being counted, level 0
  *   4  safe mode: level 1 or 2 in force this boot
  *   5  exhausted: level 3, lastgood withholds nothing more
  *   6  state corrupt: the hot record cannot be read or trusted
- * and, from crash: 3 when the log names no culprit. */
+ * and, from crash: 3 when the log names no culprit;
+ * and, from doctor: 3 not protected, 4 protected with warnings. */
 
 #define LG_EXIT_OK 0
 #define LG_EXIT_FAILURE 1
@@ -28,6 +32,8 @@
 #define LG_EXIT_EXHAUSTED 5
 #define LG_EXIT_CORRUPT 6
 #define LG_EXIT_NO_CULPRIT 3
+#define LG_EXIT_NOT_PROTECTED 3
+#define LG_EXIT_DOCTOR_WARN 4
 
 typedef struct lg_ctl {
         const char *root_dir;        /* --root=, NULL for / */
@@ -43,19 +49,32 @@ typedef struct lg_ctl {
         const char *state_filter;    /* --state= (fleet) */
         const char *since;           /* --since= (fleet) */
         const char *host_filter;     /* --host= (fleet) */
+        const char *cmdline;         /* --cmdline= (plan), NULL: /proc/cmdline */
+        bool names;                  /* --names (list) */
+        bool quiet;                  /* -q: nothing on stdout */
 } lg_ctl;
 
 /* Route stdout and stderr through the escaping filter (ctl/output.c):
  * U+FFFD for invalid UTF-8 in JSON, \xHH for controls on a terminal.
- * Returns 0 or -ENOMEM (output then stays unfiltered). */
-int lg_ctl_output_init(bool json);
+ * quiet: stdout goes to /dev/null. page: when stdout is a terminal, it
+ * goes through a pager as in systemd's tools ($SYSTEMD_PAGER, $PAGER,
+ * pager, less, more; less with $SYSTEMD_LESS or FRSXMK), waited for at
+ * exit. Returns 0 or -errno (output then stays unfiltered, unpaged). */
+int lg_ctl_output_init(bool json, bool quiet, bool page);
+
+/* Why an item is withheld, in the words of the text output: the JSON's
+ * reason names (lg_reason_to_string()), but "persistently withheld" for
+ * the cold record's (JSON: "quarantine"), so that "quarantined" means
+ * only agent content moved away. Never NULL. */
+const char *ctl_reason_word(lg_reason r);
 
 int verb_status(lg_ctl *c, int argc, char **argv);
 /* status-reset.c: the reset-on-failure settings of this boot, as a JSON
  * array (never NULL unless out of memory) and as text lines. */
 struct json_object;
 struct json_object *status_reset_json(const lg_root *root);
-void status_reset_print(const lg_root *root);
+/* armed: the hot record now; early_ran: this boot's hand-over exists. */
+void status_reset_print(const lg_root *root, bool armed, bool early_ran);
 /* status-agents.c: agents in their fallback this boot, the eBPF record. */
 struct lg_withheld;
 void status_agents_print(const lg_root *root, const struct lg_withheld *w);

@@ -26,6 +26,8 @@ lastgoodctl_DEPENDENCIES = $(LG_LIBS)
 # lastgoodctl doctor, every check ok and broken, against temporary roots.
 TESTS += tests/integration/ctl-doctor.sh
 EXTRA_DIST += tests/integration/ctl-doctor.sh
+TESTS += tests/integration/ctl-monitoring.sh
+EXTRA_DIST += tests/integration/ctl-monitoring.sh
 
 # The administrator's view: status and its exit codes, plan, the JSON
 # schemas of every verb, metrics, the login notice.
@@ -36,7 +38,17 @@ ADMIN_TESTS = \
 	tests/integration/fleet-large.sh \
 	tests/integration/watchdog-health-tiers.sh
 TESTS += $(ADMIN_TESTS)
-EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py schemas/lastgoodctl.schema.json
+EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py
+
+# The JSON schema of every --json output, for those who consume it.
+lastgoodschemasdir = $(datadir)/lastgood/schemas
+dist_lastgoodschemas_DATA = schemas/lastgoodctl.schema.json
+
+# Options: each command takes its own (others are usage errors), the
+# default command, --quiet, the pager; every --json output against its
+# schema, and --help, lastgoodctl(8) and the program agree on which.
+TESTS += tests/integration/ctl-options.sh
+EXTRA_DIST += tests/integration/ctl-options.sh
 
 # The summary behind status, the login notice and STATUS=; the metrics text.
 check_PROGRAMS += tests/unit/test-summary

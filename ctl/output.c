@@ -4,11 +4,16 @@
  * host or item name, a journal field, a crash-log line) can drive the
  * terminal or break the JSON, whichever verb prints it. stdout in --json
  * mode: invalid UTF-8 becomes U+FFFD (json-c escapes the controls itself);
- * otherwise, and always on stderr: controls and invalid bytes as \xHH. */
+ * otherwise, and always on stderr: controls and invalid bytes as \xHH.
+ * Below the filter: /dev/null for --quiet, or the pager for a report on a
+ * terminal. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -83,17 +88,120 @@ static FILE *filter_open(int fd, lg_escape_mode mode, int buffering) {
         return s;
 }
 
-static void filters_close(void) {
-        /* exit() flushes but does not close: the carry must come out. */
-        fclose(stdout);
-        fclose(stderr);
+/* The pager, as systemd's tools have it (src/shared/pager.c): its pid
+ * while it runs, and whether stderr goes to it too. */
+static pid_t pager_pid;
+static bool filtered;
+
+static bool pager_wanted(const char **ret_cmd) {
+        const char *cmd = getenv("SYSTEMD_PAGER"), *term = getenv("TERM");
+
+        if (!cmd)
+                cmd = getenv("PAGER");
+        /* An empty pager or cat: none; a dumb terminal cannot page. */
+        if (cmd && (cmd[0] == '\0' || streq(cmd, "cat")))
+                return false;
+        if (!term || streq(term, "dumb") || !isatty(STDOUT_FILENO))
+                return false;
+        *ret_cmd = cmd;
+        return true;
 }
 
-int lg_ctl_output_init(bool json) {
+/* The pager process: the pipe on its stdin; no pager found, a copy. */
+__attribute__((noreturn)) static void pager_exec(int in, const char *cmd) {
+        const char *less = getenv("SYSTEMD_LESS");
+        char buf[4096];
+        ssize_t n;
+
+        if (dup2(in, STDIN_FILENO) < 0)
+                _exit(EXIT_FAILURE);
+        /* F: quit when it fits one screen, R: raw colours, S: no wrapping,
+         * X: no screen clearing, M: a long prompt, K: Ctrl-C quits. */
+        (void) setenv("LESS", less ? less : "FRSXMK", 1);
+        if (cmd)
+                execl("/bin/sh", "sh", "-c", cmd, (char *) NULL);
+        execlp("pager", "pager", (char *) NULL);
+        execlp("less", "less", (char *) NULL);
+        execlp("more", "more", (char *) NULL);
+        while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+                if (n > 0 && write_all(STDOUT_FILENO, buf, (size_t) n) < 0)
+                        break;
+        _exit(EXIT_SUCCESS);
+}
+
+static int pager_open(void) {
+        const char *cmd = NULL;
+        int fd[2];
+        pid_t pid;
+
+        if (!pager_wanted(&cmd))
+                return 0;
+        if (pipe2(fd, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+
+                close(fd[0]);
+                close(fd[1]);
+                return r;
+        }
+        if (pid == 0)
+                pager_exec(fd[0], cmd);
+        /* Errors go to the pager too when they would reach the same
+         * terminal, or the pager's screen would paint over them. */
+        if (dup2(fd[1], STDOUT_FILENO) < 0 || (isatty(STDERR_FILENO) && dup2(fd[1], STDERR_FILENO) < 0)) {
+                int r = -errno;
+
+                close(fd[0]);
+                close(fd[1]);
+                (void) kill(pid, SIGTERM);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        close(fd[0]);
+        close(fd[1]);
+        pager_pid = pid;
+        return 1;
+}
+
+/* At exit: the filters flushed (exit() flushes but does not close: the
+ * carry must come out), then the pager sees the end of its input and is
+ * waited for, so that the shell prompt comes after it. */
+static void output_close(void) {
+        if (filtered) {
+                fclose(stdout);
+                fclose(stderr);
+        } else {
+                fflush(stdout);
+                fflush(stderr);
+        }
+        if (pager_pid > 0) {
+                close(STDOUT_FILENO);
+                close(STDERR_FILENO);
+                while (waitpid(pager_pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+}
+
+int lg_ctl_output_init(bool json, bool quiet, bool page) {
         FILE *o, *e;
+        int r = 0;
 
         fflush(stdout);
         fflush(stderr);
+        if (quiet) {
+                int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+                        r = -errno;
+                if (fd >= 0)
+                        close(fd);
+        } else if (page && pager_open() < 0)
+                r = -EIO; /* unpaged is better than no output */
+        if (atexit(output_close) != 0)
+                return -ENOMEM;
+
         o = filter_open(STDOUT_FILENO, json ? LG_ESCAPE_UTF8 : LG_ESCAPE_TERMINAL,
                         isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
         e = filter_open(STDERR_FILENO, LG_ESCAPE_TERMINAL, _IOLBF);
@@ -106,5 +214,12 @@ int lg_ctl_output_init(bool json) {
         }
         stdout = o;
         stderr = e;
-        return atexit(filters_close) == 0 ? 0 : -ENOMEM;
+        filtered = true;
+        return r;
+}
+
+const char *ctl_reason_word(lg_reason r) {
+        if (r == LG_REASON_QUARANTINE)
+                return "persistently withheld";
+        return strna(lg_reason_to_string(r));
 }

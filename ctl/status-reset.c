@@ -61,14 +61,19 @@ void ctl_reset_release(const lg_root *root) {
         printf("Hang reset released: %s stopped.\n", r.items[LG_RESET_HANG].device);
 }
 
-void status_reset_print(const lg_root *root) {
+void status_reset_print(const lg_root *root, bool armed, bool early_ran) {
         lg_reset r;
         int n = 0, k;
 
         k = lg_reset_load(root, &r);
+        /* Set up only by an armed boot's early stage: on a host armed
+         * since (lastgoodctl arm, a change at run time), from the next. */
         if (k < 0) {
-                printf("   On failure: %s\n", k == -ENOENT ? "nothing set up this boot (not armed)"
-                                                           : "unknown (/run/lastgood/reset unreadable)");
+                printf("   On failure: %s\n",
+                       k != -ENOENT ? "unknown (/run/lastgood/reset unreadable)"
+                       : !armed     ? "nothing set up this boot (not armed)"
+                       : early_ran  ? "nothing set up this boot (armed after it started): from the next boot"
+                                    : "nothing set up this boot (lastgood-early did not run; see lastgoodctl doctor)");
                 return;
         }
         for (k = 0; k < _LG_RESET_KIND_MAX; k++) {

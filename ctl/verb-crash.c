@@ -86,6 +86,8 @@ static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
                 return -ENOMEM;
         }
         json_add_string(o, "culprit", r->culprit);
+        /* The culprit is a module (its agent, if any, in "agent") or an
+         * agent named by its process or eBPF programs. */
         json_add_string(o, "culprit_kind", r->culprit_kind);
         json_add_string(o, "comm", r->comm);
         json_add_string(o, "confidence", lg_confidence_to_string(r->confidence));

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lastgoodctl doctor: is this host protected?
  *
- * One line per check: ok, warn (protected, but something to look at) or
- * fail (not protected), with what to do. --json prints one object.
- * Exit status 0 when every check is ok, 1 with warnings, 2 when the host is
- * not protected. Every path is read under --root, so that each check is
- * tested against temporary roots; only two checks ask the running system
- * (lsinitramfs on the image under the root, and systemctl when the root is
- * the host's). */
+ * One line per check: ok, info (a fact, nothing to do), warn (protected, but
+ * something to look at) or fail (not protected), with what to do. --json
+ * prints one object. Exit status (a monitoring check's): 0 protected (ok
+ * and info lines only), LG_EXIT_DOCTOR_WARN protected with warnings,
+ * LG_EXIT_NOT_PROTECTED not protected; 1 and 2 keep their meaning (doctor
+ * itself failed, usage error). Every path is read under --root, so that
+ * each check is tested against temporary roots; only two checks ask the
+ * running system (lsinitramfs on the image under the root, and systemctl
+ * when the root is the host's). */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -25,9 +27,11 @@
 #include "cmdline.h"
 #include "ctl.h"
 #include "inventory.h"
+#include "json-out.h"
 #include "log.h"
 #include "macro.h"
 #include "store.h"
+#include "summary.h"
 
 #ifndef SYSTEMDSYSTEMUNITDIR
 #define SYSTEMDSYSTEMUNITDIR "/usr/lib/systemd/system"
@@ -38,8 +42,9 @@
 
 extern char **environ;
 
-typedef enum { DOC_OK, DOC_WARN, DOC_FAIL } doc_result;
-static const char *const result_names[] = { "ok", "warn", "fail" };
+/* In order of weight; DOC_INFO weighs nothing (the verdict ignores it). */
+typedef enum { DOC_OK, DOC_WARN, DOC_FAIL, DOC_INFO } doc_result;
+static const char *const result_names[] = { "ok", "warn", "fail", "info" };
 
 typedef struct doctor {
         lg_ctl *c;
@@ -56,12 +61,9 @@ static void report(doctor *d, const char *check, doc_result res, const char *hin
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        /* Names from the configuration are printed: keep control
-         * characters out of the terminal. */
-        for (char *p = msg; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        if (res > d->worst)
+        /* Names from the configuration are printed: lastgoodctl's output
+         * filter escapes them on the way out (ctl/output.c), text and JSON. */
+        if (res != DOC_INFO && res > d->worst)
                 d->worst = res;
         if (d->checks) {
                 json_object *o = json_object_new_object();
@@ -74,7 +76,7 @@ static void report(doctor *d, const char *check, doc_result res, const char *hin
                 return;
         }
         printf("%-4s %-14s %s\n", result_names[res], check, msg);
-        if (hint && res != DOC_OK)
+        if (hint && res != DOC_OK && res != DOC_INFO)
                 printf("     %-14s -> %s\n", "", hint);
 }
 
@@ -177,6 +179,12 @@ static int run_capture(char *const argv[], char **ret_out) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/* An access refused to a user who is not root says nothing about the
+ * host: doctor must run as root to tell. */
+static bool not_root(int err) {
+        return geteuid() != 0 && (err == EACCES || err == EPERM);
+}
+
 static void check_store(doctor *d) {
         _cleanup_store_ lg_store *s = NULL;
         _cleanup_free_ char *dir = NULL;
@@ -193,27 +201,35 @@ static void check_store(doctor *d) {
                 const char *env = getenv("EFIVARFS_PATH");
 
                 dir = env ? strdup(env) : lg_root_path(d->c->root, "/sys/firmware/efi/efivars");
-                if (dir && access(dir, W_OK) < 0)
-                        report(d, "store", DOC_FAIL, "mount efivarfs read-write (and run doctor as root)",
+                if (dir && access(dir, W_OK) < 0 && not_root(errno))
+                        report(d, "store", DOC_FAIL, "run as root: sudo lastgoodctl doctor",
+                               "EFI variables at %s cannot be checked by uid %u: run as root", dir,
+                               (unsigned) geteuid());
+                else if (dir && access(dir, W_OK) < 0)
+                        report(d, "store", DOC_FAIL, "mount efivarfs read-write",
                                "EFI variables not writable at %s: %s", dir, strerror(errno));
                 else
                         report(d, "store", DOC_OK, NULL,
                                "EFI variables writable (counting from the initramfs)");
         } else {
-                dir = lg_root_path(d->c->root, "/var/lib/lastgood");
-                if (dir && access(dir, W_OK) < 0 && errno != ENOENT)
-                        report(d, "store", DOC_FAIL, "make /var/lib/lastgood writable by root",
+                dir = lg_root_path(d->c->root, LG_STATE_DIR);
+                if (dir && access(dir, W_OK) < 0 && errno != ENOENT && not_root(errno))
+                        report(d, "store", DOC_FAIL, "run as root: sudo lastgoodctl doctor",
+                               "file store %s cannot be checked by uid %u: run as root", dir,
+                               (unsigned) geteuid());
+                else if (dir && access(dir, W_OK) < 0 && errno != ENOENT)
+                        report(d, "store", DOC_FAIL, "make " LG_STATE_DIR " writable by root",
                                "file store %s not writable: %s", dir, strerror(errno));
                 else
-                        report(d, "store", DOC_WARN,
-                               "boot with UEFI to count from the initramfs; nothing to do otherwise",
+                        /* A fact of the platform: the host is protected. */
+                        report(d, "store", DOC_INFO, NULL,
                                "no EFI variables: the records are files, counting starts in the main system");
         }
 
         r = lg_store_read_state(s, &st);
         if (r < 0 && r != -ENOENT)
                 report(d, "state", DOC_WARN, "lastgoodctl reset rewrites it",
-                       "the hot record is unreadable (%s): treated as no state", strerror(-r));
+                       "the hot record is unreadable (%s): treated as no state", lg_record_error(r));
         else if (r >= 0 && st.level >= LG_LEVEL_MAX)
                 report(d, "state", DOC_FAIL, "fix the cause, then lastgoodctl reset (or lastgoodctl good)",
                        "recovery exhausted: lastgood withholds nothing more");
@@ -225,6 +241,100 @@ static void check_store(doctor *d) {
                        r == -ENOENT ? "no record yet (never armed)"
                        : st.armed   ? "armed, counting"
                                     : "steady state");
+}
+
+/* path (relative, no leading '/') is a line of lsinitramfs's listing
+ * (cpio -t: with or without a leading "./" or "/"). */
+static bool listed(const char *list, const char *path) {
+        size_t n = strlen(path);
+
+        for (const char *l = list; l && *l;) {
+                const char *e = strchrnul(l, '\n');
+
+                if (l[0] == '.' && l[1] == '/')
+                        l += 2;
+                else if (l[0] == '/')
+                        l++;
+                if ((size_t) (e - l) == n && strncmp(l, path, n) == 0)
+                        return true;
+                l = *e ? e + 1 : e;
+        }
+        return false;
+}
+
+/* lastgood.conf(5): early boot reads the copy of /etc/lastgood in the
+ * initramfs. It is stale when a file there (config, agents.d, deny.d) is
+ * missing from the image, was changed (ctime: dpkg keeps a package's
+ * mtime) after the image was written, or is gone from /etc while the image
+ * still has it. Bounded: the listing is lsinitramfs's (4 MiB at most), at
+ * most 1000 files are compared, nothing is unpacked. */
+static void check_initramfs_config(doctor *d, const char *rel, const char *kernel, const char *list) {
+        static const char *const patterns[] = { "/etc/lastgood/lastgood.conf", "/etc/lastgood/agents.d/*.conf",
+                                                "/etc/lastgood/deny.d/*.list" };
+        _cleanup_free_ char *prefix = lg_root_path(d->c->root, "/");
+        char first[PATH_MAX + 32] = "";
+        struct stat img;
+        size_t n_stale = 0, n_files = 0;
+
+        if (!prefix || fstatat(d->c->root->fd, rel + 1, &img, 0) < 0)
+                return;
+        for (size_t k = 0; k < ELEMENTSOF(patterns); k++) {
+                _cleanup_free_ char *pat = lg_root_path(d->c->root, patterns[k]);
+                glob_t g = {};
+
+                if (!pat || glob(pat, 0, NULL, &g) != 0) {
+                        globfree(&g);
+                        continue;
+                }
+                for (size_t i = 0; i < g.gl_pathc && n_files < 1000; i++, n_files++) {
+                        const char *inside = g.gl_pathv[i] + strlen(prefix);
+                        struct stat st;
+
+                        while (*inside == '/')
+                                inside++;
+                        if (fstatat(d->c->root->fd, inside, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                                continue;
+                        if (listed(list, inside) &&
+                            (st.st_ctim.tv_sec < img.st_mtim.tv_sec ||
+                             (st.st_ctim.tv_sec == img.st_mtim.tv_sec && st.st_ctim.tv_nsec <= img.st_mtim.tv_nsec)))
+                                continue;
+                        if (n_stale++ == 0)
+                                snprintf(first, sizeof(first), "/%s %s", inside,
+                                         listed(list, inside) ? "changed since" : "missing from");
+                }
+                globfree(&g);
+        }
+        /* Files the image has that /etc no longer has. */
+        for (const char *l = list; *l && n_files < 2000;) {
+                const char *e = strchrnul(l, '\n'), *p = l;
+                char path[PATH_MAX];
+                size_t n;
+
+                if (p[0] == '.' && p[1] == '/')
+                        p += 2;
+                else if (p[0] == '/')
+                        p++;
+                n = (size_t) (e - p);
+                if (n < sizeof(path) && strncmp(p, "etc/lastgood/", strlen("etc/lastgood/")) == 0 &&
+                    ((n > 5 && strncmp(e - 5, ".conf", 5) == 0) || (n > 5 && strncmp(e - 5, ".list", 5) == 0))) {
+                        memcpy(path, p, n);
+                        path[n] = '\0';
+                        n_files++;
+                        if (faccessat(d->c->root->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && n_stale++ == 0)
+                                snprintf(first, sizeof(first), "/%s removed since", path);
+                }
+                l = *e ? e + 1 : e;
+        }
+        if (n_stale > 0) {
+                _cleanup_free_ char *hint = NULL;
+
+                if (asprintf(&hint, "update-initramfs -u -k %s (or dracut -f --kver %s)", kernel, kernel) < 0)
+                        hint = NULL;
+                report(d, "initramfs", DOC_WARN, hint ?: "update-initramfs -u",
+                       "%s is stale: %s %s (%zu file%s): early boot uses the old /etc/lastgood", rel,
+                       first, rel, n_stale, n_stale == 1 ? " differs" : "s differ");
+        } else
+                report(d, "initramfs", DOC_OK, NULL, "%s holds the current /etc/lastgood", rel);
 }
 
 static void check_initramfs(doctor *d, const char *kernel) {
@@ -244,9 +354,10 @@ static void check_initramfs(doctor *d, const char *kernel) {
                        "cannot list %s (%s)", rel, r < 0 ? strerror(-r) : "lsinitramfs not found");
                 return;
         }
-        if (out && (strstr(out, "usr/sbin/lastgood-early\n") || strstr(out, "/lastgood-pre-udev.sh\n")))
+        if (out && (strstr(out, "usr/sbin/lastgood-early\n") || strstr(out, "/lastgood-pre-udev.sh\n"))) {
                 report(d, "initramfs", DOC_OK, NULL, "lastgood-early is in %s", rel);
-        else
+                check_initramfs_config(d, rel, kernel, out);
+        } else
                 report(d, "initramfs", DOC_FAIL, "update-initramfs -u -k all",
                        "lastgood-early is not in %s: boots are not counted", rel);
 }
@@ -340,6 +451,34 @@ static void check_reset(doctor *d, const char *kernel) {
                        "no watchdog device and no softdog: a boot that hangs is never reset");
 }
 
+/* The lastgood.* words of the kernel's part of the command line (before
+ * "--"), as written, blank-separated; at most 512 bytes. */
+static char *lastgood_words(const char *buf, size_t n) {
+        char out[512] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < n;) {
+                size_t j;
+
+                while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+                        i++;
+                for (j = i; j < n && buf[j] != ' ' && buf[j] != '\t' && buf[j] != '\n'; j++)
+                        ;
+                if (j - i == 2 && buf[i] == '-' && buf[i + 1] == '-')
+                        break;
+                if (j - i > strlen("lastgood.") && strncmp(buf + i, "lastgood.", strlen("lastgood.")) == 0 &&
+                    len + (j - i) + 2 < sizeof(out)) {
+                        if (len > 0)
+                                out[len++] = ' ';
+                        memcpy(out + len, buf + i, j - i);
+                        len += j - i;
+                        out[len] = '\0';
+                }
+                i = j;
+        }
+        return strdup(out);
+}
+
 static void check_cmdline(doctor *d) {
         _cleanup_free_ char *buf = NULL;
         lg_cmdline cl = {};
@@ -354,9 +493,13 @@ static void check_cmdline(doctor *d) {
         if (cl.mode == LG_MODE_OFF)
                 report(d, "cmdline", DOC_FAIL, "remove lastgood.mode=off from the boot entry",
                        "lastgood.mode=off: lastgood does nothing this boot");
-        else if (lg_cmdline_is_override(&cl))
+        else if (lg_cmdline_is_override(&cl)) {
+                _cleanup_free_ char *words = lastgood_words(buf ?: "", n);
+
                 report(d, "cmdline", DOC_WARN, "remove the lastgood.* words once done",
-                       "lastgood.* words in force this boot (mode %s)", lg_mode_to_string(cl.mode));
+                       "lastgood.* words in force this boot (mode %s): %s", lg_mode_to_string(cl.mode),
+                       words ?: "?");
+        }
         else if (!cl.warnings || !cl.warnings[0])
                 report(d, "cmdline", DOC_OK, NULL, "no lastgood.* override on the command line");
         lg_cmdline_done(&cl);
@@ -375,10 +518,22 @@ static bool content_exists(doctor *d, const char *pattern) {
         return ok;
 }
 
+/* A definition in /etc/lastgood/agents.d/ is the administrator's own;
+ * the others are shipped (/usr/lib/lastgood/agents.d/). */
+static bool agent_shipped(doctor *d, const char *name) {
+        _cleanup_free_ char *p = NULL;
+
+        if (asprintf(&p, "/etc/lastgood/agents.d/%s.conf", name) < 0)
+                return false;
+        return !exists(d, p);
+}
+
 static void check_agents(doctor *d) {
         lg_config cfg = {};
         lg_agents agents = {};
         bool warned = false;
+        size_t n_shipped = 0, n_absent = 0;
+        char absent[256] = "";
 
         if (lg_config_load(d->c->root, &cfg) < 0 || lg_agents_load(d->c->root, &agents) < 0) {
                 report(d, "config", DOC_FAIL, NULL, "out of memory");
@@ -393,7 +548,26 @@ static void check_agents(doctor *d) {
                        "configuration and %zu agent definition(s) read without warnings", agents.n);
         for (size_t i = 0; i < agents.n; i++) {
                 const lg_agent *a = &agents.agents[i];
-                bool bad = false;
+                bool bad = false, any = false;
+
+                /* A shipped definition of an agent that is not installed
+                 * (none of its units, no content) is neither a suspect nor
+                 * recorded: one line for all of them, no warning. */
+                for (char **u = a->units; *u && !any; u++)
+                        any = unit_exists(d, *u);
+                for (char **p = a->content; *p && !any; p++)
+                        any = content_exists(d, *p);
+                if (agent_shipped(d, a->name)) {
+                        n_shipped++;
+                        if (!any) {
+                                size_t l = strlen(absent);
+
+                                n_absent++;
+                                if (l + strlen(a->name) + 3 < sizeof(absent))
+                                        snprintf(absent + l, sizeof(absent) - l, "%s%s", l ? ", " : "", a->name);
+                                continue;
+                        }
+                }
 
                 for (char **u = a->units; *u; u++)
                         if (!unit_exists(d, *u)) {
@@ -410,6 +584,12 @@ static void check_agents(doctor *d) {
                 if (!bad)
                         report(d, "agents", DOC_OK, NULL, "agent %s: units and content found", a->name);
         }
+        if (n_absent == n_shipped && n_shipped > 0)
+                report(d, "agents", DOC_INFO, NULL, "%zu shipped definition%s, none installed", n_shipped,
+                       n_shipped == 1 ? "" : "s");
+        else if (n_absent > 0)
+                report(d, "agents", DOC_INFO, NULL, "%zu shipped definition%s, %zu installed; not installed: %s",
+                       n_shipped, n_shipped == 1 ? "" : "s", n_shipped - n_absent, absent);
 finish:
         lg_agents_done(&agents);
         lg_config_done(&cfg);
@@ -442,16 +622,24 @@ int verb_doctor(lg_ctl *c, int argc, char **argv) {
         check_agents(&d);
 
         if (c->json) {
-                json_object *o = json_object_new_object();
+                /* The one JSON style of every verb (json-out.h). */
+                json_object *o = lg_json_doc_new();
 
-                json_object_object_add(o, "protected", json_object_new_boolean(d.worst != DOC_FAIL));
-                json_object_object_add(o, "result", json_object_new_string(result_names[d.worst]));
-                json_object_object_add(o, "checks", d.checks);
-                puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-                json_object_put(o);
+                if (o) {
+                        json_object_object_add(o, "protected", json_object_new_boolean(d.worst != DOC_FAIL));
+                        json_object_object_add(o, "result", json_object_new_string(result_names[d.worst]));
+                        json_object_object_add(o, "checks", d.checks);
+                } else
+                        json_object_put(d.checks);
+                if (lg_json_print(o) < 0) {
+                        log_error("cannot print the result: out of memory or a write error");
+                        return LG_EXIT_FAILURE;
+                }
         } else
                 printf("\n%s\n", d.worst == DOC_FAIL   ? "This host is NOT protected."
                                  : d.worst == DOC_WARN ? "This host is protected (with warnings)."
                                                        : "This host is protected.");
-        return d.worst == DOC_FAIL ? 2 : d.worst == DOC_WARN ? 1 : 0;
+        return d.worst == DOC_FAIL   ? LG_EXIT_NOT_PROTECTED
+               : d.worst == DOC_WARN ? LG_EXIT_DOCTOR_WARN
+                                     : LG_EXIT_OK;
 }

@@ -26,6 +26,7 @@
 #include "macro.h"
 #include "strmap.h"
 #include "strv.h"
+#include "timestamp.h"
 
 #define FLEET_HOSTS_MAX 1000000
 #define HOST_ITEMS_MAX 256
@@ -355,39 +356,14 @@ static bool host_silent(const selection *s, const host *h) {
         return h->last_usec < s->silent_usec;
 }
 
-/* TIME: ISO 8601 (2025-11-29T07:06:40Z, "2025-11-29 07:06:40", 2025-11-29),
- * all UTC, or @SECONDS since the epoch. Returns 0 or -EINVAL. */
+/* --since=: journalctl's time words (lib/parse/timestamp.h), relative
+ * ones from the present. Returns 0 or -errno. */
 static int parse_time(const char *s, uint64_t *ret) {
-        static const char *const formats[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
-                                                "%Y-%m-%d" };
-        struct tm tm;
+        struct timespec ts;
 
-        if (s[0] == '@') {
-                char *end;
-                unsigned long long v;
-
-                errno = 0;
-                v = strtoull(s + 1, &end, 10);
-                if (errno || end == s + 1 || *end || v > UINT64_MAX / 1000000)
-                        return -EINVAL;
-                *ret = v * 1000000ULL;
-                return 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
-                const char *end;
-
-                tm = (struct tm) {};
-                end = strptime(s, formats[i], &tm);
-                if (end && !*end) {
-                        time_t t = timegm(&tm);
-
-                        if (t < 0)
-                                return -EINVAL;
-                        *ret = (uint64_t) t * 1000000ULL;
-                        return 0;
-                }
-        }
-        return -EINVAL;
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+                return -errno;
+        return lg_parse_timestamp(s, (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000, ret);
 }
 
 static bool host_matches(const lg_ctl *c, const host *h) {
@@ -813,8 +789,8 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
                 }
         }
         if (c->since && parse_time(c->since, &since) < 0) {
-                log_error("--since= takes a UTC time (2025-11-29T07:06:40Z, 2025-11-29) or "
-                          "@SECONDS, not \"%s\".",
+                log_error("--since= takes a time as journalctl does (2025-11-29 07:06:40, 2025-11-29T07:06:40Z, "
+                          "yesterday, -2h, @SECONDS), not \"%s\".",
                           c->since);
                 return LG_EXIT_USAGE;
         }

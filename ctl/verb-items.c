@@ -24,6 +24,7 @@
 #include "apply.h"
 #include "config.h"
 #include "ctl.h"
+#include "escape.h"
 #include "json-out.h"
 #include "events.h"
 #include "log.h"
@@ -79,10 +80,11 @@ static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q
                 json_object_object_add(e, "fingerprint", json_str(fp));
                 json_object_array_add(a, e);
         }
-        json_object_object_add(o, "quarantine_items", a);
+        json_object_object_add(o, "persistently_withheld", a);
 
-        /* As in status: "quarantine" the names, "quarantine_items" the
-         * records with kind and fingerprint. */
+        /* As in status: "quarantine" (the name the contract gives it) the
+         * names, "persistently_withheld" the records with kind and
+         * fingerprint; "quarantined_files" the agent content moved away. */
         a = json_object_new_array();
         for (size_t i = 0; i < q->n; i++)
                 json_object_array_add(a, json_str(q->items[i].name));
@@ -110,7 +112,7 @@ static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine 
                 const lg_withheld_item *it = &rs->withheld.items[i];
 
                 printf("  %-7s %s (%s%s%s)\n", strna(lg_item_kind_to_string(it->kind)), it->name,
-                       strna(lg_reason_to_string(it->reason)), it->agent ? ", agent " : "", it->agent ?: "");
+                       ctl_reason_word(it->reason), it->agent ? ", agent " : "", it->agent ?: "");
         }
         printf("Persistently withheld:%s\n", q->n ? "" : " nothing");
         for (size_t i = 0; i < q->n; i++)
@@ -124,6 +126,21 @@ static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine 
         if (q->n)
                 printf("\n`lastgoodctl release NAME` lets an item load again; `lastgoodctl restore` puts\n"
                        "quarantined content back.\n");
+}
+
+/* --names: what release takes, one a line, for scripts and shell
+ * completion; a byte that would break the line is written as \xHH. */
+static int list_names(const lg_quarantine *q) {
+        for (size_t i = 0; i < q->n; i++) {
+                _cleanup_free_ char *e = lg_escape_string(LG_ESCAPE_LINE, q->items[i].name);
+
+                if (!e) {
+                        log_error("out of memory");
+                        return LG_EXIT_FAILURE;
+                }
+                printf("%s\n", e);
+        }
+        return fflush(stdout) == 0 ? LG_EXIT_OK : LG_EXIT_FAILURE;
 }
 
 int verb_list(lg_ctl *c, int argc, char **argv) {
@@ -141,6 +158,8 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
         }
         if (ctl_open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
+        if (c->names)
+                return list_names(&q);
         r = lg_runstate_read(c->root, &rs);
         have_rs = r >= 0;
         if (r < 0 && r != -ENOENT)

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lastgoodctl plan [--level=1|2] [--json]: a dry run of safe mode. What
- * would the next boot withhold at this level, now, and why: the same
- * inventory, last-known-good manifest, cold record, configuration, agent
- * definitions and policy as lastgood-early's pre-switch stage, with an
- * empty kernel command line. Nothing is written (no record, no /run, no
- * modprobe.d): it only reads. */
+/* lastgoodctl plan [--level=1|2] [--cmdline=WORDS] [--json]: a dry run of
+ * safe mode. What would the next boot withhold at this level, now, and
+ * why: the same inventory, last-known-good manifest, cold record,
+ * configuration, agent definitions and policy as lastgood-early's
+ * pre-switch stage, with the kernel command line of this boot
+ * (/proc/cmdline) or the one given. Only what is on the host is shown: the
+ * boot would also name the units and modules of agents that are not
+ * installed (lastgood ships definitions of several), which withholds
+ * nothing. Nothing is written (no record, no /run, no modprobe.d): it only
+ * reads. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +19,9 @@
 #include "json-out.h"
 #include "log.h"
 #include "macro.h"
+#include "proven.h"
 #include "store.h"
+#include "strv.h"
 
 /* One sentence per reason: the "why" of each item. */
 static const char *reason_text(lg_reason r) {
@@ -37,10 +43,14 @@ static const char *reason_text(lg_reason r) {
 
 typedef struct plan {
         unsigned level;
+        lg_mode mode;
+        const char *cmdline_source; /* "/proc/cmdline", "--cmdline", or NULL: none */
+        char *cmdline_words;        /* the lastgood.* words of it, or NULL */
         bool have_manifest;
         bool kernel_changed;
         size_t n_inventory, n_changed;
         lg_withheld withheld;
+        char **not_installed; /* agents with items in the decision but nothing on the host */
         const lg_agents *agents;
 } plan;
 
@@ -53,6 +63,9 @@ static int plan_json(const plan *p) {
                 return -ENOMEM;
         }
         json_object_object_add(o, "level", json_object_new_int((int) p->level));
+        json_object_object_add(o, "mode", lg_json_str(lg_mode_to_string(p->mode)));
+        json_object_object_add(o, "cmdline_source", lg_json_str(p->cmdline_source));
+        json_object_object_add(o, "cmdline", lg_json_str(p->cmdline_words));
         json_object_object_add(o, "dry_run", json_object_new_boolean(true));
         json_object_object_add(o, "manifest", json_object_new_boolean(p->have_manifest));
         json_object_object_add(o, "kernel_changed", json_object_new_boolean(p->kernel_changed));
@@ -73,11 +86,21 @@ static int plan_json(const plan *p) {
                 json_object_array_add(a, it);
         }
         json_object_object_add(o, "withheld", a);
+        a = json_object_new_array();
+        for (char **n = p->not_installed; n && *n; n++)
+                json_object_array_add(a, json_object_new_string(*n));
+        json_object_object_add(o, "agents_not_installed", a);
         return lg_json_print(o);
 }
 
 static void plan_human(const plan *p) {
         printf("Dry run: what a boot at level %u would withhold now (nothing is changed).\n", p->level);
+        if (p->cmdline_words)
+                printf("Kernel command line (%s): %s\n", p->cmdline_source, p->cmdline_words);
+        if (p->mode == LG_MODE_OFF)
+                printf("lastgood.mode=off: lastgood would do nothing at all.\n");
+        else if (p->mode == LG_MODE_NORMAL)
+                printf("lastgood.mode=normal: only what the command line blocks would be withheld.\n");
         if (!p->have_manifest)
                 printf("No last-known-good manifest: every third-party item counts as changed.\n");
         else if (p->kernel_changed)
@@ -85,6 +108,12 @@ static void plan_human(const plan *p) {
                        "changed.\n");
         printf("%zu third-party item%s, %zu changed since the last known good.\n", p->n_inventory,
                p->n_inventory == 1 ? "" : "s", p->n_changed);
+        if (p->not_installed && *p->not_installed) {
+                printf("Not installed, nothing to withhold: agent%s", p->not_installed[1] ? "s" : "");
+                for (char **n = p->not_installed; *n; n++)
+                        printf("%s%s", n == p->not_installed ? " " : ", ", *n);
+                printf(".\n");
+        }
         if (p->withheld.n == 0) {
                 printf("Nothing would be withheld.\n");
                 return;
@@ -101,6 +130,114 @@ static void plan_human(const plan *p) {
         }
 }
 
+/* The lastgood.* words of a command line, blank-separated, for people;
+ * NULL when there is none (or out of memory). */
+static char *lastgood_words(const char *buf, size_t size) {
+        char *out = NULL;
+        size_t len = 0;
+
+        for (size_t i = 0; i < size;) {
+                size_t n = 0;
+
+                while (i < size && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+                        i++;
+                while (i + n < size && buf[i + n] != ' ' && buf[i + n] != '\t' && buf[i + n] != '\n')
+                        n++;
+                if (n > 9 && strncmp(buf + i, "lastgood.", 9) == 0) {
+                        char *m = realloc(out, len + n + 2);
+
+                        if (!m) {
+                                free(out);
+                                return NULL;
+                        }
+                        out = m;
+                        if (len)
+                                out[len++] = ' ';
+                        memcpy(out + len, buf + i, n);
+                        len += n;
+                        out[len] = '\0';
+                }
+                i += n;
+        }
+        return out;
+}
+
+/* The kernel command line in force: --cmdline=, else this boot's
+ * /proc/cmdline (the next boot's too, unless the boot loader's entry
+ * changes); none at all (a --root tree without /proc) is an empty one. */
+static int plan_cmdline(lg_ctl *c, plan *p, lg_cmdline *cmdline) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        int r;
+
+        if (c->cmdline) {
+                buf = strdup(c->cmdline);
+                if (!buf)
+                        return -ENOMEM;
+                size = strlen(buf);
+                p->cmdline_source = "--cmdline";
+        } else {
+                r = lg_root_read_file(c->root, "/proc/cmdline", 64 * 1024, &buf, &size);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        if (r != -ENOENT)
+                                log_warning("cannot read /proc/cmdline (%s): planning without it.", strerror(-r));
+                        return 0;
+                }
+                p->cmdline_source = "/proc/cmdline";
+        }
+        lg_cmdline_done(cmdline);
+        r = lg_cmdline_parse(buf, size, cmdline);
+        if (r < 0)
+                return r;
+        for (char **w = cmdline->warnings; w && *w; w++)
+                log_warning("%s", *w);
+        p->cmdline_words = lastgood_words(buf, size);
+        return 0;
+}
+
+/* Only what is on the host. The boot names every unit and module of every
+ * agent whose policy is not keep (level 2), installed or not; for an agent
+ * of which nothing is installed, a unit file that does not exist or a
+ * module that is not there, that withholds nothing. What the command line
+ * blocks stays: the administrator's own words. */
+static int plan_on_host(lg_ctl *c, plan *p, const lg_inventory *now) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < p->withheld.n; i++) {
+                lg_withheld_item *w = &p->withheld.items[i];
+                const lg_agent *a = w->agent ? lg_agents_find(p->agents, w->agent) : NULL;
+                bool keep = true;
+
+                if (w->reason == LG_REASON_BLOCK)
+                        keep = true;
+                else if (a && !lg_agent_on_host(c->root, a, now)) {
+                        keep = false;
+                        if (!lg_strv_contains(p->not_installed, a->name) && lg_strv_push(&p->not_installed, a->name) < 0)
+                                return -ENOMEM;
+                } else if (w->kind == LG_ITEM_UNIT)
+                        keep = lg_unit_file_exists(c->root, w->name);
+                else if (w->kind == LG_ITEM_MODULE)
+                        keep = lg_inventory_find(now, LG_ITEM_MODULE, w->name) != NULL;
+                if (keep) {
+                        p->withheld.items[k++] = *w;
+                        continue;
+                }
+                free(w->name);
+                free(w->agent);
+        }
+        p->withheld.n = k;
+        return 0;
+}
+
+static void plan_done(plan *p) {
+        lg_withheld_done(&p->withheld);
+        p->not_installed = lg_strv_free(p->not_installed);
+        free(p->cmdline_words);
+        p->cmdline_words = NULL;
+}
+
 int verb_plan(lg_ctl *c, int argc, char **argv) {
         _cleanup_store_ lg_store *s = NULL;
         _cleanup_(lg_config_done) lg_config cfg = {};
@@ -112,20 +249,20 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         lg_quarantine quarantine = {};
         lg_state st = {};
         unsigned skipped = 0;
-        plan p = {};
+        _cleanup_(plan_done) plan p = {};
         int r;
 
         if (argc > 1) {
                 log_error("plan takes no arguments (the level is --level=1|2).");
                 return LG_EXIT_USAGE;
         }
-        if (c->metrics) {
-                log_error("plan has no --metrics.");
-                return LG_EXIT_USAGE;
-        }
         r = ctl_load_policy_inputs(c, &kernel, &cfg, &agents, &cmdline);
         if (r != LG_EXIT_OK)
                 return r;
+        if (plan_cmdline(c, &p, &cmdline) < 0) {
+                log_error("out of memory");
+                return LG_EXIT_FAILURE;
+        }
 
         /* The records are read only; a missing or corrupt one is no state. */
         r = lg_store_open(c->root, c->force_file ? LG_STORE_FORCE_FILE : LG_STORE_AUTO, &s);
@@ -139,10 +276,27 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
                         log_error("cannot read the persistently withheld list (%s).", strerror(-r));
         }
 
-        /* Without --level: the level the records are at, else safe mode. */
+        /* Without --level: the level the records are at, else safe mode;
+         * then the command line, as lastgood-early takes it (lastgood.mode=
+         * safe or strict whatever the counter says, normal or off: 0). */
         p.level = c->level > 0                              ? (unsigned) c->level
                   : st.level > 0 && st.level < LG_LEVEL_MAX ? st.level
                                                             : 1;
+        p.mode = cmdline.mode;
+        switch (p.mode) {
+        case LG_MODE_SAFE:
+                p.level = 1;
+                break;
+        case LG_MODE_STRICT:
+                p.level = 2;
+                break;
+        case LG_MODE_NORMAL:
+        case LG_MODE_OFF:
+                p.level = 0;
+                break;
+        default:
+                break;
+        }
         p.agents = &agents;
 
         r = lg_manifest_load(c->root, LG_MANIFEST_PATH, &manifest);
@@ -178,6 +332,8 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         };
         r = lg_policy_compute(&in, &p.withheld);
         lg_quarantine_done(&quarantine);
+        if (r >= 0)
+                r = plan_on_host(c, &p, &now);
         if (r < 0) {
                 log_error("cannot compute the withheld set: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
@@ -188,7 +344,6 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
                 plan_human(&p);
                 r = 0;
         }
-        lg_withheld_done(&p.withheld);
         if (r < 0) {
                 log_error("cannot print the plan: %s", strerror(-r));
                 return LG_EXIT_FAILURE;

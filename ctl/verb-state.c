@@ -35,18 +35,7 @@ static bool record_corrupt(int r) {
 
 /* A sentence for a record that could not be used. */
 static const char *record_error(int r) {
-        switch (r) {
-        case -EBADMSG:
-                return "bad magic, checksum or variable attributes";
-        case -EMSGSIZE:
-                return "wrong size";
-        case -EPROTONOSUPPORT:
-                return "unknown record version";
-        case -ERANGE:
-                return "field out of range";
-        default:
-                return strerror(-r);
-        }
+        return lg_record_error(r);
 }
 
 int ctl_open_store(lg_ctl *c, lg_store **ret) {
@@ -113,6 +102,7 @@ static void status_info_done(status_info *i) {
         lg_summary_done(&i->summary);
 }
 
+static bool run_marker(lg_ctl *c, const char *path);
 static bool this_boot_healthy(lg_ctl *c);
 
 int ctl_load_policy_inputs(lg_ctl *c, char **ret_kernel, lg_config *cfg, lg_agents *agents, lg_cmdline *cmdline) {
@@ -166,6 +156,7 @@ static int status_gather(lg_ctl *c, status_info *i) {
                 .quarantine = &i->quarantine,
                 .threshold = i->threshold,
                 .healthy_marker = i->healthy,
+                .proven_marker = run_marker(c, LG_RUN_PROVEN),
         };
         return lg_summary_compute(&in, &i->summary);
 }
@@ -203,7 +194,8 @@ static char *quarantine_error_text(const status_info *i) {
 
         if (i->quarantine_r >= 0 || i->quarantine_r == -ENOENT)
                 return NULL;
-        if (asprintf(&s, "quarantine record %s: %s", record_corrupt(i->quarantine_r) ? "corrupt" : "unreadable",
+        if (asprintf(&s, "persistently withheld record %s: %s",
+                     record_corrupt(i->quarantine_r) ? "corrupt" : "unreadable",
                      record_error(i->quarantine_r)) < 0)
                 return NULL;
         return s;
@@ -272,7 +264,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
                 json_object_object_add(it, "fingerprint", json_object_new_string(buf));
                 json_object_array_add(a, it);
         }
-        json_object_object_add(o, "quarantine_items", a);
+        json_object_object_add(o, "persistently_withheld", a);
 
         if (i->run.culprit) {
                 json_object *lc = json_object_new_object(), *ev = json_object_new_array();
@@ -304,7 +296,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
         json_object_object_add(o, "store", json_object_new_string(lg_store_backend_to_string(i->backend)));
         json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));
         json_object_object_add(o, "state_error", json_string_or_null(state_err));
-        json_object_object_add(o, "quarantine_error", json_string_or_null(q_err));
+        json_object_object_add(o, "persistently_withheld_error", json_string_or_null(q_err));
         ctl_narrow_status_json(c, i->state.boot_seq, o);
 
         return lg_json_print(o);
@@ -343,7 +335,6 @@ static void status_human(const status_info *i) {
                        level_text(i->run.level), i->state.level);
         else
                 printf("        Level: %u (%s)\n", i->state.level, level_text(i->state.level));
-        printf("     Unproven: %s\n", i->state.unproven ? "yes, healthy but not yet proven" : "no");
         printf("     Boot seq: %" PRIu32 "\n", i->state.boot_seq);
         printf("  Last proven: %s\n",
                format_time(i->state.last_proven_usec, buf, sizeof(buf), false) ? buf : "never");
@@ -359,7 +350,7 @@ static void status_human(const status_info *i) {
 
                         printf("%s %s %s (%s%s%s)\n", k == 0 ? "     Withheld:" : "              ",
                                strna(lg_item_kind_to_string(w->kind)), w->name,
-                               strna(lg_reason_to_string(w->reason)), w->agent ? ", agent " : "",
+                               ctl_reason_word(w->reason), w->agent ? ", agent " : "",
                                w->agent ? w->agent : "");
                 }
         } else
@@ -369,18 +360,18 @@ static void status_human(const status_info *i) {
         if (q_err)
                 printf("      Warning: %s\n", q_err);
         if (i->quarantine.n == 0)
-                printf("   Quarantine: empty\n");
+                printf("   Persistent: nothing\n");
         for (size_t k = 0; k < i->quarantine.n; k++) {
                 const lg_qitem *q = &i->quarantine.items[k];
 
-                printf("%s %s %s (fingerprint %016" PRIx64 ")\n", k == 0 ? "   Quarantine:" : "              ",
+                printf("%s %s %s (fingerprint %016" PRIx64 ")\n", k == 0 ? "   Persistent:" : "              ",
                        strna(lg_item_kind_to_string(q->kind)), q->name, q->fingerprint);
         }
         if (i->run.culprit)
                 printf("   Last crash: %s%s%s\n", i->run.culprit, i->run.culprit_evidence ? ": " : "",
                        i->run.culprit_evidence ? i->run.culprit_evidence : "");
         status_agents_print(i->root, i->run_r >= 0 ? &i->run.withheld : NULL);
-        status_reset_print(i->root);
+        status_reset_print(i->root, i->state.armed, i->run_r >= 0);
 }
 
 static int status_metrics(const status_info *i) {
@@ -428,6 +419,9 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
                 log_error("cannot print the status: %s", strerror(-r));
                 return LG_EXIT_FAILURE;
         }
+        /* A dump for a machine succeeded: the state is in it. */
+        if (c->json || c->metrics)
+                return LG_EXIT_OK;
         return status_exit(&i);
 }
 
@@ -439,13 +433,17 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static bool this_boot_healthy(lg_ctl *c) {
-        int fd = lg_root_open(c->root, LG_RUN_HEALTHY, O_PATH, 0);
+static bool run_marker(lg_ctl *c, const char *path) {
+        int fd = lg_root_open(c->root, path, O_PATH, 0);
 
         if (fd < 0)
                 return false;
         close(fd);
         return true;
+}
+
+static bool this_boot_healthy(lg_ctl *c) {
+        return run_marker(c, LG_RUN_HEALTHY);
 }
 
 /* The marker of this boot that tells the watchdog: bad (no healthy, no
@@ -600,6 +598,8 @@ int verb_good(lg_ctl *c, int argc, char **argv) {
         if (res.manifest_was_corrupt)
                 log_warning("the last-known-good manifest was corrupt; it was replaced.");
         ctl_reset_release(c->root);
+        /* status says so from now on (this boot: healthy and proven). */
+        (void) write_marker(c, LG_RUN_PROVEN);
         if (res.steady && !res.state_written)
                 printf("Nothing to change: not armed, nothing unproven, the current set is the last known good "
                        "(steady state).\n");

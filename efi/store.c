@@ -111,7 +111,9 @@ static int file_write(lg_store *s, const char *path, const uint8_t *data, size_t
         if (r >= 0 && cur_size == size && memcmp(cur, data, size) == 0)
                 return 0;
 
-        r = lg_root_write_atomic(s->root, path, data, size, 0644);
+        r = lg_root_mkdir_p(s->root, LG_STATE_DIR, LG_STATE_DIR_MODE);
+        if (r >= 0)
+                r = lg_root_write_atomic(s->root, path, data, size, 0644);
         if (r < 0)
                 return r;
         s->writes++;

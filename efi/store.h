@@ -16,6 +16,11 @@
 #define LG_VENDOR_GUID_STR "5d6f9d7f-8fb2-447b-889a-27e408146ce9"
 #define LG_VAR_STATE "LastGoodState"
 #define LG_VAR_QUARANTINE "LastGoodQuarantine"
+/* lastgood's own folder: one mode wherever it is made (the programs, the
+ * package hooks through lastgoodctl, and StateDirectoryMode= of the
+ * watchdog's unit): it holds the last good copies and the manifest. */
+#define LG_STATE_DIR "/var/lib/lastgood"
+#define LG_STATE_DIR_MODE 0700
 #define LG_STATE_FILE "/var/lib/lastgood/state"
 #define LG_QUARANTINE_FILE "/var/lib/lastgood/quarantine.rec"
 

@@ -950,8 +950,14 @@ static int run_arm_if_changed(ctx *c) {
                 if (r < 0)
                         lg_log(3, "cannot arm (%s)", strerror(-r));
                 else if (d.armed_now) {
-                        printf("lastgood: third-party modules of %s differ from the last known good: counting armed\n",
-                               c->kernel);
+                        /* A fresh install: nothing differs from a last
+                         * known good that does not exist yet. */
+                        if (have_manifest)
+                                printf("lastgood: third-party modules of %s differ from the last known good: "
+                                       "counting armed\n",
+                                       c->kernel);
+                        else
+                                printf("lastgood: no last known good yet; the first healthy boot will record one\n");
                         emit(c, LG_MSG_ARMED, "initramfs rebuilt with a changed third-party set: counting armed", &d,
                              &new, NULL, NULL, NULL);
                 }

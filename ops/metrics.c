@@ -27,7 +27,7 @@ int lg_metrics_host(const lg_summary *s, const lg_state *state, char **ret) {
         gauge(f, "lastgood_tries", "Failed boots in a row since the last proven boot.", state->tries);
         gauge(f, "lastgood_withheld_items", "Items withheld this boot (modules, agent content, units).",
               s->n_withheld);
-        gauge(f, "lastgood_quarantine_items", "Persistently withheld items in the cold record.",
+        gauge(f, "lastgood_persistently_withheld_items", "Persistently withheld items in the cold record.",
               s->n_quarantine);
         gauge(f, "lastgood_last_proven_timestamp_seconds",
               "Time of the last proven boot in seconds since the epoch (0: never).",

@@ -46,7 +46,7 @@ static const char *const unit_dirs[] = {
         "/usr/lib/systemd/system", "/lib/systemd/system",
 };
 
-static bool unit_file_exists(const lg_root *root, const char *unit) {
+bool lg_unit_file_exists(const lg_root *root, const char *unit) {
         char name[256], path[512];
         const char *at = strchr(unit, '@'), *dot = strrchr(unit, '.');
 
@@ -83,6 +83,13 @@ static bool inventory_has_agent(const lg_inventory *inv, const lg_agent *a) {
         return false;
 }
 
+bool lg_agent_on_host(const lg_root *root, const lg_agent *a, const lg_inventory *inv) {
+        for (char **u = a->units; u && *u; u++)
+                if (lg_unit_file_exists(root, *u))
+                        return true;
+        return inventory_has_agent(inv, a);
+}
+
 /* An agent is a suspect only when something of it is on the host: a unit
  * file, one of its modules or content files. A definition shipped for an
  * agent that is not installed (lastgood ships several) ran nothing and can
@@ -96,10 +103,7 @@ static bool agent_installed(const lg_proven_input *in, const lg_inventory *scan,
 
         if (!a || !in->root)
                 return true; /* unknown: a suspect, as before */
-        for (char **u = a->units; u && *u; u++)
-                if (unit_file_exists(in->root, *u))
-                        return true;
-        if (inventory_has_agent(scan, a) || inventory_has_agent(manifest, a))
+        if (lg_agent_on_host(in->root, a, scan) || inventory_has_agent(manifest, a))
                 return true;
         for (size_t i = 0; i < w->n; i++)
                 if (streq_ptr(w->items[i].agent, agent) && w->items[i].kind == LG_ITEM_MODULE &&

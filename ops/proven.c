@@ -749,7 +749,7 @@ int lg_proven_write(const lg_proven_input *in, lg_proven_result *ret) {
 
         libfd = lg_root_open(in->root, LG_LIB_DIR, O_RDONLY | O_DIRECTORY, 0);
         if (libfd == -ENOENT) {
-                r = lg_root_mkdir_p(in->root, LG_LIB_DIR, 0755);
+                r = lg_root_mkdir_p(in->root, LG_LIB_DIR, LG_STATE_DIR_MODE);
                 if (r < 0)
                         goto finish;
                 libfd = lg_root_open(in->root, LG_LIB_DIR, O_RDONLY | O_DIRECTORY, 0);

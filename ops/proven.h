@@ -128,6 +128,16 @@ void lg_proven_result_done(lg_proven_result *res);
  * level 2 withholds everything third-party (all-third-party, or changed in
  * a level-2 boot). */
 bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it);
+
+/* True when a unit file of unit exists under root, in systemd's search
+ * path for system units (an instance "foo@bar.service": its template), or
+ * cannot be told (unreadable). */
+bool lg_unit_file_exists(const lg_root *root, const char *unit);
+/* True when something of agent a is on the host: a unit file, or one of
+ * its modules or content files in inv (a scan; may be NULL). An agent of
+ * which nothing is installed (lastgood ships definitions of several) runs
+ * nothing: neither a narrowing suspect nor anything to withhold. */
+bool lg_agent_on_host(const lg_root *root, const lg_agent *a, const lg_inventory *inv);
 /* Starts (EFI store only: see proven-narrow.c) or advances the narrowing
  * at a proof (before the cold record is written). scan: the items the new
  * manifest did not take; manifest: the new last known good (may be NULL).

@@ -32,10 +32,13 @@
  *            restarts the health window);
  *   bad      `lastgoodctl bad`: this boot failed for good, no proof;
  *   changed  `lastgoodctl arm` (package hooks): a change the watchdog
- *            cannot see itself; it restarts the health window. */
+ *            cannot see itself; it restarts the health window;
+ *   proven   `lastgoodctl good` proved this boot (status says so while
+ *            the host stays unarmed). */
 #define LG_RUN_HEALTHY "/run/lastgood/healthy"
 #define LG_RUN_BAD "/run/lastgood/bad"
 #define LG_RUN_CHANGED "/run/lastgood/changed"
+#define LG_RUN_PROVEN "/run/lastgood/proven"
 /* The last boot (its boot_seq) the watchdog saw healthy and that was
  * neither proven nor shut down: at the next start, a crash after healthy. */
 #define LG_LATE_CRASH_FILE "/var/lib/lastgood/healthy-boot"

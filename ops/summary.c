@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "macro.h"
 #include "summary.h"
 
@@ -32,14 +33,28 @@ const char *lg_boot_health_to_string(lg_boot_health h) {
 }
 
 /* Names in the records and the hand-over are untrusted: what reaches a
- * terminal (status, the login notice) carries no control characters. */
+ * terminal (status, the login notice) goes through the project's one
+ * terminal escaping (controls, C1, bidirectional overrides and invalid
+ * UTF-8 as \xHH; one line stays one line), and a name in a suggested
+ * command is one shell word (a file named "$(...)" runs nothing when the
+ * command is pasted). */
 static char *printable(const char *s) {
-        char *r = strdup(s ?: "");
+        return lg_escape_string(LG_ESCAPE_LINE, s ?: "");
+}
 
-        for (char *p = r; p && *p; p++)
-                if ((unsigned char) *p < 0x20 || (unsigned char) *p == 0x7f)
-                        *p = '?';
-        return r;
+const char *lg_record_error(int r) {
+        switch (r) {
+        case -EBADMSG:
+                return "bad magic, checksum or variable attributes";
+        case -EMSGSIZE:
+                return "wrong size";
+        case -EPROTONOSUPPORT:
+                return "unknown record version";
+        case -ERANGE:
+                return "field out of range";
+        default:
+                return strerror(-r);
+        }
 }
 
 _printf_(2, 3) static int setf(char **dst, const char *fmt, ...) {
@@ -75,7 +90,7 @@ static int compute_reason(const lg_summary_input *in, const lg_summary *s, char 
         switch (s->host) {
         case LG_HOST_CORRUPT:
                 return setf(ret, "the boot-state record cannot be used (%s); lastgood treats it as no state",
-                            strerror(-in->state_r));
+                            lg_record_error(in->state_r));
         case LG_HOST_EXHAUSTED:
                 return setf(ret,
                             "%u failed boots in a row at level 2: recovery exhausted, lastgood withholds "
@@ -132,7 +147,7 @@ static int compute_next(const lg_summary_input *in, const lg_summary *s, char **
         const char *ex = example_item(in);
 
         if (ex) {
-                item = printable(ex);
+                item = lg_shell_quote(ex);
                 if (!item)
                         return -ENOMEM;
         }
@@ -190,6 +205,10 @@ int lg_summary_compute(const lg_summary_input *in, lg_summary *ret) {
 
         if (in->run && in->run->noop)
                 s.health = LG_BOOT_OFF;
+        else if (in->proven_marker && !in->state->armed && !in->state->unproven && in->state_r >= 0)
+                /* lastgoodctl good proved this boot, healthy or not yet
+                 * (a change since would have armed the host again). */
+                s.health = LG_BOOT_PROVEN;
         else if (!in->healthy_marker)
                 s.health = LG_BOOT_WAITING;
         else if (in->state->armed || in->state->unproven)

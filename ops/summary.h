@@ -37,6 +37,7 @@ typedef struct lg_summary_input {
         const lg_quarantine *quarantine; /* the cold record, may be NULL */
         unsigned threshold;
         bool healthy_marker; /* /run/lastgood/healthy exists */
+        bool proven_marker;  /* /run/lastgood/proven exists (lastgoodctl good proved this boot) */
 } lg_summary_input;
 
 typedef struct lg_summary {
@@ -48,6 +49,11 @@ typedef struct lg_summary {
         char *reason;        /* why the level in force is in force */
         char *next_step;     /* one line: what to do now */
 } lg_summary;
+
+/* Why a boot-state record could not be used, in the administrator's terms
+ * (a corrupt record's -EBADMSG is "bad magic, checksum or variable
+ * attributes", not strerror's "Bad message"). Never NULL. */
+const char *lg_record_error(int r);
 
 /* Returns 0 or -ENOMEM. *ret is written only on success. */
 int lg_summary_compute(const lg_summary_input *in, lg_summary *ret);

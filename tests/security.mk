@@ -20,3 +20,8 @@ tests_unit_test_safepath_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_safepath_LDFLAGS = -Wl,--wrap=syscall
 tests_unit_test_safepath_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS) $(TEST_LIBS)
 tests_unit_test_safepath_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
+
+# Issue 18, rows 7 and 8: an agent user's file names in the commands the
+# tool suggests and in the login notice.
+TESTS += tests/integration/security-names.sh
+EXTRA_DIST += tests/integration/security-names.sh

@@ -3,6 +3,10 @@
 #   1. gcc -Werror build, `make check` (unit, integration, QEMU end-to-end),
 #   2. the same unit and integration tests again under ASan+UBSan,
 #   3. every libFuzzer target for a bounded time on its committed corpus.
+# The QEMU guests (`make check-e2e`, two at a time) start as soon as the
+# build is done; everything else runs beside them at a lower priority, in
+# the CPU time the guests leave, so that the suite takes about as long as
+# its guests (tests/e2e/README.md, "Time").
 # Ends with one line of totals summed over every suite.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,12 +55,18 @@ autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 
 
 # 1. warnings are errors; everything, QEMU included
 mkdir -p "$out/gcc" && cd "$out/gcc"
+e2e_pid=
 if "$top/configure" -q --enable-werror --prefix=/usr --sysconfdir=/etc --localstatedir=/var &&
-   make -s -j"$jobs"; then
-        make -j"$jobs" check || true
-        count_suite "make check" test-suite.log
+   make -s -j"$jobs" && make -s -j"$jobs" check TESTS= >/dev/null; then
+        # The guests, beside everything else (the test programs are built:
+        # the two makes only read the tree from here on).
+        make -j"${LASTGOOD_E2E_JOBS:-2}" check-e2e TEST_SUITE_LOG=test-suite-e2e.log 2>&1 |
+                grep --line-buffered -E '^(PASS|FAIL|ERROR|XPASS|XFAIL|SKIP):' | sed -u 's/^/[QEMU] /' &
+        e2e_pid=$!
+        nice -n 10 make -j"$jobs" check-no-e2e || true
+        count_suite "make check (unit, integration)" test-suite.log
         # -j: the distcheck's own build and make check run in parallel too.
-        if make -s -j"$jobs" distcheck >distcheck.log 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e; then
+        if nice -n 10 make -s -j"$jobs" distcheck >distcheck.log 2>&1 DISTCHECK_CONFIGURE_FLAGS=--disable-e2e; then
                 echo "== make distcheck: ok" && passed=$((passed + 1))
         else
                 step_failed "make distcheck"
@@ -73,9 +83,9 @@ fi
 mkdir -p "$out/asan" && cd "$out/asan"
 if "$top/configure" -q --enable-werror --disable-e2e \
         CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-        LDFLAGS="-fsanitize=address,undefined" && make -s -j"$jobs"; then
+        LDFLAGS="-fsanitize=address,undefined" && nice -n 10 make -s -j"$jobs"; then
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-                make -j"$jobs" check || true
+                nice -n 10 make -j"$jobs" check || true
         count_suite "ASan+UBSan make check" test-suite.log
 else
         step_failed "ASan+UBSan build"
@@ -84,15 +94,21 @@ fi
 # 3. fuzzing, bounded
 mkdir -p "$out/fuzz" && cd "$out/fuzz"
 if CC=clang "$top/configure" -q --enable-fuzzing --disable-e2e \
-        CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" && make -s -j"$jobs"; then
-        make -s -j"$jobs" $(sed -n 's/^noinst_PROGRAMS += \(tests\/fuzz\/fuzz-[a-z0-9-]*\).*/\1/p' "$top/tests/fuzz/local.mk") &&
-        if "$top/tests/fuzz/run-fuzzers.sh" "$out/fuzz" "$fuzz_seconds" | tee fuzz.log; then :; fi
+        CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" && nice -n 10 make -s -j"$jobs"; then
+        nice -n 10 make -s -j"$jobs" $(sed -n 's/^noinst_PROGRAMS += \(tests\/fuzz\/fuzz-[a-z0-9-]*\).*/\1/p' "$top/tests/fuzz/local.mk") &&
+        if nice -n 10 "$top/tests/fuzz/run-fuzzers.sh" "$out/fuzz" "$fuzz_seconds" | tee fuzz.log; then :; fi
         fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' fuzz.log)
         ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' fuzz.log)
         echo "== fuzz: ${fp:-0} passed, ${ff:-1} failed"
         passed=$((passed + ${fp:-0})) failed=$((failed + ${ff:-1}))
 else
         step_failed "fuzz build"
+fi
+
+# 4. the guests' results
+if [ -n "$e2e_pid" ]; then
+        wait "$e2e_pid"
+        cd "$out/gcc" && count_suite "make check-e2e (QEMU end to end)" test-suite-e2e.log
 fi
 
 if [ "$skipped" -gt 0 ]; then

@@ -408,7 +408,7 @@ static void late_crash_note(Context *c) {
         if (!c->store || lg_store_read_state(c->store, &st) < 0 || !st.armed)
                 return;
         n = snprintf(buf, sizeof buf, "%" PRIu32 "\n", st.boot_seq);
-        r = lg_root_mkdir_p(c->root, LG_LIB_DIR, 0755);
+        r = lg_root_mkdir_p(c->root, LG_LIB_DIR, LG_STATE_DIR_MODE);
         if (r >= 0)
                 r = lg_root_write_atomic(c->root, LG_LATE_CRASH_FILE, buf, (size_t) n, 0644);
         if (r < 0)

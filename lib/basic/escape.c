@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,5 +105,56 @@ char *lg_escape_string(lg_escape_mode mode, const char *s) {
 
         if (!s || lg_escape(mode, s, strlen(s), true, &r, NULL, NULL) < 0)
                 return NULL;
+        return r;
+}
+
+static bool shell_safe(unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               (c != '\0' && strchr("_-.,:/+@%=", c));
+}
+
+char *lg_shell_quote(const char *s) {
+        bool plain = true, raw = false;
+        size_t n = 0;
+        char *r, *p;
+
+        if (!s)
+                return NULL;
+        for (const unsigned char *q = (const unsigned char *) s; *q; q++, n++) {
+                if (!shell_safe(*q))
+                        plain = false;
+                if (*q < 0x20 || *q >= 0x7f)
+                        raw = true;
+        }
+        if (plain && n > 0)
+                return strdup(s);
+        /* At most 4 bytes out per byte in, plus $'' and the NUL. */
+        r = malloc(4 * n + 4);
+        if (!r)
+                return NULL;
+        p = r;
+        if (raw) {
+                *p++ = '$';
+                *p++ = '\'';
+                for (const unsigned char *q = (const unsigned char *) s; *q; q++)
+                        if (*q < 0x20 || *q >= 0x7f)
+                                p += sprintf(p, "\\x%02x", *q);
+                        else {
+                                if (*q == '\\' || *q == '\'')
+                                        *p++ = '\\';
+                                *p++ = (char) *q;
+                        }
+                *p++ = '\'';
+        } else {
+                *p++ = '\'';
+                for (const char *q = s; *q; q++)
+                        if (*q == '\'') {
+                                memcpy(p, "'\\''", 4);
+                                p += 4;
+                        } else
+                                *p++ = *q;
+                *p++ = '\'';
+        }
+        *p = '\0';
         return r;
 }

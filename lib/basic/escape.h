@@ -32,3 +32,12 @@ int lg_escape(lg_escape_mode mode, const char *s, size_t n, bool final, char **r
 
 /* The whole NUL-terminated s, escaped; NULL on OOM (or for NULL). */
 char *lg_escape_string(lg_escape_mode mode, const char *s);
+
+/* s as one word for a POSIX shell, for the commands lastgood suggests
+ * (`lastgoodctl release NAME`): pasted, it is exactly s and runs nothing.
+ * s itself when every byte is a letter, digit or one of "_-.,:/+@%="
+ * (and s is not empty); else '...' with each ' as '\''; else, when s holds
+ * a control or a byte above 0x7f, $'...' with those bytes as \xHH and \\
+ * and \' escaped, so that the word is printable ASCII and nothing in it
+ * drives a terminal. NULL on OOM (or for NULL). Pure. */
+char *lg_shell_quote(const char *s);

@@ -148,7 +148,7 @@ int lg_root_mkdir_p(const lg_root *r, const char *path, mode_t mode) {
                         char c = *s;
 
                         *s = '\0';
-                        if (mkdirat(r->fd, p, mode) < 0 && errno != EEXIST)
+                        if (mkdirat(r->fd, p, c == '\0' ? mode : 0755) < 0 && errno != EEXIST)
                                 return negative_errno();
                         *s = c;
                         if (c == '\0')

@@ -53,7 +53,8 @@ int lg_root_read_file(const lg_root *r, const char *path, size_t max_size, char 
  * Returns 0 or -errno; on error the old file is untouched. */
 int lg_root_write_atomic(const lg_root *r, const char *path, const void *data, size_t size, mode_t mode);
 
-/* mkdir -p under the root. Returns 0 or -errno. */
+/* mkdir -p -m MODE under the root: as mkdir(1), mode is the last folder's;
+ * the folders above it that are made are 0755. Returns 0 or -errno. */
 int lg_root_mkdir_p(const lg_root *r, const char *path, mode_t mode);
 
 /* The kernel release: override when non-NULL, else uname(2).

@@ -125,11 +125,17 @@ const lg_agent *lg_agents_find_content(const lg_agents *a, const char *path) {
         return NULL;
 }
 
-static bool content_is_valid(const char *s) {
+/* NULL when s is usable as a Content= pattern, else why not (the
+ * administrator's terms). */
+static const char *content_invalid(const char *s) {
         size_t n = strlen(s);
 
-        if (n < 2 || n > 4096 || *s != '/')
-                return false;
+        if (*s != '/')
+                return "not an absolute path, ignored.";
+        if (n > 4096)
+                return "longer than 4096 bytes, ignored.";
+        if (s[strspn(s, "/")] == '\0')
+                return "/ itself is never content, refused.";
         /* No ".." component: a content glob must not climb out of where the
          * administrator pointed it. */
         for (const char *q = s; *q;) {
@@ -138,10 +144,10 @@ static bool content_is_valid(const char *s) {
                 q += strspn(q, "/");
                 c = strcspn(q, "/");
                 if (c == 2 && q[0] == '.' && q[1] == '.')
-                        return false;
+                        return "a '..' component climbs out of the folder, ignored.";
                 q += c;
         }
-        return true;
+        return NULL;
 }
 
 static int agent_list_add(void *userdata, const char *word) {
@@ -174,8 +180,9 @@ static int agent_list_add(void *userdata, const char *word) {
                         why = "not a valid unit name, ignored.";
                 break;
         default:
-                if (!content_is_valid(w))
-                        why = "not an absolute path without '..', ignored.";
+                why = content_invalid(w);
+                if (why)
+                        ;
                 else if (!lg_content_pattern_allowed(w))
                         why = "covers a system folder or lastgood's own as a whole, refused.";
                 break;
@@ -206,9 +213,12 @@ static int agent_handler(void *userdata, unsigned line, const char *section, con
         lg_agent *a = p->a;
 
         p->line = line;
+        if (!*section)
+                return lg_warn(p->warnings, "%s:%u: %s= before any section (it belongs in [Agent]), ignored.",
+                               p->source, line, key);
         if (!streq(section, "Agent"))
                 return lg_warn(p->warnings, "%s:%u: Unknown section [%s], %s= ignored.", p->source, line,
-                               *section ? section : "(none)", key);
+                               section, key);
         p->has_section = true;
 
         if (streq(key, "Units"))

@@ -457,9 +457,13 @@ static int config_handler(void *userdata, unsigned line, const char *section, co
                         return set_list(p, key, value, &c->allow, LIST_NAMES);
                 if (streq(key, "ThirdPartyDirs"))
                         return set_list(p, key, value, &c->third_party_dirs, LIST_DIRS);
+        } else if (!*section) {
+                return lg_warn(&c->warnings,
+                               "%s:%u: %s= before any section ([Boot], [Health] or [Modules]), ignored.",
+                               p->source, line, key);
         } else {
                 return lg_warn(&c->warnings, "%s:%u: Unknown section [%s], %s= ignored.", p->source, line,
-                               *section ? section : "(none)", key);
+                               section, key);
         }
         return lg_warn(&c->warnings, "%s:%u: Unknown key %s= in section [%s], ignored.", p->source, line,
                        key, section);

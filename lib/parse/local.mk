@@ -1,4 +1,5 @@
-# The pure parsers: kernel command line, lastgood.conf, agent definitions.
+# The pure parsers: kernel command line, lastgood.conf, agent definitions,
+# journalctl's time words.
 noinst_LIBRARIES += libparse.a
 LG_EARLY_LIBS += libparse.a
 libparse_a_SOURCES = \
@@ -6,6 +7,7 @@ libparse_a_SOURCES = \
 	%reldir%/config.c %reldir%/config.h \
 	%reldir%/agents.c \
 	%reldir%/agents-units.c \
+	%reldir%/timestamp.c %reldir%/timestamp.h \
 	%reldir%/parse-util.h
 libparse_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
@@ -23,3 +25,11 @@ tests_unit_test_agents_SOURCES = tests/unit/test-agents.c
 tests_unit_test_agents_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_agents_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_agents_DEPENDENCIES = $(LG_LIBS)
+
+# journalctl's time words (fleet --since=), in fixed time zones.
+check_PROGRAMS += tests/unit/test-timestamp
+TESTS += tests/unit/test-timestamp
+tests_unit_test_timestamp_SOURCES = tests/unit/test-timestamp.c
+tests_unit_test_timestamp_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_timestamp_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_timestamp_DEPENDENCIES = $(LG_LIBS)

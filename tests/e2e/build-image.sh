@@ -10,7 +10,7 @@ set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd); shift
 e2e_host_setup
 mkdir -p "$E2E_CACHE"
-exec 9>"$E2E_CACHE/.lock"; flock 9
+e2e_cache_lock
 e2e_build_base
 e2e_build_lgcrash
 W="$out"

@@ -33,6 +33,15 @@ endif
 check-e2e:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(E2E_SELFTEST) $(E2E_SCENARIOS)"
 
+# Everything else: tools/test-all.sh runs it beside check-e2e (the guests
+# first, the rest at a lower priority in the CPU time they leave).
+check-no-e2e:
+	@e2e=' $(E2E_SELFTEST) $(E2E_SCENARIOS) '; list=; \
+	for t in $(TESTS); do \
+		case "$$e2e" in *" $$t "*) ;; *) list="$$list $$t" ;; esac; \
+	done; \
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$$list"
+
 demo-e2e:
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(abs_top_srcdir)/%reldir%/demo.sh
@@ -41,13 +50,14 @@ bench-boot-time:
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(abs_top_srcdir)/bench/boot-time.sh
 
-.PHONY: check-e2e demo-e2e bench-boot-time
+.PHONY: check-e2e check-no-e2e demo-e2e bench-boot-time
 
 EXTRA_DIST += \
 	%reldir%/README.md \
 	%reldir%/lib.sh \
 	%reldir%/reset-lib.sh \
 	%reldir%/efivars.py \
+	%reldir%/time-table.sh \
 	%reldir%/build-image.sh \
 	%reldir%/boot.sh \
 	%reldir%/demo.sh \

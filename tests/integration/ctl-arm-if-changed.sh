@@ -95,4 +95,24 @@ LASTGOODCTL=$CTL LASTGOOD_ROOT=$T/no-such-root "$HOOK" "$KVER" 2>"$T/err" || fai
 grep -q "cannot arm the boot counter" "$T/err" || fail "no warning: $(cat "$T/err")"
 LASTGOODCTL=$CTL LASTGOOD_ROOT=$R "$KPOST" || fail "zz-lastgood without arguments"
 LASTGOOD_ARM_HOOK=$T/removed "$KPOST" "$KVER" || fail "zz-lastgood after the package was removed"
+
+echo "== /var/lib/lastgood: one mode, whoever makes it first"
+# The watchdog's unit says StateDirectoryMode=0700; the hook on a host
+# without EFI variables (file store) makes the folder first, and the proof
+# too: the same mode, and the folders above it stay searchable.
+unit_mode=$(sed -n 's/^StateDirectoryMode=//p' "$top_srcdir/units/lastgood-watchdog.service.in")
+[ "$unit_mode" = 0700 ] || fail "the unit's StateDirectoryMode= is $unit_mode"
+R2=$T/nonefi
+mkdir -p "$R2"/{proc,run,etc} "$R2/lib/modules/$KVER"
+echo "ro quiet" >"$R2/proc/cmdline"
+LASTGOODCTL=$CTL LASTGOOD_ROOT=$R2 LIBEFIVAR_OPS=none "$HOOK" "$KVER" 2>"$T/err" || fail "arm-hook: $(cat "$T/err")"
+[ -f "$R2/var/lib/lastgood/state" ] || fail "the hook wrote no state file: $(cat "$T/err")"
+[ "$(stat -c %04a "$R2/var/lib/lastgood")" = "$unit_mode" ] ||
+        fail "the hook made /var/lib/lastgood $(stat -c %04a "$R2/var/lib/lastgood"), the unit wants $unit_mode"
+[ "$(stat -c %a "$R2/var/lib")" = 755 ] && [ "$(stat -c %a "$R2/var")" = 755 ] || fail "folders above it not 0755"
+rm -rf "$R2/var"
+LIBEFIVAR_OPS=none "$WD" --root="$R2" --kernel-release="$KVER" --prove-now >"$T/prove.log" 2>&1 ||
+        fail "prove-now: $(cat "$T/prove.log")"
+[ "$(stat -c %04a "$R2/var/lib/lastgood")" = "$unit_mode" ] ||
+        fail "the proof made /var/lib/lastgood $(stat -c %04a "$R2/var/lib/lastgood")"
 echo OK

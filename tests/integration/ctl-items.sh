@@ -47,7 +47,7 @@ printf 'bad rules\n' >"$QFILE"
 out=$(ctl list)
 grep -q '^Withheld this boot:$' <<<"$out" || fail "list: no this-boot section"
 grep -q 'module  zfs (block)' <<<"$out" || fail "list: the blocked module and why"
-grep -q "content $RULES (quarantine, agent falco)" <<<"$out" || fail "list: the content and its agent"
+grep -q "content $RULES (persistently withheld, agent falco)" <<<"$out" || fail "list: the content and its agent"
 grep -q 'module  lgcrash (fingerprint 0000000000001111)' <<<"$out" || fail "list: the cold record"
 grep -q "  $RULES (agent falco, boot 7)" <<<"$out" || fail "list: the quarantined file"
 grep -q "kept at /var/lib/lastgood/quarantine/7/falco$RULES" <<<"$out" || fail "list: where it is kept"

@@ -1,11 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# lastgoodctl plan [--level=1|2]: a dry run of safe mode on the fake module
-# tree of early-lib.sh. At each level the plan is exactly what the real
-# lastgood-early pre-switch stage then withholds at that level (same
-# items, kinds, reasons, agents), and running it writes nothing: the whole
-# temporary tree (both roots, the efivarfs folder) is compared, path by
-# path, with size, mode, inode, mtime and contents, before and after.
+# lastgoodctl plan [--level=1|2] [--cmdline=WORDS]: a dry run of safe mode
+# on the fake module tree of early-lib.sh. At each level the plan is
+# exactly what the real lastgood-early pre-switch stage then withholds at
+# that level (same items, kinds, reasons, agents), and running it writes
+# nothing: the whole temporary tree (both roots, the efivarfs folder) is
+# compared, path by path, with size, mode, inode, mtime and contents,
+# before and after. The plan takes the kernel command line in force
+# (/proc/cmdline, or --cmdline=) as the boot does, and shows only what is
+# on the host: an agent definition of which nothing is installed withholds
+# nothing.
 set -euo pipefail
 . "$top_srcdir/tests/integration/early-lib.sh"
 CTL=$top_builddir/lastgoodctl
@@ -31,6 +35,9 @@ boot_set() {
 }
 
 make_roots
+# The agent is installed: its unit file is there (plan shows only what is).
+mkdir -p "$S/usr/lib/systemd/system"
+printf '[Service]\nExecStart=/usr/bin/falco\n' > "$S/usr/lib/systemd/system/falco-kmod.service"
 
 # Steady: the manifest is the current set; level 1 would withhold nothing.
 out=$(plan --json | plan_set)
@@ -93,6 +100,73 @@ expect_state "armed=1 tries=1 level=2 unproven=0 boot_seq=5"
 [ "$(boot_set)" = "$p2" ] || fail "level 2: plan '$p2' but the boot withheld '$(boot_set)'"
 check
 ok "level 2 boot withholds exactly the plan ($(wc -l <<< "$p2") items)"
+
+# The kernel command line in force, as the boot takes it: this boot's
+# /proc/cmdline (under --root), or --cmdline=.
+plan_level() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(j["level"], j["mode"], j["cmdline_source"])'; }
+mkdir -p "$S/proc"
+echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro lastgood.mode=safe quiet" > "$S/proc/cmdline"
+[ "$(plan --json | plan_level)" = "1 safe /proc/cmdline" ] || fail "lastgood.mode=safe in /proc/cmdline: $(plan --json | plan_level)"
+check
+[ "$(plan --json | plan_set)" = "$p1" ] || fail "lastgood.mode=safe on a level-2 record: not the level-1 plan"
+check
+plan | grep -qx "Kernel command line (/proc/cmdline): lastgood.mode=safe" || fail "human plan: command line"
+check
+[ "$(plan --cmdline="lastgood.mode=strict" --json | plan_level)" = "2 strict --cmdline" ] || fail "--cmdline=lastgood.mode=strict"
+check
+[ "$(plan --level=1 --cmdline="lastgood.mode=strict" --json | plan_set)" = "$p2" ] || fail "mode=strict is level 2 whatever --level says"
+check
+[ "$(plan --cmdline="lastgood.mode=normal lastgood.block=zfs" --json | plan_set)" = "module zfs block -" ] ||
+        fail "mode=normal with a block: $(plan --cmdline="lastgood.mode=normal lastgood.block=zfs" --json | plan_set)"
+check
+[ -z "$(plan --level=2 --cmdline="lastgood.mode=off" --json | plan_set)" ] || fail "mode=off withholds something"
+check
+[ "$(plan --level=1 --cmdline="lastgood.allow=nvidia" --json | plan_set)" = "$(grep -v ' nvidia ' <<< "$p1")" ] ||
+        fail "lastgood.allow=nvidia is not honoured"
+check
+[ "$(plan --cmdline="" --json | plan_level)" = "2 auto --cmdline" ] || fail "--cmdline= (empty): the record's level"
+check
+# The boot with the same line withholds what the plan said.
+set_cmdline "lastgood.mode=safe"
+boot
+[ "$(boot_set)" = "$(plan --json | plan_set)" ] || fail "mode=safe: plan '$(plan --json | plan_set)' but the boot withheld '$(boot_set)'"
+check
+rm -f "$S/proc/cmdline"
+set_cmdline ""
+ok "plan takes the kernel command line in force (/proc/cmdline, --cmdline=) as the boot does"
+
+# Definitions of agents of which nothing is installed (no unit file, no
+# module, no content file): lastgood's shipped ones and one more. The boot
+# names their units and modules at level 2, which withholds nothing; the
+# plan leaves them out and says so.
+mkdir -p "$S/usr/lib/lastgood/agents.d"
+cp "$top_srcdir"/agents/*.conf "$S/usr/lib/lastgood/agents.d/"
+printf '[Agent]\nUnits=absent-sensor.service\nModules=absent_lsm\nContent=/opt/absent/*.conf\nOnSafeMode=disable\n' \
+        > "$S/usr/lib/lastgood/agents.d/absent.conf"
+out=$(plan --level=2 --json)
+[ "$(plan_set <<< "$out")" = "$p2" ] || fail "agents not installed changed the level-2 plan: $(plan_set <<< "$out")"
+check
+python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert "absent" in j["agents_not_installed"] and "falco" not in j["agents_not_installed"], j["agents_not_installed"]
+assert len(j["agents_not_installed"]) >= 2, j["agents_not_installed"]  # some shipped definitions too
+assert all(w["agent"] in (None, "falco") for w in j["withheld"]), j["withheld"]
+' <<< "$out" || fail "agents_not_installed"
+check
+plan --level=2 | grep -q "^Not installed, nothing to withhold: agents .*absent" || fail "human plan: agents not installed"
+check
+plan --level=2 | grep -q "absent-sensor\|absent_lsm" && fail "human plan lists an agent that is not installed"
+check
+# Installed (a unit file): its units and modules are planned again.
+printf '[Service]\nExecStart=/usr/bin/absent\n' > "$S/usr/lib/systemd/system/absent-sensor.service"
+plan --level=2 --json | plan_set | grep -qx "unit absent-sensor.service all-third-party absent" ||
+        fail "an installed agent's unit is not planned"
+check
+plan --level=2 --json | plan_set | grep -q "absent_lsm" && fail "a module that is not on the host is planned"
+check
+rm -r "$S/usr/lib/lastgood/agents.d" "$S/usr/lib/systemd/system/absent-sensor.service"
+ok "plan shows only what is on the host (an agent not installed is said, not listed)"
 
 rc=0
 plan --level=3 > /dev/null 2>&1 || rc=$?

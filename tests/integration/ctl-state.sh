@@ -45,7 +45,7 @@ check "$out" 'j["armed"] is False and j["tries"] == 0 and j["level"] == 0 and j[
         "no record: defaults"
 check "$out" 'j["unproven"] is False and j["last_proven"] is None and j["threshold"] == 2' \
         "no record: unproven false, last_proven null, default threshold"
-check "$out" 'j["withheld"] == [] and j["quarantine"] == [] and j["quarantine_items"] == [] and j["last_crash"] is None' \
+check "$out" 'j["withheld"] == [] and j["quarantine"] == [] and j["persistently_withheld"] == [] and j["last_crash"] is None' \
         "no record: empty withheld, quarantine, no crash"
 check "$out" 'j["store"] == "efi" and j["state_error"] is None and j["record"] is False' \
         "no record: efi store, no error"
@@ -135,6 +135,8 @@ ok "human status shows last proven"
 # --- corrupt variable ---
 printf '\x07\x00\x00\x00garbage-garbage-garbage-garbage!' >"$STATE_VAR"
 rc=0; out=$(ctl status --json 2>"$R/err") || rc=$?
+[ $rc = 0 ] || fail "status --json on a corrupt record exits 0: the dump succeeded (got $rc)"
+rc=0; ctl status >/dev/null 2>&1 || rc=$?
 [ $rc = 6 ] || fail "status on a corrupt record exits 6 (got $rc)"
 check "$out" '"corrupt" in (j["state_error"] or "") and j["record"] is False and j["armed"] is False' \
         "corrupt record: state_error says corrupt, defaults shown"
@@ -201,17 +203,44 @@ check "$out" 'j["level"] == 1 and j["stored_level"] == 0 and j["this_boot"]["lev
 check "$out" 'j["last_crash"] == {"culprit": "evil_mod", "evidence": ["RIP: 0010:evil_func+0x10/0x20 [evil_mod]"]}' \
         "last_crash from the hand-over"
 check "$out" 'sorted(j["quarantine"]) == ["agent.service", "evil_mod"]' "quarantine names from the cold record"
-check "$out" '{"name": "evil_mod", "kind": "module", "fingerprint": "1122334455667788"} in j["quarantine_items"]' \
-        "quarantine_items with kind and fingerprint"
+check "$out" '{"name": "evil_mod", "kind": "module", "fingerprint": "1122334455667788"} in j["persistently_withheld"]' \
+        "persistently_withheld with kind and fingerprint"
 out=$(ctl status) || true
 grep -q "module evil_mod (crash-log)" <<<"$out" || fail "human status lists withheld items"
 grep -q "Last crash: evil_mod" <<<"$out" || fail "human status shows the culprit"
-ok "human status lists withheld, quarantine and culprit"
+# One word for one thing: the cold record is "persistently withheld";
+# "quarantined" is only agent content moved away; no "Unproven" line (the
+# record's field is no longer set: "This boot" says healthy or not).
+grep -qx "   Persistent: module evil_mod (fingerprint 1122334455667788)" <<<"$out" ||
+        fail "human status: the persistently withheld items"
+if grep -qi "quarantine\|unproven" <<<"$out"; then fail "human status says: $(grep -i "quarantine\|unproven" <<<"$out")"; fi
+printf 'unit\tagent.service\tquarantine\tagent\n' >>"$R/run/lastgood/withheld"
+out=$(ctl status) || true
+grep -q "unit agent.service (persistently withheld, agent agent)" <<<"$out" || fail "human status: reason quarantine"
+out=$(ctl list) || true
+grep -q "unit    agent.service (persistently withheld, agent agent)" <<<"$out" || fail "list: reason quarantine"
+if grep -qi "quarantine " <<<"$out"; then fail "list says: $(grep -i "quarantine " <<<"$out")"; fi
+out=$(ctl status --json) || true
+check "$out" '{"name": "agent.service", "kind": "unit", "reason": "quarantine", "agent": "agent"} in j["withheld"]' \
+        "JSON reason: quarantine (the contract's word)"
+ok "human status lists withheld, persistently withheld and culprit"
 
 printf 'junk' >"$QUAR_VAR"
 out=$(ctl status --json) || true
-check "$out" 'j["quarantine"] == [] and "corrupt" in (j["quarantine_error"] or "")' \
+check "$out" 'j["quarantine"] == [] and "corrupt" in (j["persistently_withheld_error"] or "")' \
         "corrupt cold record: empty quarantine and an error"
+
+# --- on failure: an armed host whose boot set nothing up says why ---
+ctl arm >/dev/null
+out=$(ctl status) || true
+grep -qx "   On failure: nothing set up this boot (armed after it started): from the next boot" <<<"$out" ||
+        fail "armed after the boot started: $(grep "On failure" <<<"$out")"
+mv "$R/run/lastgood/decision" "$R/decision.saved"
+out=$(ctl status) || true
+grep -qx "   On failure: nothing set up this boot (lastgood-early did not run; see lastgoodctl doctor)" <<<"$out" ||
+        fail "armed without lastgood-early: $(grep "On failure" <<<"$out")"
+mv "$R/decision.saved" "$R/run/lastgood/decision"
+ok "armed status: why nothing is set up to reset a failed boot"
 
 # --- threshold from the configuration ---
 mkdir -p "$R/etc/lastgood"
@@ -234,6 +263,8 @@ ctl --store=file arm >/dev/null
 ok "file store: unchanged state not rewritten (same inode)"
 printf 'short' >"$R/var/lib/lastgood/state"
 rc=0; out=$(ctl --store=file status --json) || rc=$?
+[ $rc = 0 ] || fail "file store: corrupt status --json exits 0 (got $rc)"
+rc=0; ctl --store=file status >/dev/null 2>&1 || rc=$?
 [ $rc = 6 ] || fail "file store: corrupt status exits 6 (got $rc)"
 check "$out" '"corrupt" in (j["state_error"] or "")' "file store: corrupt state reported"
 ctl --store=file reset >/dev/null 2>&1

@@ -166,9 +166,17 @@ grep -q '^1 host: 0 exhausted, 0 safe-mode, 1 armed, 0 steady\.$' "$T/f"
 grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts' "$T/f"
 grep -q '^gpu-1 ' "$T/f" && grep -q '^late-1 ' "$T/f" && ! grep -q '^web-01 ' "$T/f"
 "$CTL" fleet --directory="$J" --since=@1764400004 --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
+# journalctl's time words: an explicit zone, and words relative to the
+# present (every host of this 2025 journal is silent since yesterday).
+"$CTL" fleet --directory="$J" --since="2025-11-29 07:06:44 UTC" --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
+"$CTL" fleet --directory="$J" --since="Sat 2025-11-29 08:06:44 +01:00" --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
+n_hosts=$("$CTL" fleet --directory="$J" --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["hosts"]))')
+"$CTL" fleet --directory="$J" --since=yesterday --state=silent | grep -q "^Silent since .*: $n_hosts hosts"
+"$CTL" fleet --directory="$J" --since=-2h --state=silent | grep -q "^Silent since .*: $n_hosts hosts"
 set +e
 "$CTL" fleet --directory="$J" --state=bogus >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
-"$CTL" fleet --directory="$J" --since=yesterday >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
+"$CTL" fleet --directory="$J" --since=the-day-before >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
+"$CTL" fleet --directory="$J" --since="2025-02-30" >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
 "$CTL" fleet --directory="$J" --json --metrics >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
 set -e
 

@@ -56,10 +56,22 @@ in_build_tree() {
         done
         return 1
 }
+# dh builds inside the source tree itself (debhelper's autoconf default):
+# then the top holds config.status and the config.h it wrote, no source.
+generated() {
+        [[ -e config.status ]] && grep -qE '^config_headers=".*\<config\.h\>' config.status
+}
+unplaced() { # each source folder in no layer, one a line
+        local d gen=no
+        generated && gen=yes
+        while IFS= read -r d; do
+                in_build_tree "$d" && continue
+                [[ -n "${rank[$d]+x}" ]] || echo "$d"
+        done < <(sources | { if [[ $gen == yes ]]; then grep -vx config.h; else cat; fi; } | xargs -r -n1 dirname | sort -u)
+}
 while IFS= read -r d; do
-        in_build_tree "$d" && continue
-        [[ -n "${rank[$d]+x}" ]] || bad "$d holds C sources but is in no layer (tests/integration/layers.sh)"
-done < <(sources | xargs -r -n1 dirname | sort -u)
+        bad "$d holds C sources but is in no layer (tests/integration/layers.sh)"
+done < <(unplaced)
 
 # Program folders come last: reachable only through an -I that the build
 # files must not have (checked below), so that is what such an include uses.
@@ -111,6 +123,20 @@ echo '#include "proven.h"' >> "$T/lib/basic/strv.c"
         echo "$fail" > "$T/planted"
 )
 [[ "$(cat "$T/planted")" == 2 ]] || bad "self-check: 2 planted violations, $(cat "$T/planted") found"
+
+# The placement check in the shape dh leaves (configured inside the source
+# tree: config.status and config.h at the top) places everything, while a
+# stray source at the top is still caught.
+(
+        cd "$T"
+        echo 'config_headers=" config.h"' > config.status
+        echo '#define VERSION "0"' > config.h
+        [[ -z "$(unplaced)" ]] || echo "in-tree build: $(unplaced | tr '\n' ' ')" > "$T/intree"
+        echo 'int x;' > stray.c
+        [[ "$(unplaced)" == . ]] || echo "a stray ./stray.c is not caught" >> "$T/intree"
+        rm -f config.status config.h stray.c
+)
+[[ ! -s "$T/intree" ]] || bad "self-check: $(cat "$T/intree")"
 
 scan
 

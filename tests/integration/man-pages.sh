@@ -56,7 +56,7 @@ expect_options "$B/lastgood-watchdog" lastgood-watchdog.8
 expect_options "$B/lastgood-generator" lastgood-generator.8
 expect_options "$B/lastgood-apply" lastgood-generator.8
 # lastgoodctl's commands, each with a paragraph of its own.
-for v in $("$B/lastgoodctl" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'); do
+for v in $("$B/lastgoodctl" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ { print $1 }'); do
         grep -qE "^ {7}$v( |$)" "$T/lastgoodctl.8.wide" || fail "command $v not described in lastgoodctl.8"
         check
 done

@@ -138,6 +138,29 @@ static void test_unsafe_values(void **state) {
         assert_int_equal(lg_strv_length(a.content), 1);
         assert_string_equal(a.content[0], "/opt/agent/*.bin");
         assert_int_equal(lg_strv_length(w), 6);
+        /* Each says what is wrong in the administrator's terms. */
+        assert_true(warned(w, "Content=relative/path: not an absolute path, ignored."));
+        assert_true(warned(w, "Content=/etc/../shadow: a '..' component climbs out of the folder, ignored."));
+        agent_free(&a);
+        lg_strv_free(w);
+        w = NULL;
+
+        /* "/" is absolute: it is refused for what it is. */
+        assert_int_equal(parse("x", "[Agent]\nUnits=ok.service\nContent=/ //\n", &a, &w), 0);
+        assert_int_equal(lg_strv_length(a.content), 0);
+        assert_true(warned(w, "Content=/: / itself is never content, refused."));
+        assert_true(warned(w, "Content=//: / itself is never content, refused."));
+        for (char **p = w; *p; p++)
+                assert_null(strstr(*p, "not an absolute path"));
+        agent_free(&a);
+        lg_strv_free(w);
+        w = NULL;
+
+        /* A key before any section. */
+        assert_int_equal(parse("x", "Units=ok.service\n[Agent]\nUnits=ok.service\n", &a, &w), 0);
+        assert_true(warned(w, "x.conf:1: Units= before any section (it belongs in [Agent]), ignored."));
+        for (char **p = w; *p; p++)
+                assert_null(strstr(*p, "(none)"));
         agent_free(&a);
 }
 

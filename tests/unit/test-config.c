@@ -148,7 +148,7 @@ static void test_unknown_keys(void **state) {
         init(&c);
         parse(&c, "Threshold=5\n");
         assert_int_equal(c.threshold, LG_DEFAULT_THRESHOLD);
-        assert_true(warned(&c, "lastgood.conf:1: Unknown section [(none)]"));
+        assert_true(warned(&c, "lastgood.conf:1: Threshold= before any section ([Boot], [Health] or [Modules]), ignored."));
         lg_config_done(&c);
 }
 

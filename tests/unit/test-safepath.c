@@ -504,6 +504,40 @@ static void test_escape(void **state) {
         free(out);
 }
 
+/* A name in a command the tool suggests is one shell word: pasted, it is
+ * the name and runs nothing; what it prints is printable ASCII. */
+static void test_shell_quote(void **state) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "nvidia", "nvidia" },
+                { "/etc/falco/rules.d/a-b_c.yaml", "/etc/falco/rules.d/a-b_c.yaml" },
+                { "", "''" },
+                { "a b", "'a b'" },
+                { "x$(id>pwned)", "'x$(id>pwned)'" },
+                { "`id`;rm", "'`id`;rm'" },
+                { "it's", "'it'\\''s'" },
+                { "tab\there", "$'tab\\x09here'" },
+                { "esc\033[2J", "$'esc\\x1b[2J'" },
+                { "c1\xc2\x9b", "$'c1\\xc2\\x9b'" },
+                { "raw\x9b", "$'raw\\x9b'" },
+                { "bidi\xe2\x80\xae'\\", "$'bidi\\xe2\\x80\\xae\\'\\\\'" },
+                { "nl\n$(id)", "$'nl\\x0a$(id)'" },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *q = lg_shell_quote(cases[i].in);
+
+                assert_non_null(q);
+                if (!streq(q, cases[i].out))
+                        fail_msg("case %zu: %s, not %s", i, q, cases[i].out);
+                for (const char *p = q; *p; p++)
+                        assert_true(*p >= 0x20 && *p < 0x7f);
+        }
+        assert_null(lg_shell_quote(NULL));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_safe_open, setup, teardown),
@@ -518,6 +552,7 @@ int main(void) {
                 cmocka_unit_test(test_manifest_ctime),
                 cmocka_unit_test(test_qname),
                 cmocka_unit_test(test_escape),
+                cmocka_unit_test(test_shell_quote),
                 cmocka_unit_test_setup_teardown(test_copy_sparse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_content_withhold, setup, teardown),
         };

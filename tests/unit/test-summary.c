@@ -34,6 +34,7 @@ typedef struct row {
         const char *next_has;
         const char *line_has;
         bool motd;
+        bool proven; /* lastgoodctl good's marker, /run/lastgood/proven */
 } row;
 
 /* One row a line reads as a table. */
@@ -69,13 +70,20 @@ static const row rows[] = {
         { "exhausted from the record alone", { .armed = true, .level = 3 }, 0, false, {}, 0, 0, false,
           LG_HOST_EXHAUSTED, LG_BOOT_WAITING, 3, "exhausted", "reset", "exhausted", true },
         { "corrupt", {}, -EBADMSG, true, { .level = 1 }, 1, 0, false, LG_HOST_CORRUPT, LG_BOOT_WAITING, 1,
-          "cannot be used", "`lastgoodctl reset`", "State record corrupt", true },
+          "cannot be used (bad magic, checksum or variable attributes)", "`lastgoodctl reset`",
+          "State record corrupt", true },
         { "unreadable", {}, -EIO, false, {}, 0, 0, false, LG_HOST_CORRUPT, LG_BOOT_WAITING, 0, "Input/output",
           "reset", "corrupt", false },
         { "mode=off", {}, 0, true, { .mode = LG_MODE_OFF, .noop = true, .override = true }, 0, 0, true,
           LG_HOST_STEADY, LG_BOOT_OFF, 0, "lastgood.mode=off", "nothing", "lastgood off this boot", false },
         { "mode=normal", { .armed = true, .level = 1 }, 0, true, { .mode = LG_MODE_NORMAL, .override = true }, 0, 0,
           false, LG_HOST_ARMED, LG_BOOT_WAITING, 0, "counted", "proven", "Armed", false },
+        { "lastgoodctl good in a safe-mode boot, not yet healthy", { .last_proven_usec = 1 }, 0, true,
+          { .level = 1 }, 1, 0, false, LG_HOST_SAFE_MODE, LG_BOOT_PROVEN, 1, "after a change",
+          "`lastgoodctl release w0` when", "Safe mode (level 1): 1 item withheld; this boot healthy and proven",
+          true, true },
+        { "lastgoodctl good, then a change armed the host again", { .armed = true }, 0, false, {}, 0, 0, false,
+          LG_HOST_ARMED, LG_BOOT_WAITING, 0, "counted", "proven once healthy", "not yet healthy", false, true },
 };
 /* clang-format on */
 
@@ -115,6 +123,7 @@ static void test_table(void **unused) {
                         .quarantine = &q,
                         .threshold = 2,
                         .healthy_marker = t->healthy,
+                        .proven_marker = t->proven,
                 };
                 print_message("row: %s\n", t->name);
                 assert_int_equal(lg_summary_compute(&in, &s), 0);
@@ -163,6 +172,45 @@ static void test_untrusted_names(void **unused) {
         assert_int_equal(lg_summary_motd(&s, &run, &motd), 0);
         assert_null(strchr(motd, '\033'));
         assert_null(strchr(motd, '\007'));
+        lg_summary_done(&s);
+}
+
+/* A content file named to run a command when the suggested command is
+ * pasted, and names that carry C1 controls (as UTF-8 and as a raw 0x9b)
+ * and a right-to-left override: the next step quotes the name as one shell
+ * word, and the notice escapes what a terminal would act on (lib/basic's
+ * one escaping: \xHH). */
+static void test_hostile_names(void **unused) {
+        lg_withheld_item w[] = {
+                { .kind = LG_ITEM_CONTENT, .name = (char *) "/etc/x/a$(id>pwned)", .reason = LG_REASON_CHANGED },
+                { .kind = LG_ITEM_CONTENT, .name = (char *) "/etc/x/c1\xc2\x9b" "2J", .reason = LG_REASON_CHANGED },
+                { .kind = LG_ITEM_CONTENT, .name = (char *) "/etc/x/raw\x9b" "2J", .reason = LG_REASON_CHANGED },
+                { .kind = LG_ITEM_CONTENT, .name = (char *) "/etc/x/\xe2\x80\xaelmth.exe", .reason = LG_REASON_CHANGED },
+        };
+        lg_runstate run = { .level = 1, .withheld = { ELEMENTSOF(w), w } };
+        lg_state st = { .armed = true, .level = 1 };
+        lg_summary s;
+        _cleanup_free_ char *motd = NULL;
+        lg_summary_input in = { .state = &st, .run = &run, .threshold = 2, .healthy_marker = true };
+
+        assert_int_equal(lg_summary_compute(&in, &s), 0);
+        if (!strstr(s.next_step, "`lastgoodctl release '/etc/x/a$(id>pwned)'`"))
+                fail_msg("next step: %s", s.next_step);
+        assert_int_equal(lg_summary_motd(&s, &run, &motd), 0);
+        assert_non_null(strstr(motd, "`lastgoodctl release '/etc/x/a$(id>pwned)'`"));
+        assert_null(strstr(motd, "\xc2\x9b"));
+        assert_null(strchr(motd, '\x9b'));
+        assert_null(strstr(motd, "\xe2\x80\xae"));
+        assert_non_null(strstr(motd, "content /etc/x/c1\\xc2\\x9b2J (changed)"));
+        assert_non_null(strstr(motd, "content /etc/x/raw\\x9b2J (changed)"));
+        assert_non_null(strstr(motd, "content /etc/x/\\xe2\\x80\\xaelmth.exe (changed)"));
+        lg_summary_done(&s);
+
+        /* The culprit in the reason, the same way. */
+        run.culprit = (char *) "evil\xc2\x9b";
+        assert_int_equal(lg_summary_compute(&in, &s), 0);
+        assert_non_null(strstr(s.reason, "named evil\\xc2\\x9b"));
+        assert_non_null(strstr(s.next_step, "release $'evil\\xc2\\x9b'"));
         lg_summary_done(&s);
 }
 
@@ -303,7 +351,8 @@ static void test_taint_flags_key(void **unused) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),           cmocka_unit_test(test_names),
-                cmocka_unit_test(test_untrusted_names), cmocka_unit_test(test_motd_many_items),
+                cmocka_unit_test(test_untrusted_names), cmocka_unit_test(test_hostile_names),
+                cmocka_unit_test(test_motd_many_items),
                 cmocka_unit_test(test_metrics),         cmocka_unit_test(test_metrics_file_key),
                 cmocka_unit_test(test_taint_letters),   cmocka_unit_test(test_taint_flags_key),
         };
