@@ -10,6 +10,10 @@ dist_agents_DATA = \
 	%reldir%/sentinelone.conf \
 	%reldir%/wazuh-agent.conf
 
+# Drop-ins for FallbackDropIn= of the shipped definitions.
+agentsfallbackdir = $(prefix)/lib/lastgood/fallback
+dist_agentsfallback_DATA = %reldir%/fallback/falcon-sensor-kernel.conf
+
 check_PROGRAMS += tests/unit/test-agents-shipped
 TESTS += tests/unit/test-agents-shipped
 tests_unit_test_agents_shipped_SOURCES = tests/unit/test-agents-shipped.c

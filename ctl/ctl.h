@@ -78,6 +78,9 @@ struct json_object;
 struct json_object *status_reset_json(const lg_root *root);
 /* armed: the hot record now; early_ran: this boot's hand-over exists. */
 void status_reset_print(const lg_root *root, bool armed, bool early_ran);
+/* status-agents.c: agents in their fallback this boot, the eBPF record. */
+struct lg_withheld;
+void status_agents_print(const lg_root *root, const struct lg_withheld *w);
 /* good: the boot is proven, so the hang reset of this armed boot is
  * stopped as the watchdog does at healthy (says so on stdout). */
 void ctl_reset_release(const lg_root *root);

@@ -5,6 +5,7 @@ lastgoodctl_SOURCES = \
 	%reldir%/lastgoodctl.c \
 	%reldir%/output.c \
 	%reldir%/verb-state.c \
+	%reldir%/status-agents.c \
 	%reldir%/status-reset.c \
 	%reldir%/verb-narrow.c \
 	%reldir%/verb-items.c \

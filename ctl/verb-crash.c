@@ -86,8 +86,10 @@ static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
                 return -ENOMEM;
         }
         json_add_string(o, "culprit", r->culprit);
-        /* The culprit is a module (its agent, if any, in "agent"). */
-        json_add_string(o, "culprit_kind", r->culprit ? "module" : NULL);
+        /* The culprit is a module (its agent, if any, in "agent") or an
+         * agent named by its process or eBPF programs. */
+        json_add_string(o, "culprit_kind", r->culprit_kind);
+        json_add_string(o, "comm", r->comm);
         json_add_string(o, "confidence", lg_confidence_to_string(r->confidence));
         json_add_string(o, "family", r->family);
         json_add_string(o, "agent", r->agent);
@@ -108,7 +110,8 @@ static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
 }
 
 static void print_human(const lg_crash_report *r) {
-        printf("Culprit: %s\n", r->culprit ? r->culprit : "none");
+        printf("Culprit: %s%s%s\n", r->culprit ? r->culprit : "none", r->culprit_kind ? " " : "",
+               r->culprit_kind ? r->culprit_kind : "");
         printf("Confidence: %s\n", lg_confidence_to_string(r->confidence));
         if (r->family && !streq_ptr(r->family, r->culprit))
                 printf("Family: %s\n", r->family);
@@ -131,7 +134,8 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         lg_pstore_info info = {};
         lg_agents agents = {};
         lg_crash_report rep = {};
-        bool have_agents = false;
+        lg_bpf_record bpf = {};
+        bool have_agents = false, have_bpf = false;
         size_t size = 0, joined_size = 0;
         int r, parts;
 
@@ -166,12 +170,23 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
         } else
                 log_error("cannot load agent definitions, going on without them: %s", strerror(-r));
 
+        /* The eBPF programs the watchdog recorded (the crash log's kernel
+         * is compared with the record's by the attribution). */
+        r = lg_bpf_record_load(c->root, NULL, &bpf);
+        if (r >= 0)
+                have_bpf = true;
+        else if (r != -ENOENT)
+                log_error("ignoring the eBPF record %s: %s", LG_BPF_RECORD_PATH,
+                          r == -EBADMSG ? "corrupt" : r == -EFBIG ? "too large" : strerror(-r));
+
+        lg_crash_context cc = { .agents = have_agents ? &agents : NULL, .bpf = have_bpf ? &bpf : NULL };
         if (parts > 0)
-                r = lg_crash_attribute(joined, joined_size, have_agents ? &agents : NULL, &rep);
+                r = lg_crash_attribute_ctx(joined, joined_size, &cc, &rep);
         else
-                r = lg_crash_attribute(buf ? buf : "", size, have_agents ? &agents : NULL, &rep);
+                r = lg_crash_attribute_ctx(buf ? buf : "", size, &cc, &rep);
         if (have_agents)
                 lg_agents_done(&agents);
+        lg_bpf_record_done(&bpf);
         if (r < 0) {
                 log_error("cannot attribute the crash log: %s", strerror(-r));
                 return LG_EXIT_FAILURE;

@@ -370,6 +370,7 @@ static void status_human(const status_info *i) {
         if (i->run.culprit)
                 printf("   Last crash: %s%s%s\n", i->run.culprit, i->run.culprit_evidence ? ": " : "",
                        i->run.culprit_evidence ? i->run.culprit_evidence : "");
+        status_agents_print(i->root, i->run_r >= 0 ? &i->run.withheld : NULL);
         status_reset_print(i->root, i->state.armed, i->run_r >= 0);
 }
 

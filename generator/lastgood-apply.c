@@ -221,7 +221,7 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         if (!anchor)
                 return -ENOMEM;
 
-        r = lg_apply_withhold_budget(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK,
+        r = lg_apply_withhold_budget(root, agent, anchor, it->name, boot_seq, p == LG_POLICY_ROLLBACK || p == LG_POLICY_FALLBACK,
                                      &rollback_budget, &res);
         if (r < 0) {
                 lg_log(LOG_ERR, "Cannot withhold content %s of agent %s: %s%s", it->name, agent,

@@ -36,6 +36,7 @@
 #include "reset.h"
 #include "runstate.h"
 #include "store.h"
+#include "strv.h"
 
 #ifndef SYSTEMDSYSTEMUNITDIR
 #define SYSTEMDSYSTEMUNITDIR "/usr/lib/systemd/system"
@@ -106,6 +107,29 @@ static int mask_unit(const char *unit) {
         return -EEXIST;
 }
 
+static int add_dependency_to(const char *dir, const char *target, const char *kind, const char *unit,
+                             const char *unit_dir);
+static int add_dependency(const char *dir, const char *target, const char *kind, const char *unit) {
+        return add_dependency_to(dir, target, kind, unit, NULL);
+}
+
+/* The unit folder that holds unit under the root, as systemd looks. */
+static const char *unit_dir_of(const lg_root *root, const char *unit) {
+        static const char *const dirs[] = { "/etc/systemd/system", "/run/systemd/system",
+                                            "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+                                            "/lib/systemd/system" };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (asprintf(&p, "%s/%s", dirs[i] + 1, unit) < 0)
+                        return NULL;
+                if (faccessat(root->fd, p, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                        return dirs[i];
+        }
+        return NULL;
+}
+
 static int want_apply(void) {
         _cleanup_free_ char *dir = NULL, *p = NULL;
         int r;
@@ -120,13 +144,16 @@ static int want_apply(void) {
         return 0;
 }
 
-/* DIR/TARGET.KIND/UNIT -> the installed UNIT: what `systemctl enable`
- * would make, but for this boot only and without anyone enabling it. */
-static int add_dependency(const char *dir, const char *target, const char *kind, const char *unit) {
+/* DIR/TARGET.KIND/UNIT -> the installed UNIT (in unit_dir, or lastgood's
+ * own unit folder): what `systemctl enable` would make, but for this boot
+ * only and without anyone enabling it. */
+static int add_dependency_to(const char *dir, const char *target, const char *kind, const char *unit,
+                             const char *unit_dir) {
         _cleanup_free_ char *sub = NULL, *d = NULL, *p = NULL, *to = NULL;
         int r;
 
-        if (asprintf(&sub, "%s.%s", target, kind) < 0 || asprintf(&to, SYSTEMDSYSTEMUNITDIR "/%s", unit) < 0)
+        if (asprintf(&sub, "%s.%s", target, kind) < 0 ||
+            asprintf(&to, "%s/%s", unit_dir ?: SYSTEMDSYSTEMUNITDIR, unit) < 0)
                 return -ENOMEM;
         r = mkdir_in(dir, sub, &d);
         if (r < 0)
@@ -176,13 +203,98 @@ static int order_after_apply(const char *unit) {
         return 0;
 }
 
+static void emit(const lg_root *root, lg_event *e) {
+        (void) lg_event_emit(root, LG_SINK_EARLY, e);
+}
+
+/* FallbackDropIn=: the administrator's file (under /etc/lastgood or
+ * /usr/lib/lastgood, root's folders) as NORMAL/UNIT.d/60-lastgood-fallback.conf. */
+static int install_dropin(const lg_root *root, const char *src, const char *unit) {
+        static const char head[] = "# Written by lastgood-generator: the agent runs in its fallback.\n";
+        _cleanup_free_ char *text = NULL, *sub = NULL, *dir = NULL, *p = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t size = 0;
+        int r;
+
+        if (!lg_fallback_dropin_allowed(src))
+                return -EPERM;
+        r = lg_root_read_file(root, src, 64 * 1024, &text, &size);
+        if (r < 0)
+                return r;
+        if (asprintf(&sub, "%s.d", unit) < 0)
+                return -ENOMEM;
+        r = mkdir_in(arg_dest_normal, sub, &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/60-lastgood-fallback.conf", dir) < 0)
+                return -ENOMEM;
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, head, sizeof(head) - 1) != (ssize_t) (sizeof(head) - 1) ||
+            write(fd, text, size) != (ssize_t) size)
+                return -EIO;
+        return 0;
+}
+
+/* OnSafeMode=fallback where the level withholds the agent: its Units= are
+ * masked and its FallbackUnits= pulled in (multi-user.target.wants), or,
+ * with a FallbackDropIn= alone, its Units= run with the drop-in. A journal
+ * event either way. Returns true when the agent's units must not be masked
+ * (drop-in only). */
+static bool apply_fallback(const lg_root *root, const lg_agent *a, const lg_runstate *rs) {
+        bool units = a->fallback_units && a->fallback_units[0];
+        char **targets = units ? a->fallback_units : a->units;
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        for (char **u = units ? a->fallback_units : NULL; u && *u; u++) {
+                if (!unit_name_ok(*u))
+                        continue;
+                r = add_dependency_to(arg_dest_normal, "multi-user.target", "wants", *u, unit_dir_of(root, *u));
+                if (r < 0)
+                        lg_log(LOG_ERR, "Cannot pull in %s, the fallback of agent %s: %s", *u, a->name, strerror(-r));
+        }
+        for (char **u = a->fallback_dropin ? targets : NULL; u && *u; u++) {
+                if (!unit_name_ok(*u))
+                        continue;
+                r = install_dropin(root, a->fallback_dropin, *u);
+                if (r < 0)
+                        lg_log(LOG_ERR, "Cannot install %s for %s, the fallback of agent %s: %s", a->fallback_dropin,
+                               *u, a->name, strerror(-r));
+        }
+        if (asprintf(&msg, "Agent %s runs in its fallback this boot (%s%s%s).", a->name,
+                     units ? "units " : "drop-in ", units ? a->fallback_units[0] : a->fallback_dropin,
+                     units && a->fallback_units[1] ? " and more" : "") < 0)
+                msg = NULL;
+        lg_log(LOG_WARNING, "%s", msg ?: "An agent runs in its fallback.");
+        lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);
+        e.priority = LOG_WARNING;
+        e.message = msg ?: "Agent runs in its fallback.";
+        e.item = a->name;
+        e.item_kind = "agent";
+        e.reason = "fallback";
+        e.level = (int) rs->level;
+        e.boot_seq = rs->boot_seq;
+        emit(root, &e);
+        return !units;
+}
+
+/* A unit of an agent whose fallback is a drop-in alone: not masked. */
+static bool runs_with_dropin(const lg_agents *agents, const char *unit) {
+        for (size_t a = 0; a < agents->n; a++) {
+                const lg_agent *ag = &agents->agents[a];
+
+                if (lg_agent_uses_fallback(ag) && ag->fallback_dropin &&
+                    !(ag->fallback_units && ag->fallback_units[0]) && lg_strv_contains(ag->units, unit))
+                        return true;
+        }
+        return false;
+}
+
 static bool has_efi(const lg_root *root) {
         /* Under --root only the root's own /sys counts. */
         return faccessat(root->fd, "sys/firmware/efi", F_OK, 0) >= 0;
-}
-
-static void emit(const lg_root *root, lg_event *e) {
-        (void) lg_event_emit(root, LG_SINK_EARLY, e);
 }
 
 /* Read the crash record (pstore) newer than the last proven boot and name
@@ -197,7 +309,7 @@ static char *crash_culprit(const lg_root *root, const lg_agents *agents, const l
                 return NULL;
         if (lg_crash_attribute(text, size, agents, &rep) < 0)
                 return NULL;
-        if (rep.culprit && rep.confidence >= LG_CONFIDENCE_MEDIUM) {
+        if (lg_crash_fast_path_culprit(&rep, agents)) {
                 c = strdup(rep.culprit);
                 *ret_id = rep.id;
         }
@@ -339,7 +451,7 @@ static int count_boot(const lg_root *root, const lg_cmdline *cmdline, const lg_c
                 e.priority = LOG_WARNING;
                 e.message = "Culprit named from the crash log; withheld this boot.";
                 e.item = culprit;
-                e.item_kind = "module";
+                e.item_kind = lg_agents_find_module(agents, culprit) || !lg_agents_find(agents, culprit) ? "module" : "agent";
                 emit(root, &e);
         }
         if (d.exhausted) {
@@ -572,10 +684,25 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 lg_log(LOG_ERR, "Cannot pull in " WATCHDOG_UNIT " and " CHECK_UNIT ": %s", strerror(-r));
 
+        /* Agents with a fallback first: their units are not simply masked. */
+        for (size_t a = 0; a < agents.n; a++) {
+                const lg_agent *ag = &agents.agents[a];
+                bool withheld = false;
+
+                if (!lg_agent_uses_fallback(ag))
+                        continue;
+                for (size_t i = 0; i < rs.withheld.n; i++)
+                        if (rs.withheld.items[i].kind == LG_ITEM_UNIT &&
+                            lg_strv_contains(ag->units, rs.withheld.items[i].name))
+                                withheld = true;
+                if (withheld)
+                        (void) apply_fallback(root, ag, &rs);
+        }
+
         for (size_t i = 0; i < rs.withheld.n; i++) {
                 const lg_withheld_item *it = &rs.withheld.items[i];
 
-                if (it->kind != LG_ITEM_UNIT)
+                if (it->kind != LG_ITEM_UNIT || runs_with_dropin(&agents, it->name))
                         continue;
                 if (!unit_name_ok(it->name)) {
                         lg_log(LOG_WARNING, "Not a unit name, not masked: \"%s\".", it->name);

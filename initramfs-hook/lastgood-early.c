@@ -416,22 +416,30 @@ static char *crash_culprit(const ctx *c, const lg_state *s, const lg_inventory *
         _cleanup_free_ char *text = NULL;
         lg_crash_report rep = {};
         const lg_inv_item *good, *now;
+        const char *name;
         size_t size;
         char *culprit = NULL;
 
         if (lg_pstore_read(c->root, s->last_proven_usec, &text, &size) < 0)
                 return NULL;
-        if (lg_crash_attribute(text, size, &c->agents, &rep) < 0 || !rep.culprit ||
-            rep.confidence < LG_CONFIDENCE_MEDIUM || !lg_module_name_valid(rep.culprit)) {
+        if (lg_crash_attribute(text, size, &c->agents, &rep) < 0 ||
+            !(name = lg_crash_fast_path_culprit(&rep, &c->agents))) {
+                if (rep.culprit && streq_ptr(rep.culprit_kind, "agent"))
+                        lg_log(5, "crash log names agent %s; it has no fallback to take at once: no fast path",
+                               rep.culprit);
                 lg_crash_report_done(&rep);
                 return NULL;
         }
-        good = lg_inventory_find(manifest, LG_ITEM_MODULE, rep.culprit);
-        now = lg_inventory_find(current, LG_ITEM_MODULE, rep.culprit);
-        if (good && (!now || now->fingerprint == good->fingerprint)) {
-                lg_log(5, "crash log names %s, which is proven: no fast path", rep.culprit);
-                lg_crash_report_done(&rep);
-                return NULL;
+        /* An agent named by its process has no fingerprint: its fallback
+         * is taken once per crash (the machine remembers the crash id). */
+        if (!streq_ptr(rep.culprit_kind, "agent")) {
+                good = lg_inventory_find(manifest, LG_ITEM_MODULE, rep.culprit);
+                now = lg_inventory_find(current, LG_ITEM_MODULE, rep.culprit);
+                if (good && (!now || now->fingerprint == good->fingerprint)) {
+                        lg_log(5, "crash log names %s, which is proven: no fast path", rep.culprit);
+                        lg_crash_report_done(&rep);
+                        return NULL;
+                }
         }
         culprit = TAKE_PTR(rep.culprit);
         *ret_id = rep.id;
@@ -583,8 +591,14 @@ static int run_pre_udev(ctx *c) {
         if (d.fast_path && culprit) {
                 char msg[300];
 
-                snprintf(msg, sizeof(msg), "crash log names %s: withheld this boot", culprit);
-                emit(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, "module", "crash-log");
+                bool agent = !lg_inventory_find(&now, LG_ITEM_MODULE, culprit) &&
+                             !lg_agents_find_module(&c->agents, culprit) && lg_agents_find(&c->agents, culprit);
+
+                if (agent)
+                        snprintf(msg, sizeof(msg), "crash log names agent %s: its fallback runs this boot", culprit);
+                else
+                        snprintf(msg, sizeof(msg), "crash log names %s: withheld this boot", culprit);
+                emit(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, agent ? "agent" : "module", "crash-log");
         }
         emit_withheld(c, &rs.withheld, NULL, &d);
 

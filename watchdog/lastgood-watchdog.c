@@ -27,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "bpf-record.h"
 #include "bus.h"
 #include "cmdline.h"
 #include "config.h"
@@ -700,6 +701,11 @@ static void evaluate_health(Context *c) {
         if (r < 0)
                 lg_log(LOG_WARNING, "Could not write %s: %s", LG_HEALTHY_MARKER, strerror(-r));
         refresh_notice(c, NULL);
+        /* Which unit holds which eBPF program, for the crash log of a
+         * later boot (watchdog/bpf-record.c). */
+        r = bpf_record_update(c->root, c->kernel);
+        if (r < 0)
+                lg_log(LOG_WARNING, "Could not record the loaded eBPF programs: %s", strerror(-r));
         /* The journal may have come up since the start. */
         forward_spool(c);
 

@@ -7,7 +7,8 @@ libwatchdog_a_SOURCES = \
 	%reldir%/watch.c %reldir%/watch.h \
 	%reldir%/bus.c %reldir%/bus.h \
 	%reldir%/notice.c %reldir%/notice.h \
-	%reldir%/health-tiers.c %reldir%/health-tiers.h
+	%reldir%/health-tiers.c %reldir%/health-tiers.h \
+	%reldir%/bpf-record.c %reldir%/bpf-record.h
 libwatchdog_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS) $(UDEV_CFLAGS)
 
 lastgoodlibexecdir = $(libexecdir)/lastgood
@@ -74,3 +75,12 @@ tests_integration_lastgood_watchdog_wdt_LDADD = libwatchdog.a $(LG_LINK) $(LG_PK
 tests_integration_lastgood_watchdog_wdt_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 TESTS += tests/integration/watchdog-reset.sh
 EXTRA_DIST += tests/integration/watchdog-reset.sh
+
+# The eBPF record (issue 21): a fake /proc under a temporary root.
+check_PROGRAMS += tests/unit/test-bpf-record
+TESTS += tests/unit/test-bpf-record
+tests_unit_test_bpf_record_SOURCES = tests/unit/test-bpf-record.c
+tests_unit_test_bpf_record_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/watchdog
+tests_unit_test_bpf_record_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_bpf_record_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_bpf_record_DEPENDENCIES = libwatchdog.a $(LG_LIBS)

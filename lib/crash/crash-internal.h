@@ -16,6 +16,7 @@
 #define CRASH_MAX_MODULES 1024   /* a real system has a few hundred */
 #define CRASH_MAX_FRAMES 64      /* frames kept of the first report */
 #define CRASH_FUNC_MAX 127
+#define CRASH_COMM_MAX 15        /* TASK_COMM_LEN - 1 */
 
 typedef enum crash_kind {
         CRASH_KIND_NONE,
@@ -75,6 +76,8 @@ typedef struct crash_report {
 
         crash_frame frames[CRASH_MAX_FRAMES];
         size_t n_frames;
+        char comm[CRASH_COMM_MAX + 1];           /* "CPU: N PID: N Comm: NAME", "" unknown */
+        char *comm_line;
         bool done;                               /* "---[ end trace" seen */
         uint32_t hash;                           /* FNV-1a of its normalized lines */
 } crash_report;
@@ -92,6 +95,8 @@ typedef struct crash_facts {
         bool have_first;
         unsigned reports;
         char *later_headline;   /* headline of the first later report, if any */
+        char *panic_on_warn;    /* "Kernel panic - not syncing: panic_on_warn set", or NULL */
+        bool panic_after_first; /* a panic line follows the first report's headline */
         uint32_t text_hash;     /* FNV-1a of all normalized lines */
 } crash_facts;
 

@@ -671,7 +671,39 @@ static bool looks_like_frame(const char *s) {
         return parse_symbol(p, &y) != NULL;
 }
 
+/* "CPU: 1 PID: 4566 Comm: mount Tainted: ...", "CPU: 0 UID: 0 PID: 1
+ * Comm: systemd Not tainted ...", old "Pid: 1234, comm: foo Tainted: ...".
+ * The name may hold blanks: it ends at the taint words or the line's end. */
+static void parse_comm(crash_report *r, const char *s) {
+        const char *p = strstr(s, "Comm: "), *e;
+        size_t n;
+
+        if (r->comm_line)
+                return;
+        if (p && (startswith(s, "CPU: ") || startswith(s, "Pid: ")))
+                p += strlen("Comm: ");
+        else if (startswith(s, "Pid: ") && (p = strstr(s, ", comm: ")))
+                p += strlen(", comm: ");
+        else
+                return;
+        e = strstr(p, " Not tainted");
+        if (!e)
+                e = strstr(p, " Tainted:");
+        if (!e)
+                e = p + strlen(p);
+        n = e - p;
+        if (n == 0 || n > CRASH_COMM_MAX + 5)
+                return;
+        n = MIN(n, (size_t) CRASH_COMM_MAX);
+        memcpy(r->comm, p, n);
+        r->comm[n] = 0;
+        r->comm_line = strdup(s);
+}
+
 static void report_free(crash_report *r) {
+        free(r->comm_line);
+        r->comm_line = NULL;
+        r->comm[0] = 0;
         free(r->headline);
         free(r->bug_path);
         free(r->rip_line);
@@ -700,6 +732,7 @@ void crash_facts_done(crash_facts *f) {
         free(f->modules);
         report_free(&f->first);
         free(f->later_headline);
+        free(f->panic_on_warn);
         *f = (crash_facts) {};
 }
 
@@ -768,6 +801,16 @@ int crash_parse(const char *text, size_t size, crash_facts *ret) {
                         in_modules = true;
                         continue;
                 }
+                /* "Kernel panic - not syncing: panic_on_warn set ...", since
+                 * 6.2 "...: kernel: panic_on_warn set" (whose "kernel: "
+                 * the syslog-prefix rule above already took away). */
+                if (f.have_first && (startswith(s, "Kernel panic - not syncing: ") || startswith(s, "panic_on_warn set"))) {
+                        f.panic_after_first = true;
+                        if (strstr(s, "panic_on_warn set") && !f.panic_on_warn)
+                                f.panic_on_warn = strdup(s);
+                }
+                if (cur && (startswith(s, "CPU: ") || startswith(s, "Pid: ")))
+                        parse_comm(cur, s);
                 if (strstr(s, "ainted")) {
                         int r = parse_taint(&f, s);
                         if (r)

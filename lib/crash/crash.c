@@ -40,6 +40,7 @@ const char *lg_confidence_to_string(lg_confidence c) {
 typedef enum origin {
         ORIGIN_IN_TREE,
         ORIGIN_UNKNOWN,      /* not in the module list; the log cannot tell */
+        ORIGIN_TAINT_ONLY,   /* not in the module list shown; only the kernel's taint says some module is */
         ORIGIN_THIRD_PARTY,
 } origin;
 
@@ -94,8 +95,10 @@ static origin module_origin(crash_facts *f, const lg_agents *agents, const char 
                 return ORIGIN_IN_TREE;
         }
         if (f->taint_known) {
-                snprintf(why, why_size, "not in the module list shown; the kernel is tainted %s", f->taint);
-                return ORIGIN_THIRD_PARTY;
+                /* The taint says some module is out of tree, not which:
+                 * an in-tree module near the crash must not be named on it. */
+                snprintf(why, why_size, "not in the module list shown; the kernel is tainted %s by some module", f->taint);
+                return ORIGIN_TAINT_ONLY;
         }
         snprintf(why, why_size, "its origin is not in the log");
         return ORIGIN_UNKNOWN;
@@ -121,10 +124,12 @@ static bool helper_frame(const char *func) {
 
 typedef struct verdict {
         const char *culprit;            /* points into facts */
+        const lg_agent *agent;          /* an agent named by its process or eBPF programs */
         lg_confidence confidence;
         char reason[256];
         const char *evidence[8];
         size_t n_evidence;
+        bool no_agent;                  /* the report rules out any culprit */
 } verdict;
 
 static void evidence(verdict *v, const char *line) {
@@ -191,11 +196,23 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
         }
         evidence(v, r->headline);
 
+        /* A WARNING is not a crash: the kernel goes on, and a failed boot
+         * comes from whatever happened next. It names its module only when
+         * the kernel was told to panic on it (panic_on_warn). */
+        if (r->kind == CRASH_KIND_WARN && !f->panic_on_warn) {
+                reason(v, "a WARNING %s names no culprit (panic_on_warn was not set)",
+                       f->panic_after_first ? "followed by an unrelated panic" : "without a panic");
+                v->no_agent = true;
+                return;
+        }
+        if (r->kind == CRASH_KIND_WARN)
+                evidence(v, f->panic_on_warn);
+
         /* 1. The faulting instruction. */
         if (r->loc == CRASH_LOC_SYMBOL && r->rip_module[0]) {
                 evidence(v, r->rip_line);
                 o = module_origin(f, agents, r->rip_module, why, sizeof(why));
-                if (o != ORIGIN_IN_TREE) {
+                if (o != ORIGIN_IN_TREE && o != ORIGIN_TAINT_ONLY) {
                         v->culprit = r->rip_module;
                         v->confidence = o == ORIGIN_THIRD_PARTY ? LG_CONFIDENCE_HIGH : LG_CONFIDENCE_MEDIUM;
                         reason(v, "the faulting instruction is in module %s (%s)", r->rip_module, why);
@@ -204,7 +221,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                                 evidence(v, m->oot_evidence);
                         return;
                 }
-                reason(v, "the faulting instruction is in in-tree module %s (%s)", r->rip_module, why);
+                reason(v, "the faulting instruction is in module %s, not known to be third-party (%s)", r->rip_module, why);
         } else if (r->loc == CRASH_LOC_SYMBOL) {
                 evidence(v, r->rip_line);
                 reason(v, "the faulting instruction is in the kernel itself (%s)", r->rip_func);
@@ -224,16 +241,17 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                                 }
                 if (hm) {
                         o = module_origin(f, agents, hm, why, sizeof(why));
+                        /* The report is about this module: the taint backs it. */
                         if (o != ORIGIN_IN_TREE) {
                                 v->culprit = hm;
-                                v->confidence = o == ORIGIN_THIRD_PARTY ? LG_CONFIDENCE_HIGH : LG_CONFIDENCE_MEDIUM;
+                                v->confidence = o == ORIGIN_UNKNOWN ? LG_CONFIDENCE_MEDIUM : LG_CONFIDENCE_HIGH;
                                 reason(v, "the report's headline names module %s (%s)", hm, why);
                                 if (hf)
                                         evidence(v, hf->line);
                                 evidence(v, r->wq_line);
                                 return;
                         }
-                        reason(v, "the report's headline names in-tree module %s (%s)", hm, why);
+                        reason(v, "the report's headline names module %s, not known to be third-party (%s)", hm, why);
                         return;
                 }
         }
@@ -253,7 +271,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
         }
         if (cm) {
                 o = module_origin(f, agents, cm, why, sizeof(why));
-                if (o != ORIGIN_IN_TREE) {
+                if (o != ORIGIN_IN_TREE && o != ORIGIN_TAINT_ONLY) {
                         evidence(v, cline);
                         v->culprit = cm;
                         v->confidence = LG_CONFIDENCE_MEDIUM;
@@ -264,7 +282,7 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                 }
                 if (r->loc != CRASH_LOC_SYMBOL) {
                         evidence(v, cline);
-                        reason(v, "the first module in the trace is in-tree module %s (%s)", cm, why);
+                        reason(v, "the first module in the trace is %s, not known to be third-party (%s)", cm, why);
                 }
                 return;
         }
@@ -294,6 +312,135 @@ static void decide(crash_facts *f, const lg_agents *agents, verdict *v) {
                 reason(v, "nothing in the report points at a third-party module");
 }
 
+static bool is_hex16(const char *s) {
+        for (size_t i = 0; i < 16; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+static const lg_agent *agent_of_unit(const lg_agents *agents, const char *unit) {
+        for (size_t i = 0; agents && unit && i < agents->n; i++) {
+                const lg_agent *a = &agents->agents[i];
+
+                if (lg_strv_contains(a->units, unit) || lg_strv_contains(a->fallback_units, unit))
+                        return a;
+        }
+        return NULL;
+}
+
+/* eBPF frames: "bpf_prog_6deef7357e7b4530_sd_fw_egress+0x10/0x..." names a
+ * program by its tag and name; trampolines and dispatchers name none. The
+ * agent is the one whose units held such a program when the watchdog last
+ * looked (a healthy boot). Returns true when the trace ran through eBPF
+ * (then nothing else decides). */
+static bool decide_bpf(crash_facts *f, const lg_crash_context *ctx, verdict *v) {
+        const crash_report *r = &f->first;
+        const lg_agent *found = NULL;
+        const char *found_line = NULL;
+        bool any = false, other = false, stale = false;
+        lg_crash_context c = *ctx;
+
+        /* Tags are of programs as one kernel compiled them. */
+        if (c.bpf && f->kernel && !streq_ptr(c.bpf->kernel, f->kernel)) {
+                c.bpf = NULL;
+                stale = true;
+        }
+        ctx = &c;
+
+        for (size_t i = 0; i < r->n_frames; i++) {
+                const char *fn = r->frames[i].func;
+                const lg_agent *a = NULL;
+                bool known = false;
+
+                if (strncmp(fn, "bpf_trampoline_", 15) == 0 || strncmp(fn, "bpf_dispatcher_", 15) == 0) {
+                        any = true;
+                        continue;
+                }
+                if (strncmp(fn, "bpf_prog_", 9) != 0 || strlen(fn) < 9 + 16 || !is_hex16(fn + 9) ||
+                    (fn[25] && fn[25] != '_'))
+                        continue;
+                any = true;
+                for (size_t k = 0; ctx->bpf && k < ctx->bpf->n; k++) {
+                        const lg_bpf_prog *p = &ctx->bpf->progs[k];
+
+                        if (strncmp(p->tag, fn + 9, 16) != 0)
+                                continue;
+                        /* The name, when both have one, must agree too: the
+                         * record holds the program's name (at most 15
+                         * bytes), the symbol its BTF function name when it
+                         * has one (kernel/bpf/core.c, bpf_get_prog_name()),
+                         * which that name begins. */
+                        if (fn[25] == '_' && p->name[0] && strncmp(fn + 26, p->name, strlen(p->name)) != 0)
+                                continue;
+                        known = true;
+                        a = agent_of_unit(ctx->agents, p->unit);
+                        if (a)
+                                break;
+                }
+                if (!known || !a) {
+                        other = true;
+                        continue;
+                }
+                if (found && found != a) {
+                        other = true;
+                        continue;
+                }
+                if (!found) {
+                        found = a;
+                        found_line = r->frames[i].line;
+                }
+        }
+        if (!any)
+                return false;
+        if (found && !other) {
+                evidence(v, found_line);
+                v->agent = found;
+                v->culprit = found->name;
+                v->confidence = LG_CONFIDENCE_MEDIUM;
+                reason(v, "the trace runs through eBPF programs that agent %s's units had loaded", found->name);
+                return true;
+        }
+        if (!ctx->bpf)
+                reason(v, "the trace runs through eBPF programs, and no record of the loaded programs %s",
+                       stale ? "of this kernel is at hand" : "is at hand");
+        else if (found)
+                reason(v, "the trace runs through eBPF programs of agent %s and of others", found->name);
+        else
+                reason(v, "the trace runs through eBPF programs that no agent's units had loaded when last seen");
+        return true;
+}
+
+/* The crashing task is one of an agent's processes. Weaker than a module
+ * in the trace (a process name is all it says), so consulted only when no
+ * module is named with more than low confidence. */
+static void decide_process(crash_facts *f, const lg_crash_context *ctx, verdict *v) {
+        const crash_report *r = &f->first;
+        const lg_agent *a = NULL;
+        size_t n;
+
+        if (!r->comm[0] || !ctx->agents)
+                return;
+        if (!lg_process_name_valid(r->comm)) {
+                /* swapper/0, kworker/u8:2: the kernel's own, no agent's. */
+                return;
+        }
+        n = lg_agents_find_process(ctx->agents, r->comm, &a);
+        if (n == 0)
+                return;
+        if (n > 1) {
+                evidence(v, r->comm_line);
+                reason(v, "the crashing task %s is a process of more than one agent (%s and others): ambiguous",
+                       r->comm, a->name);
+                return;
+        }
+        evidence(v, r->comm_line);
+        v->agent = a;
+        v->culprit = a->name;
+        v->confidence = LG_CONFIDENCE_MEDIUM;
+        reason(v, "the crashing task %s is a process of agent %s", r->comm, a->name);
+}
+
 void lg_crash_report_done(lg_crash_report *r) {
         if (!r)
                 return;
@@ -306,10 +453,30 @@ void lg_crash_report_done(lg_crash_report *r) {
         free(r->agent);
         free(r->reason);
         free(r->headline);
+        free(r->comm);
         *r = (lg_crash_report) {};
 }
 
 int lg_crash_attribute(const char *text, size_t size, const lg_agents *agents, lg_crash_report *ret) {
+        lg_crash_context ctx = { .agents = agents };
+
+        return lg_crash_attribute_ctx(text, size, &ctx, ret);
+}
+
+const char *lg_crash_fast_path_culprit(const lg_crash_report *r, const lg_agents *agents) {
+        const lg_agent *a;
+
+        if (!r || !r->culprit || r->confidence < LG_CONFIDENCE_MEDIUM)
+                return NULL;
+        if (!streq_ptr(r->culprit_kind, "agent"))
+                return crash_modname_valid(r->culprit, strlen(r->culprit)) ? r->culprit : NULL;
+        a = lg_agents_find(agents, r->culprit);
+        return lg_agent_uses_fallback(a) ? r->culprit : NULL;
+}
+
+int lg_crash_attribute_ctx(const char *text, size_t size, const lg_crash_context *ctx, lg_crash_report *ret) {
+        const lg_agents *agents = ctx ? ctx->agents : NULL;
+        lg_crash_context none = {};
         _cleanup_(crash_facts_done) crash_facts f = {};
         lg_crash_report rep = {};
         verdict v = {};
@@ -320,7 +487,23 @@ int lg_crash_attribute(const char *text, size_t size, const lg_agents *agents, l
         r = crash_parse(text ?: "", size, &f);
         if (r < 0)
                 return r;
+        if (!ctx)
+                ctx = &none;
         decide(&f, agents, &v);
+        if (f.have_first && !v.no_agent && (!v.culprit || v.confidence < LG_CONFIDENCE_MEDIUM)) {
+                verdict m = v;
+
+                v.culprit = NULL;
+                v.confidence = LG_CONFIDENCE_NONE;
+                bool bpf = decide_bpf(&f, ctx, &v);
+
+                if (!bpf)
+                        decide_process(&f, ctx, &v);
+                if (!v.culprit && m.culprit && !bpf)
+                        v = m; /* the weak module hint stands */
+                else if (!v.culprit && !v.reason[0])
+                        memcpy(v.reason, m.reason, sizeof(v.reason));
+        }
 
         rep.confidence = v.culprit ? v.confidence : LG_CONFIDENCE_NONE;
         rep.reports = f.reports;
@@ -346,8 +529,16 @@ int lg_crash_attribute(const char *text, size_t size, const lg_agents *agents, l
             (f.first.headline && !(rep.headline = strdup(f.first.headline))) ||
             (v.reason[0] && !(rep.reason = strdup(v.reason))))
                 goto oom;
-        if (v.culprit) {
+        if (f.first.comm[0] && !(rep.comm = strdup(f.first.comm)))
+                goto oom;
+        if (v.agent) {
+                rep.culprit_kind = "agent";
+                if (!(rep.culprit = strdup(v.agent->name)) || !(rep.family = strdup(v.agent->name)) ||
+                    !(rep.agent = strdup(v.agent->name)))
+                        goto oom;
+        } else if (v.culprit) {
                 const lg_agent *a = agent_of(agents, v.culprit);
+                rep.culprit_kind = "module";
                 const char *fam = a ? a->name : lg_crash_known_family(v.culprit) ?: v.culprit;
                 if (!(rep.culprit = strdup(v.culprit)) || !(rep.family = strdup(fam)) ||
                     (a && !(rep.agent = strdup(a->name))))

@@ -41,7 +41,62 @@ typedef struct lg_crash_report {
         char *reason;         /* one sentence: why this culprit or why none */
         char *headline;       /* the first report's headline line, or NULL */
         unsigned reports;     /* crash reports seen in the text (the first decides) */
+        /* Added for agents that crash from their own process or eBPF: */
+        const char *culprit_kind; /* "module", "agent" or NULL (static) */
+        char *comm;           /* the crashing task's name, or NULL */
 } lg_crash_report;
+
+/* The eBPF programs the watchdog last saw loaded on a healthy boot
+ * (/var/lib/lastgood/bpf-progs), each with the unit whose process held it. */
+#define LG_BPF_RECORD_PATH "/var/lib/lastgood/bpf-progs"
+#define LG_BPF_RECORD_MAX_SIZE (256 * 1024)
+#define LG_BPF_RECORD_MAX_PROGS 2048
+
+typedef struct lg_bpf_prog {
+        char tag[17];   /* 16 hex digits, lower case */
+        char name[17];  /* the program's name (BPF_OBJ_NAME_LEN - 1), "" unknown */
+        uint32_t id;
+        char *unit;     /* the unit (cgroup) of the process holding it */
+} lg_bpf_prog;
+
+typedef struct lg_bpf_record {
+        char *kernel;   /* the kernel release it was recorded under */
+        lg_bpf_prog *progs;
+        size_t n;
+} lg_bpf_record;
+
+/* Pure. Parses the record's text. Returns 0, -EBADMSG when it is not a
+ * record (bad header, bad line), -ENOMEM. */
+int lg_bpf_record_parse(const char *text, size_t size, lg_bpf_record *ret);
+/* Writes the record's text into a malloc'd string. Returns 0 or -ENOMEM. */
+int lg_bpf_record_format(const lg_bpf_record *rec, char **ret, size_t *ret_size);
+/* Adds one program (duplicates by id and unit are dropped; at most
+ * LG_BPF_RECORD_MAX_PROGS). Returns 1 added, 0 not, -EINVAL bad tag,
+ * -ENOMEM. */
+int lg_bpf_record_add(lg_bpf_record *rec, const char *tag, const char *name, uint32_t id, const char *unit);
+/* Reads LG_BPF_RECORD_PATH under root. kernel (may be NULL): the running
+ * release; a record of another kernel is -ESTALE (its tags mean nothing
+ * for this one's programs... and the next boot's crash ran the recorded
+ * kernel, so callers reading a crash of the previous boot pass NULL and
+ * compare with the crash log's release instead). -ENOENT, -EFBIG (huge),
+ * -EBADMSG (corrupt), -errno. */
+int lg_bpf_record_load(const lg_root *root, const char *kernel, lg_bpf_record *ret);
+void lg_bpf_record_done(lg_bpf_record *rec);
+
+/* What the attribution may use besides the text. */
+typedef struct lg_crash_context {
+        const lg_agents *agents;       /* may be NULL */
+        const lg_bpf_record *bpf;      /* may be NULL: no record */
+} lg_crash_context;
+
+/* As lg_crash_attribute(), with the eBPF record. */
+int lg_crash_attribute_ctx(const char *text, size_t size, const lg_crash_context *ctx, lg_crash_report *ret);
+
+/* The name the early stages act on at once (the fast path), or NULL: a
+ * module named with at least medium confidence, or an agent named by its
+ * process or its eBPF programs whose OnSafeMode= is fallback (a process
+ * name alone never switches an agent off). */
+const char *lg_crash_fast_path_culprit(const lg_crash_report *r, const lg_agents *agents);
 
 /* Pure. agents (may be NULL) merge an agent's Modules= into one family and
  * map them to the agent. Returns 0 (also when no culprit), -ENOMEM. */

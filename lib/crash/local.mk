@@ -7,6 +7,7 @@ libcrash_a_SOURCES = \
 	%reldir%/crash.c \
 	%reldir%/crash-parse.c \
 	%reldir%/crash-families.c \
+	%reldir%/bpf-record.c \
 	%reldir%/pstore.c
 libcrash_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
@@ -30,3 +31,11 @@ tests_unit_test_pstore_text_SOURCES = tests/unit/test-pstore-text.c
 tests_unit_test_pstore_text_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_pstore_text_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_pstore_text_DEPENDENCIES = $(LG_LIBS)
+
+# Agents named by their process or their eBPF programs (issue 21).
+check_PROGRAMS += tests/unit/test-crash-agents
+TESTS += tests/unit/test-crash-agents
+tests_unit_test_crash_agents_SOURCES = tests/unit/test-crash-agents.c
+tests_unit_test_crash_agents_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_crash_agents_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_crash_agents_DEPENDENCIES = $(LG_LIBS)

@@ -115,6 +115,7 @@ static const char *const policy_table[_LG_POLICY_MAX] = {
         [LG_POLICY_QUARANTINE] = "quarantine",
         [LG_POLICY_DISABLE] = "disable",
         [LG_POLICY_KEEP] = "keep",
+        [LG_POLICY_FALLBACK] = "fallback",
 };
 
 const char *lg_policy_to_string(lg_policy p) {

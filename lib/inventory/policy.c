@@ -46,6 +46,21 @@ static int add_agent(lg_withheld *w, const lg_policy_input *in, const lg_agent *
         return 0;
 }
 
+/* OnSafeMode=fallback: the agent's units are withheld, and the generator
+ * starts its FallbackUnits= (or installs its FallbackDropIn=) instead of
+ * masking them: security stays on. Its modules stay (a kernel backend may
+ * be the fallback); a changed one is withheld as a change. */
+static int add_fallback(lg_withheld *w, const lg_agent *a, lg_reason reason) {
+        int r;
+
+        for (char **u = a->units; u && *u; u++) {
+                r = lg_withheld_add(w, LG_ITEM_UNIT, *u, reason, a->name, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* One changed (level 1) item, as its agent's OnSafeMode= says. */
 static int add_changed(lg_withheld *w, const lg_policy_input *in, const lg_inv_item *it) {
         const lg_agent *a = agent_of(in, it->agent, it->kind == LG_ITEM_MODULE ? it->name : NULL);
@@ -59,6 +74,14 @@ static int add_changed(lg_withheld *w, const lg_policy_input *in, const lg_inv_i
                 return 0;
         case LG_POLICY_DISABLE:
                 return add_agent(w, in, a, LG_REASON_CHANGED);
+        case LG_POLICY_FALLBACK: {
+                int r = add_fallback(w, a, LG_REASON_CHANGED);
+                if (r < 0)
+                        return r;
+                /* and the changed item itself: content rolled back, a
+                 * changed module withheld */
+                return lg_withheld_add(w, it->kind, it->name, LG_REASON_CHANGED, a->name, it->fingerprint);
+        }
         default:
                 /* rollback/quarantine act on files: the content item goes to
                  * the apply unit; a changed module of the agent cannot be
@@ -135,6 +158,15 @@ static int add_culprit(lg_withheld *w, const lg_policy_input *in) {
                 return 0;
         it = lg_inventory_find(in->now, LG_ITEM_MODULE, in->culprit);
         a = agent_of(in, it ? it->agent : NULL, in->culprit);
+        /* An agent named by its process or its eBPF programs: only its
+         * fallback is taken at once (never "off" on a process name). */
+        if (!it && !a && in->agents && (a = lg_agents_find(in->agents, in->culprit)))
+                return lg_agent_uses_fallback(a) ? add_fallback(w, a, LG_REASON_CRASH_LOG) : 0;
+        if (a && lg_agent_uses_fallback(a)) {
+                int r = add_fallback(w, a, LG_REASON_CRASH_LOG);
+                if (r < 0)
+                        return r;
+        }
         /* Never an in-tree module: with an inventory at hand, the culprit
          * must be one of its third-party items (or an agent's module). */
         if (in->now && !it && !a)
@@ -155,7 +187,10 @@ static int add_level2(lg_withheld *w, const lg_policy_input *in) {
 
                 if (a->on_safe_mode == LG_POLICY_KEEP)
                         continue;
-                r = add_agent(w, in, a, LG_REASON_ALL_THIRD_PARTY);
+                /* disable is the last resort: an agent with a fallback
+                 * runs in it at level 2 too */
+                r = lg_agent_uses_fallback(a) ? add_fallback(w, a, LG_REASON_ALL_THIRD_PARTY)
+                                              : add_agent(w, in, a, LG_REASON_ALL_THIRD_PARTY);
                 if (r < 0)
                         return r;
         }

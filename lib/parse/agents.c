@@ -40,7 +40,7 @@ typedef struct agent_list {
         agent_parse *p;
         const char *key;
         char ***list;
-        int kind; /* 0 units, 1 modules, 2 content */
+        int kind; /* 0 units, 1 modules, 2 content, 3 processes, 4 fallback units */
 } agent_list;
 
 static int agent_warn(agent_parse *p, const char *key, const char *value, const char *why) {
@@ -169,6 +169,16 @@ static int agent_list_add(void *userdata, const char *word) {
                         if (*q == '-')
                                 *q = '_';
                 break;
+        case 3:
+                if (!lg_process_name_valid(w))
+                        why = strlen(w) > LG_COMM_MAX ?
+                                      "longer than the 15 characters the kernel keeps of a task name, ignored." :
+                                      "not a task name an agent may claim (kernel threads are no agent's), ignored.";
+                break;
+        case 4:
+                if (!lg_unit_name_is_valid(w))
+                        why = "not a valid unit name, ignored.";
+                break;
         default:
                 why = content_invalid(w);
                 if (why)
@@ -217,6 +227,30 @@ static int agent_handler(void *userdata, unsigned line, const char *section, con
                 return agent_set_list(p, key, value, &a->modules, 1);
         if (streq(key, "Content"))
                 return agent_set_list(p, key, value, &a->content, 2);
+        if (streq(key, "Processes")) {
+                a->processes_set = true;
+                return agent_set_list(p, key, value, &a->processes, 3);
+        }
+        if (streq(key, "FallbackUnits"))
+                return agent_set_list(p, key, value, &a->fallback_units, 4);
+        if (streq(key, "FallbackDropIn")) {
+                char *d;
+
+                if (!*value) {
+                        free(a->fallback_dropin);
+                        a->fallback_dropin = NULL;
+                        return 0;
+                }
+                if (!lg_fallback_dropin_allowed(value))
+                        return agent_warn(p, key, value,
+                                          "not a .conf file under /etc/lastgood/ or /usr/lib/lastgood/, refused.");
+                d = strdup(value);
+                if (!d)
+                        return -ENOMEM;
+                free(a->fallback_dropin);
+                a->fallback_dropin = d;
+                return 0;
+        }
         if (streq(key, "OnSafeMode")) {
                 lg_policy pol;
 
@@ -227,7 +261,7 @@ static int agent_handler(void *userdata, unsigned line, const char *section, con
                 pol = lg_policy_from_string(value);
                 if (pol < 0)
                         return agent_warn(p, key, value,
-                                          "rollback, quarantine, disable or keep expected, rollback used.");
+                                          "rollback, quarantine, fallback, disable or keep expected, rollback used.");
                 a->on_safe_mode = pol;
                 return 0;
         }
@@ -240,6 +274,9 @@ static void agent_done(lg_agent *a) {
         lg_strv_free(a->units);
         lg_strv_free(a->modules);
         lg_strv_free(a->content);
+        lg_strv_free(a->processes);
+        lg_strv_free(a->fallback_units);
+        free(a->fallback_dropin);
         *a = (lg_agent){};
 }
 
@@ -275,6 +312,10 @@ static int agent_parse_source(lg_agent *ret, const char *name, const char *sourc
                 r = empty_strv(&a.modules);
         if (r >= 0)
                 r = empty_strv(&a.content);
+        if (r >= 0)
+                r = empty_strv(&a.processes);
+        if (r >= 0)
+                r = empty_strv(&a.fallback_units);
         if (r < 0) {
                 agent_done(&a);
                 return r;
@@ -290,6 +331,16 @@ static int agent_parse_source(lg_agent *ret, const char *name, const char *sourc
                             source);
                 agent_done(&a);
                 return r < 0 ? r : -EINVAL;
+        }
+
+        if (a.on_safe_mode == LG_POLICY_FALLBACK && !lg_agent_has_fallback(&a)) {
+                r = lg_warn(warnings, "%s: OnSafeMode=fallback without FallbackUnits= or FallbackDropIn=, disable used.",
+                            source);
+                if (r < 0) {
+                        agent_done(&a);
+                        return r;
+                }
+                a.on_safe_mode = LG_POLICY_DISABLE;
         }
 
         *ret = a;
@@ -438,6 +489,8 @@ int lg_agents_load(const lg_root *root, lg_agents *ret) {
                 free(files[i].path);
         }
         free(files);
+        if (r >= 0)
+                r = lg_agents_resolve_units(root, &a);
         if (r >= 0)
                 r = empty_strv(&a.warnings);
         if (r < 0) {

@@ -60,6 +60,7 @@ typedef enum lg_policy {
         LG_POLICY_QUARANTINE,
         LG_POLICY_DISABLE,
         LG_POLICY_KEEP,
+        LG_POLICY_FALLBACK, /* FallbackUnits=/FallbackDropIn= instead of Units= */
         _LG_POLICY_MAX,
         _LG_POLICY_INVALID = -1,
 } lg_policy;
@@ -73,7 +74,17 @@ typedef struct lg_agent {
         char **modules;   /* Modules=, normalized, never NULL */
         char **content;   /* Content=, absolute globs, never NULL */
         lg_policy on_safe_mode;
+        char **processes;      /* Processes=: task names (<= 15 chars), never NULL;
+                                * lg_agents_load() fills the default (the
+                                * basenames of the units' ExecStart= binaries) */
+        bool processes_set;    /* Processes= was given (even empty) */
+        char **fallback_units; /* FallbackUnits=, never NULL */
+        char *fallback_dropin; /* FallbackDropIn=: a file under /etc/lastgood or
+                                * /usr/lib/lastgood, or NULL */
 } lg_agent;
+
+/* Longest task name the kernel keeps and prints (TASK_COMM_LEN - 1). */
+#define LG_COMM_MAX 15
 
 typedef struct lg_agents {
         lg_agent *agents; /* sorted by name */
@@ -95,6 +106,21 @@ int lg_agents_load(const lg_root *root, lg_agents *ret);
  * none. */
 const lg_agent *lg_agents_find(const lg_agents *a, const char *name);
 const lg_agent *lg_agents_find_module(const lg_agents *a, const char *module);
+/* The agents whose Processes= hold comm (compared as the kernel cut it, at
+ * most 15 bytes). Returns how many; *ret (may be NULL) the first one. */
+size_t lg_agents_find_process(const lg_agents *a, const char *comm, const lg_agent **ret);
+/* True when the agent has something to fall back to. */
+bool lg_agent_has_fallback(const lg_agent *a);
+/* True when withholding the agent means its fallback rather than masking
+ * its units: it has one, and its OnSafeMode= is neither disable nor keep
+ * (disable is the administrator's choice, and the last resort). */
+bool lg_agent_uses_fallback(const lg_agent *a);
+/* A task name an agent may claim: 1..15 printable bytes, no '/' or blank,
+ * not a kernel thread's ("swapper", "kworker", "ksoftirqd", ...). */
+bool lg_process_name_valid(const char *s);
+/* FallbackDropIn= paths: absolute, under /etc/lastgood/ or
+ * /usr/lib/lastgood/, ending in .conf, no "." or ".." component. */
+bool lg_fallback_dropin_allowed(const char *path);
 
 /* Content= safety (DESIGN.md, "Trust boundaries"). A pattern is allowed
  * unless its glob-free folder is /, /etc, /usr, /boot, /run, /var... as a

@@ -6,6 +6,7 @@ libparse_a_SOURCES = \
 	%reldir%/cmdline.c %reldir%/cmdline.h \
 	%reldir%/config.c %reldir%/config.h \
 	%reldir%/agents.c \
+	%reldir%/agents-units.c \
 	%reldir%/timestamp.c %reldir%/timestamp.h \
 	%reldir%/parse-util.h
 libparse_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)

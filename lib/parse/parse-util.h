@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rootfs.h"
+
 /* At most this many warnings are kept per parse; one more says the rest
  * were dropped. Garbage input must not turn into unbounded memory. */
 #define LG_WARNINGS_MAX 32
@@ -41,3 +43,9 @@ int lg_ini_parse(const char *source, const char *buf, size_t size, char ***warni
 
 /* Split a space-separated value into words and call fn on each. */
 int lg_split_words(const char *value, int (*fn)(void *userdata, const char *word), void *userdata);
+
+/* agents-units.c: what an agent's units say, read from the unit files
+ * under root (default Processes=, FallbackUnits= that exist and belong to
+ * no other agent). Problems are warnings. Returns 0 or -ENOMEM. */
+struct lg_agents;
+int lg_agents_resolve_units(const lg_root *root, struct lg_agents *a);

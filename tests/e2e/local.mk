@@ -23,7 +23,8 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-hang-loop.sh \
 	%reldir%/scenario-update-then-reboot.sh \
 	%reldir%/scenario-late-crash-loop.sh \
-	%reldir%/scenario-narrowing.sh
+	%reldir%/scenario-narrowing.sh \
+	%reldir%/scenario-agent-fallback.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
@@ -68,6 +69,7 @@ EXTRA_DIST += \
 	%reldir%/guest/e2e-report.service \
 	%reldir%/guest/e2e-crash.service \
 	%reldir%/guest/fakeagent \
+	%reldir%/guest/fakeagent-fallback.service \
 	%reldir%/guest/fakeagent.service \
 	%reldir%/guest/fakeagent-push \
 	%reldir%/guest/fakeagent-push.service \

@@ -15,3 +15,7 @@ EXTRA_DIST += $(COUNTING_TESTS) \
 # no layer includes one above it.
 TESTS += tests/integration/layers.sh
 EXTRA_DIST += tests/integration/layers.sh
+
+# OnSafeMode=fallback and agents named by their process (issue 21).
+TESTS += tests/integration/generator-fallback.sh
+EXTRA_DIST += tests/integration/generator-fallback.sh tests/fixtures/agents

@@ -98,6 +98,9 @@ static void test_each_definition(void **unused) {
                 lg_strv_free(a.units);
                 lg_strv_free(a.modules);
                 lg_strv_free(a.content);
+                lg_strv_free(a.processes);
+                lg_strv_free(a.fallback_units);
+                free(a.fallback_dropin);
         }
 }
 

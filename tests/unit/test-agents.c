@@ -30,6 +30,9 @@ static void agent_free(lg_agent *a) {
         lg_strv_free(a->units);
         lg_strv_free(a->modules);
         lg_strv_free(a->content);
+        lg_strv_free(a->processes);
+        lg_strv_free(a->fallback_units);
+        free(a->fallback_dropin);
 }
 
 static int parse(const char *name, const char *s, lg_agent *a, char ***w) {
@@ -259,6 +262,124 @@ static void test_load_override(void **state) {
         lg_agents_done(&a);
 }
 
+
+/* Processes=, FallbackUnits=, FallbackDropIn=, OnSafeMode=fallback
+ * (issue 21): task names as the kernel keeps them, no kernel thread's,
+ * drop-ins only from root's own folders. */
+static void test_processes_and_fallback(void **state) {
+        _cleanup_strv_free_ char **w = NULL;
+        lg_agent a;
+
+        assert_int_equal(parse("falcon-sensor",
+                               "[Agent]\n"
+                               "Units=falcon-sensor.service\n"
+                               "Processes=falcond falcon-sensor-b falcon-sensor-bpf swapper kworker/0:1 "
+                               "rcu_sched\n"
+                               "FallbackUnits=falcon-sensor-kmod.service /etc/x.service\n"
+                               "FallbackDropIn=/etc/lastgood/fallback/falcon-kernel.conf\n"
+                               "OnSafeMode=fallback\n",
+                               &a, &w),
+                         0);
+        assert_true(a.processes_set);
+        assert_int_equal(lg_strv_length(a.processes), 2);
+        assert_string_equal(a.processes[0], "falcond");
+        assert_string_equal(a.processes[1], "falcon-sensor-b");
+        assert_true(warned(w, "falcon-sensor-bpf: longer than the 15 characters"));
+        assert_true(warned(w, "Processes=swapper: not a task name an agent may claim"));
+        assert_true(warned(w, "Processes=kworker/0:1: not a task name"));
+        assert_true(warned(w, "Processes=rcu_sched: not a task name"));
+        assert_int_equal(lg_strv_length(a.fallback_units), 1);
+        assert_string_equal(a.fallback_units[0], "falcon-sensor-kmod.service");
+        assert_string_equal(a.fallback_dropin, "/etc/lastgood/fallback/falcon-kernel.conf");
+        assert_int_equal(a.on_safe_mode, LG_POLICY_FALLBACK);
+        assert_true(lg_agent_uses_fallback(&a));
+        agent_free(&a);
+}
+
+static void test_fallback_dropin_refused(void **state) {
+        static const char *const bad[] = {
+                "/tmp/evil.conf", "/etc/systemd/system/x.conf", "/etc/lastgood/../shadow.conf",
+                "/etc/lastgood/./x.conf", "/etc/lastgoodx/x.conf", "/etc/lastgood/x.txt", "etc/lastgood/x.conf",
+                "/usr/lib/lastgood", "/home/agent/lastgood/x.conf", "/etc/lastgood/a b.conf",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_strv_free_ char **w = NULL;
+                _cleanup_free_ char *text = NULL;
+                lg_agent a;
+
+                assert_false(lg_fallback_dropin_allowed(bad[i]));
+                assert_true(asprintf(&text, "[Agent]\nUnits=s.service\nFallbackDropIn=%s\nOnSafeMode=fallback\n",
+                                     bad[i]) > 0);
+                assert_int_equal(parse("s", text, &a, &w), 0);
+                assert_null(a.fallback_dropin);
+                assert_true(warned(w, "refused"));
+                /* Nothing left to fall back to: disable, said. */
+                assert_int_equal(a.on_safe_mode, LG_POLICY_DISABLE);
+                assert_true(warned(w, "OnSafeMode=fallback without FallbackUnits= or FallbackDropIn=, disable used"));
+                agent_free(&a);
+        }
+        assert_true(lg_fallback_dropin_allowed("/usr/lib/lastgood/fallback/falcon-sensor-kernel.conf"));
+        assert_true(lg_fallback_dropin_allowed("/etc/lastgood/fallback.d/x.conf"));
+}
+
+/* The default Processes= comes from the units' ExecStart= binaries under
+ * the root; FallbackUnits= must exist and belong to no other agent. */
+static void test_load_processes_default(void **state) {
+        fixture *f = *state;
+        lg_agents a;
+
+        put(f, "/etc/lastgood/agents.d/sensor.conf",
+            "[Agent]\nUnits=sensor.service sensor-helper@eth0.service gone.service alias.service masked.service\n"
+            "FallbackUnits=sensor-kmod.service nowhere.service other.service sensor.service\nOnSafeMode=fallback\n");
+        put(f, "/etc/lastgood/agents.d/other.conf",
+            "[Agent]\nUnits=other.service\nFallbackUnits=nothing.service\nOnSafeMode=fallback\n");
+        put(f, "/etc/lastgood/agents.d/explicit.conf", "[Agent]\nUnits=explicit.service\nProcesses=\n");
+        put(f, "/usr/lib/systemd/system/sensor.service",
+            "[Unit]\nDescription=x\n[Service]\nExecStartPre=/bin/true\n ExecStart=-/opt/sensor/bin/sensor-agent-userspace --x\n"
+            "ExecStart=/bin/sh -c 'exit 0'\nExecStart=@/usr/bin/sensord sensord\n");
+        put(f, "/usr/lib/systemd/system/sensor-helper@.service", "[Service]\nExecStart=/usr/libexec/sensor-helper %i\n");
+        put(f, "/usr/lib/systemd/system/sensor-kmod.service", "[Service]\nExecStart=/usr/bin/sensord --kmod\n");
+        put(f, "/usr/lib/systemd/system/other.service", "[Service]\nExecStart=/usr/bin/otherd\n");
+        put(f, "/usr/lib/systemd/system/real.service", "[Service]\nExecStart=/usr/bin/realbinary\n");
+        put(f, "/usr/lib/systemd/system/secret", "[Service]\nExecStart=/usr/bin/secretd\n");
+        assert_int_equal(lg_root_mkdir_p(f->root, "/etc/systemd/system", 0755), 0);
+        /* An alias to a unit in a unit folder is read; a link elsewhere,
+         * or to /dev/null (masked), is not followed. */
+        assert_int_equal(symlinkat("/usr/lib/systemd/system/real.service", f->root->fd, "etc/systemd/system/alias.service"), 0);
+        assert_int_equal(symlinkat("/dev/null", f->root->fd, "etc/systemd/system/masked.service"), 0);
+        assert_int_equal(symlinkat("/usr/lib/systemd/system/secret", f->root->fd, "etc/systemd/system/gone.service"), 0);
+
+        assert_int_equal(lg_agents_load(f->root, &a), 0);
+        assert_int_equal(a.n, 3);
+        const lg_agent *s = lg_agents_find(&a, "sensor"), *o = lg_agents_find(&a, "other"),
+                       *e = lg_agents_find(&a, "explicit");
+        assert_non_null(s);
+        /* Cut to 15, interpreters skipped, instances read from templates. */
+        assert_int_equal(lg_strv_length(s->processes), 4);
+        assert_string_equal(s->processes[0], "sensor-agent-us");
+        assert_string_equal(s->processes[1], "sensord");
+        assert_string_equal(s->processes[2], "sensor-helper");
+        assert_string_equal(s->processes[3], "realbinary");
+        assert_int_equal(lg_strv_length(e->processes), 0);
+        assert_int_equal(lg_strv_length(s->fallback_units), 1);
+        assert_string_equal(s->fallback_units[0], "sensor-kmod.service");
+        assert_true(warned(a.warnings, "agent sensor: FallbackUnits=nowhere.service: no such unit file"));
+        assert_true(warned(a.warnings, "agent sensor: FallbackUnits=other.service: belongs to another agent other"));
+        assert_true(warned(a.warnings, "agent sensor: FallbackUnits=sensor.service: is one of the agent's own Units="));
+        assert_int_equal(s->on_safe_mode, LG_POLICY_FALLBACK);
+        assert_int_equal(o->on_safe_mode, LG_POLICY_DISABLE);
+        assert_true(warned(a.warnings, "agent other: OnSafeMode=fallback but no usable fallback, disable used"));
+
+        /* A process name two agents claim. */
+        const lg_agent *first = NULL;
+        assert_int_equal(lg_agents_find_process(&a, "sensord", &first), 1);
+        assert_ptr_equal(first, s);
+        assert_int_equal(lg_agents_find_process(&a, "otherd", NULL), 1);
+        assert_int_equal(lg_agents_find_process(&a, "nobody", NULL), 0);
+        lg_agents_done(&a);
+}
+
 static void test_load_mask(void **state) {
         fixture *f = *state;
         char path[256];
@@ -323,6 +444,9 @@ int main(void) {
                 cmocka_unit_test(test_binary_junk),
                 cmocka_unit_test_setup_teardown(test_load_override, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_load_mask, setup, teardown),
+                cmocka_unit_test(test_processes_and_fallback),
+                cmocka_unit_test(test_fallback_dropin_refused),
+                cmocka_unit_test_setup_teardown(test_load_processes_default, setup, teardown),
                 cmocka_unit_test(test_load_missing_folders),
                 cmocka_unit_test_setup_teardown(test_load_too_big, setup, teardown),
         };

@@ -75,6 +75,22 @@ static const row table[] = {
         { "level 2: no manifest -> everything", 2, "", NULL, "rollback", 0, true, NULL, NULL,
           "module:falco:all-third-party module:nvidia:all-third-party module:vendor_blob:all-third-party "
           "module:zfs:all-third-party unit:falco-kmod.service:all-third-party" },
+        /* OnSafeMode=fallback (issue 21): the units are withheld (the
+         * generator starts the fallback instead), a changed module too. */
+        { "level 1: fallback agent, changed content -> content and units", 1, "", NULL, "fallback+fb", CH_RULES,
+          false, NULL, NULL, "content:" CONTENT ":changed unit:falco-kmod.service:changed" },
+        { "level 1: fallback agent, changed module -> module and units", 1, "", NULL, "fallback+fb", CH_FALCO,
+          false, NULL, NULL, "module:falco:changed unit:falco-kmod.service:changed" },
+        { "level 2: rollback agent with a fallback: its units (fallback)", 2, "", NULL, "rollback+fb", 0, false,
+          NULL, NULL,
+          "module:falco:all-third-party module:nvidia:all-third-party module:vendor_blob:all-third-party "
+          "module:zfs:all-third-party unit:falco-kmod.service:all-third-party" },
+        { "culprit: the module of a fallback agent, and its units", 0, "", NULL, "fallback+fb", 0, false, NULL,
+          "falco", "module:falco:crash-log unit:falco-kmod.service:crash-log" },
+        { "culprit: the module of a disable agent with a fallback: disabled", 0, "", NULL, "disable+fb", 0, false,
+          NULL, "falco", "module:falco:crash-log unit:falco-kmod.service:crash-log" },
+        { "fallback without FallbackUnits=: disable", 1, "", NULL, "fallback", CH_RULES, false, NULL, NULL,
+          "module:falco:changed unit:falco-kmod.service:changed" },
         { "level 2: keep agent untouched", 2, "", NULL, "keep", 0, false, NULL, NULL,
           "module:nvidia:all-third-party module:vendor_blob:all-third-party module:zfs:all-third-party" },
         { "level 3: exhausted, nothing", 3, "", NULL, "rollback", CH_NVIDIA, false, NULL, NULL, "" },
@@ -187,8 +203,11 @@ static void run_row(const row *t) {
         if (t->config)
                 assert_int_equal(lg_config_parse(&config, "lastgood.conf", t->config, strlen(t->config)), 0);
 
+        /* "POLICY+fallback": with FallbackUnits= (issue 21). */
+        const char *plus = strchr(t->policy, '+');
         assert_true(asprintf(&agent_text, "[Agent]\nUnits=falco-kmod.service\nModules=falco\n"
-                                          "Content=/etc/falco/rules.d/*\nOnSafeMode=%s\n", t->policy) > 0);
+                                          "Content=/etc/falco/rules.d/*\nOnSafeMode=%.*s\n%s", plus ? (int) (plus - t->policy) : (int) strlen(t->policy),
+                             t->policy, plus ? "FallbackUnits=falco-modern-bpf.service\n" : "") > 0);
         agents.agents = calloc(1, sizeof(lg_agent));
         assert_int_equal(lg_agent_parse(&agents.agents[0], "falco", agent_text, strlen(agent_text), &warnings), 0);
         agents.n = 1;

@@ -47,6 +47,21 @@ install() {
                 inst_simple "$f" "${f#"$lgroot"}"
         done
 
+        # The agents' unit files (Units=, FallbackUnits=): their ExecStart= binaries name the agents'
+        # processes (Processes= default) for the crash log's fast path.
+        for f in "$lgroot"/etc/lastgood/agents.d/*.conf "$lgroot"/usr/lib/lastgood/agents.d/*.conf; do
+                [[ -f $f ]] || continue
+                for u in $(sed -n 's/^[[:space:]]*\(Fallback\)\{0,1\}Units=//p' "$f"); do
+                        [[ $u == */* || $u == .* ]] && continue
+                        for d in /etc/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+                                if [[ -f $lgroot$d/$u ]]; then
+                                        inst_simple "$lgroot$d/$u" "/usr/lib/lastgood/units/$u"
+                                        break
+                                fi
+                        done
+                done
+        done
+
         if dracut_module_included "systemd"; then
                 inst_simple "$moddir/lastgood-pre-udev.service" "$systemdsystemunitdir/lastgood-pre-udev.service"
                 inst_simple "$moddir/lastgood-pre-switch.service" "$systemdsystemunitdir/lastgood-pre-switch.service"
