@@ -128,6 +128,15 @@ void lg_proven_result_done(lg_proven_result *res);
  * level 2 withholds everything third-party (all-third-party, or changed in
  * a level-2 boot). */
 bool lg_withheld_is_suspect(const lg_withheld *w, const lg_withheld_item *it);
+/* A narrowing probe is judged only by failed boots (crashes, resets, hangs
+ * before boot-complete.target): this boot, counted with boot_seq (the
+ * hand-over's), ended neutral (an orderly shutdown before healthy, e.g. an
+ * agent's user kept writing content so that it was never proven). The
+ * recorded search moves its base one boot on, so that the next derivation
+ * does not count it against the re-admitted suspects. Returns 1 when the
+ * record was moved, 0 when there is no search or the boot is not one of
+ * its probe boots, -errno. */
+int lg_proven_narrowing_neutral(const lg_root *root, uint32_t boot_seq);
 /* Starts (EFI store only: see proven-narrow.c) or advances the narrowing
  * at a proof (before the cold record is written). scan: the items the new
  * manifest did not take; manifest: the new last known good (may be NULL).

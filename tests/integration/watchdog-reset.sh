@@ -46,7 +46,7 @@ disable" ] || fail "device log: $(cat "$ROOT/dev/watchdog0.log")"
 [ "$(head -n 4 "$ROOT/run/lastgood/reset")" = "$(head -n 4 <<< "$RESET_SET")" ] || fail "panic settings changed"
 journal_json MESSAGE_ID="$MSG_RESET" > "$T/reset.json"
 [ "$(wc -l < "$T/reset.json")" = 1 ] || fail "expected one reset event, got $(wc -l < "$T/reset.json")"
-grep -q '"MESSAGE":"hang reset released: the boot is healthy, /dev/watchdog0 stopped"' "$T/reset.json" ||
+grep -q '"MESSAGE":"hang reset released: the boot did not hang, /dev/watchdog0 stopped"' "$T/reset.json" ||
         fail "event: $(cat "$T/reset.json")"
 grep -q '"LASTGOOD_ITEM":"hang-reset"' "$T/reset.json" && grep -q '"LASTGOOD_REASON":"released"' "$T/reset.json" ||
         fail "event fields: $(cat "$T/reset.json")"
@@ -55,7 +55,7 @@ import json, sys
 h = [i for i in json.load(sys.stdin)["reset_on_failure"] if i["name"] == "hang-reset"][0]
 assert h == {"name": "hang-reset", "status": "released", "in_force": False, "value": 900, "device": "/dev/watchdog0"}, h
 ' || fail "lastgoodctl status --json after the release"
-{ "$top_builddir/lastgoodctl" --root="$ROOT" status || true; } | grep -q '\[not in force\] hang reset released: the boot is healthy, /dev/watchdog0 stopped' ||
+{ "$top_builddir/lastgoodctl" --root="$ROOT" status || true; } | grep -q '\[not in force\] hang reset released: the boot did not hang, /dev/watchdog0 stopped' ||
         fail "lastgoodctl status after the release"
 echo "ok - released once at healthy: WDIOS_DISABLECARD, 'V', the file says released, one event (lastgoodctl status: not in force)"
 
