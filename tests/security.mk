@@ -20,3 +20,12 @@ tests_unit_test_safepath_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_safepath_LDFLAGS = -Wl,--wrap=syscall
 tests_unit_test_safepath_LDADD = libwatchdog.a $(LG_LINK) $(LG_PKG_LIBS) $(UDEV_LIBS) $(TEST_LIBS)
 tests_unit_test_safepath_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
+
+# Issue 18, safe-mode abuse by an agent's own user: a content flood must
+# not fail a boot (the hang reset, the proof, the cost of judging) nor
+# steer the narrowing; the panic settings go back once proven.
+SECURITY_FLOOD_TESTS = \
+	tests/integration/security-content-flood.sh \
+	tests/integration/security-narrowing-flood.sh
+TESTS += $(SECURITY_FLOOD_TESTS)
+EXTRA_DIST += $(SECURITY_FLOOD_TESTS)

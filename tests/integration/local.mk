@@ -5,8 +5,7 @@ COUNTING_TESTS = \
 	tests/integration/counting-patterns.sh \
 	tests/integration/counting-patterns-more.sh \
 	tests/integration/counting-patterns-faults.sh \
-	tests/integration/counting-patterns-attacker.sh \
-	tests/integration/security-narrowing-flood.sh
+	tests/integration/counting-patterns-attacker.sh
 TESTS += $(COUNTING_TESTS)
 EXTRA_DIST += $(COUNTING_TESTS) \
 	tests/integration/patterns-lib.sh \
