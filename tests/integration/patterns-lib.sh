@@ -318,7 +318,7 @@ attacker_start() { # DIR
         rm -f "$T/attacker.stop"
         # It stops when told (a file): as_agent is a shell function, its pid
         # is not the writer's.
-        as_agent bash -c 'i=0; while [ ! -e "$2" ]; do echo "rules: $RANDOM $i" >"$1/flood-$((i % 3)).yaml"; i=$((i + 1)); sleep 1; done' \
+        as_agent bash -c 'i=0; while [ ! -e "$2" ] && [ -d "$1" ]; do echo "rules: $RANDOM $i" >"$1/flood-$((i % 3)).yaml"; i=$((i + 1)); sleep 1; done' \
                 attacker "$1" "$T/attacker.stop" 2>/dev/null &
         ATTACKER_PID=$!
         PIDS+=($ATTACKER_PID)

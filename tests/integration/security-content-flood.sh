@@ -41,7 +41,7 @@ printf '%s\n' 'kernel.panic=set 10 0 -' 'kernel.panic_on_oops=set 1 0 -' 'kernel
 echo "== 1. the flood from boot-complete.target on: the hang reset is released all the same"
 bus_start boot-complete.target=inactive
 wd_start --stable-sec=2 --prove-sec=2
-as_agent bash -c 'i=0; while [ ! -e "$2" ]; do echo "rules: $i" >"$1/flood-$((i % 4)).yaml"; i=$((i + 1)); sleep 0.5; done' \
+as_agent bash -c 'i=0; while [ ! -e "$2" ] && [ -d "$1" ]; do echo "rules: $i" >"$1/flood-$((i % 4)).yaml"; i=$((i + 1)); sleep 0.5; done' \
         flood "$C" "$T/stop" 2>/dev/null &
 FLOOD=$!
 PIDS+=($FLOOD)
