@@ -958,6 +958,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         Context *c = userdata;
         char buf[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(8)));
         _cleanup_strv_free_ char **paths = NULL;
+        size_t n_paths = 0, cap = 0;
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof buf);
@@ -983,8 +984,21 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                 if (asprintf(&path, "%s/%s", streq(c->watch_dirs[i], "/") ? "" : c->watch_dirs[i],
                                              ev->name) < 0)
                                         break;
-                                if (lg_watch_content_agent(&c->agents, path))
-                                        (void) lg_strv_push(&paths, path);
+                                if (!lg_watch_content_agent(&c->agents, path))
+                                        break;
+                                /* Grown by doubling: a burst of N events
+                                 * costs O(N), not O(N^2). */
+                                if (n_paths + 2 > cap) {
+                                        size_t ncap = cap ? cap * 2 : 16;
+                                        char **t = realloc(paths, ncap * sizeof(char *));
+
+                                        if (!t)
+                                                break;
+                                        paths = t;
+                                        cap = ncap;
+                                }
+                                paths[n_paths++] = TAKE_PTR(path);
+                                paths[n_paths] = NULL;
                                 break;
                         }
                 }
