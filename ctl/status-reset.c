@@ -42,23 +42,33 @@ json_object *status_reset_json(const lg_root *root) {
 }
 
 void ctl_reset_release(const lg_root *root) {
-        lg_reset r;
+        lg_reset r, before;
         int k;
 
-        if (lg_reset_load(root, &r) < 0 || r.items[LG_RESET_HANG].status != LG_RESET_SET)
+        if (lg_reset_load(root, &r) < 0)
                 return;
-        k = lg_reset_release(root, &r);
-        if (k == -EBUSY)
-                return; /* another program pings the device: its watchdog rules */
-        if (k < 0) {
-                log_error("cannot stop the hang reset on %s (%s): the host will be reset.",
-                          r.items[LG_RESET_HANG].device, strerror(-k));
-                return;
+        before = r;
+        /* Proven: the panic settings go back to the values found. */
+        k = lg_reset_restore(root, &r);
+        if (k < 0)
+                log_error("cannot put the panic settings back: %s", strerror(-k));
+        else if (k > 0)
+                printf("Panic settings back to the values found (%d).\n", k);
+        if (r.items[LG_RESET_HANG].status == LG_RESET_SET) {
+                k = lg_reset_release(root, &r);
+                if (k == -EBUSY)
+                        r.items[LG_RESET_HANG].status = LG_RESET_SET; /* another program pings it: its rules */
+                else if (k < 0)
+                        log_error("cannot stop the hang reset on %s (%s): the host will be reset.",
+                                  r.items[LG_RESET_HANG].device, strerror(-k));
+                else
+                        printf("Hang reset released: %s stopped.\n", r.items[LG_RESET_HANG].device);
         }
+        if (memcmp(&before, &r, sizeof(r)) == 0)
+                return;
         k = lg_reset_save(root, &r);
         if (k < 0)
                 log_error("cannot write %s: %s", LG_RUN_RESET, strerror(-k));
-        printf("Hang reset released: %s stopped.\n", r.items[LG_RESET_HANG].device);
 }
 
 void status_reset_print(const lg_root *root, bool armed, bool early_ran) {

@@ -213,3 +213,24 @@ int lg_proven_narrowing(const lg_proven_input *in, const lg_inventory *scan, con
         res->narrow_started = true;
         return 0;
 }
+
+int lg_proven_narrowing_neutral(const lg_root *root, uint32_t boot_seq) {
+        lg_narrow rec = {};
+        int r;
+
+        r = lg_narrow_load(root, &rec);
+        if (r == -ENOENT || r == -EBADMSG)
+                return 0; /* no search (a corrupt one is removed at the next start) */
+        if (r < 0)
+                return r;
+        /* Only a boot counted since the record: boot_seq - base_seq is the
+         * number of the probe's boots so far, this one included. */
+        if (!lg_narrow_active(&rec) || boot_seq == 0 || boot_seq <= rec.base_seq) {
+                lg_narrow_done(&rec);
+                return 0;
+        }
+        rec.base_seq++;
+        r = lg_narrow_save(root, &rec);
+        lg_narrow_done(&rec);
+        return r < 0 ? r : 1;
+}

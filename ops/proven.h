@@ -155,6 +155,15 @@ bool lg_unit_file_exists(const lg_root *root, const char *unit);
  * which nothing is installed (lastgood ships definitions of several) runs
  * nothing: neither a narrowing suspect nor anything to withhold. */
 bool lg_agent_on_host(const lg_root *root, const lg_agent *a, const lg_inventory *inv);
+/* A narrowing probe is judged only by failed boots (crashes, resets, hangs
+ * before boot-complete.target): this boot, counted with boot_seq (the
+ * hand-over's), ended neutral (an orderly shutdown before healthy, e.g. an
+ * agent's user kept writing content so that it was never proven). The
+ * recorded search moves its base one boot on, so that the next derivation
+ * does not count it against the re-admitted suspects. Returns 1 when the
+ * record was moved, 0 when there is no search or the boot is not one of
+ * its probe boots, -errno. */
+int lg_proven_narrowing_neutral(const lg_root *root, uint32_t boot_seq);
 /* Starts (EFI store only: see proven-narrow.c) or advances the narrowing
  * at a proof (before the cold record is written). scan: the items the new
  * manifest did not take; manifest: the new last known good (may be NULL).

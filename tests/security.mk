@@ -27,3 +27,12 @@ tests_unit_test_safepath_DEPENDENCIES = libwatchdog.a $(LG_LIBS)
 # tool suggests and in the login notice.
 TESTS += tests/integration/security-names.sh
 EXTRA_DIST += tests/integration/security-names.sh
+
+# Issue 18, safe-mode abuse by an agent's own user: a content flood must
+# not fail a boot (the hang reset, the proof, the cost of judging) nor
+# steer the narrowing; the panic settings go back once proven.
+SECURITY_FLOOD_TESTS = \
+	tests/integration/security-content-flood.sh \
+	tests/integration/security-narrowing-flood.sh
+TESTS += $(SECURITY_FLOOD_TESTS)
+EXTRA_DIST += $(SECURITY_FLOOD_TESTS)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -51,6 +52,7 @@
 #include "store.h"
 #include "strv.h"
 #include "watch.h"
+#include "copy.h"
 
 #define CMDLINE_MAX (64 * 1024)
 
@@ -106,6 +108,14 @@ typedef struct Context {
         uint64_t installed_usec;
         unsigned long taint_base;
         int exit_code;
+
+        /* The last-known-good manifest as the run-time judgements use it,
+         * loaded again only when the file changed (a proof): a burst of
+         * changes must not load it once per file. */
+        lg_inventory good;
+        bool good_loaded, have_good;
+        struct stat good_st;
+        uint64_t judge_budget; /* bytes a burst of content changes may read */
 } Context;
 
 static void refresh_notice(Context *c, const char *extra);
@@ -214,11 +224,16 @@ static void emit(Context *c, lg_msg msg, int prio, const char *item, const char 
 
 /* ---- state machine steps --------------------------------------------------- */
 
-/* One step that touches only the hot record (HEALTHY, ARM). */
-/* Every failure ends in a reset: the boot is healthy, so the deadline that
- * lastgood-early armed on the watchdog device (lib/reset/reset.h) is stopped
- * before it resets a good boot. The panic settings stay for this boot: a
- * crash after healthy is a failed boot too (a late crash). */
+/* Every failure ends in a reset, and no user but root can make a boot
+ * count as failed without crashing the kernel (DESIGN.md): the boot
+ * reached boot-complete.target, which lastgood-check.service (RequiredBy=)
+ * and every other check of systemd's convention let it reach, so it did
+ * not hang. The deadline that lastgood-early armed on the watchdog device
+ * (lib/reset/reset.h) is stopped here, whatever run-time change follows:
+ * a change restarts the proof (the health window, ProveSec), never the
+ * hang deadline, so an agent's user writing content every few seconds
+ * cannot have a good boot reset and counted. The panic settings stay
+ * until the boot is proven: a crash before that is a failed boot too. */
 static void release_hang_reset(Context *c) {
         lg_reset rs;
         char msg[256];
@@ -243,6 +258,35 @@ static void release_hang_reset(Context *c) {
         lg_reset_describe(LG_RESET_HANG, &rs.items[LG_RESET_HANG], msg, sizeof(msg));
         emit(c, LG_MSG_RESET, LOG_NOTICE, lg_reset_kind_to_string(LG_RESET_HANG), NULL,
              lg_reset_status_to_string(LG_RESET_RELEASED), "%s", msg);
+}
+
+/* The panic settings of an armed boot go back to the values lastgood
+ * found once the boot is proven or the host is no longer armed (DESIGN.md,
+ * "Every failure ends in a reset": while armed, and only then). A run-time
+ * change that arms the host again does not set them again: the next boot,
+ * armed, does. */
+static void restore_panic_settings(Context *c, const char *why) {
+        lg_reset rs, before;
+        char msg[256];
+        int r;
+
+        if (lg_reset_load(c->root, &rs) < 0)
+                return;
+        before = rs;
+        r = lg_reset_restore(c->root, &rs);
+        if (r < 0)
+                lg_log(LOG_WARNING, "Could not put every panic setting back (%s).", strerror(-r));
+        if (memcmp(&before, &rs, sizeof(rs)) == 0)
+                return;
+        if (lg_reset_save(c->root, &rs) < 0)
+                lg_log(LOG_WARNING, "Could not write %s.", LG_RUN_RESET);
+        for (int k = 0; k < _LG_RESET_KIND_MAX; k++) {
+                if (rs.items[k].status != LG_RESET_RESTORED || before.items[k].status == LG_RESET_RESTORED)
+                        continue;
+                lg_reset_describe((lg_reset_kind) k, &rs.items[k], msg, sizeof(msg));
+                emit(c, LG_MSG_RESET, LOG_NOTICE, lg_reset_kind_to_string((lg_reset_kind) k), NULL,
+                     lg_reset_status_to_string(LG_RESET_RESTORED), "%s (%s)", msg, why);
+        }
 }
 
 static int step_state(Context *c, lg_step step, lg_decision *ret) {
@@ -347,6 +391,23 @@ static void emit_suspect_released(Context *c, const lg_suspect *s, const char *r
                      a->name, why);
 }
 
+/* A neutral boot is no failed probe (lib/inventory/narrow.h): only a boot
+ * this host counted moves the search's base. */
+static void narrowing_neutral(Context *c) {
+        int r;
+
+        if (!c->have_rs || !c->rs.counted)
+                return;
+        r = lg_proven_narrowing_neutral(c->root, c->rs.boot_seq);
+        if (r < 0)
+                lg_log(LOG_WARNING, "Could not record that this boot does not count for the narrowing (%s).",
+                       strerror(-r));
+        else if (r > 0)
+                lg_log(LOG_NOTICE,
+                       "Narrowing: this boot ended in an orderly shutdown before it was proven; it does not count "
+                       "against the suspects re-admitted.");
+}
+
 /* After a proof: the search started or went on. */
 static void emit_narrowing(Context *c, const lg_proven_result *res) {
         const lg_narrow *nw = &res->narrow;
@@ -406,6 +467,17 @@ static void narrowing_at_start(Context *c) {
                        word);
         }
         lg_narrow_done(&nw);
+}
+
+/* At start: a host that is not armed (a steady boot the initramfs armed
+ * on a stale view, lastgoodctl reset or good, a proof of an earlier run
+ * of this daemon) keeps no panic setting of lastgood's. */
+static void restore_if_not_armed(Context *c) {
+        lg_state st;
+        int r = c->store ? lg_store_read_state(c->store, &st) : -ENODEV;
+
+        if (r == -ENOENT || (r == 0 && !st.armed))
+                restore_panic_settings(c, "not armed");
 }
 
 static bool this_boot_bad(Context *c) {
@@ -562,6 +634,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                        res.n_recent, c->config.stable_sec);
         if (res.decision.proven) {
                 c->proven = true;
+                restore_panic_settings(c, "proven");
                 emit(c, LG_MSG_PROVEN, LOG_NOTICE, NULL, NULL, why,
                      "Boot proven (%s): %s%zu item(s) are the new last known good%s.", why,
                      res.steady ? "unchanged, " : "", res.n_items,
@@ -579,8 +652,10 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                         lg_log(LOG_WARNING,
                                "Cold record: %zu item(s) recorded by the hash of their name, %zu not recorded (no room).",
                                res.n_quarantine_hashed, res.n_quarantine_skipped);
-        } else if (res.decision.neutral)
+        } else if (res.decision.neutral) {
                 lg_log(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
+                narrowing_neutral(c);
+        }
         emit_narrowing(c, &res);
         lg_proven_result_done(&res);
         return 0;
@@ -750,6 +825,7 @@ static void boot_complete_reached(Context *c) {
         c->boot_complete = true;
         lg_log(LOG_INFO, "boot-complete.target reached; healthy after %u s of stability.",
                c->config.stable_sec);
+        release_hang_reset(c);
         r = sd_event_add_time_relative(c->event, &c->stable_timer, CLOCK_MONOTONIC,
                                        (uint64_t) c->config.stable_sec * 1000000ULL, 0, on_stable_timer, c);
         if (r < 0)
@@ -827,6 +903,33 @@ static void restart_health_window(Context *c, const char *what) {
                 lg_log(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
 }
 
+static bool same_file(const struct stat *a, const struct stat *b) {
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The manifest of the judgements: kept while the file is the same (a
+ * proof points the name at a new generation's file: another inode). A
+ * manifest that cannot be read is no last known good, as in
+ * lg_watch_judge(). */
+static void manifest_refresh(Context *c) {
+        _cleanup_close_ int fd = lg_root_open(c->root, LG_MANIFEST_PATH, O_RDONLY, 0);
+        struct stat st = {};
+
+        if (fd >= 0 && fstat(fd, &st) < 0) {
+                close(fd);
+                fd = -EBADF;
+        }
+        if (c->good_loaded && (fd >= 0) == c->have_good && (fd < 0 || same_file(&st, &c->good_st)))
+                return;
+        lg_inventory_done(&c->good);
+        c->good = (lg_inventory){};
+        c->have_good = fd >= 0 && lg_manifest_load(c->root, LG_MANIFEST_PATH, &c->good) == 0;
+        c->good_st = st;
+        c->good_loaded = true;
+}
+
 static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
         _cleanup_free_ char *dest = NULL;
         lg_quarantine q = {};
@@ -839,9 +942,13 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 .kernel = c->kernel,
                 .config = &c->config,
                 .agents = &c->agents,
+                .good_given = true,
+                .budget = &c->judge_budget,
         };
         int r;
 
+        manifest_refresh(c);
+        w.good = c->have_good ? &c->good : NULL;
         if (c->store && lg_store_read_quarantine(c->store, &q) == 0)
                 w.quarantine = &q;
         r = lg_watch_judge(&w, kind, name, &v, &fp, &agent);
@@ -912,6 +1019,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         Context *c = userdata;
         char buf[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(8)));
         _cleanup_strv_free_ char **paths = NULL;
+        size_t n_paths = 0, cap = 0;
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof buf);
@@ -937,17 +1045,32 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                 if (asprintf(&path, "%s/%s", streq(c->watch_dirs[i], "/") ? "" : c->watch_dirs[i],
                                              ev->name) < 0)
                                         break;
-                                if (lg_watch_content_agent(&c->agents, path) && !lg_strv_contains(paths, path))
-                                        (void) lg_strv_push(&paths, path);
+                                if (!lg_watch_content_agent(&c->agents, path))
+                                        break;
+                                /* Grown by doubling: a burst of N events
+                                 * costs O(N), not O(N^2). */
+                                if (n_paths + 2 > cap) {
+                                        size_t ncap = cap ? cap * 2 : 16;
+                                        char **t = realloc(paths, ncap * sizeof(char *));
+
+                                        if (!t)
+                                                break;
+                                        paths = t;
+                                        cap = ncap;
+                                }
+                                paths[n_paths++] = TAKE_PTR(path);
+                                paths[n_paths] = NULL;
                                 break;
                         }
                 }
         }
-        /* One judgement per file for a burst of events. */
+        /* One judgement per file for a burst of events (sorted, each name
+         * once: no quadratic look-up), each of that file alone, and the
+         * burst's reads bounded together. */
+        c->judge_budget = LG_CONTENT_TOTAL_MAX;
+        lg_strv_sort_uniq(paths);
         for (char **p = paths; p && *p; p++)
                 runtime_change(c, LG_ITEM_CONTENT, *p);
-        if (paths)
-                (void) malloc_trim(0); /* each judgement scanned the whole set */
         return 0;
 }
 
@@ -1215,6 +1338,7 @@ static void context_done(Context *c) {
                 close(c->inotify_fd);
         free(c->wds);
         lg_strv_free(c->watch_dirs);
+        lg_inventory_done(&c->good);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         if (c->export)
@@ -1512,6 +1636,8 @@ int main(int argc, char *argv[]) {
                                strerror(-r));
                 forward_spool(&c);
                 narrowing_at_start(&c);
+                if (!arg_prove_now)
+                        restore_if_not_armed(&c);
                 if (!arg_prove_now)
                         late_crash_report(&c);
         }

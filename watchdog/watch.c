@@ -56,10 +56,12 @@ char **lg_watch_content_dirs(const lg_agents *agents) {
 
 int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
                    lg_watch_verdict *ret, uint64_t *ret_fingerprint, const char **ret_agent) {
-        lg_inventory now = {}, good = {};
-        const lg_inv_item *it, *g;
+        lg_inventory now = {}, loaded = {};
+        const lg_inventory *good = NULL;
+        lg_inv_item one = {};
+        const lg_inv_item *it = NULL, *g;
         _cleanup_free_ char *norm = NULL;
-        bool have_good;
+        uint64_t budget = LG_CONTENT_TOTAL_MAX;
         int r;
 
         if (kind == LG_ITEM_MODULE) {
@@ -68,42 +70,54 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
                         return -ENOMEM;
                 name = norm;
         }
-        have_good = lg_manifest_load(ctx->root, LG_MANIFEST_PATH, &good) == 0;
+        if (ctx->good_given)
+                good = ctx->good;
+        else if (lg_manifest_load(ctx->root, LG_MANIFEST_PATH, &loaded) == 0)
+                good = &loaded;
         /* The last known good is the stat cache, as in the proven write:
          * unchanged files are not read again at every change. A content
-         * change needs only the content judged: the agent that just got it
-         * may crash the host within a second, and the counter must be armed
-         * before that. */
-        r = kind == LG_ITEM_CONTENT
-                    ? lg_inventory_scan_content(ctx->root, ctx->kernel, ctx->agents, have_good ? &good : NULL, &now)
-                    : lg_inventory_scan_cached(ctx->root, ctx->kernel, ctx->config, ctx->agents,
-                                               have_good ? &good : NULL, LG_STAT_STRICT, &now, NULL);
+         * change needs only that file judged (a stat, and its bytes when
+         * they changed): the agent that just got it may crash the host
+         * within a second, and the counter must be armed before that; and
+         * a burst of N new files costs N such judgements, not N scans of
+         * the whole content set (that was quadratic, DESIGN.md "Every
+         * failure ends in a reset"). */
+        if (kind == LG_ITEM_CONTENT) {
+                r = lg_inventory_content_one(ctx->root, ctx->agents, good, name, ctx->budget ?: &budget, &one);
+                if (r > 0)
+                        it = &one;
+        } else {
+                r = lg_inventory_scan_cached(ctx->root, ctx->kernel, ctx->config, ctx->agents, good,
+                                             LG_STAT_STRICT, &now, NULL);
+                if (r >= 0)
+                        it = lg_inventory_find(&now, kind, name);
+        }
         if (r < 0) {
-                lg_inventory_done(&good);
+                lg_inventory_done(&loaded);
                 return r;
         }
 
-        it = lg_inventory_find(&now, kind, name);
-        g = have_good ? lg_inventory_find(&good, kind, name) : NULL;
+        g = good ? lg_inventory_find(good, kind, name) : NULL;
         *ret_fingerprint = it ? it->fingerprint : 0;
         *ret_agent = kind == LG_ITEM_CONTENT ? lg_watch_content_agent(ctx->agents, name) : NULL;
 
         if (!it) {
                 /* Modules: not third-party. Content: gone; that is a change
                  * when the last known good had it (or there is none). */
-                *ret = kind == LG_ITEM_CONTENT && *ret_agent && (g || !have_good) ? LG_WATCH_ARM : LG_WATCH_NONE;
+                *ret = kind == LG_ITEM_CONTENT && *ret_agent && (g || !good) ? LG_WATCH_ARM : LG_WATCH_NONE;
         } else {
                 const lg_qitem *q = ctx->quarantine ? lg_quarantine_find(ctx->quarantine, kind, name) : NULL;
 
                 if (kind == LG_ITEM_CONTENT && q && q->fingerprint == it->fingerprint)
                         *ret = LG_WATCH_WITHHOLD;
-                else if (g && g->fingerprint == it->fingerprint && streq_ptr(good.kernel, now.kernel))
+                else if (g && g->fingerprint == it->fingerprint && streq_ptr(good->kernel, ctx->kernel))
                         *ret = LG_WATCH_NONE;
                 else
                         *ret = LG_WATCH_ARM;
         }
+        lg_inv_item_done(&one);
         lg_inventory_done(&now);
-        lg_inventory_done(&good);
+        lg_inventory_done(&loaded);
         return 0;
 }
 

@@ -26,10 +26,17 @@ typedef struct lg_watch_ctx {
         const lg_config *config;
         const lg_agents *agents;
         const lg_quarantine *quarantine;  /* cold record, may be NULL */
+        /* The last-known-good manifest already loaded by the caller (kept
+         * across judgements): good_given with good NULL means none. Not
+         * given: lg_watch_judge() loads it itself. */
+        bool good_given;
+        const lg_inventory *good;
+        uint64_t *budget;                 /* bytes left to read (NULL: a budget of its own) */
 } lg_watch_ctx;
 
-/* Judge one item (a module by name, or a content file by absolute path)
- * against a fresh inventory scan and the last-known-good manifest (a
+/* Judge one item (a module by name, against a fresh scan of the module
+ * tree; a content file by absolute path, that file alone) against the
+ * last-known-good manifest (a
  * missing or corrupt manifest: everything third-party is a change).
  * *ret_fingerprint is the current fingerprint (0 when gone), *ret_agent the
  * owning agent (borrowed from ctx->agents, may be NULL).

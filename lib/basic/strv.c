@@ -68,3 +68,23 @@ char **lg_strv_free(char **l) {
         }
         return NULL;
 }
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void lg_strv_sort_uniq(char **l) {
+        size_t n = lg_strv_length(l), w = 0;
+
+        if (n < 2)
+                return;
+        qsort(l, n, sizeof(char *), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+                if (w > 0 && strcmp(l[w - 1], l[i]) == 0) {
+                        free(l[i]);
+                        continue;
+                }
+                l[w++] = l[i];
+        }
+        l[w] = NULL;
+}

@@ -15,3 +15,7 @@ int lg_strv_pushf(char ***l, const char *fmt, ...) __attribute__((format(printf,
 bool lg_strv_contains(char *const *l, const char *s);
 /* Frees the list and its strings; returns NULL. */
 char **lg_strv_free(char **l);
+
+/* Sorts l (strcmp order) and drops repeated strings, in place, in
+ * O(n log n). l may be NULL. */
+void lg_strv_sort_uniq(char **l);

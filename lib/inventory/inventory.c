@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,33 +530,42 @@ typedef struct content_walk {
         size_t before;
 } content_walk;
 
+/* The item of one content file, as every scan computes it: the cached
+ * fingerprint when the stat key is unchanged (no read), else the bytes
+ * (bounded by *budget). it->name and it->agent are left to the caller. */
+static void content_item(int dirfd, const char *name, const char *path, const struct stat *st,
+                         const lg_inventory *cache, uint64_t *budget, lg_inv_item *it) {
+        const lg_inv_item *cached;
+        uint64_t fp;
+
+        /* Unchanged stat key: the cached fingerprint, no read (10,000 files
+         * cost 10,000 lstat()). */
+        cached = cache ? lg_inventory_find(cache, LG_ITEM_CONTENT, path) : NULL;
+        if (cached && cached->fingerprint &&
+            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, cache->written_ns, st) &&
+            ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
+                fp = cached->fingerprint;
+        else
+                fp = content_fingerprint(dirfd, name, st, budget);
+        *it = (lg_inv_item){ .kind = LG_ITEM_CONTENT,
+                             .fingerprint = fp,
+                             .size = (uint64_t) st->st_size,
+                             .mtime_ns = stat_mtime_ns(st),
+                             .ino = (uint64_t) st->st_ino,
+                             .ctime_ns = stat_ctime_ns(st) };
+}
+
 static int content_match(int dirfd, const char *name, const char *path, const struct stat *st,
                          void *userdata) {
         content_walk *w = userdata;
         scan *s = w->s;
-        const lg_inv_item *cached;
         lg_inv_item it;
-        uint64_t fp;
 
         if (!(S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)))
                 return 0;
         if (content_seen(&s->inv, w->before, path))
                 return 0; /* two globs, one file */
-        /* Unchanged stat key: the cached fingerprint, no read (10,000 files
-         * cost 10,000 lstat()). */
-        cached = s->cache.inv ? lg_inventory_find(s->cache.inv, LG_ITEM_CONTENT, path) : NULL;
-        if (cached && cached->fingerprint &&
-            stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, s->cache.inv->written_ns, st) &&
-            ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
-                fp = cached->fingerprint;
-        else
-                fp = content_fingerprint(dirfd, name, st, &s->hash_budget);
-        it = (lg_inv_item){ .kind = LG_ITEM_CONTENT,
-                            .fingerprint = fp,
-                            .size = (uint64_t) st->st_size,
-                            .mtime_ns = stat_mtime_ns(st),
-                            .ino = (uint64_t) st->st_ino,
-                            .ctime_ns = stat_ctime_ns(st) };
+        content_item(dirfd, name, path, st, s->cache.inv, &s->hash_budget, &it);
         it.name = strdup(path);
         it.agent = strdup(w->ag->name);
         if (!it.name || !it.agent || push_item(s, &it) < 0) {
@@ -692,6 +702,57 @@ int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_c
 int lg_inventory_scan_content(const lg_root *root, const char *kernel, const lg_agents *agents,
                               const lg_inventory *cache, lg_inventory *ret) {
         return inventory_scan(root, kernel, NULL, agents, cache, LG_STAT_STRICT, false, ret, NULL);
+}
+
+/* The first agent whose Content= globs, as lg_safe_glob() matches them
+ * (per component, FNM_PERIOD), take path; NULL for none. */
+static const lg_agent *content_owner(const lg_agents *agents, const char *path) {
+        for (size_t a = 0; agents && a < agents->n; a++)
+                for (char **pat = agents->agents[a].content; pat && *pat; pat++)
+                        if ((*pat)[0] == '/' && fnmatch(*pat, path, FNM_PATHNAME | FNM_PERIOD) == 0)
+                                return &agents->agents[a];
+        return NULL;
+}
+
+int lg_inventory_content_one(const lg_root *root, const lg_agents *agents, const lg_inventory *cache,
+                             const char *path, uint64_t *budget, lg_inv_item *ret) {
+        _cleanup_close_ int parent = -EBADF;
+        const lg_agent *ag;
+        const char *base;
+        struct stat st;
+        lg_inv_item it;
+
+        ag = content_owner(agents, path);
+        if (!ag)
+                return 0;
+        /* From / with no symlink on the way, as the scan's walk: a folder
+         * swapped for a symlink matches nothing. */
+        parent = lg_safe_open_parent(root, path, &base);
+        if (parent == -ENOMEM)
+                return parent;
+        if (parent < 0)
+                return 0;
+        if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOMEM ? -ENOMEM : 0;
+        if (!(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+                return 0;
+        content_item(parent, base, path, &st, cache, budget, &it);
+        it.name = strdup(path);
+        it.agent = strdup(ag->name);
+        if (!it.name || !it.agent) {
+                free(it.name);
+                free(it.agent);
+                return -ENOMEM;
+        }
+        *ret = it;
+        return 1;
+}
+
+void lg_inv_item_done(lg_inv_item *it) {
+        if (!it)
+                return;
+        item_free(it);
+        *it = (lg_inv_item){};
 }
 
 int lg_inventory_scan(const lg_root *root, const char *kernel, const lg_config *config,

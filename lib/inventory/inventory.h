@@ -77,6 +77,18 @@ int lg_inventory_scan_cached(const lg_root *root, const char *kernel, const lg_c
  * Returns 0 or -errno. */
 int lg_inventory_scan_content(const lg_root *root, const char *kernel, const lg_agents *agents,
                               const lg_inventory *cache, lg_inventory *ret);
+/* One content file alone, for a change seen at run time: the item a
+ * content scan would give for path (owning agent, fingerprint, stat key;
+ * the cached fingerprint when the stat key matches cache, which may be
+ * NULL), without walking any folder: judging a change costs what changed,
+ * not the whole content set. Reads are bounded by *budget (lowered by
+ * what was read; LG_CONTENT_FILE_MAX per file). Returns 1 and *ret (free
+ * with lg_inv_item_done()), 0 when a scan would have no item for path (no
+ * agent's Content= takes it, gone, no regular file or symlink, a symlink
+ * on the way from /), -ENOMEM. */
+int lg_inventory_content_one(const lg_root *root, const lg_agents *agents, const lg_inventory *cache,
+                             const char *path, uint64_t *budget, lg_inv_item *ret);
+void lg_inv_item_done(lg_inv_item *it);
 /* Fingerprint of one module file (content hash; compressed files as
  * stored). path is an absolute host path under root. 0 or -errno. */
 int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret);

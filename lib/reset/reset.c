@@ -32,6 +32,7 @@ static const char *const status_table[_LG_RESET_STATUS_MAX] = {
         [LG_RESET_OFF] = "off",         [LG_RESET_UNAVAILABLE] = "unavailable",
         [LG_RESET_BUSY] = "busy",       [LG_RESET_FAILED] = "failed",
         [LG_RESET_SKIPPED] = "skipped", [LG_RESET_RELEASED] = "released",
+        [LG_RESET_RESTORED] = "restored",
 };
 
 const char *lg_reset_kind_to_string(lg_reset_kind k) {
@@ -79,7 +80,7 @@ static const char *effect(lg_reset_kind k) {
         case LG_RESET_HARDLOCKUP:
                 return "a hard lockup panics";
         default:
-                return "a boot that hangs before healthy is reset";
+                return "a boot that hangs before boot-complete.target is reset";
         }
 }
 
@@ -93,8 +94,8 @@ void lg_reset_describe(lg_reset_kind k, const lg_reset_item *it, char *buf, size
         case LG_RESET_SET:
                 if (k == LG_RESET_HANG)
                         snprintf(buf, size,
-                                 "hang reset armed: %s resets the host unless the boot is healthy "
-                                 "within %d s",
+                                 "hang reset armed: %s resets the host unless the boot reaches "
+                                 "boot-complete.target within %d s",
                                  it->device, it->value);
                 else if (k == LG_RESET_PANIC)
                         snprintf(buf, size, "%s set to %d for this armed boot: a panic reboots after %d s",
@@ -140,7 +141,11 @@ void lg_reset_describe(lg_reset_kind k, const lg_reset_item *it, char *buf, size
                          "hang reset not armed: recovery is exhausted, lastgood stays out of the way");
                 break;
         case LG_RESET_RELEASED:
-                snprintf(buf, size, "hang reset released: the boot is healthy, %s stopped", it->device);
+                snprintf(buf, size, "hang reset released: the boot did not hang, %s stopped", it->device);
+                break;
+        case LG_RESET_RESTORED:
+                snprintf(buf, size, "%s back to %d: the boot is proven or the host no longer armed", name,
+                         it->value);
                 break;
         default:
                 snprintf(buf, size, "%s untouched", name);
@@ -266,6 +271,37 @@ void lg_reset_apply(const lg_root *root, const lg_reset_options *o, lg_reset *re
         apply_sysctl(root, o, LG_RESET_SOFTLOCKUP, c->softlockup_panic, 1, &ret->items[LG_RESET_SOFTLOCKUP]);
         apply_sysctl(root, o, LG_RESET_HARDLOCKUP, c->hardlockup_panic, 1, &ret->items[LG_RESET_HARDLOCKUP]);
         lg_reset_hang_arm(root, o, &ret->items[LG_RESET_HANG]);
+}
+
+int lg_reset_restore(const lg_root *root, lg_reset *r) {
+        int n = 0, first = 0;
+
+        for (int k = 0; k < (int) ELEMENTSOF(sysctl_table); k++) {
+                lg_reset_item *it = &r->items[k];
+                int cur, q;
+
+                if (it->status != LG_RESET_SET)
+                        continue;
+                /* Only lastgood's own value goes: an administrator who set
+                 * it since (sysctl -w) keeps theirs. */
+                q = lg_reset_sysctl_read(root, sysctl_table[k].path, &cur);
+                if (q >= 0 && cur != it->value) {
+                        it->status = LG_RESET_KEPT;
+                        it->value = cur;
+                        continue;
+                }
+                if (q >= 0)
+                        q = lg_reset_sysctl_write(root, sysctl_table[k].path, 0);
+                if (q < 0) {
+                        if (!first)
+                                first = q;
+                        continue;
+                }
+                it->status = LG_RESET_RESTORED;
+                it->value = 0;
+                n++;
+        }
+        return first < 0 ? first : n;
 }
 
 static bool device_valid(const char *s) {

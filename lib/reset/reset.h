@@ -19,9 +19,13 @@
  *   hang reset               a watchdog device (softdog when there is no
  *                            other) started with HangResetSec= (900) and
  *                            closed without the magic 'V': nobody pings it,
- *                            so it resets a boot that does not become
- *                            healthy in time; the watchdog daemon stops it
- *                            at healthy (lg_reset_release())
+ *                            so it resets a boot that does not reach
+ *                            boot-complete.target in time; the watchdog
+ *                            daemon stops it there (lg_reset_release())
+ *
+ * The four kernel settings go back to the values found (0) once the boot
+ * is proven or the host is no longer armed (lg_reset_restore()): an oops a
+ * user can trigger must not reboot a steady host.
  *
  * A non-zero value already in force and a word of the command line
  * (panic=, oops=, softlockup_panic=, nmi_watchdog=, sysctl.kernel.*=) are
@@ -51,7 +55,8 @@ typedef enum lg_reset_status {
         LG_RESET_BUSY,        /* the watchdog device is held by another program */
         LG_RESET_FAILED,      /* reading or writing it failed */
         LG_RESET_SKIPPED,     /* hang reset: recovery exhausted, not armed */
-        LG_RESET_RELEASED,    /* hang reset: stopped at healthy */
+        LG_RESET_RELEASED,    /* hang reset: stopped at boot-complete.target (or a proof) */
+        LG_RESET_RESTORED,    /* panic settings: back to the value found, the boot proven or not armed */
         _LG_RESET_STATUS_MAX,
         _LG_RESET_STATUS_INVALID = -1,
 } lg_reset_status;
@@ -74,7 +79,7 @@ typedef struct lg_reset {
 const char *lg_reset_kind_to_string(lg_reset_kind k);
 lg_reset_kind lg_reset_kind_from_string(const char *s);
 /* "none", "set", "kept", "cmdline", "off", "unavailable", "busy", "failed",
- * "skipped", "released". */
+ * "skipped", "released", "restored". */
 const char *lg_reset_status_to_string(lg_reset_status s);
 lg_reset_status lg_reset_status_from_string(const char *s);
 
@@ -99,7 +104,15 @@ typedef struct lg_reset_options {
  * what happened. */
 void lg_reset_apply(const lg_root *root, const lg_reset_options *o, lg_reset *ret);
 
-/* At healthy: stops the hang reset when it is armed (opens the device,
+/* The boot is proven, or the host is not armed: each kernel setting that
+ * lastgood SET goes back to the value found (0), unless it no longer holds
+ * lastgood's value (someone changed it since: theirs, kept). Such an item
+ * becomes RESTORED (value 0); one that cannot be written keeps SET. The
+ * hang reset is not touched. Returns the number of settings restored, or
+ * -errno of the first write that failed (the others are still tried). */
+int lg_reset_restore(const lg_root *root, lg_reset *r);
+
+/* At boot-complete.target: stops the hang reset when it is armed (opens the device,
  * disables it, magic close) and marks it released. Returns 1 when released,
  * 0 when there was nothing to release, -EBUSY when another program holds
  * the device (it pings it: its watchdog rules now), -errno. */

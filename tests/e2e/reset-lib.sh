@@ -91,7 +91,7 @@ reset_scenario() {
         e2e_assert_eq "recovery boot: softdog loaded for the hang reset" loaded "$(e2e_report softdog)"
         e2e_assert "serial: the hang reset was armed before udev" \
                 grep -aq 'lastgood: hang reset armed: /dev/watchdog0' "$E2E_LOG"
-        e2e_assert_eq "guest status: every setting set, the hang reset released at healthy" \
+        e2e_assert_eq "guest status: every setting set, the hang reset released at boot-complete.target" \
                 "$ARMED_STATUS" "$(reset_status)"
         e2e_assert "journal: hang reset released" \
                 grep -q '"LASTGOOD_REASON":"released"' <<<"$(e2e_journal_events reset)"

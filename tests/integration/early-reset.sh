@@ -69,7 +69,7 @@ ALL_SET=(
         "kernel.softlockup_panic set to 1 for this armed boot: a soft lockup panics"
         "kernel.hardlockup_panic set to 1 for this armed boot: a hard lockup panics"
 )
-HANG_SET="hang reset armed: /dev/watchdog0 resets the host unless the boot is healthy within 900 s"
+HANG_SET="hang reset armed: /dev/watchdog0 resets the host unless the boot reaches boot-complete.target within 900 s"
 armed() {
         "$HELPER" "$R" state armed=1 tries=0 level=0 boot_seq=10
 }
@@ -121,7 +121,7 @@ hang-reset set true 900 /dev/watchdog0" ] || fail "status --json: $(status_reset
 check
 { "$CTL" --root="$R" status || true; } > "$T/status"
 grep -qx '   On failure: \[in force\] kernel.panic set to 10 for this armed boot: a panic reboots after 10 s' "$T/status" &&
-        grep -qx '               \[in force\] hang reset armed: /dev/watchdog0 resets the host unless the boot is healthy within 900 s' "$T/status" ||
+        grep -qx '               \[in force\] hang reset armed: /dev/watchdog0 resets the host unless the boot reaches boot-complete.target within 900 s' "$T/status" ||
         fail "status: $(cat "$T/status")"
 check
 ok "armed boot: panic=10, panic_on_oops, softlockup_panic, hardlockup_panic=1, watchdog started for 900 s and left running; once per boot"

@@ -4,7 +4,8 @@
 COUNTING_TESTS = \
 	tests/integration/counting-patterns.sh \
 	tests/integration/counting-patterns-more.sh \
-	tests/integration/counting-patterns-faults.sh
+	tests/integration/counting-patterns-faults.sh \
+	tests/integration/counting-patterns-attacker.sh
 TESTS += $(COUNTING_TESTS)
 EXTRA_DIST += $(COUNTING_TESTS) \
 	tests/integration/patterns-lib.sh \

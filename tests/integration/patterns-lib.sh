@@ -178,8 +178,13 @@ early() {
 boot_start() {
         BOOT_N=$((BOOT_N + 1))
         mark boot
-        # A boot starts with an empty /run.
+        # A boot starts with an empty /run (and, with_hang_reset, the
+        # kernel's own panic settings and a stopped watchdog device).
         rm -rf "$R/run" "$S/run"
+        if [ -e "$R/dev/watchdog0" ]; then
+                : >"$R/dev/watchdog0"
+                for k in panic panic_on_oops softlockup_panic hardlockup_panic; do echo 0 >"$R/proc/sys/kernel/$k"; done
+        fi
         mkdir -p "$R/run"
         : >"$R/dev/kmsg"
         early pre-udev
@@ -278,4 +283,63 @@ withheld() {
 expect_withheld() { # "NAME:REASON ..." (sorted), or "" for none
         [ "$(withheld)" = "$1" ] || fail "withheld '$(withheld)', expected '$1'"
         check
+}
+
+# ---- the hang reset and the agent's own user (issue 18) ---------------------
+
+# with_hang_reset: the test builds of lastgood-early and lastgood-watchdog
+# that treat the plain file /dev/watchdog0 of their root as a watchdog
+# device (tests/unit/wdt-emul.c); one file (hard-linked) for the initramfs
+# and the real root, as /dev is one devtmpfs on a host. Call before
+# make_host.
+with_hang_reset() {
+        EARLY=$top_builddir/tests/integration/lastgood-early-wdt
+        WD=$top_builddir/tests/integration/lastgood-watchdog-wdt
+        mkdir -p "$R/dev" "$S/dev" "$R/proc/sys/kernel" "$S/proc/sys/kernel"
+        # The kernel's panic settings: one /proc/sys for both stages too.
+        for k in panic panic_on_oops softlockup_panic hardlockup_panic; do
+                echo 0 >"$R/proc/sys/kernel/$k"
+                ln -f "$R/proc/sys/kernel/$k" "$S/proc/sys/kernel/$k"
+        done
+        : >"$R/dev/watchdog0"
+        ln -f "$R/dev/watchdog0" "$S/dev/watchdog0"
+}
+# The deadline lastgood-early armed this boot is still running: when it
+# expires the device resets the host.
+hang_reset_pending() { grep -q '^hang-reset=set ' "$S/run/lastgood/reset" 2>/dev/null; }
+
+# The agent's own, less trusted user (security-lib.sh): it owns a content
+# folder and writes a file there every second, through the whole boot.
+. "$top_srcdir/tests/integration/security-lib.sh"
+ATTACKER_PID=
+attacker_start() { # DIR
+        chmod 0755 "$T" "$S" "$S/etc" "$S/opt" 2>/dev/null || true
+        chown -R $AGENT_UID "$1"
+        rm -f "$T/attacker.stop"
+        # It stops when told (a file): as_agent is a shell function, its pid
+        # is not the writer's.
+        as_agent bash -c 'i=0; while [ ! -e "$2" ] && [ -d "$1" ]; do echo "rules: $RANDOM $i" >"$1/flood-$((i % 3)).yaml"; i=$((i + 1)); sleep 1; done' \
+                attacker "$1" "$T/attacker.stop" 2>/dev/null &
+        ATTACKER_PID=$!
+        PIDS+=($ATTACKER_PID)
+}
+attacker_stop() {
+        : >"$T/attacker.stop"
+        [ -z "$ATTACKER_PID" ] || wait "$ATTACKER_PID" 2>/dev/null || true
+        ATTACKER_PID=
+}
+# end_attacked: boot-complete.target is reached (the checks pass), the
+# agent's user keeps writing (StableSec=2 never passes without a change),
+# and the boot ends as the host ends it: the watchdog device resets it when
+# the hang deadline is still running by then, else a person reboots it
+# (orderly shutdown).
+end_attacked() {
+        boot_complete
+        sleep 4
+        if hang_reset_pending; then
+                echo "  (boot $BOOT_N: the hang deadline expired: the device resets the host)"
+                end_early
+        else
+                end_neutral
+        fi
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "copy.h"
 #include "inventory.h"
 #include "macro.h"
 #include "rootfs.h"
@@ -197,6 +198,65 @@ static void test_unreadable_still_listed(void **state) {
         assert_int_equal(chmod(full, 0644), 0);
 }
 
+/* A change seen at run time is judged by that file alone: the item must be
+ * exactly the one a scan gives (or none where a scan has none), with and
+ * without the stat cache, without walking the folder. */
+static void test_one_file_as_the_scan(void **state) {
+        static const char *const paths[] = {
+                RULES,                             /* a regular file */
+                "/opt/agent/content/link.dat",     /* a symlink, by its target */
+                "/opt/agent/content/.hidden",      /* '*' takes no leading dot */
+                "/opt/agent/content/sub/deep.dat", /* '*' takes no '/' */
+                "/opt/agent/content/fifo",         /* no regular file */
+                "/opt/agent/content/gone.dat",     /* not there */
+                "/opt/agent/elsewhere.dat",        /* no agent's Content= */
+        };
+        fixture *f = *state;
+        _cleanup_free_ char *link = lg_root_path(f->root, "/opt/agent/content/link.dat");
+        _cleanup_free_ char *fifo = lg_root_path(f->root, "/opt/agent/content/fifo");
+        lg_inventory scan = {};
+
+        put(f, RULES, "rules v1\n");
+        put(f, "/opt/agent/content/.hidden", "hidden\n");
+        put(f, "/opt/agent/content/sub/deep.dat", "deep\n");
+        put(f, "/opt/agent/elsewhere.dat", "elsewhere\n");
+        assert_int_equal(symlink("/etc/passwd", link), 0);
+        assert_int_equal(mkfifo(fifo, 0644), 0);
+        assert_int_equal(lg_inventory_scan_content(f->root, KVER, &f->agents, NULL, &scan), 0);
+
+        for (int cached = 0; cached < 2; cached++)
+                for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                        const lg_inv_item *want = lg_inventory_find(&scan, LG_ITEM_CONTENT, paths[i]);
+                        uint64_t budget = LG_CONTENT_TOTAL_MAX;
+                        lg_inv_item it = {};
+                        int r;
+
+                        r = lg_inventory_content_one(f->root, &f->agents, cached ? &scan : NULL, paths[i], &budget,
+                                                     &it);
+                        assert_int_equal(r, want ? 1 : 0);
+                        if (!want)
+                                continue;
+                        assert_string_equal(it.name, want->name);
+                        assert_string_equal(it.agent, "agent");
+                        assert_true(it.fingerprint == want->fingerprint);
+                        assert_true(it.size == want->size && it.ino == want->ino && it.ctime_ns == want->ctime_ns);
+                        lg_inv_item_done(&it);
+                }
+
+        /* The folder swapped for a symlink by the agent's user: nothing. */
+        {
+                _cleanup_free_ char *dir = lg_root_path(f->root, "/opt/agent/content");
+                _cleanup_free_ char *real = lg_root_path(f->root, "/opt/agent/real");
+                uint64_t budget = LG_CONTENT_TOTAL_MAX;
+                lg_inv_item it = {};
+
+                assert_int_equal(rename(dir, real), 0);
+                assert_int_equal(symlink("real", dir), 0);
+                assert_int_equal(lg_inventory_content_one(f->root, &f->agents, NULL, RULES, &budget, &it), 0);
+        }
+        lg_inventory_done(&scan);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_same_bytes_same_fingerprint, setup, teardown),
@@ -204,6 +264,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_stat_cache_spares_the_read, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stat_cache_ctime_after_written, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_still_listed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_one_file_as_the_scan, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

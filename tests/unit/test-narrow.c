@@ -23,6 +23,7 @@
 #include "inventory.h"
 #include "macro.h"
 #include "narrow.h"
+#include "proven.h"
 
 #define MAXN 64
 
@@ -300,6 +301,52 @@ static void test_derive_idempotent(void **state) {
         lg_narrow_done(&rec);
 }
 
+/* A probe is judged only by failed boots: a boot that ended neutral (an
+ * orderly shutdown before healthy) moves the recorded base one boot on
+ * (ops/proven-narrow.c), and the next derivation does not count it. */
+static void test_neutral_boot_not_counted(void **state) {
+        char dir[] = "/tmp/lg-test-narrow.XXXXXX", cmd[64];
+        lg_root *root = NULL;
+        host h;
+        lg_narrow rec = {}, back = {}, a = {};
+        lg_narrow_report rep;
+
+        (void) state;
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(lg_root_new(dir, &root), 0);
+        assert_int_equal(lg_root_mkdir_p(root, "/var/lib/lastgood", 0700), 0);
+        host_modules(&h, 7);
+        assert_int_equal(lg_narrow_new(h.in, h.n, 2, 10, &rec), 0);
+        assert_int_equal(lg_narrow_save(root, &rec), 0);
+        /* No boot counted since the record: nothing to move. */
+        assert_int_equal(lg_proven_narrowing_neutral(root, 10), 0);
+        assert_int_equal(lg_proven_narrowing_neutral(root, 0), 0);
+        /* Boot 11 crashed, boot 12 ended neutral, 13 starts: one failed
+         * boot, the probe goes on. Without the move it would have failed. */
+        assert_int_equal(lg_proven_narrowing_neutral(root, 12), 1);
+        assert_int_equal(lg_narrow_load(root, &back), 0);
+        assert_int_equal(back.base_seq, 11);
+        assert_int_equal(lg_narrow_derive(&back, 13, &a, &rep), 0);
+        assert_int_equal(rep.failed, 0);
+        assert_int_equal(a.probe, rec.probe);
+        lg_narrow_done(&a);
+        assert_int_equal(lg_narrow_derive(&rec, 13, &a, &rep), 0);
+        assert_int_equal(rep.failed, 1);
+        lg_narrow_done(&a);
+        /* Boot 13 crashes too: 11 and 13 fail the probe at boot 14. */
+        assert_int_equal(lg_narrow_derive(&back, 14, &a, &rep), 0);
+        assert_int_equal(rep.failed, 1);
+        lg_narrow_done(&a);
+        lg_narrow_done(&back);
+        lg_narrow_done(&rec);
+        /* No narrowing: nothing. */
+        assert_int_equal(lg_narrow_remove(root), 0);
+        assert_int_equal(lg_proven_narrowing_neutral(root, 12), 0);
+        lg_root_free(root);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 static void test_withhold_and_quarantine(void **state) {
         static const char falco_conf[] =
                 "[Agent]\nUnits=falco-kmod.service\nModules=falco\nOnSafeMode=rollback\n";
@@ -470,7 +517,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_position),     cmocka_unit_test(test_log2_numbers),
                 cmocka_unit_test(test_dependency_culprit), cmocka_unit_test(test_agent_culprit),
-                cmocka_unit_test(test_derive_idempotent),  cmocka_unit_test(test_withhold_and_quarantine),
+                cmocka_unit_test(test_derive_idempotent),  cmocka_unit_test(test_neutral_boot_not_counted),
+                cmocka_unit_test(test_withhold_and_quarantine),
                 cmocka_unit_test(test_new_invalid),        cmocka_unit_test(test_parse_format),
                 cmocka_unit_test(test_parse_corrupt),
         };

@@ -413,6 +413,51 @@ static void test_release(void **state) {
         teardown(&f);
 }
 
+/* Proven or not armed: what lastgood set goes back to the value found (0);
+ * a value changed since is kept; one that cannot be written stays set. */
+static void test_restore(void **state) {
+        fixture f = {};
+        lg_reset r = {}, back;
+        char *s;
+
+        setup(&f);
+        write_file(&f, "proc/sys/kernel/panic", "10\n");
+        write_file(&f, "proc/sys/kernel/panic_on_oops", "1\n");
+        write_file(&f, "proc/sys/kernel/softlockup_panic", "2\n"); /* sysctl -w since */
+        r.items[LG_RESET_PANIC] = (lg_reset_item){ .status = LG_RESET_SET, .value = 10 };
+        r.items[LG_RESET_OOPS] = (lg_reset_item){ .status = LG_RESET_SET, .value = 1 };
+        r.items[LG_RESET_SOFTLOCKUP] = (lg_reset_item){ .status = LG_RESET_SET, .value = 1 };
+        /* hardlockup_panic: gone (no such file): an error, the item stays set */
+        r.items[LG_RESET_HARDLOCKUP] = (lg_reset_item){ .status = LG_RESET_SET, .value = 1 };
+        r.items[LG_RESET_HANG] = (lg_reset_item){ .status = LG_RESET_SET, .value = 900, .device = "/dev/watchdog0" };
+
+        assert_int_equal(lg_reset_restore(f.root, &r), -ENOENT);
+        assert_int_equal(r.items[LG_RESET_PANIC].status, LG_RESET_RESTORED);
+        assert_int_equal(r.items[LG_RESET_PANIC].value, 0);
+        assert_int_equal(r.items[LG_RESET_OOPS].status, LG_RESET_RESTORED);
+        assert_int_equal(r.items[LG_RESET_SOFTLOCKUP].status, LG_RESET_KEPT);
+        assert_int_equal(r.items[LG_RESET_SOFTLOCKUP].value, 2);
+        assert_int_equal(r.items[LG_RESET_HARDLOCKUP].status, LG_RESET_SET);
+        assert_int_equal(r.items[LG_RESET_HANG].status, LG_RESET_SET); /* not touched */
+        assert_false(lg_reset_in_force(LG_RESET_PANIC, &r.items[LG_RESET_PANIC]));
+        s = read_back(&f, "proc/sys/kernel/panic");
+        assert_string_equal(s, "0\n");
+        free(s);
+        s = read_back(&f, "proc/sys/kernel/softlockup_panic");
+        assert_string_equal(s, "2\n");
+        free(s);
+
+        /* Saved and read back as "restored"; a second call does nothing. */
+        assert_int_equal(lg_reset_save(f.root, &r), 0);
+        assert_int_equal(lg_reset_load(f.root, &back), 0);
+        assert_int_equal(back.items[LG_RESET_PANIC].status, LG_RESET_RESTORED);
+        write_file(&f, "proc/sys/kernel/hardlockup_panic", "1\n");
+        assert_int_equal(lg_reset_restore(f.root, &back), 1);
+        assert_int_equal(back.items[LG_RESET_HARDLOCKUP].status, LG_RESET_RESTORED);
+        assert_int_equal(lg_reset_restore(f.root, &back), 0);
+        teardown(&f);
+}
+
 static void test_parse(void **state) {
         static const struct {
                 const char *text;
@@ -500,6 +545,7 @@ static void test_cmdline_words(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_apply),         cmocka_unit_test(test_release),
+                cmocka_unit_test(test_restore),
                 cmocka_unit_test(test_parse),         cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_cmdline_words),
         };
