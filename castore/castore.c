@@ -159,7 +159,10 @@ int lg_castore_put(int storefd, int in, const struct stat *st, uint64_t max_data
         if (ioctl(out, FICLONE, in) != 0)
                 r = lg_copy_sparse(in, out, (uint64_t) st->st_size, max_data, &data);
         if (r >= 0) {
-                (void) fchown(out, st->st_uid, st->st_gid);
+                /* Owner kept where possible; a copy left root's is no
+                 * worse. */
+                if (fchown(out, st->st_uid, st->st_gid) < 0) {
+                }
                 if (fchmod(out, st->st_mode & 07777) < 0 || futimens(out, ts) < 0)
                         r = negative_errno();
         }

@@ -119,7 +119,10 @@ static int copy_out(int in, const struct stat *st, int dirfd, const char *name) 
         r = lg_copy_sparse(in, out, (uint64_t) st->st_size, 0, NULL);
         if (r < 0)
                 return r;
-        (void) fchown(out, st->st_uid, st->st_gid);
+        /* Owner kept where possible; a copy left root's is no worse. (A
+         * (void) cast does not silence glibc's warn_unused_result.) */
+        if (fchown(out, st->st_uid, st->st_gid) < 0) {
+        }
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
         (void) futimens(out, ts);
         if (fsync(out) < 0)

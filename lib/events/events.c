@@ -415,8 +415,9 @@ static int spool_append(const lg_root *root, const lg_event *e) {
         /* A short write (a full /run) leaves part of a record; cut it off,
          * or the next record appended would be read as its tail. The
          * stages of early boot are the only writers, one at a time. */
-        if (k > 0)
-                (void) ftruncate(fd, st.st_size);
+        if (k > 0 && ftruncate(fd, st.st_size) < 0) {
+                /* Nothing more to do: r already reports the failure. */
+        }
         return r;
 }
 

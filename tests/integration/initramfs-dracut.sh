@@ -13,10 +13,13 @@ kver=$(cd /lib/modules && ls -d *-cloud-amd64 2>/dev/null | sort -V | tail -1)
 
 # The .debs: $LASTGOOD_DRACUT_DEBS, else downloaded once into the build
 # tree's fixture cache (kept across runs, so later runs need no network).
+# Debian 13 ships dracut-install (the binary dracut-core runs) apart.
 debs=${LASTGOOD_DRACUT_DEBS:-$MKMOD_CACHE/dracut-debs}
+pkgs="dracut dracut-core"
+apt-cache show dracut-install > /dev/null 2>&1 && pkgs="$pkgs dracut-install"
 if ! ls "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb > /dev/null 2>&1; then
         mkdir -p "$debs.tmp.$$"
-        (cd "$debs.tmp.$$" && apt-get download dracut dracut-core > /dev/null 2>&1) ||
+        (cd "$debs.tmp.$$" && apt-get download $pkgs > /dev/null 2>&1) ||
                 { rm -rf "$debs.tmp.$$"; fail "cannot download dracut and dracut-core from the Debian archive"; }
         mkdir -p "$debs"
         mv "$debs.tmp.$$"/*.deb "$debs/"
@@ -24,7 +27,8 @@ if ! ls "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb > /dev/null 2>&1; then
 fi
 D=$T/dracut
 mkdir -p "$D" "$T/empty" "$T/tmp"
-for f in "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb; do
+for f in "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb "$debs"/dracut-install_*.deb; do
+        [ -f "$f" ] || continue
         dpkg-deb -x "$f" "$D"
 done
 [ -x "$D/usr/bin/dracut" ] || fail "dracut not unpacked"
@@ -68,9 +72,9 @@ common() {
         done
         # libkmod is opened on first use (dlopen()): the module installs it.
         has "$img" '/libkmod\.so\.2$'
-        has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko$"
-        has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko$"
-        has "$img" "^usr/lib/modules/$kver/kernel/drivers/watchdog/softdog\\.ko$"
+        has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kver/kernel/drivers/watchdog/softdog\\.ko(\\.xz|\\.zst)?$"
         has "$img" '^etc/lastgood/lastgood\.conf$'
         has "$img" '^etc/lastgood/agents\.d/falco\.conf$'
         has "$img" '^var/lib/lastgood/manifest$'

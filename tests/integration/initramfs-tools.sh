@@ -17,7 +17,9 @@ conf=$T/conf
 host=$T/host
 mkdir -p "$conf" "$R/sys/firmware/efi/efivars"
 cp -a /etc/initramfs-tools/. "$conf/"
-sed -i 's/^MODULES=.*/MODULES=dep/; s/^COMPRESS=.*/COMPRESS=gzip/' "$conf/initramfs.conf"
+# MODULES=list: MODULES=dep needs the device of / (none in a chroot, as in
+# a Debian 13 package build); what lastgood adds does not depend on it.
+sed -i 's/^MODULES=.*/MODULES=list/; s/^COMPRESS=.*/COMPRESS=gzip/' "$conf/initramfs.conf"
 install -D -m 0755 "$src/hooks/lastgood" "$conf/hooks/lastgood"
 install -D -m 0755 "$src/scripts/init-top/lastgood" "$conf/scripts/init-top/lastgood"
 install -D -m 0755 "$src/scripts/local-bottom/lastgood" "$conf/scripts/local-bottom/lastgood"
@@ -59,9 +61,9 @@ for lib in libkmod.so libefivar.so; do
 done
 # libkmod is opened on first use (dlopen()): the hook copies it itself.
 has '/libkmod\.so\.2$'
-has '^usr/lib/modules/'"$kver"'/kernel/fs/efivarfs/efivarfs\.ko$'
-has '^usr/lib/modules/'"$kver"'/kernel/drivers/firmware/efi/efi-pstore\.ko$'
-has '^usr/lib/modules/'"$kver"'/kernel/drivers/watchdog/softdog\.ko$'
+has '^usr/lib/modules/'"$kver"'/kernel/fs/efivarfs/efivarfs\.ko(\.xz|\.zst)?$'
+has '^usr/lib/modules/'"$kver"'/kernel/drivers/firmware/efi/efi-pstore\.ko(\.xz|\.zst)?$'
+has '^usr/lib/modules/'"$kver"'/kernel/drivers/watchdog/softdog\.ko(\.xz|\.zst)?$'
 has '^scripts/init-top/lastgood$'
 has '^scripts/local-bottom/lastgood$'
 has '^etc/lastgood/lastgood\.conf$'
