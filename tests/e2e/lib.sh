@@ -146,6 +146,15 @@ e2e_host_setup() {
 }
 
 # ---------------------------------------------------------------- releases
+# Timing of a step inside whatever phase runs (cache builds happen inside a
+# scenario's "image" phase): e2e_step NAME ... e2e_step_end.
+E2E_STEP=""; E2E_STEP_T0=0
+e2e_step() { E2E_STEP="$1"; E2E_STEP_T0=$(date +%s.%N); e2e_log "-- $1"; }
+e2e_step_end() {
+        local t; t=$(echo "$(date +%s.%N) - $E2E_STEP_T0" | bc)
+        printf '[e2e] TIME %-28s %6.1f s\n' "$E2E_STEP" "$t" >&2
+        E2E_TIMES+=("$(printf '%-28s %6.1f s' "$E2E_STEP" "$t")")
+}
 # e2e_chroot ROOT COMMAND...: COMMAND in ROOT with /proc, /dev and /sys
 # (read-only) mounted
 # in a private mount namespace (gone with the command: nothing to clean
@@ -185,11 +194,11 @@ e2e_build_root() {
                 mirror=$(e2e_mirror)
                 tmp="$d.tmp"
                 rm -rf "$tmp" "$d"; mkdir -p "$tmp"
-                e2e_phase "$rel build root: debootstrap"
+                e2e_step "$rel build root: debootstrap"
                 debootstrap --variant=minbase "$rel" "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
                         { tail -20 "$tmp/debootstrap.log" >&2; e2e_die "debootstrap $rel failed"; }
-                e2e_phase_end
-                e2e_phase "$rel build root: build dependencies"
+                e2e_step_end
+                e2e_step "$rel build root: build dependencies"
                 mkdir -p "$tmp/root/tmp/src/debian"
                 cp "$top_srcdir/debian/control" "$top_srcdir/debian/changelog" "$tmp/root/tmp/src/debian/"
                 # INITRD=No: the kernel of the tests' build dependencies needs
@@ -207,7 +216,7 @@ e2e_build_root() {
                 # Older build roots of this release are of no use any more.
                 find "$E2E_CACHE" -maxdepth 1 -name "buildroot-$rel-*" ! -name "buildroot-$rel-$key" \
                         -exec rm -rf {} +
-                e2e_phase_end
+                e2e_step_end
         fi
         exec 8>&-
         E2E_KVER=$(ls "$d/usr/src" | sed -n 's/^linux-headers-\(.*-cloud-amd64\)$/\1/p' | sort -V | tail -n 1)
@@ -244,7 +253,7 @@ e2e_release_deb() {
         exec 8>"$E2E_CACHE/.deb-$rel.lock"
         flock 8
         if [[ ! -f "$out/.ready" ]]; then
-                e2e_phase "$rel: dpkg-buildpackage with tests, lintian"
+                e2e_step "$rel: dpkg-buildpackage ($opts), lintian"
                 rm -rf "$out"; mkdir -p "$out"
                 b="$E2E_BUILDROOT/build/$key"
                 rm -rf "$b"; mkdir -p "$b/lastgood"
@@ -272,7 +281,7 @@ e2e_release_deb() {
                 # more (younger ones may be another test's, still building).
                 find "$E2E_CACHE" -maxdepth 1 -name "deb-$rel-*" ! -name "deb-$rel-$key" -mmin +1440 \
                         -exec rm -rf {} +
-                e2e_phase_end
+                e2e_step_end
         fi
         exec 8>&-
         E2E_LG_DEB=$(ls "$out"/lastgood_*.deb | grep -v dbgsym | head -n 1)
@@ -331,7 +340,9 @@ e2e_build_base() {
                         apt-get -q update
                         apt-get -y -q --no-install-recommends install dracut' \
                         >"$tmp/dracut.log" 2>&1 || { tail -20 "$tmp/dracut.log" >&2; e2e_die "installing dracut failed"; }
-                [[ ! -e "$tmp/root/usr/sbin/mkinitramfs" ]] || e2e_die "initramfs-tools is still installed beside dracut"
+                # (initramfs-tools-core, mkinitramfs's package, stays.)
+                [[ $(chroot "$tmp/root" dpkg-query -W -f '${db:Status-Status}' initramfs-tools) != installed ]] ||
+                        e2e_die "initramfs-tools is still installed beside dracut"
                 rm -f "$tmp/root/boot"/initrd.img-*
         fi
         chroot "$tmp/root" apt-get clean

@@ -33,12 +33,13 @@ stage_order() { # LOG PRE_UDEV_PATTERN PRE_SWITCH_PATTERN
 e2e_phase "image"
 e2e_new_guest dracut --module good --no-agent
 e2e_assert "guest: dracut is installed" test -x "$G/usr/bin/dracut"
-e2e_assert "guest: initramfs-tools is not (replaced by dracut)" test ! -e "$G/usr/sbin/mkinitramfs"
+e2e_assert "guest: initramfs-tools is not (replaced by dracut)" \
+        test "$(chroot "$G" dpkg-query -W -f '${db:Status-Status}' initramfs-tools)" != installed
 e2e_assert "guest: the package's dracut module is in place" \
         test -f "$G/usr/lib/dracut/modules.d/90lastgood/module-setup.sh"
 e2e_seal
 e2e_assert "dracut included module lastgood" grep -q 'Including module: lastgood' "$E2E_GUEST_DIR/mkinitramfs.log"
-e2e_assert "dracut made a systemd initrd" grep -q 'Including module: systemd$' "$E2E_GUEST_DIR/mkinitramfs.log"
+e2e_assert "dracut made a systemd initrd" grep -q 'Including module: systemd \*\*\*' "$E2E_GUEST_DIR/mkinitramfs.log"
 lsi=$(e2e_chroot "$G" lsinitrd "/boot/initrd.img-$E2E_KVER" 2>/dev/null)
 e2e_assert "image: lastgood-early" grep -q 'usr/sbin/lastgood-early$' <<<"$lsi"
 e2e_assert "image: the pre-udev unit, pulled in by sysinit.target" \

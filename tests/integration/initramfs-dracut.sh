@@ -10,6 +10,8 @@ set -euo pipefail
 
 kver=$(cd /lib/modules && ls -d *-cloud-amd64 2>/dev/null | sort -V | tail -1)
 [ -n "$kver" ] || fail "no linux-image-cloud-amd64 kernel installed (see .ci/packages)"
+# The release as a pattern (Debian 13's has a '+').
+kre=$(printf '%s' "$kver" | sed 's/[.+]/\\&/g')
 
 # The .debs: $LASTGOOD_DRACUT_DEBS, else downloaded once into the build
 # tree's fixture cache (kept across runs, so later runs need no network).
@@ -72,9 +74,9 @@ common() {
         done
         # libkmod is opened on first use (dlopen()): the module installs it.
         has "$img" '/libkmod\.so\.2$'
-        has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko(\\.xz|\\.zst)?$"
-        has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko(\\.xz|\\.zst)?$"
-        has "$img" "^usr/lib/modules/$kver/kernel/drivers/watchdog/softdog\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kre/kernel/fs/efivarfs/efivarfs\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kre/kernel/drivers/firmware/efi/efi-pstore\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kre/kernel/drivers/watchdog/softdog\\.ko(\\.xz|\\.zst)?$"
         has "$img" '^etc/lastgood/lastgood\.conf$'
         has "$img" '^etc/lastgood/agents\.d/falco\.conf$'
         has "$img" '^var/lib/lastgood/manifest$'
@@ -115,8 +117,9 @@ build "$T/nosd.img" "bash base lastgood"
 echo "== what lastgood adds to the non-systemd dracut image (bytes path)"
 initramfs_added "$T/nosd-base.img" "$T/nosd.img" | sed 's/^/   /'
 common "$T/nosd.img"
-has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-udev/[0-9]+-lastgood-pre-udev\.sh$'
-has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-pivot/[0-9]+-lastgood-pre-pivot\.sh$'
+# (dracut 106, Debian 13, keeps its hooks under var/lib/dracut.)
+has "$T/nosd.img" '^(usr|var)/lib/dracut/hooks/pre-udev/[0-9]+-lastgood-pre-udev\.sh$'
+has "$T/nosd.img" '^(usr|var)/lib/dracut/hooks/pre-pivot/[0-9]+-lastgood-pre-pivot\.sh$'
 ok "non-systemd initrd: binary, libraries, efivarfs, manifest, pre-udev and pre-pivot hooks"
 
 [ -z "$(ls -A "$R/sys/firmware/efi/efivars")" ] || fail "store written although nothing changed"
