@@ -237,6 +237,11 @@ e2e_build_root() {
 # nocheck: a quicker package for working on a scenario; a build of its own,
 # which trixie-build.sh refuses).
 E2E_RELEASE_DEB_RECIPE=1   # bump when e2e_release_deb builds differently
+# e2e_release_deb_cached RELEASE: as e2e_release_deb, but only from the
+# cache: returns 1 (sets nothing) when that package is not built yet.
+e2e_release_deb_cached() {
+        E2E_RELEASE_DEB_CACHED_ONLY=1 e2e_release_deb "$1"
+}
 e2e_release_deb() {
         local rel="$1" key out b rc opts=parallel=2
         e2e_build_root "$rel"
@@ -250,6 +255,12 @@ e2e_release_deb() {
         out="$E2E_CACHE/deb-$rel-$key"
         [[ "${LASTGOOD_E2E_DEB_NOCHECK:-0}" == 1 ]] && opts="nocheck $opts"
         E2E_LG_DEB_DIR="$out"
+        if [[ "${E2E_RELEASE_DEB_CACHED_ONLY:-0}" == 1 ]]; then
+                [[ -f "$out/.ready" ]] || return 1
+                E2E_LG_DEB_DIR="$out"
+                E2E_LG_DEB=$(ls "$out"/lastgood_*.deb | grep -v dbgsym | head -n 1)
+                return 0
+        fi
         exec 8>"$E2E_CACHE/.deb-$rel.lock"
         flock 8
         if [[ ! -f "$out/.ready" ]]; then
@@ -471,8 +482,12 @@ e2e_install_lastgood() { # ROOT
                         { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "dpkg -i $(basename "$E2E_LG_DEB") failed"; }
         else
                 # The package built for the release, installed with apt: its
-                # runtime libraries come from the release's archive.
-                e2e_release_deb "$E2E_RELEASE"
+                # runtime libraries come from the release's archive. The
+                # build with tests when trixie-build.sh (earlier in the
+                # suite) made it for this content, else one without (the
+                # package's tests are that test's business, not a boot's).
+                LASTGOOD_E2E_DEB_NOCHECK=0 e2e_release_deb_cached "$E2E_RELEASE" ||
+                        LASTGOOD_E2E_DEB_NOCHECK=1 e2e_release_deb "$E2E_RELEASE"
                 cp "$E2E_LG_DEB" "$r/tmp/lastgood.deb"
                 e2e_chroot "$r" env DEBIAN_FRONTEND=noninteractive \
                         apt-get install -y -q --no-install-recommends /tmp/lastgood.deb \
@@ -887,7 +902,10 @@ e2e_begin() {
                 e2e_build_base
                 e2e_build_lgcrash
                 exec 8>&-
-                [[ $E2E_RELEASE == bookworm ]] || e2e_release_deb "$E2E_RELEASE"
+                if [[ $E2E_RELEASE != bookworm ]]; then
+                        LASTGOOD_E2E_DEB_NOCHECK=0 e2e_release_deb_cached "$E2E_RELEASE" ||
+                                LASTGOOD_E2E_DEB_NOCHECK=1 e2e_release_deb "$E2E_RELEASE"
+                fi
         fi
         # One QEMU at a time on a 2-core machine: tests wait for each other.
         exec 9>"$E2E_CACHE/.lock"

@@ -23,7 +23,8 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-hang-loop.sh \
 	%reldir%/scenario-update-then-reboot.sh \
 	%reldir%/scenario-late-crash-loop.sh \
-	%reldir%/scenario-narrowing.sh
+	%reldir%/scenario-narrowing.sh \
+	%reldir%/scenario-trixie.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
@@ -52,6 +53,8 @@ EXTRA_DIST += \
 	%reldir%/demo.sh \
 	$(E2E_SELFTEST) \
 	$(E2E_SCENARIOS) \
+	%reldir%/trixie-build.sh \
+	%reldir%/scenario-dracut.sh \
 	%reldir%/modules/lgcrash/Makefile \
 	%reldir%/modules/lgcrash/lgcrash.c \
 	%reldir%/guest/e2e-report \
