@@ -24,7 +24,8 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-update-then-reboot.sh \
 	%reldir%/scenario-late-crash-loop.sh \
 	%reldir%/scenario-narrowing.sh \
-	%reldir%/scenario-trixie.sh
+	%reldir%/scenario-trixie.sh \
+	%reldir%/scenario-dracut.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
@@ -54,7 +55,6 @@ EXTRA_DIST += \
 	$(E2E_SELFTEST) \
 	$(E2E_SCENARIOS) \
 	%reldir%/trixie-build.sh \
-	%reldir%/scenario-dracut.sh \
 	%reldir%/modules/lgcrash/Makefile \
 	%reldir%/modules/lgcrash/lgcrash.c \
 	%reldir%/guest/e2e-report \
