@@ -21,6 +21,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <systemd/sd-id128.h>
+
 #include "apply.h"
 #include "copy.h"
 #include "events.h"
@@ -89,9 +91,16 @@ static void emit(const lg_root *root, const lg_event *e) {
          * (for systemd-journal-remote, and for tests on hosts without a
          * journal). */
         if (export_file && clock_gettime(CLOCK_REALTIME, &ts) >= 0) {
+                /* systemd-journal-remote (v257, Debian 13) refuses an entry
+                 * without _BOOT_ID. */
+                char boot[SD_ID128_STRING_MAX] = "";
+                sd_id128_t id;
                 lg_export_meta meta = {
                         .realtime_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000,
                 };
+
+                if (sd_id128_get_boot(&id) >= 0)
+                        meta.boot_id = sd_id128_to_string(id, boot);
                 (void) lg_event_format_export(e, &meta, export_file);
                 (void) fflush(export_file);
         }

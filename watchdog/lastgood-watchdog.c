@@ -27,6 +27,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <systemd/sd-id128.h>
 
 #include "bpf-record.h"
 #include "bus.h"
@@ -129,10 +130,24 @@ static uint64_t realtime_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
+/* This boot's ID for exported entries: systemd-journal-remote (v257, Debian
+ * 13) refuses an entry without _BOOT_ID ("Entry is invalid"). NULL when
+ * unknown. */
+static const char *export_boot_id(void) {
+        static char s[SD_ID128_STRING_MAX];
+        sd_id128_t id;
+
+        if (!s[0] && sd_id128_get_boot(&id) >= 0)
+                sd_id128_to_string(id, s);
+        return s[0] ? s : NULL;
+}
+
 static void export_iov(Context *c, const struct iovec *iov, size_t n) {
         if (!c->export)
                 return;
         fprintf(c->export, "__REALTIME_TIMESTAMP=%" PRIu64 "\n", realtime_usec());
+        if (export_boot_id())
+                fprintf(c->export, "_BOOT_ID=%s\n", export_boot_id());
         for (size_t i = 0; i < n; i++) {
                 const char *s = iov[i].iov_base, *eq = memchr(s, '=', iov[i].iov_len);
                 uint64_t len;
@@ -215,7 +230,7 @@ static void emit(Context *c, lg_msg msg, int prio, const char *item, const char 
         /* The journal, or stderr when it is unavailable: never fatal. */
         (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
         if (c->export) {
-                lg_export_meta meta = { .realtime_usec = realtime_usec() };
+                lg_export_meta meta = { .realtime_usec = realtime_usec(), .boot_id = export_boot_id() };
                 if (lg_event_format_export(&e, &meta, c->export) < 0)
                         lg_log(LOG_WARNING, "Could not write to %s.", arg_journal_export);
                 fflush(c->export);

@@ -58,6 +58,20 @@ E2E_OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 # Packages of the guest besides the kernel. Runtime libraries of lastgood's
 # programs (built on the host, same release) are listed explicitly.
 E2E_GUEST_PACKAGES="systemd,systemd-sysv,udev,kmod,initramfs-tools,busybox,linux-base,dbus,efivar,libefivar1,libkmod2,libsystemd0,libudev1,libinih1,libjson-c5,e2fsprogs"
+# The Debian release of the guest: bookworm (Debian 12, the default: the
+# host's own release, kernel and lastgood build) or trixie (Debian 13: a
+# trixie build root makes the package and the test module, the guest gets
+# trixie's own kernel; set E2E_RELEASE=trixie before e2e_begin).
+E2E_RELEASE="${E2E_RELEASE:-bookworm}"
+# A trixie guest's packages: no dbus (a minbase host with systemd has no
+# D-Bus daemon) and no lastgood runtime libraries (apt installs them with
+# the package, as on any trixie host: their names changed in the 64-bit
+# time_t transition, libefivar1 -> libefivar1t64).
+E2E_GUEST_PACKAGES_TRIXIE="systemd,systemd-sysv,udev,kmod,initramfs-tools,busybox,linux-base,efivar,e2fsprogs"
+# The guest's initramfs generator: initramfs-tools (default) or dracut
+# (Debian's dracut installed with apt instead of initramfs-tools, in the
+# cached base; set E2E_INITRAMFS=dracut before e2e_begin).
+E2E_INITRAMFS="${E2E_INITRAMFS:-initramfs-tools}"
 
 e2e_log() { printf '[e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
 e2e_die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
@@ -111,16 +125,22 @@ e2e_resolve_kernel() {
 e2e_host_setup() {
         e2e_require_root
         local t
-        for t in qemu-system-x86_64 debootstrap mke2fs e2fsck debugfs python3 journalctl timeout bc; do
+        for t in qemu-system-x86_64 debootstrap mke2fs e2fsck debugfs python3 journalctl timeout bc unshare; do
                 command -v "$t" >/dev/null || e2e_die "missing host tool $t (see .ci/packages)"
         done
         [[ -r $E2E_OVMF_CODE && -r $E2E_OVMF_VARS ]] || e2e_die "missing OVMF (package ovmf)"
+        mkdir -p "$E2E_CACHE/debs"
+        if [[ $E2E_RELEASE != bookworm ]]; then
+                # Kernel, headers, package and test module all come from the
+                # release's build root (built here, before the QEMU lock).
+                e2e_build_root "$E2E_RELEASE"
+                return 0
+        fi
         e2e_resolve_kernel
         if [[ ! -f /usr/src/linux-headers-$E2E_KVER/Makefile ]]; then
                 e2e_log "installing linux-headers-$E2E_KVER"
                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "linux-headers-$E2E_KVER" >/dev/null
         fi
-        mkdir -p "$E2E_CACHE/debs"
         E2E_KDEB=$(ls "$E2E_CACHE"/debs/"${E2E_KPKG}_${E2E_KDEB_VERSION/:/%3a}"_amd64.deb 2>/dev/null | head -1 || true)
         if [[ -z "$E2E_KDEB" ]]; then
                 e2e_log "downloading $E2E_KPKG $E2E_KDEB_VERSION"
@@ -131,6 +151,159 @@ e2e_host_setup() {
         [[ -f "$E2E_KDEB" ]] || e2e_die "kernel package not downloaded"
 }
 
+# ---------------------------------------------------------------- releases
+# Timing of a step inside whatever phase runs (cache builds happen inside a
+# scenario's "image" phase): e2e_step NAME ... e2e_step_end.
+E2E_STEP=""; E2E_STEP_T0=0
+e2e_step() { E2E_STEP="$1"; E2E_STEP_T0=$(date +%s.%N); e2e_log "-- $1"; }
+e2e_step_end() {
+        local t; t=$(echo "$(date +%s.%N) - $E2E_STEP_T0" | bc)
+        printf '[e2e] TIME %-28s %6.1f s\n' "$E2E_STEP" "$t" >&2
+        E2E_TIMES+=("$(printf '%-28s %6.1f s' "$E2E_STEP" "$t")")
+}
+# e2e_chroot ROOT COMMAND...: COMMAND in ROOT with /proc, /dev and /sys
+# (read-only) mounted
+# in a private mount namespace (gone with the command: nothing to clean
+# up, nothing left behind when a test is killed).
+e2e_chroot() {
+        unshare --mount --propagation private --fork sh -c '
+                r=$1; shift
+                mount -t proc proc "$r/proc" && mount --rbind /dev "$r/dev" &&
+                        mount -t sysfs -o ro sysfs "$r/sys" || exit 125
+                exec chroot "$r" "$@"' sh "$@"
+}
+
+# Packages of a build root besides the build dependencies of
+# debian/control: lintian (the release's own), the cloud kernel's headers
+# (the test module of the release's guest is built against them).
+E2E_BUILDROOT_EXTRA="lintian linux-headers-cloud-amd64"
+
+# e2e_build_root RELEASE: a Debian RELEASE root (debootstrap minbase) with
+# the build dependencies of debian/control installed by apt-get build-dep,
+# as a developer of that release has them. Cached as a folder keyed by its
+# inputs (release, Build-Depends, the recipe's version); builders of the same
+# root wait for each other (not on the QEMU lock). Sets E2E_BUILDROOT and,
+# from its headers, the release's kernel: E2E_KVER, E2E_KPKG,
+# E2E_KDEB_VERSION.
+E2E_BUILDROOT_RECIPE=1   # bump when e2e_build_root builds differently
+e2e_build_root() {
+        local rel="$1" key mirror tmp d
+        key=$( {
+                echo "$E2E_RIG_VERSION $rel $E2E_BUILDROOT_EXTRA $E2E_BUILDROOT_RECIPE"
+                sed -n '/^Build-Depends:/,/^[^ ]/p' "$top_srcdir/debian/control"
+        } | sha256sum | cut -c1-16)
+        d="$E2E_CACHE/buildroot-$rel-$key"
+        E2E_BUILDROOT="$d"
+        mkdir -p "$E2E_CACHE"
+        [[ -f "$d/.ready" ]] || { exec 8>"$E2E_CACHE/.buildroot-$rel.lock"; flock 8; }
+        if [[ ! -f "$d/.ready" ]]; then
+                mirror=$(e2e_mirror)
+                tmp="$d.tmp"
+                rm -rf "$tmp" "$d"; mkdir -p "$tmp"
+                e2e_step "$rel build root: debootstrap"
+                debootstrap --variant=minbase "$rel" "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1 ||
+                        { tail -20 "$tmp/debootstrap.log" >&2; e2e_die "debootstrap $rel failed"; }
+                e2e_step_end
+                e2e_step "$rel build root: build dependencies"
+                mkdir -p "$tmp/root/tmp/src/debian"
+                cp "$top_srcdir/debian/control" "$top_srcdir/debian/changelog" "$tmp/root/tmp/src/debian/"
+                # INITRD=No: the kernel of the tests' build dependencies needs
+                # no initramfs in a build root.
+                e2e_chroot "$tmp/root" env DEBIAN_FRONTEND=noninteractive INITRD=No sh -ec '
+                        apt-get -q update
+                        apt-get -y -q --no-install-recommends build-dep /tmp/src
+                        apt-get -y -q --no-install-recommends install '"$E2E_BUILDROOT_EXTRA"'
+                        apt-get clean' >"$tmp/build-deps.log" 2>&1 ||
+                        { tail -30 "$tmp/build-deps.log" >&2; e2e_die "installing the build dependencies in $rel failed"; }
+                rm -rf "$tmp/root/tmp/src"
+                mv "$tmp/root" "$d"
+                mv "$tmp"/*.log "$d/" && rmdir "$tmp"
+                touch "$d/.ready"
+                # Older build roots of this release are of no use any more.
+                find "$E2E_CACHE" -maxdepth 1 -name "buildroot-$rel-*" ! -name "buildroot-$rel-$key" \
+                        -exec rm -rf {} +
+                e2e_step_end
+        fi
+        exec 8>&-
+        E2E_KVER=$(ls "$d/usr/src" | sed -n 's/^linux-headers-\(.*-cloud-amd64\)$/\1/p' | sort -V | tail -n 1)
+        [[ -n "$E2E_KVER" ]] || e2e_die "no cloud kernel headers in the $rel build root"
+        E2E_KPKG="linux-image-$E2E_KVER"
+        E2E_KDEB_VERSION=$(chroot "$d" dpkg-query -W -f '${Version}' "linux-headers-$E2E_KVER")
+}
+
+# e2e_release_deb RELEASE: the Debian package of the source tree as it is,
+# built in RELEASE's build root as the project's CI builds it (as root:
+# dracut 106 cannot pack an image as a user, its systemd-sysusers writes
+# etc/shadow with mode 0000), `dpkg-buildpackage -us -uc -b` with the
+# package's tests (make check; the
+# package configures --disable-e2e: no QEMU), then the release's lintian
+# on the result. Once per content and build root into the cache: sets
+# E2E_LG_DEB and E2E_LG_DEB_DIR (build.log, lintian.log, lintian.rc).
+# LASTGOOD_E2E_DEB_NOCHECK=1 leaves the tests out (DEB_BUILD_OPTIONS=
+# nocheck: a quicker package for working on a scenario; a build of its own,
+# which trixie-build.sh refuses).
+E2E_RELEASE_DEB_RECIPE=1   # bump when e2e_release_deb builds differently
+# e2e_release_deb_cached RELEASE: as e2e_release_deb, but only from the
+# cache: returns 1 (sets nothing) when that package is not built yet.
+e2e_release_deb_cached() {
+        E2E_RELEASE_DEB_CACHED_ONLY=1 e2e_release_deb "$1"
+}
+e2e_release_deb() {
+        local rel="$1" key out b rc opts=parallel=2
+        e2e_build_root "$rel"
+        # The key: what goes into the package (the end-to-end rig does
+        # not: editing a scenario rebuilds nothing), the build root, the
+        # recipe's version.
+        key=$( { cd "$top_srcdir" && git ls-files -co --exclude-standard -z | sort -z |
+                grep -zv '^tests/e2e/' | xargs -0 sha256sum 2>/dev/null
+                echo "$E2E_BUILDROOT $E2E_RELEASE_DEB_RECIPE ${LASTGOOD_E2E_DEB_NOCHECK:-0}"; } |
+                sha256sum | cut -c1-16)
+        out="$E2E_CACHE/deb-$rel-$key"
+        [[ "${LASTGOOD_E2E_DEB_NOCHECK:-0}" == 1 ]] && opts="nocheck $opts"
+        E2E_LG_DEB_DIR="$out"
+        if [[ "${E2E_RELEASE_DEB_CACHED_ONLY:-0}" == 1 ]]; then
+                [[ -f "$out/.ready" ]] || return 1
+                E2E_LG_DEB_DIR="$out"
+                E2E_LG_DEB=$(ls "$out"/lastgood_*.deb | grep -v dbgsym | head -n 1)
+                return 0
+        fi
+        exec 8>"$E2E_CACHE/.deb-$rel.lock"
+        flock 8
+        if [[ ! -f "$out/.ready" ]]; then
+                e2e_step "$rel: dpkg-buildpackage ($opts), lintian"
+                rm -rf "$out"; mkdir -p "$out"
+                b="$E2E_BUILDROOT/build/$key"
+                rm -rf "$b"; mkdir -p "$b/lastgood"
+                (cd "$top_srcdir" && git ls-files -co --exclude-standard -z | cpio -0pdm --quiet "$b/lastgood")
+                set +e
+                e2e_chroot "$E2E_BUILDROOT" env HOME=/root DEB_BUILD_OPTIONS="$opts" \
+                        sh -c "cd /build/$key/lastgood && dpkg-buildpackage -us -uc -b" >"$out/build.log" 2>&1
+                rc=$?
+                set -e
+                if [[ $rc != 0 ]]; then
+                        tail -60 "$out/build.log" >&2
+                        exec 8>&-
+                        e2e_die "dpkg-buildpackage in the $rel build root failed (log $out/build.log)"
+                fi
+                set +e
+                e2e_chroot "$E2E_BUILDROOT" env HOME=/root \
+                        sh -c "cd /build/$key && lintian --fail-on error,warning lastgood_*.changes" \
+                        >"$out/lintian.log" 2>&1
+                echo $? >"$out/lintian.rc"
+                set -e
+                mv "$b"/lastgood_*.deb "$out/"
+                rm -rf "$b"
+                touch "$out/.ready"
+                # Packages of other contents a day old are of no use any
+                # more (younger ones may be another test's, still building).
+                find "$E2E_CACHE" -maxdepth 1 -name "deb-$rel-*" ! -name "deb-$rel-$key" -mmin +1440 \
+                        -exec rm -rf {} +
+                e2e_step_end
+        fi
+        exec 8>&-
+        E2E_LG_DEB=$(ls "$out"/lastgood_*.deb | grep -v dbgsym | head -n 1)
+}
+
 # ---------------------------------------------------------------- base image
 # Everything that goes into the cached base (kernel, packages, how it is
 # built) is part of its key. The test configuration of the guest (masked
@@ -138,39 +311,66 @@ e2e_host_setup() {
 # debootstrap.
 e2e_base_key() {
         {
-                echo "$E2E_RIG_VERSION $E2E_KPKG $E2E_KDEB_VERSION $E2E_GUEST_PACKAGES"
+                echo "$E2E_RIG_VERSION $E2E_RELEASE $E2E_INITRAMFS $E2E_KPKG $E2E_KDEB_VERSION"
+                echo "$E2E_GUEST_PACKAGES $E2E_GUEST_PACKAGES_TRIXIE"
                 declare -f e2e_build_base
         } | sha256sum | cut -c1-16
 }
 
-# Builds (once) the base root: debootstrap and the kernel.
+# Builds (once) the base root of $E2E_RELEASE: debootstrap and the kernel
+# (bookworm: the host's, from E2E_KDEB; trixie: the one of the build root's
+# headers, from the archive).
 # Result: $E2E_BASE_TAR.
 e2e_build_base() {
-        local key mirror tmp
+        local key mirror tmp pkgs=$E2E_GUEST_PACKAGES name=$E2E_RELEASE
         key=$(e2e_base_key)
-        E2E_BASE_TAR="$E2E_CACHE/base-$key.tar"
+        [[ $E2E_INITRAMFS == dracut ]] && name="$name-dracut"
+        E2E_BASE_TAR="$E2E_CACHE/base-$name-$key.tar"
         [[ -f "$E2E_BASE_TAR" ]] && return 0
+        [[ $E2E_RELEASE == trixie ]] && pkgs=$E2E_GUEST_PACKAGES_TRIXIE
         mirror=$(e2e_mirror)
-        tmp="$E2E_CACHE/base-$key.tmp"
+        tmp="$E2E_CACHE/base-$name-$key.tmp"
         rm -rf "$tmp"; mkdir -p "$tmp"
-        e2e_phase "debootstrap"
-        debootstrap --variant=minbase --include="$E2E_GUEST_PACKAGES" bookworm "$tmp/root" "$mirror" \
+        e2e_phase "debootstrap $E2E_RELEASE"
+        debootstrap --variant=minbase --include="$pkgs" "$E2E_RELEASE" "$tmp/root" "$mirror" \
                 >"$tmp/debootstrap.log" 2>&1 || { tail -20 "$tmp/debootstrap.log" >&2; e2e_die "debootstrap failed"; }
         e2e_phase_end
         e2e_phase "base: kernel"
-        cp "$E2E_KDEB" "$tmp/root/tmp/kernel.deb"
         # INITRD=No: the initramfs is built later, once lastgood is in.
-        INITRD=No chroot "$tmp/root" dpkg -i /tmp/kernel.deb >"$tmp/kernel.log" 2>&1 ||
-                { tail -20 "$tmp/kernel.log" >&2; e2e_die "kernel install failed"; }
-        rm -f "$tmp/root/tmp/kernel.deb"
+        if [[ $E2E_RELEASE == bookworm ]]; then
+                cp "$E2E_KDEB" "$tmp/root/tmp/kernel.deb"
+                INITRD=No chroot "$tmp/root" dpkg -i /tmp/kernel.deb >"$tmp/kernel.log" 2>&1 ||
+                        { tail -20 "$tmp/kernel.log" >&2; e2e_die "kernel install failed"; }
+                rm -f "$tmp/root/tmp/kernel.deb"
+        else
+                # The apt lists stay: lastgood is installed with apt (its
+                # runtime libraries come from the archive).
+                e2e_chroot "$tmp/root" env DEBIAN_FRONTEND=noninteractive INITRD=No sh -ec '
+                        apt-get -q update
+                        apt-get -y -q --no-install-recommends install "$1=$2"' sh "$E2E_KPKG" "$E2E_KDEB_VERSION" \
+                        >"$tmp/kernel.log" 2>&1 || { tail -20 "$tmp/kernel.log" >&2; e2e_die "kernel install failed"; }
+        fi
+        if [[ $E2E_INITRAMFS == dracut ]]; then
+                # As an administrator switches: apt installs dracut, which
+                # removes initramfs-tools (they conflict).
+                e2e_chroot "$tmp/root" env DEBIAN_FRONTEND=noninteractive INITRD=No sh -ec '
+                        apt-get -q update
+                        apt-get -y -q --no-install-recommends install dracut' \
+                        >"$tmp/dracut.log" 2>&1 || { tail -20 "$tmp/dracut.log" >&2; e2e_die "installing dracut failed"; }
+                # (initramfs-tools-core, mkinitramfs's package, stays.)
+                [[ $(chroot "$tmp/root" dpkg-query -W -f '${db:Status-Status}' initramfs-tools) != installed ]] ||
+                        e2e_die "initramfs-tools is still installed beside dracut"
+                rm -f "$tmp/root/boot"/initrd.img-*
+        fi
         chroot "$tmp/root" apt-get clean
         rm -rf "$tmp/root/usr/share/doc" "$tmp/root/usr/share/man" "$tmp/root/usr/share/locale" \
-               "$tmp/root/var/lib/apt/lists"/* "$tmp/root/var/cache/debconf"/*-old
+               "$tmp/root/var/cache/debconf"/*-old
+        [[ $E2E_RELEASE == bookworm ]] && rm -rf "$tmp/root/var/lib/apt/lists"/*
         tar -C "$tmp/root" -cf "$E2E_BASE_TAR.part" .
         mv "$E2E_BASE_TAR.part" "$E2E_BASE_TAR"
         rm -rf "$tmp"
-        # Older bases are of no use any more.
-        find "$E2E_CACHE" -maxdepth 1 -name 'base-*.tar' ! -name "base-$key.tar" -delete
+        # Older bases of this kind are of no use any more.
+        find "$E2E_CACHE" -maxdepth 1 -name "base-$name-*.tar" ! -name "base-$name-$key.tar" -delete
         e2e_phase_end
 }
 
@@ -197,12 +397,25 @@ e2e_configure_base() {
                  systemd-logind.service; do
                 ln -sf /dev/null "$r/etc/systemd/system/$u"
         done
+        mkdir -p "$r/etc/sysctl.d"
         printf 'kernel.sysrq = 1\n' >"$r/etc/sysctl.d/90-e2e-sysrq.conf"
         # A small, fast initramfs: the disk's modules, pvpanic (tells a panic
         # from a poweroff, also for panics inside the initramfs).
-        sed -i -e 's/^MODULES=.*/MODULES=list/' -e 's/^COMPRESS=.*/COMPRESS=gzip/' \
-                "$r/etc/initramfs-tools/initramfs.conf"
-        printf 'virtio_pci\nvirtio_blk\npvpanic_mmio\n' >"$r/etc/initramfs-tools/modules"
+        if [[ $E2E_INITRAMFS != dracut ]]; then
+                sed -i -e 's/^MODULES=.*/MODULES=list/' -e 's/^COMPRESS=.*/COMPRESS=gzip/' \
+                        "$r/etc/initramfs-tools/initramfs.conf"
+                printf 'virtio_pci\nvirtio_blk\npvpanic_mmio\n' >"$r/etc/initramfs-tools/modules"
+        else
+                # The same for dracut: a generic image (no host-only probing
+                # of the build machine) with only the modules a boot needs.
+                mkdir -p "$r/etc/dracut.conf.d"
+                cat >"$r/etc/dracut.conf.d/90-e2e.conf" <<'EOF'
+hostonly="no"
+compress="gzip"
+drivers=" virtio_pci virtio_blk pvpanic_mmio ext4 "
+omit_dracutmodules+=" i18n network network-legacy ifcfg nfs iscsi nbd dmraid mdraid lvm crypt multipath btrfs "
+EOF
+        fi
         mkdir -p "$r/etc/modules-load.d"
         printf 'pvpanic_mmio\n' >"$r/etc/modules-load.d/e2e-pvpanic.conf"
         # The rig's guest helpers: the boot reporter, the fake agent.
@@ -269,11 +482,28 @@ e2e_install_lastgood() { # ROOT
         local r="$1"
         e2e_cache_lock
         e2e_lastgood_build # the host's lastgoodctl (crash logs)
-        e2e_lastgood_deb
-        e2e_cache_unlock
-        cp "$E2E_LG_DEB" "$r/tmp/lastgood.deb"
-        chroot "$r" dpkg -i /tmp/lastgood.deb >"$E2E_GUEST_DIR/install.log" 2>&1 ||
-                { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "dpkg -i $(basename "$E2E_LG_DEB") failed"; }
+        if [[ $E2E_RELEASE == bookworm ]]; then
+                e2e_lastgood_deb
+                e2e_cache_unlock
+                cp "$E2E_LG_DEB" "$r/tmp/lastgood.deb"
+                chroot "$r" dpkg -i /tmp/lastgood.deb >"$E2E_GUEST_DIR/install.log" 2>&1 ||
+                        { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "dpkg -i $(basename "$E2E_LG_DEB") failed"; }
+        else
+                e2e_cache_unlock
+                # The package built for the release, installed with apt: its
+                # runtime libraries come from the release's archive. The
+                # build with tests when trixie-build.sh (earlier in the
+                # suite) made it for this content, else one without (the
+                # package's tests are that test's business, not a boot's).
+                LASTGOOD_E2E_DEB_NOCHECK=0 e2e_release_deb_cached "$E2E_RELEASE" ||
+                        LASTGOOD_E2E_DEB_NOCHECK=1 e2e_release_deb "$E2E_RELEASE"
+                cp "$E2E_LG_DEB" "$r/tmp/lastgood.deb"
+                e2e_chroot "$r" env DEBIAN_FRONTEND=noninteractive \
+                        apt-get install -y -q --no-install-recommends /tmp/lastgood.deb \
+                        >"$E2E_GUEST_DIR/install.log" 2>&1 ||
+                        { tail -30 "$E2E_GUEST_DIR/install.log" >&2; e2e_die "apt-get install $(basename "$E2E_LG_DEB") failed"; }
+                chroot "$r" apt-get clean
+        fi
         rm -f "$r/tmp/lastgood.deb"
         [[ -L "$r/etc/systemd/system/multi-user.target.wants/lastgood-watchdog.service" ]] ||
                 e2e_die "the package did not enable lastgood-watchdog.service"
@@ -295,9 +525,21 @@ e2e_build_lgcrash() {
                 [[ $v == other-* ]] && name=lgother v=${v#other-}
                 rm -rf "${out:?}/$dir"; mkdir -p "$out/$dir"
                 cp "$E2E_DIR/modules/lgcrash/Makefile" "$E2E_DIR/modules/lgcrash/lgcrash.c" "$out/$dir/"
-                make -s -C "/usr/src/linux-headers-$E2E_KVER" M="$out/$dir" LGCRASH_VARIANT="$v" \
-                        LGCRASH_NAME="$name" modules >"$out/$dir/build.log" 2>&1 ||
+                if [[ $E2E_RELEASE == bookworm ]]; then
+                        make -s -C "/usr/src/linux-headers-$E2E_KVER" M="$out/$dir" LGCRASH_VARIANT="$v" \
+                                LGCRASH_NAME="$name" modules >"$out/$dir/build.log" 2>&1 ||
+                                { cat "$out/$dir/build.log" >&2; e2e_die "$name $v build failed"; }
+                        continue
+                fi
+                # Another release's kernel: its headers and compiler are in
+                # that release's build root (the host's do not fit).
+                rm -rf "$E2E_BUILDROOT/tmp/lgcrash-$dir"
+                cp -r "$out/$dir" "$E2E_BUILDROOT/tmp/lgcrash-$dir"
+                chroot "$E2E_BUILDROOT" make -s -C "/usr/src/linux-headers-$E2E_KVER" M="/tmp/lgcrash-$dir" \
+                        LGCRASH_VARIANT="$v" LGCRASH_NAME="$name" modules >"$out/$dir/build.log" 2>&1 ||
                         { cat "$out/$dir/build.log" >&2; e2e_die "$name $v build failed"; }
+                cp "$E2E_BUILDROOT/tmp/lgcrash-$dir/$name.ko" "$out/$dir/"
+                rm -rf "$E2E_BUILDROOT/tmp/lgcrash-$dir"
         done
 }
 
@@ -383,6 +625,13 @@ e2e_seal() {
 }
 
 e2e_mkinitramfs() {
+        if [[ $E2E_INITRAMFS == dracut ]]; then
+                e2e_chroot "$G" dracut --force "/boot/initrd.img-$E2E_KVER" "$E2E_KVER" \
+                        >"$E2E_GUEST_DIR/mkinitramfs.log" 2>&1 ||
+                        { cat "$E2E_GUEST_DIR/mkinitramfs.log" >&2; e2e_die "dracut failed"; }
+                cp "$G/boot/initrd.img-$E2E_KVER" "$INITRD"
+                return 0
+        fi
         chroot "$G" mkinitramfs -o "/boot/initrd.img-$E2E_KVER" "$E2E_KVER" >"$E2E_GUEST_DIR/mkinitramfs.log" 2>&1 ||
                 { cat "$E2E_GUEST_DIR/mkinitramfs.log" >&2; e2e_die "mkinitramfs failed"; }
         cp "$G/boot/initrd.img-$E2E_KVER" "$INITRD"
@@ -653,6 +902,20 @@ e2e_begin() {
         E2E_T0=$(date +%s)
         e2e_host_setup
         mkdir -p "$E2E_CACHE"
+        if [[ $E2E_RELEASE != bookworm || $E2E_INITRAMFS != initramfs-tools ]]; then
+                # Roots and builds need no QEMU: those of another release
+                # or generator are made before the QEMU lock, under their
+                # own lock.
+                exec 8>"$E2E_CACHE/.base-$E2E_RELEASE-$E2E_INITRAMFS.lock"
+                flock 8
+                e2e_build_base
+                e2e_build_lgcrash
+                exec 8>&-
+                if [[ $E2E_RELEASE != bookworm ]]; then
+                        LASTGOOD_E2E_DEB_NOCHECK=0 e2e_release_deb_cached "$E2E_RELEASE" ||
+                                LASTGOOD_E2E_DEB_NOCHECK=1 e2e_release_deb "$E2E_RELEASE"
+                fi
+        fi
         # What the cache holds is built by one test at a time (the others
         # wait for it and then find it built); the guests then run in
         # E2E_JOBS slots.

@@ -24,7 +24,9 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-update-then-reboot.sh \
 	%reldir%/scenario-late-crash-loop.sh \
 	%reldir%/scenario-narrowing.sh \
-	%reldir%/scenario-agent-fallback.sh
+	%reldir%/scenario-agent-fallback.sh \
+	%reldir%/scenario-trixie.sh \
+	%reldir%/scenario-dracut.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
@@ -63,6 +65,7 @@ EXTRA_DIST += \
 	%reldir%/demo.sh \
 	$(E2E_SELFTEST) \
 	$(E2E_SCENARIOS) \
+	%reldir%/trixie-build.sh \
 	%reldir%/modules/lgcrash/Makefile \
 	%reldir%/modules/lgcrash/lgcrash.c \
 	%reldir%/guest/e2e-report \

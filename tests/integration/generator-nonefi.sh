@@ -88,8 +88,17 @@ cp "$R/var/lib/lastgood/state" "$T/state.before"
 rm -rf "$T/out" "$R/run"
 mkdir -p "$T/out/normal" "$T/out/early" "$T/out/late" "$R/run"
 # A read-only bind mount of /var/lib/lastgood in a private user and mount
-# namespace (no privileges needed): writes fail with EROFS, as at boot.
-unshare -rm bash -c 'mount --bind "$1/var/lib/lastgood" "$1/var/lib/lastgood" &&
+# namespace (no privileges needed): writes fail with EROFS, as at boot. As
+# root, a mount namespace alone (a chroot, as in a package build, may not
+# create user namespaces).
+# (In a chroot / is no mount point: its propagation cannot change, and
+# that namespace is a private one already.)
+ns=(unshare -rm)
+if [ "$(id -u)" = 0 ]; then
+        ns=(unshare -m)
+        unshare -m true 2> /dev/null || ns=(unshare -m --propagation unchanged)
+fi
+"${ns[@]}" bash -c 'mount --bind "$1/var/lib/lastgood" "$1/var/lib/lastgood" &&
         mount -o remount,bind,ro "$1/var/lib/lastgood" &&
         "$2" --root="$1" --kernel-release="$3" "$4/out/normal" "$4/out/early" "$4/out/late"' \
         - "$R" "$GEN" "$KVER" "$T"

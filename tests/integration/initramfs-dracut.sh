@@ -10,13 +10,18 @@ set -euo pipefail
 
 kver=$(cd /lib/modules && ls -d *-cloud-amd64 2>/dev/null | sort -V | tail -1)
 [ -n "$kver" ] || fail "no linux-image-cloud-amd64 kernel installed (see .ci/packages)"
+# The release as a pattern (Debian 13's has a '+').
+kre=$(printf '%s' "$kver" | sed 's/[.+]/\\&/g')
 
 # The .debs: $LASTGOOD_DRACUT_DEBS, else downloaded once into the build
 # tree's fixture cache (kept across runs, so later runs need no network).
+# Debian 13 ships dracut-install (the binary dracut-core runs) apart.
 debs=${LASTGOOD_DRACUT_DEBS:-$MKMOD_CACHE/dracut-debs}
+pkgs="dracut dracut-core"
+apt-cache show dracut-install > /dev/null 2>&1 && pkgs="$pkgs dracut-install"
 if ! ls "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb > /dev/null 2>&1; then
         mkdir -p "$debs.tmp.$$"
-        (cd "$debs.tmp.$$" && apt-get download dracut dracut-core > /dev/null 2>&1) ||
+        (cd "$debs.tmp.$$" && apt-get download $pkgs > /dev/null 2>&1) ||
                 { rm -rf "$debs.tmp.$$"; fail "cannot download dracut and dracut-core from the Debian archive"; }
         mkdir -p "$debs"
         mv "$debs.tmp.$$"/*.deb "$debs/"
@@ -24,7 +29,8 @@ if ! ls "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb > /dev/null 2>&1; then
 fi
 D=$T/dracut
 mkdir -p "$D" "$T/empty" "$T/tmp"
-for f in "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb; do
+for f in "$debs"/dracut_*.deb "$debs"/dracut-core_*.deb "$debs"/dracut-install_*.deb; do
+        [ -f "$f" ] || continue
         dpkg-deb -x "$f" "$D"
 done
 [ -x "$D/usr/bin/dracut" ] || fail "dracut not unpacked"
@@ -84,9 +90,9 @@ common() {
         done
         # libkmod is opened on first use (dlopen()): the module installs it.
         has "$img" '/libkmod\.so\.2$'
-        has "$img" "^usr/lib/modules/$kver/kernel/fs/efivarfs/efivarfs\\.ko$"
-        has "$img" "^usr/lib/modules/$kver/kernel/drivers/firmware/efi/efi-pstore\\.ko$"
-        has "$img" "^usr/lib/modules/$kver/kernel/drivers/watchdog/softdog\\.ko$"
+        has "$img" "^usr/lib/modules/$kre/kernel/fs/efivarfs/efivarfs\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kre/kernel/drivers/firmware/efi/efi-pstore\\.ko(\\.xz|\\.zst)?$"
+        has "$img" "^usr/lib/modules/$kre/kernel/drivers/watchdog/softdog\\.ko(\\.xz|\\.zst)?$"
         has "$img" '^etc/lastgood/lastgood\.conf$'
         has "$img" '^etc/lastgood/agents\.d/falco\.conf$'
         has "$img" '^var/lib/lastgood/manifest$'
@@ -129,8 +135,9 @@ build "$T/nosd.img" "bash base lastgood"
 echo "== what lastgood adds to the non-systemd dracut image (bytes path)"
 initramfs_added "$T/nosd-base.img" "$T/nosd.img" | sed 's/^/   /'
 common "$T/nosd.img"
-has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-udev/[0-9]+-lastgood-pre-udev\.sh$'
-has "$T/nosd.img" '^usr/lib/dracut/hooks/pre-pivot/[0-9]+-lastgood-pre-pivot\.sh$'
+# (dracut 106, Debian 13, keeps its hooks under var/lib/dracut.)
+has "$T/nosd.img" '^(usr|var)/lib/dracut/hooks/pre-udev/[0-9]+-lastgood-pre-udev\.sh$'
+has "$T/nosd.img" '^(usr|var)/lib/dracut/hooks/pre-pivot/[0-9]+-lastgood-pre-pivot\.sh$'
 ok "non-systemd initrd: binary, libraries, efivarfs, manifest, pre-udev and pre-pivot hooks"
 mkdir -p "$T/nosdx"
 (cd "$T/nosdx" && cpio -id --quiet < "$T/nosd.img" 2> /dev/null) || true

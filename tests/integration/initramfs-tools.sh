@@ -17,7 +17,9 @@ conf=$T/conf
 host=$T/host
 mkdir -p "$conf" "$R/sys/firmware/efi/efivars"
 cp -a /etc/initramfs-tools/. "$conf/"
-sed -i 's/^MODULES=.*/MODULES=dep/; s/^COMPRESS=.*/COMPRESS=gzip/' "$conf/initramfs.conf"
+# MODULES=list: MODULES=dep needs the device of / (none in a chroot, as in
+# a Debian 13 package build); what lastgood adds does not depend on it.
+sed -i 's/^MODULES=.*/MODULES=list/; s/^COMPRESS=.*/COMPRESS=gzip/' "$conf/initramfs.conf"
 install -D -m 0755 "$src/hooks/lastgood" "$conf/hooks/lastgood"
 install -D -m 0755 "$src/scripts/init-top/lastgood" "$conf/scripts/init-top/lastgood"
 install -D -m 0755 "$src/scripts/local-bottom/lastgood" "$conf/scripts/local-bottom/lastgood"
@@ -67,9 +69,12 @@ for lib in libkmod.so libefivar.so; do
 done
 # libkmod is opened on first use (dlopen()): the hook copies it itself.
 has '/libkmod\.so\.2$'
-has '^usr/lib/modules/'"$kver"'/kernel/fs/efivarfs/efivarfs\.ko$'
-has '^usr/lib/modules/'"$kver"'/kernel/drivers/firmware/efi/efi-pstore\.ko$'
-has '^usr/lib/modules/'"$kver"'/kernel/drivers/watchdog/softdog\.ko$'
+# (kre: the release as a pattern; Debian 13's has a '+'. Modules of
+# Debian 13's kernel are .ko.xz.)
+kre=$(printf '%s' "$kver" | sed 's/[.+]/\\&/g')
+has '^usr/lib/modules/'"$kre"'/kernel/fs/efivarfs/efivarfs\.ko(\.xz|\.zst)?$'
+has '^usr/lib/modules/'"$kre"'/kernel/drivers/firmware/efi/efi-pstore\.ko(\.xz|\.zst)?$'
+has '^usr/lib/modules/'"$kre"'/kernel/drivers/watchdog/softdog\.ko(\.xz|\.zst)?$'
 has '^scripts/init-top/lastgood$'
 has '^scripts/local-bottom/lastgood$'
 has '^etc/lastgood/lastgood\.conf$'
@@ -98,8 +103,12 @@ ldd "$T/x/usr/sbin/lastgood-early" > /dev/null
 # With /proc in a mount namespace of its own (a sanitizer build reads
 # /proc/self/maps; nothing leaks to the host).
 mkdir -p "$T/x/proc"
+# (In a chroot, a package build's, / is no mount point: its propagation
+# cannot change, and that namespace is a private one already.)
+ns="unshare -m"
+unshare -m true 2> /dev/null || ns="unshare -m --propagation unchanged"
 if [ "$(id -u)" = 0 ]; then
-        unshare -m sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" /usr/sbin/lastgood-early --help' _ "$T/x" \
+        $ns sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" /usr/sbin/lastgood-early --help' _ "$T/x" \
                 > /dev/null 2>&1 || fail "lastgood-early does not run inside the image"
 fi
 ok "image's lastgood-early runs"

@@ -50,6 +50,12 @@ sources() {
 # so) holds a generated config.h and is no layer.
 in_build_tree() {
         local d=$1
+        # An in-tree build (dpkg-buildpackage's): the top folder holds
+        # config.status and the generated config.h, and no other source.
+        if [[ $d == . && -e ./config.status ]]; then
+                [[ -z $(find . -maxdepth 1 -type f -name '*.[ch]' ! -name config.h) ]] && return 0
+                return 1
+        fi
         while [[ "$d" != . && -n "$d" ]]; do
                 [[ -e "$d/config.status" ]] && return 0
                 d=$(dirname "$d")

@@ -63,9 +63,18 @@ state_set armed=1 tries=1 boot_seq=6
 head -c 300000 /dev/urandom >"$C/big.yaml"
 before=$(state_get)
 old_manifest=$(cat "$LIB/manifest")
+# A private mount namespace: a user namespace's (no privileges needed),
+# or as root a plain one (a chroot, as in a package build, can create no
+# user namespace, and its / is no mount point whose propagation could
+# change: its namespace is a private one already).
+ns=(unshare -Urm)
+if [ "$(id -u)" = 0 ]; then
+        ns=(unshare -m)
+        unshare -m true 2> /dev/null || ns=(unshare -m --propagation unchanged)
+fi
 # A tiny tmpfs over /var/lib/lastgood in a private user+mount namespace
 # (no privilege needed; the host's /var is never filled).
-unshare -Urm bash -c '
+"${ns[@]}" bash -c '
         set -e
         lib=$1; shift
         cp -a "$lib" "$lib.saved"
@@ -95,7 +104,7 @@ printf 'MESSAGE_ID=%s\nPRIORITY=5\nSYSLOG_IDENTIFIER=lastgood\nMESSAGE=spooled w
 rm -f "$ROOT/run/lastgood/events.sent"
 : >"$T/nojournal.log"
 # Hide any journald socket in a private mount namespace.
-unshare -Urm bash -c '[ ! -d /run/systemd ] || mount -t tmpfs tmpfs /run/systemd; exec "$@"' _ \
+"${ns[@]}" bash -c '[ ! -d /run/systemd ] || mount -t tmpfs tmpfs /run/systemd; exec "$@"' _ \
         "$WD" --root="$ROOT" --kernel-release="$KVER" --prove-now 2>>"$T/nojournal.log" || fail "no journal: failed"
 state_has armed=0 tries=0 || fail "no journal: not proven"
 grep -q "lastgood: Boot proven" "$T/nojournal.log" || fail "no journal: event not on stderr"

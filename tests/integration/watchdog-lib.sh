@@ -111,6 +111,10 @@ bus_start() {
         BUS_ADDR=$(echo "$out" | sed -n 1p)
         BUS_PID=$(echo "$out" | sed -n 2p)
         [ -n "$BUS_ADDR" ] || fail "no dbus-daemon"
+        # A stub of an earlier bus_start left its ready file: without this,
+        # a call could reach the new bus before the new stub owns the name
+        # (and dbus-daemon would then try to activate the real manager).
+        rm -f "$T/stub.ready"
         DBUS_SESSION_BUS_ADDRESS="$BUS_ADDR" "$PY" "$STUB" "$T/stub.ready" "$@" 2>"$T/stub.log" &
         PIDS+=($!)
         wait_for 100 test -s "$T/stub.ready" || fail "systemd stub did not start: $(cat "$T/stub.log")"
