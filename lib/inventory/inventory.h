@@ -9,12 +9,16 @@
 #include "cmdline.h"
 #include "config.h"
 #include "rootfs.h"
+#include "sha256.h"
 
 /* The inventory of third-party items (libkmod), the last-known-good
  * manifest, the diff between them, and the withheld set of a boot.
  *
- * Fingerprints are cheap and stable: derived from stat() data (size, mtime
- * ns, inode) and, for modules, the modinfo srcversion/vermagic when read. */
+ * Each item has two fingerprints of its bytes as installed, computed in one
+ * read: a 64-bit FNV-1a (the manifest's and the cold record's, 8 bytes in
+ * NVRAM) and the SHA-256 that fleets compare (DESIGN.md, "Fleet
+ * immunity"). Both are cached by the stat key: a steady boot reads no
+ * file. */
 
 #define LG_MANIFEST_PATH "/var/lib/lastgood/manifest"
 #define LG_RUN_DIR "/run/lastgood"
@@ -26,6 +30,10 @@ typedef struct lg_inv_item {
         char *path;            /* module: path relative to /lib/modules/KVER; content: NULL */
         char *agent;           /* owning agent, or NULL */
         uint64_t fingerprint;
+        /* SHA-256 of the same bytes; has_sha256 false for a symlink, a
+         * file that could not be read, or an older manifest's entry. */
+        uint8_t sha256[LG_SHA256_SIZE];
+        bool has_sha256;
         /* stat() key the fingerprint was computed under: a later scan that
          * sees the same key reuses the fingerprint without reading the file.
          * ctime_ns is in the key because no user can set it: a rewrite with
@@ -80,6 +88,15 @@ int lg_inventory_scan_content(const lg_root *root, const char *kernel, const lg_
 /* Fingerprint of one module file (content hash; compressed files as
  * stored). path is an absolute host path under root. 0 or -errno. */
 int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret);
+/* Both fingerprints in one read; ret_sha256 may be NULL. 0 or -errno. */
+int lg_module_fingerprints(const lg_root *root, const char *path, uint64_t *ret,
+                           uint8_t ret_sha256[LG_SHA256_SIZE]);
+/* "sha256:HEX" of the item of inv (kind, name) into out, or NULL when it
+ * has none. */
+const char *lg_inventory_sha256(const lg_inventory *inv, lg_item_kind kind, const char *name,
+                                char out[static 72]);
+/* How many files the scans of this process hashed (tests and bench/). */
+unsigned long long lg_inventory_files_hashed(void);
 /* 1 when the uncompressed module open at fd (file_size bytes) carries
  * intree=Y in its .modinfo, 0 when it does not; -EPROTONOSUPPORT when the
  * file is no plain ELF64 object this reader vouches for (ask libkmod),
