@@ -133,6 +133,11 @@ void lg_changes_done(lg_changes *c);
  * a host that keeps a bad module or content withheld is in steady state and
  * writes nothing. */
 bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld);
+/* Same, and an item of now that a deny list names (deny may be NULL) is no
+ * change either (DESIGN.md, "Fleet immunity": a denied item does not arm). */
+struct lg_deny;
+bool lg_manifest_differs_deny(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld,
+                              const struct lg_deny *deny);
 
 /* The withheld set of one boot. */
 typedef enum lg_reason {
@@ -141,6 +146,7 @@ typedef enum lg_reason {
         LG_REASON_ALL_THIRD_PARTY,
         LG_REASON_BLOCK,
         LG_REASON_QUARANTINE,
+        LG_REASON_DENIED,       /* a deny list names its fingerprint (deny.h) */
         _LG_REASON_MAX,
         _LG_REASON_INVALID = -1,
 } lg_reason;
@@ -153,6 +159,7 @@ typedef struct lg_withheld_item {
         lg_reason reason;
         char *agent;          /* owning agent or NULL */
         uint64_t fingerprint;
+        char *denied_by;      /* DENIED: "FILE:LINE" of the deny list entry */
 } lg_withheld_item;
 
 typedef struct lg_withheld {
@@ -170,15 +177,23 @@ typedef struct lg_policy_input {
         const lg_agents *agents;
         const char *culprit;            /* crash-log fast path, or NULL */
         const struct lg_narrow *narrow; /* a narrowing's probe (narrow.h), or NULL */
+        const struct lg_deny *deny;     /* deny lists (deny.h), or NULL */
 } lg_policy_input;
 
 /* Pure. Level 1: changed items (+ agent policies), level 2: every
  * third-party module and every agent whose policy is not keep, level 3 and
  * level 0: only quarantine/block/culprit; a narrowing adds the suspects its
  * probe does not re-admit. allow= and Allow= always win,
- * release= drops. Returns 0 or -ENOMEM. */
+ * release= drops -- except for denied items (in->deny), withheld at every
+ * level and in every mode but off, whatever allow= or release= say (the
+ * list's line is the administrator's word; removing it is the way back).
+ * Returns 0 or -ENOMEM. */
 int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret);
 /* Adds unless (kind, name) is there already: 1 added, 0 present, -ENOMEM. */
 int lg_withheld_add(lg_withheld *w, lg_item_kind kind, const char *name, lg_reason reason,
                     const char *agent, uint64_t fingerprint);
+/* The item denied by where ("FILE:LINE"): added, or its reason turned to
+ * DENIED when present. 0 or -ENOMEM. */
+int lg_withheld_set_denied(lg_withheld *w, lg_item_kind kind, const char *name, const char *agent,
+                           uint64_t fingerprint, const char *where);
 void lg_withheld_done(lg_withheld *w);

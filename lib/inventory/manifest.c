@@ -400,6 +400,15 @@ int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_chang
 }
 
 bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld) {
+        return lg_manifest_differs_deny(good, now, withheld, NULL);
+}
+
+static bool is_denied(const lg_deny *deny, const lg_inv_item *it) {
+        return deny && it->has_sha256 && lg_deny_find(deny, it->kind, it->sha256);
+}
+
+bool lg_manifest_differs_deny(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld,
+                              const lg_deny *deny) {
         lg_changes c;
         bool differs = false;
 
@@ -416,7 +425,7 @@ bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, cons
                 const lg_qitem *q = withheld ? lg_quarantine_find(withheld, c.items[i]->kind, c.items[i]->name)
                                              : NULL;
 
-                differs = !q || q->fingerprint != c.items[i]->fingerprint;
+                differs = (!q || q->fingerprint != c.items[i]->fingerprint) && !is_denied(deny, c.items[i]);
         }
         lg_changes_done(&c);
         return differs;
