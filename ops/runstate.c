@@ -257,6 +257,8 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 reason = lg_reason_from_string(f[2]);
                 if (kind < 0 || reason < 0 || f[1][0] == '\0')
                         continue;
+                if (n == 6 && reason != LG_REASON_DENIED)
+                        continue; /* only a denied item has a sixth field */
                 name = unescape(f[1], strlen(f[1]));
                 agent = streq(f[3], "-") ? NULL : unescape(f[3], strlen(f[3]));
                 if (!name || (!agent && !streq(f[3], "-")))

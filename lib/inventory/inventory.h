@@ -110,6 +110,15 @@ bool lg_module_name_valid(const char *name);
 const lg_inv_item *lg_inventory_find(const lg_inventory *inv, lg_item_kind kind, const char *name);
 void lg_inventory_done(lg_inventory *inv);
 
+/* The in-tree modules of now (its in-tree stat list) that a deny list
+ * names: found by the entry's name, each file read and kept only when its
+ * SHA-256 is denied. *ret holds them (kind MODULE, with path and
+ * fingerprints), sorted by name; empty when the lists name no module.
+ * Returns 0 or -ENOMEM. */
+struct lg_deny;
+int lg_deny_intree(const lg_root *root, const char *kernel, const lg_inventory *now, const struct lg_deny *deny,
+                   lg_inventory *ret);
+
 /* The manifest is an inventory written to a file (text, one item a line).
  * load: 0, -ENOENT, -EBADMSG when corrupt. save: atomic. */
 int lg_manifest_load(const lg_root *root, const char *path, lg_inventory *ret);
@@ -178,6 +187,7 @@ typedef struct lg_policy_input {
         const char *culprit;            /* crash-log fast path, or NULL */
         const struct lg_narrow *narrow; /* a narrowing's probe (narrow.h), or NULL */
         const struct lg_deny *deny;     /* deny lists (deny.h), or NULL */
+        const lg_inventory *denied_intree; /* lg_deny_intree(), or NULL */
 } lg_policy_input;
 
 /* Pure. Level 1: changed items (+ agent policies), level 2: every

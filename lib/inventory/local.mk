@@ -13,7 +13,7 @@ libinventory_a_SOURCES = \
 	%reldir%/modinfo.c \
 	%reldir%/narrow.c %reldir%/narrow.h \
 	%reldir%/narrow-file.c \
-	%reldir%/deny.c %reldir%/deny.h
+	%reldir%/deny.c %reldir%/deny.h %reldir%/deny-match.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
 

@@ -106,9 +106,9 @@ static int add_quarantine(lg_withheld *w, const lg_policy_input *in) {
 /* Items of the host whose fingerprint a deny list names: withheld as
  * they are, whatever their agent's OnSafeMode= (the content goes back to
  * its last good copy through the apply unit). */
-static int add_denied(lg_withheld *w, const lg_policy_input *in) {
-        for (size_t i = 0; in->deny && in->now && i < in->now->n; i++) {
-                const lg_inv_item *it = &in->now->items[i];
+static int add_denied_from(lg_withheld *w, const lg_policy_input *in, const lg_inventory *inv) {
+        for (size_t i = 0; in->deny && inv && i < inv->n; i++) {
+                const lg_inv_item *it = &inv->items[i];
                 const lg_deny_entry *e;
                 char where[512];
                 int r;
@@ -121,6 +121,12 @@ static int add_denied(lg_withheld *w, const lg_policy_input *in) {
                         return r;
         }
         return 0;
+}
+
+static int add_denied(lg_withheld *w, const lg_policy_input *in) {
+        int r = add_denied_from(w, in, in->now);
+
+        return r < 0 ? r : add_denied_from(w, in, in->denied_intree);
 }
 
 static int add_block(lg_withheld *w, const lg_policy_input *in) {
