@@ -29,6 +29,11 @@ ln -s "/lib/modules/$kver" "$host/lib/modules/$kver"
 printf '[Boot]\nThreshold=3\n' > "$host/etc/lastgood/lastgood.conf"
 printf '[Agent]\nUnits=falco.service\nOnSafeMode=keep\n' > "$host/etc/lastgood/agents.d/falco.conf"
 "$HELPER" "$host" manifest "$kver"
+# Deny lists: both folders go into the image, a symlinked list does not.
+mkdir -p "$host/etc/lastgood/deny.d" "$host/usr/lib/lastgood/deny.d"
+printf 'sha256:%064d module lgcrash\n' 1 > "$host/etc/lastgood/deny.d/fleet.list"
+printf 'sha256:%064d module lgcrash\n' 2 > "$host/usr/lib/lastgood/deny.d/vendor.list"
+ln -s fleet.list "$host/etc/lastgood/deny.d/link.list"
 
 export LASTGOOD_EARLY=$EARLY LASTGOOD_ROOT=$host
 build() {
@@ -68,6 +73,9 @@ has '^etc/lastgood/lastgood\.conf$'
 has '^etc/lastgood/agents\.d/falco\.conf$'
 has '^var/lib/lastgood/manifest$'
 has '^var/lib/lastgood/initramfs\.inventory$'
+has '^etc/lastgood/deny\.d/fleet\.list$'
+has '^usr/lib/lastgood/deny\.d/vendor\.list$'
+! grep -q 'link\.list' "$T/list" || fail "a symlinked deny list went into the image"
 ok "image holds the binary, its libraries, the scripts, efivarfs, softdog and the manifest"
 
 mkdir -p "$T/x"
