@@ -29,6 +29,7 @@
 #include "bus.h"
 #include "cmdline.h"
 #include "config.h"
+#include "deny-watch.h"
 #include "events.h"
 #include "health.h"
 #include "inventory.h"
@@ -86,6 +87,7 @@ typedef struct Context {
         char **watch_dirs;      /* index = position of the wd in wds */
         int *wds;
         size_t n_wds;
+        lg_wdeny deny;          /* deny lists, reloaded when they change (deny-watch.h) */
         struct udev *udev;
         struct udev_monitor *monitor;
 
@@ -766,9 +768,81 @@ static void restart_health_window(Context *c, const char *what) {
                 lg_log(LOG_ERR, "Could not arm the StableSec timer: %s", strerror(-r));
 }
 
+/* ---- deny lists (watchdog/deny-watch.c) ------------------------------------ */
+
+/* Denied content written at run time: moved away, its last good copy
+ * back, the agent keeps running. Not a change: nothing armed, no try, no
+ * NVRAM write (DESIGN.md, "Fleet immunity"). */
+static void deny_content(Context *c, const char *path, const char *sha256, const char *where) {
+        _cleanup_(lg_withhold_result_done) lg_withhold_result res = {};
+        const char *agent = NULL;
+        lg_event e = LG_EVENT_INIT(LG_MSG_DENIED);
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        r = lg_wdeny_withhold(c->root, &c->agents, path, boot_seq(c), &agent, &res);
+        if (r < 0) {
+                lg_log(LOG_ERR, "Could not withhold the denied content %s: %s", path, strerror(-r));
+                return;
+        }
+        if (res.same_as_good || (res.vanished && !res.restored))
+                return;
+        if (asprintf(&msg, "Agent %s: content %s denied by %s; moved to %s%s.", strna(agent), path, where,
+                     strna(res.quarantined),
+                     res.restored ? ", last good copy restored" : ", no last good copy (quarantined only)") < 0)
+                msg = NULL;
+        e.priority = LOG_WARNING;
+        e.message = msg ?: "Denied agent content withheld.";
+        e.item = path;
+        e.item_kind = "content";
+        e.reason = "denied";
+        e.item_sha256 = sha256;
+        e.deny_list = where;
+        e.kernel = c->kernel;
+        e.boot_seq = boot_seq(c);
+        (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
+        if (c->export) {
+                lg_export_meta meta = { .realtime_usec = realtime_usec() };
+
+                (void) lg_event_format_export(&e, &meta, c->export);
+                fflush(c->export);
+        }
+        refresh_notice(c, NULL);
+}
+
+static void deny_sweep_one(const char *path, const char *sha256, const char *where, void *userdata) {
+        deny_content(userdata, path, sha256, where);
+}
+
+/* A list changed: read them again and withhold what they deny now. */
+static void deny_reload(Context *c) {
+        int r;
+
+        lg_wdeny_watch(&c->deny, c->root, c->inotify_fd);
+        r = lg_wdeny_reload(&c->deny, c->root);
+        if (r < 0) {
+                lg_log(LOG_WARNING, "Could not read the deny lists again (%s); the old ones stay.", strerror(-r));
+                return;
+        }
+        for (size_t i = 0; i < c->deny.deny.n_problems; i++) {
+                const lg_deny_problem *p = &c->deny.deny.problems[i];
+
+                if (p->line)
+                        lg_log(LOG_WARNING, "Deny list %s, line %u: %s; the line is ignored.",
+                               c->deny.deny.files[p->file], p->line, p->what);
+                else
+                        lg_log(LOG_WARNING, "Deny list %s %s; it is ignored.", c->deny.deny.files[p->file], p->what);
+        }
+        lg_log(LOG_INFO, "Deny lists read: %zu entr%s.", c->deny.deny.n, c->deny.deny.n == 1 ? "y" : "ies");
+        r = lg_wdeny_sweep(&c->deny, c->root, c->kernel, &c->agents, deny_sweep_one, c);
+        if (r < 0)
+                lg_log(LOG_WARNING, "Could not check the agents' content against the deny lists: %s", strerror(-r));
+}
+
 static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
         _cleanup_free_ char *dest = NULL;
         lg_quarantine q = {};
+        lg_watch_denial denial = {};
         lg_watch_verdict v;
         lg_decision d = {};
         uint64_t fp;
@@ -778,6 +852,8 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 .kernel = c->kernel,
                 .config = &c->config,
                 .agents = &c->agents,
+                .deny = &c->deny.deny,
+                .denial = &denial,
         };
         int r;
 
@@ -792,6 +868,9 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
 
         switch (v) {
         case LG_WATCH_NONE:
+                return;
+        case LG_WATCH_DENY:
+                deny_content(c, name, denial.sha256, denial.where);
                 return;
         case LG_WATCH_WITHHOLD:
                 r = lg_content_withhold(c->root, name, boot_seq(c), &dest);
@@ -851,6 +930,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         Context *c = userdata;
         char buf[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(8)));
         _cleanup_strv_free_ char **paths = NULL;
+        bool deny_changed = false;
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof buf);
@@ -861,6 +941,10 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         struct inotify_event *ev = (struct inotify_event *) p;
 
                         p += sizeof(*ev) + ev->len;
+                        if (lg_wdeny_owns(&c->deny, ev->wd)) {
+                                deny_changed = true;
+                                continue;
+                        }
                         if (ev->len == 0 || (ev->mask & IN_ISDIR))
                                 continue;
                         if (ev->wd == c->run_wd) {
@@ -876,12 +960,19 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                 if (asprintf(&path, "%s/%s", streq(c->watch_dirs[i], "/") ? "" : c->watch_dirs[i],
                                              ev->name) < 0)
                                         break;
+                                /* A new file is judged once written (its
+                                 * IN_CLOSE_WRITE), never half written. */
+                                if ((ev->mask & (IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO)) == IN_CREATE &&
+                                    lg_watch_create_wait_close(c->root, path))
+                                        break;
                                 if (lg_watch_content_agent(&c->agents, path) && !lg_strv_contains(paths, path))
                                         (void) lg_strv_push(&paths, path);
                                 break;
                         }
                 }
         }
+        if (deny_changed)
+                deny_reload(c);
         /* One judgement per file for a burst of events. */
         for (char **p = paths; p && *p; p++)
                 runtime_change(c, LG_ITEM_CONTENT, *p);
@@ -941,6 +1032,9 @@ static int setup_inotify(Context *c) {
                 if (wd < 0)
                         lg_log(LOG_INFO, "Not watching %s: %m", *d);
         }
+        /* The deny lists, and their folders watched: a changed list is
+         * picked up without a restart. */
+        deny_reload(c);
         r = sd_event_add_io(c->event, &c->inotify_source, c->inotify_fd, EPOLLIN, on_inotify, c);
         return r;
 }
@@ -1154,6 +1248,7 @@ static void context_done(Context *c) {
                 close(c->inotify_fd);
         free(c->wds);
         lg_strv_free(c->watch_dirs);
+        lg_wdeny_done(&c->deny);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         if (c->export)
@@ -1384,7 +1479,7 @@ static int run_check(Context *c) {
 }
 
 int main(int argc, char *argv[]) {
-        Context c = { .inotify_fd = -1, .run_wd = -1 };
+        Context c = { .inotify_fd = -1, .run_wd = -1, .deny = LG_WDENY_INIT };
         sigset_t ss;
         int r;
 
