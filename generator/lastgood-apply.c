@@ -365,7 +365,15 @@ static int run(int argc, char *argv[]) {
                        strerror(-r));
 
         /* Deny lists: what they name is withheld and is no change. */
-        r = lg_deny_load(root, &deny);
+        {
+                /* Only the entries the host's items can match (deny.h). */
+                lg_deny_filter f = {};
+
+                r = lg_deny_filter_build(&f, &now);
+                if (r >= 0)
+                        r = lg_deny_load_filtered(root, &f, &deny);
+                lg_deny_filter_done(&f);
+        }
         if (r < 0) {
                 lg_log(LOG_WARNING, "Cannot read the deny lists (%s); nothing denied this boot.", strerror(-r));
                 deny = (lg_deny) {};

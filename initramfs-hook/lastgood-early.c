@@ -13,6 +13,7 @@
  *
  * Do no harm: every error is a message and a normal boot. It always exits
  * 0, bounds its own run time with alarm(), waits on nothing. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -194,9 +195,16 @@ static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision 
 /* The deny lists of root (the initramfs's copies before udev, the real
  * root's at pre-switch). Each problem is said once, as a warning: a bad
  * line or an untrusted file is ignored, never the boot's problem. */
-static void deny_load(const lg_root *root, lg_deny *ret) {
-        int r = lg_deny_load(root, ret);
+static void deny_load(const lg_root *root, const lg_inventory *now, lg_deny *ret) {
+        lg_deny_filter f = {};
+        int r;
 
+        /* Only the entries this host's items can match (deny.h): a long
+         * list costs one pass over its text. */
+        r = now ? lg_deny_filter_build(&f, now) : 0;
+        if (r >= 0)
+                r = lg_deny_load_filtered(root, now ? &f : NULL, ret);
+        lg_deny_filter_done(&f);
         if (r < 0) {
                 lg_log(4, "cannot read the deny lists (%s): nothing denied this boot", strerror(-r));
                 *ret = (lg_deny) {};
@@ -213,6 +221,31 @@ static void deny_load(const lg_root *root, lg_deny *ret) {
         }
         if (ret->n_problems_total > ret->n_problems)
                 lg_log(4, "deny lists: %zu more problems", ret->n_problems_total - ret->n_problems);
+}
+
+/* Whether any deny list file may be there (a folder with an entry): the
+ * steady pre-udev scans the image's modules only then. */
+static bool deny_lists_exist(const lg_root *root) {
+        static const char *const dirs[] = { LG_DENY_DIR_ETC, LG_DENY_DIR_USR };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_close_ int fd = lg_root_open(root, dirs[i], O_RDONLY | O_DIRECTORY, 0);
+                DIR *d;
+                struct dirent *de;
+                bool any = false;
+
+                if (fd < 0)
+                        continue;
+                d = fdopendir(TAKE_FD(fd));
+                if (!d)
+                        continue;
+                while (!any && (de = readdir(d)))
+                        any = de->d_name[0] != '.';
+                closedir(d);
+                if (any)
+                        return true;
+        }
+        return false;
 }
 
 /* The in-tree modules the lists deny (an administrator's word, honoured
@@ -587,9 +620,6 @@ static int run_pre_udev(ctx *c) {
         lg_machine_step(&old, LG_STEP_BOOT, &c->cmdline, &c->config, &facts, &new, &d);
         if (d.noop)
                 goto finish;
-        /* The initramfs's copies of the deny lists (the hooks put them
-         * there): a denied module of the image is withheld before udev. */
-        deny_load(c->root, &deny);
         if (counting && (d.write || rewrite)) {
                 r = lg_store_write_state(store, &new);
                 if (r < 0) {
@@ -606,7 +636,7 @@ static int run_pre_udev(ctx *c) {
         /* Steady state: nothing to withhold, nothing to hand over, so no
          * module file is read and nothing is written. */
         need_withheld = d.level > 0 || d.fast_path || lg_strv_length(c->cmdline.block) > 0 ||
-                        has_module_quarantine(&quarantine) || deny.n > 0;
+                        has_module_quarantine(&quarantine) || deny_lists_exist(c->root);
         if (!need_withheld && !d.counted && !d.override && !d.reset && !rewrite && !d.exhausted)
                 goto finish;
 
@@ -616,6 +646,10 @@ static int run_pre_udev(ctx *c) {
                  * as stat cache. */
                 (void) scan_changes(c, c->root, have_image ? &image : &manifest, LG_STAT_LOOSE, "the initramfs modules",
                                     have_manifest ? &manifest : NULL, &now, &changes);
+                /* The initramfs's copies of the deny lists (the hooks put
+                 * them there): a denied module of the image is withheld
+                 * before udev. */
+                deny_load(c->root, &now, &deny);
                 deny_intree(c, c->root, &now, &deny, &intree_denied);
         }
 
@@ -844,7 +878,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                          have_manifest ? &manifest : NULL, &now, &changes);
         /* The real root's deny lists: a denied item is withheld, and is no
          * change (it neither arms nor counts). */
-        deny_load(sysroot, &deny);
+        deny_load(sysroot, &now, &deny);
         deny_intree(c, sysroot, &now, &deny, &intree_denied);
         changed = r >= 0 && lg_manifest_differs_deny(have_manifest ? &manifest : NULL, &now, &quarantine, &deny);
         /* A narrowing keeps the host armed: its boots count. */
@@ -1006,7 +1040,7 @@ static int run_arm_if_changed(ctx *c) {
                  * denied ones: no change. */
                 if (lg_store_read_quarantine(store, &q) < 0)
                         q = (lg_quarantine) {};
-                deny_load(c->root, &deny);
+                deny_load(c->root, &now, &deny);
                 differs = lg_manifest_differs_deny(have_manifest ? &manifest : NULL, &now, &q, &deny);
                 lg_deny_done(&deny);
                 lg_quarantine_done(&q);

@@ -49,6 +49,40 @@ static int cmp_item(const void *a, const void *b) {
         return strcmp(((const lg_inv_item *) a)->name, ((const lg_inv_item *) b)->name);
 }
 
+int lg_deny_filter_add_sha(lg_deny_filter *f, const uint8_t sha[LG_SHA256_SIZE]);
+int lg_deny_filter_add_name(lg_deny_filter *f, const char *name);
+
+int lg_deny_filter_build(lg_deny_filter *f, const lg_inventory *now) {
+        size_t want = 16, want_names = 16;
+        int r = 0;
+
+        *f = (lg_deny_filter) {};
+        while (now && want < now->n * 2)
+                want <<= 1;
+        while (now && want_names < now->n_intree * 2)
+                want_names <<= 1;
+        f->keys = calloc(want, sizeof(uint64_t));
+        f->names = calloc(want_names, sizeof(char *));
+        if (!f->keys || !f->names) {
+                lg_deny_filter_done(f);
+                return -ENOMEM;
+        }
+        f->cap = want;
+        f->names_cap = want_names;
+        for (size_t i = 0; now && i < now->n; i++)
+                if (now->items[i].has_sha256)
+                        (void) lg_deny_filter_add_sha(f, now->items[i].sha256);
+        for (size_t i = 0; now && i < now->n_intree && r >= 0; i++) {
+                _cleanup_free_ char *n = intree_name(now->intree[i].path);
+
+                if (n)
+                        r = lg_deny_filter_add_name(f, n);
+        }
+        if (r < 0)
+                lg_deny_filter_done(f);
+        return r;
+}
+
 int lg_deny_intree(const lg_root *root, const char *kernel, const lg_inventory *now, const lg_deny *deny,
                    lg_inventory *ret) {
         _cleanup_free_ char **names = NULL;

@@ -14,14 +14,15 @@
 #include "macro.h"
 #include "safepath.h"
 
+/* -1 for no hex digit; a table: 100,000 lines are 6.4 million digits. */
+static const int8_t hex_table[256] = {
+        ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+        ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+        ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
+        return hex_table[(unsigned char) c] - 1;
 }
 
 char *lg_sha256_to_string(const uint8_t sha256[LG_SHA256_SIZE], char out[static LG_SHA256_STRING_MAX]) {
@@ -46,7 +47,7 @@ int lg_sha256_from_string(const char *s, size_t len, uint8_t ret[LG_SHA256_SIZE]
         for (size_t i = 0; i < LG_SHA256_SIZE; i++) {
                 int hi = hexval(s[7 + 2 * i]), lo = hexval(s[8 + 2 * i]);
 
-                if (hi < 0 || lo < 0)
+                if ((hi | lo) < 0)
                         return -EINVAL;
                 v[i] = (uint8_t) (hi << 4 | lo);
         }
@@ -198,8 +199,136 @@ static int parse_line(char *line, lg_deny_entry *e, const char **ret_what) {
         return 1;
 }
 
-int lg_deny_parse(lg_deny *d, const char *file, char *buf, size_t size) {
+static uint64_t key_of(const uint8_t *sha) {
+        uint64_t k = 0;
+
+        for (size_t i = 0; i < 8; i++)
+                k = k << 8 | sha[i];
+        return k ? k : 1;
+}
+
+static uint64_t mix(uint64_t k) {
+        k ^= k >> 33;
+        k *= 0xff51afd7ed558ccdULL;
+        return k ^ (k >> 33);
+}
+
+static bool filter_has_key(const lg_deny_filter *f, uint64_t k) {
+        if (f->cap == 0)
+                return false;
+        for (size_t h = mix(k) & (f->cap - 1);; h = (h + 1) & (f->cap - 1)) {
+                if (f->keys[h] == 0)
+                        return false;
+                if (f->keys[h] == k)
+                        return true;
+        }
+}
+
+static uint64_t hash_name(const char *s, size_t len) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (size_t i = 0; i < len; i++) {
+                h ^= (unsigned char) (s[i] == '-' ? '_' : s[i]);
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+static bool filter_has_name(const lg_deny_filter *f, const char *s, size_t len) {
+        if (f->names_cap == 0)
+                return false;
+        for (size_t h = hash_name(s, len) & (f->names_cap - 1); f->names[h]; h = (h + 1) & (f->names_cap - 1)) {
+                const char *n = f->names[h];
+                size_t i = 0;
+
+                for (; i < len && n[i]; i++)
+                        if ((s[i] == '-' ? '_' : s[i]) != n[i])
+                                break;
+                if (i == len && !n[i])
+                        return true;
+        }
+        return false;
+}
+
+int lg_deny_filter_add_sha(lg_deny_filter *f, const uint8_t sha[LG_SHA256_SIZE]);
+int lg_deny_filter_add_sha(lg_deny_filter *f, const uint8_t sha[LG_SHA256_SIZE]) {
+        uint64_t k = key_of(sha);
+        size_t h;
+
+        if (f->cap == 0)
+                return -EINVAL;
+        for (h = mix(k) & (f->cap - 1); f->keys[h] && f->keys[h] != k; h = (h + 1) & (f->cap - 1))
+                ;
+        f->keys[h] = k;
+        return 0;
+}
+
+int lg_deny_filter_add_name(lg_deny_filter *f, const char *name);
+int lg_deny_filter_add_name(lg_deny_filter *f, const char *name) {
+        size_t h;
+
+        if (f->names_cap == 0)
+                return -EINVAL;
+        for (h = hash_name(name, strlen(name)) & (f->names_cap - 1); f->names[h]; h = (h + 1) & (f->names_cap - 1))
+                if (streq(f->names[h], name))
+                        return 0;
+        f->names[h] = strdup(name);
+        return f->names[h] ? 0 : -ENOMEM;
+}
+
+void lg_deny_filter_done(lg_deny_filter *f) {
+        if (!f)
+                return;
+        for (size_t i = 0; i < f->names_cap; i++)
+                free(f->names[i]);
+        free(f->names);
+        free(f->keys);
+        *f = (lg_deny_filter) {};
+}
+
+/* With a filter: whether the line at p (eol its end) needs parsing. A line
+ * that does not start with a well-formed first field is parsed (and its
+ * problem said); one whose fingerprint the host has not, and that names no
+ * in-tree module of the host, is not. */
+static bool wanted(const lg_deny_filter *f, const char *p, const char *eol) {
+        const char *q = p, *k, *n;
+        uint64_t key = 0;
+
+        while (q < eol && is_blank(*q))
+                q++;
+        if (q == eol || *q == '#')
+                return false;
+        if (eol - q < 71 || memcmp(q, "sha256:", 7) != 0 || (q + 71 < eol && !is_blank(q[71])))
+                return true;
+        for (size_t i = 0; i < 16; i++) {
+                int v = hexval(q[7 + i]);
+
+                if (v < 0)
+                        return true;
+                key = key << 4 | (uint64_t) v;
+        }
+        if (filter_has_key(f, key ? key : 1))
+                return true;
+        if (f->names_cap == 0)
+                return false;
+        /* KIND "module", then NAME, as written (in-tree names need no
+         * escape; one with an escape is no in-tree name). */
+        for (k = q + 71; k < eol && is_blank(*k); k++)
+                ;
+        if (eol - k < 8 || memcmp(k, "module", 6) != 0 || !is_blank(k[6]))
+                return false;
+        for (k += 7; k < eol && is_blank(*k); k++)
+                ;
+        for (n = k; n < eol && !is_blank(*n); n++)
+                ;
+        return n > k && filter_has_name(f, k, (size_t) (n - k));
+}
+
+/* linenos: the line number of each line of buf (the kept lines of a
+ * filtered read), or NULL: counted. */
+static int parse_buffer(lg_deny *d, const char *file, char *buf, size_t size, const unsigned *linenos) {
         unsigned idx, lineno = 0;
+        size_t k = 0;
         char *p, *end;
         int taken = 0, r;
 
@@ -217,7 +346,7 @@ int lg_deny_parse(lg_deny *d, const char *file, char *buf, size_t size) {
                 lg_deny_entry e = {};
                 const char *what = NULL;
 
-                lineno++;
+                lineno = linenos ? linenos[k++] : lineno + 1;
                 if (len > LG_DENY_LINE_MAX) {
                         problem(d, idx, lineno, "line too long");
                         p = eol + 1;
@@ -226,6 +355,11 @@ int lg_deny_parse(lg_deny *d, const char *file, char *buf, size_t size) {
                 /* A NUL inside the line is binary data too. */
                 if (memchr(p, '\0', len)) {
                         problem(d, idx, lineno, "binary data (a NUL byte)");
+                        p = eol + 1;
+                        continue;
+                }
+                if (d->filter && !wanted(d->filter, p, eol)) {
+                        d->n_skipped++;
                         p = eol + 1;
                         continue;
                 }
@@ -259,9 +393,14 @@ int lg_deny_parse(lg_deny *d, const char *file, char *buf, size_t size) {
         return taken;
 }
 
+int lg_deny_parse(lg_deny *d, const char *file, char *buf, size_t size) {
+        return parse_buffer(d, file, buf, size, NULL);
+}
+
 static int cmp_entry(const void *a, const void *b) {
         const lg_deny_entry *x = a, *y = b;
-        int c = memcmp(x->sha256, y->sha256, LG_SHA256_SIZE);
+        uint64_t kx = key_of(x->sha256), ky = key_of(y->sha256);
+        int c = kx < ky ? -1 : kx > ky ? 1 : memcmp(x->sha256, y->sha256, LG_SHA256_SIZE);
 
         if (c)
                 return c;
@@ -380,6 +519,125 @@ static int list_names(int dfd, char ***ret, size_t *ret_n) {
         return 0;
 }
 
+static int append(char **buf, size_t *size, size_t *alloc, const char *p, size_t n) {
+        if (*size + n + 1 > *alloc) {
+                size_t want = MAX(*alloc * 2, *size + n + 1 + 4096);
+                char *t = realloc(*buf, want);
+
+                if (!t)
+                        return -ENOMEM;
+                *buf = t;
+                *alloc = want;
+        }
+        memcpy(*buf + *size, p, n);
+        *size += n;
+        (*buf)[*size] = '\0';
+        return 0;
+}
+
+/* With a filter: the file read in chunks, only the lines it wants kept
+ * (the others as empty lines, so that line numbers stay), and then parsed:
+ * a list of 100,000 entries costs its reading, not its size in memory. */
+static int read_filtered(lg_deny *d, int fd, const char *path) {
+        enum { CHUNK = 65536 };
+        _cleanup_free_ char *win = malloc(CHUNK + LG_DENY_LINE_MAX + 2);
+        char *kept = NULL;
+        _cleanup_free_ unsigned *linenos = NULL;
+        size_t have = 0, size = 0, alloc = 0, total = 0, skipped = 0, n_long = 0, n_kept = 0, alloc_kept = 0;
+        unsigned lineno = 0, longs[LG_DENY_PROBLEMS_MAX];
+        bool in_long = false, eof = false;
+        int r = 0;
+
+        if (!win)
+                return -ENOMEM;
+        while (!eof && r >= 0) {
+                ssize_t n = read(fd, win + have, CHUNK + LG_DENY_LINE_MAX + 1 - have);
+                char *p = win, *end;
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        free(kept);
+                        return lg_deny_add_problem_file(d, path, 0, "cannot be read");
+                }
+                eof = n == 0;
+                have += (size_t) n;
+                total += (size_t) n;
+                if (total > LG_DENY_FILE_MAX) {
+                        free(kept);
+                        return lg_deny_add_problem_file(d, path, 0, "is too large");
+                }
+                end = win + have;
+                for (;;) {
+                        char *nl = memchr(p, '\n', (size_t) (end - p)), *eol = nl ? nl : end;
+
+                        if (!nl && (!eof || p == end))
+                                break;
+                        if (in_long) {
+                                /* The rest of a line already said too long. */
+                                in_long = false;
+                        } else {
+                                lineno++;
+                                if ((size_t) (eol - p) > LG_DENY_LINE_MAX) {
+                                        if (n_long < ELEMENTSOF(longs))
+                                                longs[n_long] = lineno;
+                                        n_long++;
+                                } else if (wanted(d->filter, p, eol)) {
+                                        if (n_kept == alloc_kept) {
+                                                size_t want = alloc_kept ? alloc_kept * 2 : 64;
+                                                unsigned *t = realloc(linenos, sizeof(*t) * want);
+
+                                                if (!t) {
+                                                        r = -ENOMEM;
+                                                        break;
+                                                }
+                                                linenos = t;
+                                                alloc_kept = want;
+                                        }
+                                        linenos[n_kept++] = lineno;
+                                        r = append(&kept, &size, &alloc, p, (size_t) (eol - p) + 1);
+                                        if (r >= 0 && !nl)
+                                                kept[size - 1] = '\n';
+                                } else
+                                        skipped++;
+                                if (r < 0)
+                                        break;
+                        }
+                        p = nl ? nl + 1 : end;
+                }
+                have = (size_t) (end - p);
+                memmove(win, p, have);
+                if (have > LG_DENY_LINE_MAX) {
+                        /* No newline in sight: a line too long, its rest
+                         * skipped up to the next newline. */
+                        if (!in_long) {
+                                lineno++;
+                                if (n_long < ELEMENTSOF(longs))
+                                        longs[n_long] = lineno;
+                                n_long++;
+                        }
+                        have = 0;
+                        in_long = true;
+                }
+        }
+        if (r < 0) {
+                free(kept);
+                return r;
+        }
+        /* The kept lines are wanted already: no filter on the second pass. */
+        const lg_deny_filter *f = d->filter;
+        d->filter = NULL;
+        r = parse_buffer(d, path, kept, size, linenos);
+        d->filter = f;
+        if (r < 0)
+                return r;
+        d->n_skipped += skipped;
+        for (size_t i = 0; i < MIN(n_long, ELEMENTSOF(longs)); i++)
+                problem(d, (unsigned) d->n_files - 1, longs[i], "line too long");
+        d->n_problems_total += n_long > ELEMENTSOF(longs) ? n_long - ELEMENTSOF(longs) : 0;
+        return 0;
+}
+
 static int load_file(lg_deny *d, int dfd, const char *dir, const char *name) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -400,6 +658,8 @@ static int load_file(lg_deny *d, int dfd, const char *dir, const char *name) {
         why = lg_deny_untrusted(&st, geteuid());
         if (why)
                 return lg_deny_add_problem_file(d, path, 0, why);
+        if (d->filter)
+                return read_filtered(d, fd, path);
         r = lg_read_full_fd(fd, LG_DENY_FILE_MAX, &buf, &size);
         if (r == -ENOMEM)
                 return r;
@@ -412,8 +672,12 @@ static int load_file(lg_deny *d, int dfd, const char *dir, const char *name) {
 }
 
 int lg_deny_load(const lg_root *root, lg_deny *ret) {
+        return lg_deny_load_filtered(root, NULL, ret);
+}
+
+int lg_deny_load_filtered(const lg_root *root, const lg_deny_filter *filter, lg_deny *ret) {
         static const char *const dirs[] = { LG_DENY_DIR_ETC, LG_DENY_DIR_USR };
-        lg_deny d = {};
+        lg_deny d = { .filter = filter };
         char **seen = NULL;
         size_t n_seen = 0;
         int r = 0;

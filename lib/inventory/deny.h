@@ -46,6 +46,24 @@ typedef struct lg_deny_problem {
         const char *what;       /* static text: "line too long", ... */
 } lg_deny_problem;
 
+/* What a boot needs from the lists: only the entries that can match an
+ * item of this host. With a filter, a line whose fingerprint is not one of
+ * the host's (by its first 8 bytes) and that names no in-tree module of the
+ * host is skipped after its first field, unparsed and unchecked (doctor
+ * checks every line): 100,000 entries then cost a pass over the text. */
+typedef struct lg_deny_filter {
+        uint64_t *keys;         /* open addressing; 0: empty */
+        size_t cap;             /* a power of two, or 0 */
+        char **names;           /* module names the lists may deny by name (in-tree), normalized */
+        size_t names_cap;
+} lg_deny_filter;
+
+/* The filter of an inventory: its items' SHA-256 and its in-tree module
+ * names (struct lg_inventory, inventory.h). 0 or -ENOMEM. */
+struct lg_inventory;
+int lg_deny_filter_build(lg_deny_filter *f, const struct lg_inventory *now);
+void lg_deny_filter_done(lg_deny_filter *f);
+
 typedef struct lg_deny {
         size_t n;
         lg_deny_entry *entries;  /* sorted by (sha256, kind) once lg_deny_finish() ran */
@@ -57,6 +75,8 @@ typedef struct lg_deny {
         size_t n_problems_total; /* ... of this many */
         lg_deny_problem problems[LG_DENY_PROBLEMS_MAX];
         size_t alloc;
+        const lg_deny_filter *filter; /* set by lg_deny_load_filtered(), for lg_deny_parse() */
+        size_t n_skipped;             /* lines the filter skipped */
 } lg_deny;
 
 /* Parse one list (buf of size bytes and one more for a NUL, as
@@ -85,6 +105,8 @@ const char *lg_deny_untrusted(const struct stat *st, uid_t self);
  * lg_deny_untrusted(), in name order, and lg_deny_finish(). Missing folders
  * are no error. Returns 0 (problems in ret) or -ENOMEM. */
 int lg_deny_load(const lg_root *root, lg_deny *ret);
+/* Same, only the entries filter may match (NULL: all). */
+int lg_deny_load_filtered(const lg_root *root, const lg_deny_filter *filter, lg_deny *ret);
 /* "file:line" of an entry into buf. */
 const char *lg_deny_where(const lg_deny *d, const lg_deny_entry *e, char *buf, size_t size);
 void lg_deny_done(lg_deny *d);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "deny.h"
+#include "inventory.h"
 #include "macro.h"
 #include "rootfs.h"
 
@@ -223,6 +224,40 @@ static void test_many(void **state) {
         lg_deny_done(&d);
 }
 
+/* A boot's filter: only entries matching the host's fingerprints (by their
+ * first 8 bytes) or naming one of its in-tree modules are taken; a line
+ * with a bad first field is still parsed and said. */
+static void test_filter(void **state) {
+        static const char manifest[] =
+                "lastgood-manifest 1\n"
+                "kernel 6.1.0-lg\n"
+                "module nvidia updates/nvidia.ko - 0000000000000001 1 2 3 4 " H2 "\n"
+                "intree kernel/fs/ext4/ext4.ko.zst 1 2 3\n"
+                "end 2\n";
+        lg_inventory now = {};
+        lg_deny_filter f = {};
+        lg_deny d = {};
+
+        (void) state;
+        assert_int_equal(lg_manifest_parse(manifest, sizeof(manifest) - 1, &now), 0);
+        assert_int_equal(lg_deny_filter_build(&f, &now), 0);
+        d.filter = &f;
+        assert_int_equal(parse(&d, "f.list",
+                               "# c\n" H1 " module other\n" H2 " module nvidia\n" H3 " module ext4\n" H1
+                               "x module bad\n" H3 " module ext-4x\n"),
+                         2);
+        assert_int_equal(lg_deny_finish(&d), 0);
+        assert_int_equal(d.n, 2);
+        assert_string_equal(d.entries[0].name, "nvidia");
+        assert_string_equal(d.entries[1].name, "ext4");
+        assert_int_equal(d.n_problems, 1);
+        assert_int_equal(d.problems[0].line, 5);
+        assert_int_equal(d.n_skipped, 3); /* the comment too */
+        lg_deny_done(&d);
+        lg_deny_filter_done(&f);
+        lg_inventory_done(&now);
+}
+
 static void write_file(const char *dir, const char *rel, const char *text, mode_t mode) {
         char path[512];
         FILE *f;
@@ -295,6 +330,41 @@ static void test_load(void **state) {
         assert_string_equal(d.problems[0].what, "is reached through a symlink");
         lg_deny_done(&d);
 
+        /* Read in chunks with a filter: a line of 300,000 bytes is one
+         * line too long, the lines around it keep their numbers. */
+        {
+                static const char manifest[] = "lastgood-manifest 1\nkernel k\n"
+                                               "module nvidia updates/nvidia.ko - 0000000000000001 1 2 3 4 " H2
+                                               "\nend 1\n";
+                lg_inventory now = {};
+                lg_deny_filter f = {};
+                char path[512];
+                FILE *fp;
+
+                snprintf(path, sizeof(path), "%s/usr/lib/lastgood/deny.d/long.list", dir);
+                run("rm -rf %s/etc/lastgood/deny.d %s/usr/lib/lastgood/deny.d/*", dir, dir);
+                fp = fopen(path, "w");
+                assert_non_null(fp);
+                fputs(H1 " module a\n", fp);
+                for (int i = 0; i < 300000; i++)
+                        fputc('y', fp);
+                fputs("\n" H2 " module nvidia\n# end\n" H2 "x\n" H2 " module last-no-newline", fp);
+                assert_int_equal(fclose(fp), 0);
+                assert_int_equal(lg_manifest_parse(manifest, sizeof(manifest) - 1, &now), 0);
+                assert_int_equal(lg_deny_filter_build(&f, &now), 0);
+                assert_int_equal(lg_deny_load_filtered(root, &f, &d), 0);
+                assert_int_equal(d.n, 1);
+                assert_int_equal(d.entries[0].line, 3);
+                assert_int_equal(d.n_problems, 3); /* line 5 bad, line 6 duplicate, line 2 too long */
+                for (size_t i = 0; i < d.n_problems; i++)
+                        if (d.problems[i].line == 2)
+                                assert_string_equal(d.problems[i].what, "line too long");
+                assert_int_equal(d.n_skipped, 2);
+                lg_deny_done(&d);
+                lg_deny_filter_done(&f);
+                lg_inventory_done(&now);
+        }
+
         run("rm -rf %s", dir);
 }
 
@@ -304,6 +374,7 @@ int main(void) {
                 cmocka_unit_test(test_binary_nul), cmocka_unit_test(test_too_long),
                 cmocka_unit_test(test_duplicate),  cmocka_unit_test(test_untrusted),
                 cmocka_unit_test(test_many),       cmocka_unit_test(test_load),
+                cmocka_unit_test(test_filter),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
