@@ -31,6 +31,7 @@
 #include "config.h"
 #include "deny-watch.h"
 #include "events.h"
+#include "fingerprints.h"
 #include "health.h"
 #include "inventory.h"
 #include "journal.h"
@@ -451,6 +452,62 @@ static void record_skipped_hook(lg_item_kind kind, const char *name, const char 
                strna(lg_item_kind_to_string(kind)), n ?: "(out of memory)", why);
 }
 
+/* Verdicts (DESIGN.md, "Fleet immunity"): once a proof records this
+ * boot's withheld items as persistently withheld, each item named from a
+ * crash log, and the only changed item of a level-1 recovery, is said with
+ * its SHA-256 and LASTGOOD_VERDICT, for fleets to deny it on other hosts.
+ * Level-2 suspects are never verdicts (the narrowing names its culprit
+ * from lastgood-early). */
+static void emit_verdicts(Context *c, const lg_proven_result *res) {
+        const lg_withheld *w = c->have_rs ? &c->rs.withheld : NULL;
+        const lg_withheld_item *only = NULL;
+        size_t n_changed = 0;
+        lg_fp_lookup l = {};
+
+        if (!w || !res->decision.proven || res->n_quarantined == 0)
+                return;
+        for (size_t i = 0; i < w->n; i++)
+                if (w->items[i].reason == LG_REASON_CHANGED && w->items[i].kind != LG_ITEM_UNIT) {
+                        n_changed++;
+                        only = &w->items[i];
+                }
+        (void) lg_fp_lookup_open(c->root, c->kernel, &c->config, &c->agents, &l);
+        for (size_t i = 0; i < w->n; i++) {
+                const lg_withheld_item *it = &w->items[i];
+                const char *verdict = it->reason == LG_REASON_CRASH_LOG                            ? "crash-log"
+                                      : c->rs.level == 1 && n_changed == 1 && it == only ? "only-change"
+                                                                                         : NULL;
+                char sha[LG_SHA256_STRING_MAX];
+                lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);
+                _cleanup_free_ char *msg = NULL;
+
+                if (!verdict || it->kind == LG_ITEM_UNIT)
+                        continue;
+                if (asprintf(&msg, "%s %s is persistently withheld: a verdict (%s) of this recovery.",
+                             strna(lg_item_kind_to_string(it->kind)), it->name, verdict) < 0)
+                        msg = NULL;
+                e.priority = LOG_WARNING;
+                e.message = msg ?: "Verdict.";
+                e.item = it->name;
+                e.item_kind = lg_item_kind_to_string(it->kind);
+                e.reason = "quarantine";
+                e.verdict = verdict;
+                e.item_sha256 = lg_fp_lookup_sha256(&l, it->kind, it->name,
+                                                    it->kind == LG_ITEM_CONTENT ? it->fingerprint : 0, sha);
+                e.kernel = c->kernel;
+                e.level = (int) c->rs.level;
+                e.boot_seq = c->rs.boot_seq;
+                (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
+                if (c->export) {
+                        lg_export_meta meta = { .realtime_usec = realtime_usec() };
+
+                        (void) lg_event_format_export(&e, &meta, c->export);
+                        fflush(c->export);
+                }
+        }
+        lg_fp_lookup_done(&l);
+}
+
 static int do_proven(Context *c, lg_step step, const char *why) {
         uint64_t now = realtime_usec(), stable = (uint64_t) c->config.stable_sec * 1000000ULL;
         lg_proven_input in = {
@@ -528,6 +585,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
         } else if (res.decision.neutral)
                 lg_log(LOG_INFO, "Orderly shutdown before healthy: this boot does not count.");
         emit_narrowing(c, &res);
+        emit_verdicts(c, &res);
         lg_proven_result_done(&res);
         return 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # lastgoodctl and deny lists (lastgood-deny.d(5)): status, list and plan
-# show a denied item with its list's file and line; status --json and list
+# show a denied item with its list's file and line; the proof of a level-1
+# recovery says its only change as a verdict; status --json and list
 # --json carry each item's SHA-256 (a cold-record item's too, found again in
 # the quarantine); status --metrics exports lastgood_withheld_info for every
 # persistently withheld and every denied item, parsed by the Prometheus
@@ -23,7 +24,14 @@ echo "sig v2 (crashes)" >"$R/opt/scanner/sig/main.sig"
 sig_sha=$(sha256sum "$R/opt/scanner/sig/main.sig" | cut -d' ' -f1)
 decision 1 7
 apply
-"$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now >"$T/prove2.log" 2>&1 || { cat "$T/prove2.log"; fail "prove"; }
+"$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now --journal-export="$T/prove2.export" >"$T/prove2.log" 2>&1 ||
+        { cat "$T/prove2.log"; fail "prove"; }
+# The only change of a level-1 recovery is a verdict, with its fingerprint
+# (for lastgoodctl fleet --deny-list).
+awk 'BEGIN { RS = ""; FS = "\n" } /LASTGOOD_VERDICT=only-change/' "$T/prove2.export" >"$T/verdict"
+grep -q "^LASTGOOD_ITEM=/opt/scanner/sig/main.sig$" "$T/verdict" || fail "no verdict event: $(cat "$T/prove2.export")"
+grep -q "^LASTGOOD_ITEM_SHA256=sha256:$sig_sha$" "$T/verdict" || fail "verdict without the fingerprint: $(cat "$T/verdict")"
+echo "ok - the only change of a level-1 recovery is a verdict with its SHA-256"
 rm -rf "$R/run/lastgood"
 
 # A fleet list denies falco's new rules.
