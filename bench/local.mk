@@ -10,7 +10,8 @@ bench-watchdog: lastgood-watchdog$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(abs_top_srcdir)/bench/watchdog-footprint.sh
 
-# lastgoodctl fleet over 10,000 hosts and 40,000 entries (issue #13).
+# lastgoodctl fleet over 10,000 hosts and 40,000 entries (issue #13), and
+# fleet --deny-list over 50,000 and 100,000 hosts (issue 20).
 bench-fleet: lastgoodctl$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(abs_top_srcdir)/bench/fleet.sh

@@ -43,6 +43,9 @@ typedef struct lg_ctl {
         const char *state_filter;    /* --state= (fleet) */
         const char *since;           /* --since= (fleet) */
         const char *host_filter;     /* --host= (fleet) */
+        bool deny_list;              /* --deny-list (fleet) */
+        unsigned min_hosts;          /* --min-hosts= (fleet --deny-list, deny-list), 0 when not given */
+        const char *from_prometheus; /* --from-prometheus= (deny-list) */
 } lg_ctl;
 
 /* Route stdout and stderr through the escaping filter (ctl/output.c):
@@ -68,6 +71,7 @@ int verb_release(lg_ctl *c, int argc, char **argv);
 int verb_restore(lg_ctl *c, int argc, char **argv);
 int verb_crash(lg_ctl *c, int argc, char **argv);
 int verb_fleet(lg_ctl *c, int argc, char **argv);
+int verb_deny_list(lg_ctl *c, int argc, char **argv);
 int verb_doctor(lg_ctl *c, int argc, char **argv);
 
 /* verb-arm.c: 1 when the third-party set of the kernel (--kernel-release=

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lastgoodctl: inspect and steer lastgood's boot state. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static void help(void) {
                "  plan [--level=1|2]     Show what would be withheld now and why (dry run)\n"
                "  crash FILE...          Name the culprit of a kernel crash log\n"
                "  fleet --directory=DIR  Summarise the lastgood events of a fleet's journals\n"
+               "  deny-list              A deny list from a Prometheus query (--from-prometheus=)\n"
                "  doctor                 Check that this host is protected\n"
                "\n"
                "Options:\n"
@@ -48,6 +50,12 @@ static void help(void) {
                "                         before the newest event)\n"
                "     --host=NAME         With fleet: only these hosts (name glob or machine id)\n"
                "  -D --directory=DIR     With fleet: the journal directory to read\n"
+               "     --deny-list         With fleet: print a deny list of the fingerprints that\n"
+               "                         were a verdict (with --since=: since TIME)\n"
+               "     --min-hosts=N       With fleet --deny-list and deny-list: on at least N hosts\n"
+               "                         (default 1)\n"
+               "     --from-prometheus=FILE\n"
+               "                         With deny-list: the JSON of an instant query (- for stdin)\n"
                "\n"
                "Environment:\n"
                "  EFIVARFS_PATH, LIBEFIVAR_OPS=efivarfs  point libefivar at another efivarfs\n"
@@ -68,11 +76,13 @@ static const struct {
         { "reset", verb_reset },     { "arm", verb_arm },       { "list", verb_list },
         { "release", verb_release }, { "restore", verb_restore }, { "crash", verb_crash },
         { "fleet", verb_fleet },     { "doctor", verb_doctor }, { "plan", verb_plan },
+        { "deny-list", verb_deny_list },
 };
 
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_ROOT, ARG_KERNEL_RELEASE, ARG_STORE, ARG_ALL, ARG_IF_CHANGED,
-               ARG_METRICS, ARG_LEVEL, ARG_STATE, ARG_SINCE, ARG_HOST };
+               ARG_METRICS, ARG_LEVEL, ARG_STATE, ARG_SINCE, ARG_HOST, ARG_DENY_LIST, ARG_MIN_HOSTS,
+               ARG_FROM_PROMETHEUS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -88,6 +98,9 @@ int main(int argc, char *argv[]) {
                 { "state", required_argument, NULL, ARG_STATE },
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "host", required_argument, NULL, ARG_HOST },
+                { "deny-list", no_argument, NULL, ARG_DENY_LIST },
+                { "min-hosts", required_argument, NULL, ARG_MIN_HOSTS },
+                { "from-prometheus", required_argument, NULL, ARG_FROM_PROMETHEUS },
                 {}
         };
         lg_ctl c = { .level = -1 };
@@ -147,6 +160,25 @@ int main(int argc, char *argv[]) {
                         break;
                 case ARG_HOST:
                         c.host_filter = optarg;
+                        break;
+                case ARG_DENY_LIST:
+                        c.deny_list = true;
+                        break;
+                case ARG_MIN_HOSTS: {
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 1000000000) {
+                                log_error("--min-hosts= takes a number of hosts from 1, not \"%s\".", optarg);
+                                return LG_EXIT_USAGE;
+                        }
+                        c.min_hosts = (unsigned) v;
+                        break;
+                }
+                case ARG_FROM_PROMETHEUS:
+                        c.from_prometheus = optarg;
                         break;
                 default:
                         return LG_EXIT_USAGE;

@@ -10,6 +10,8 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-items.c \
 	%reldir%/verb-crash.c \
 	%reldir%/verb-fleet.c \
+	%reldir%/verb-denylist.c \
+	%reldir%/deny-write.c %reldir%/deny-write.h \
 	%reldir%/verb-arm.c \
 	%reldir%/verb-doctor.c \
 	%reldir%/verb-plan.c \
@@ -38,6 +40,12 @@ ADMIN_TESTS = \
 	tests/integration/watchdog-health-tiers.sh
 TESTS += $(ADMIN_TESTS)
 EXTRA_DIST += $(ADMIN_TESTS) tests/integration/check-json.py tests/integration/fleet-gen.py schemas/lastgoodctl.schema.json
+
+# Deny lists from the evidence (issue 20): fleet --deny-list from hostile
+# and honest journals, deny-list --from-prometheus.
+FLEET_DENY_TESTS = tests/integration/fleet-deny.sh tests/integration/deny-list-prometheus.sh
+TESTS += $(FLEET_DENY_TESTS)
+EXTRA_DIST += $(FLEET_DENY_TESTS) tests/integration/fleet-entries.py
 
 # The summary behind status, the login notice and STATUS=; the metrics text.
 check_PROGRAMS += tests/unit/test-summary

@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lastgoodctl fleet --directory DIR [--json|--metrics] [--state=] [--since=]
- * [--host=]: summarise the lastgood events of many hosts, as collected by
- * systemd-journal-upload/-remote into one journal directory. A summary
+/* lastgoodctl fleet --directory DIR [--json|--metrics|--deny-list] [--state=]
+ * [--since=] [--host=] [--min-hosts=]: summarise the lastgood events of many
+ * hosts, as collected by systemd-journal-upload/-remote into one journal
+ * directory, or make a deny list (lastgood-deny.d(5)) of the fingerprints
+ * that were a verdict on at least --min-hosts of them. A summary
  * first (hosts per state, the items withheld on the most hosts, the hosts
  * silent since a time), then one line per host, the worst states first,
  * so that a fleet-wide bad update and the hosts it took down stand out at
  * once. Hosts and items are kept in hash tables: reading is linear in the
- * number of entries (bench/fleet.sh: 10,000 hosts, 40,000 entries). */
+ * number of entries (bench/fleet.sh: 10,000 hosts, 40,000 entries).
+ *
+ * An uploaded journal speaks only for the host that sent it (DESIGN.md,
+ * "Trust boundaries"). journal-remote keeps one file per sender
+ * (remote-SENDER.journal, rotated as remote-SENDER@....journal): the files
+ * of one sender are one host, bound to the first machine its trusted
+ * entries name; entries of that sender naming another machine are dropped,
+ * counted and said. Files that are no sender's (remote.journal of
+ * --split-mode=none, a copied system journal) are read entry by entry. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -15,11 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "deny-write.h"
+#include "escape.h"
 #include "events.h"
 #include "json-out.h"
 #include "log.h"
@@ -34,6 +49,8 @@
 #define SILENT_NAMES 10
 /* Without --since: silent = no event in the 24 h before the newest one. */
 #define SILENT_DEFAULT_USEC (24ULL * 3600 * 1000000)
+/* Journal files read from one directory (and its subfolders, one level). */
+#define JOURNAL_FILES_MAX 1000000
 
 /* Host states, worst first (the order of the listing and the summary). */
 typedef enum fleet_state {
@@ -55,10 +72,12 @@ typedef struct fitem {
         char *name;
         char *kind;        /* LASTGOOD_ITEM_KIND, NULL when not said */
         char *reason;      /* LASTGOOD_REASON, NULL when not said */
+        char *sha256;      /* LASTGOOD_ITEM_SHA256 (sha256:HEX, lowercase), NULL when not said */
 } fitem;
 
 typedef struct host {
-        char *key;          /* _MACHINE_ID, else _HOSTNAME */
+        char *key;          /* "/SENDER", else _MACHINE_ID, else _HOSTNAME */
+        char *sender;       /* from its file name, NULL when not known */
         char *hostname;
         char *machine_id;
         char *boot_id;      /* of the last entry seen */
@@ -70,19 +89,50 @@ typedef struct host {
         char **culprits;
         lg_msg last_event;
         uint64_t last_usec;
+        size_t *verdicts;   /* indices in fleet.verdicts, each once */
+        size_t n_verdicts;
 } host;
+
+/* One fingerprint that was a verdict (--deny-list). */
+typedef struct verdict {
+        char *key;          /* "KIND sha256:HEX": the map key */
+        char fp[CTL_DENY_FP_LEN + 1];
+        const char *kind;   /* "module" or "content" (static) */
+        char *name;         /* of the earliest entry */
+        char *agent;
+        uint64_t first_usec;
+        size_t hosts;       /* selected hosts, counted after the selection */
+} verdict;
 
 typedef struct fleet {
         host *hosts;
         size_t n, allocated;
         lg_strmap by_key;   /* host key -> index in hosts */
         uint64_t newest_usec;
+        bool want_verdicts; /* --deny-list */
+        uint64_t verdict_since;
+        verdict *verdicts;
+        size_t n_verdicts, allocated_verdicts;
+        lg_strmap by_fp;    /* verdict key -> index in verdicts */
+        uint64_t foreign;   /* entries dropped: they spoke for another host */
+        size_t foreign_senders;
 } fleet;
+
+/* One group of journal files read together: one sender's, or the files
+ * that are no sender's (sender NULL). */
+typedef struct reader {
+        const char *sender;
+        char *bound;        /* the machine (or host name) the sender speaks for */
+        char *key;          /* "/SENDER" */
+        uint64_t foreign;
+        char *foreign_id;   /* one of the machines it named besides */
+} reader;
 
 static void fitem_done(fitem *i) {
         free(i->name);
         free(i->kind);
         free(i->reason);
+        free(i->sha256);
 }
 
 static void host_withheld_clear(host *h) {
@@ -95,6 +145,8 @@ static void host_withheld_clear(host *h) {
 
 static void host_done(host *h) {
         free(h->key);
+        free(h->sender);
+        free(h->verdicts);
         free(h->hostname);
         free(h->machine_id);
         free(h->boot_id);
@@ -107,6 +159,13 @@ static void fleet_done(fleet *f) {
                 host_done(&f->hosts[i]);
         free(f->hosts);
         lg_strmap_done(&f->by_key);
+        for (size_t i = 0; i < f->n_verdicts; i++) {
+                free(f->verdicts[i].key);
+                free(f->verdicts[i].name);
+                free(f->verdicts[i].agent);
+        }
+        free(f->verdicts);
+        lg_strmap_done(&f->by_fp);
 }
 
 /* The value of FIELD of the current entry, copied (bounded), or NULL. */
@@ -135,7 +194,7 @@ static int field_int(sd_journal *j, const char *name) {
         return (int) n;
 }
 
-static host *fleet_get(fleet *f, const char *key) {
+static host *fleet_get(fleet *f, const char *key, const char *sender) {
         size_t idx;
         host *t;
 
@@ -155,16 +214,19 @@ static host *fleet_get(fleet *f, const char *key) {
         t = &f->hosts[f->n];
         *t = (host) { .level = -1, .tries = -1, .last_event = _LG_MSG_INVALID };
         t->key = strdup(key);
+        t->sender = sender ? strdup(sender) : NULL;
         /* The key string stays where it is when the array moves. */
-        if (!t->key || lg_strmap_put(&f->by_key, t->key, f->n) < 0) {
+        if (!t->key || (sender && !t->sender) || lg_strmap_put(&f->by_key, t->key, f->n) < 0) {
                 free(t->key);
+                free(t->sender);
                 return NULL;
         }
         f->n++;
         return t;
 }
 
-static int host_withhold(host *h, const char *name, const char *kind, const char *reason) {
+static int host_withhold(host *h, const char *name, const char *kind, const char *reason, const char *sha) {
+        char fp[CTL_DENY_FP_LEN + 1];
         fitem *t;
 
         for (size_t i = 0; i < h->n_withheld; i++)
@@ -179,6 +241,10 @@ static int host_withhold(host *h, const char *name, const char *kind, const char
         t = &h->withheld[h->n_withheld];
         *t = (fitem) { .name = strdup(name), .kind = kind ? strdup(kind) : NULL,
                        .reason = reason ? strdup(reason) : NULL };
+        if (sha && ctl_deny_fingerprint(sha, fp) >= 0 && !(t->sha256 = strdup(fp))) {
+                fitem_done(t);
+                return -ENOMEM;
+        }
         if (!t->name || (kind && !t->kind) || (reason && !t->reason)) {
                 fitem_done(t);
                 return -ENOMEM;
@@ -222,13 +288,84 @@ static bool entry_trusted(sd_journal *j) {
                         streq(unit, "lastgood-check.service"));
 }
 
-static int fleet_add_entry(fleet *f, sd_journal *j) {
+static bool is_verdict(const char *v) {
+        return v && (streq(v, "crash-log") || streq(v, "narrowed") || streq(v, "only-change"));
+}
+
+/* --deny-list: the entry's item, when the entry is a verdict with a
+ * fingerprint and a kind a list can hold, counts once for host h. */
+static int fleet_add_verdict(fleet *f, size_t h_idx, sd_journal *j, const char *item, uint64_t usec) {
+        _cleanup_free_ char *v = field(j, "LASTGOOD_VERDICT"), *sha = NULL, *kind = NULL, *key = NULL;
+        char fp[CTL_DENY_FP_LEN + 1];
+        host *h = &f->hosts[h_idx];
+        verdict *vd;
+        size_t k;
+
+        if (!is_verdict(v) || usec < f->verdict_since)
+                return 0;
+        sha = field(j, "LASTGOOD_ITEM_SHA256");
+        kind = field(j, "LASTGOOD_ITEM_KIND");
+        if (!sha || ctl_deny_fingerprint(sha, fp) < 0 || !ctl_deny_kind_ok(kind))
+                return 0; /* a list holds nothing else (lastgood-deny.d(5)) */
+        if (asprintf(&key, "%s %s", kind, fp) < 0)
+                return -ENOMEM;
+        if (!lg_strmap_get(&f->by_fp, key, &k)) {
+                if (f->n_verdicts == f->allocated_verdicts) {
+                        size_t a = f->allocated_verdicts ? f->allocated_verdicts * 2 : 64;
+                        verdict *t = realloc(f->verdicts, sizeof(*t) * a);
+
+                        if (!t)
+                                return -ENOMEM;
+                        f->verdicts = t;
+                        f->allocated_verdicts = a;
+                }
+                k = f->n_verdicts;
+                vd = &f->verdicts[k];
+                *vd = (verdict) { .kind = streq(kind, "module") ? "module" : "content", .first_usec = usec,
+                                  .name = item ? strdup(item) : NULL, .agent = field(j, "LASTGOOD_AGENT") };
+                memcpy(vd->fp, fp, sizeof(fp));
+                vd->key = TAKE_PTR(key);
+                if (lg_strmap_put(&f->by_fp, vd->key, k) < 0) {
+                        free(vd->key);
+                        free(vd->name);
+                        free(vd->agent);
+                        return -ENOMEM;
+                }
+                f->n_verdicts++;
+        } else if (usec < f->verdicts[k].first_usec) {
+                /* The name of the earliest verdict, whatever the order of files. */
+                vd = &f->verdicts[k];
+                vd->first_usec = usec;
+                if (item) {
+                        char *n = strdup(item);
+
+                        if (!n)
+                                return -ENOMEM;
+                        free(vd->name);
+                        vd->name = n;
+                }
+        }
+        for (size_t i = 0; i < h->n_verdicts; i++)
+                if (h->verdicts[i] == k)
+                        return 0;
+        if (h->n_verdicts >= HOST_ITEMS_MAX)
+                return 0;
+        size_t *t = realloc(h->verdicts, sizeof(*t) * (h->n_verdicts + 1));
+        if (!t)
+                return -ENOMEM;
+        h->verdicts = t;
+        h->verdicts[h->n_verdicts++] = k;
+        return 0;
+}
+
+static int fleet_add_entry(fleet *f, reader *rd, sd_journal *j) {
         _cleanup_free_ char *mid = NULL, *hn = NULL, *boot = NULL, *msgid = NULL, *item = NULL, *kind = NULL,
-                            *reason = NULL;
+                            *reason = NULL, *sha = NULL;
+        const char *id;
         uint64_t usec = 0;
         lg_msg m;
         host *h;
-        int level, tries;
+        int level, tries, r;
 
         msgid = field(j, "MESSAGE_ID");
         m = msgid ? lg_msg_from_id(msgid) : _LG_MSG_INVALID;
@@ -241,7 +378,22 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
         hn = field(j, "_HOSTNAME");
         if (!mid && !hn)
                 return 0;
-        h = fleet_get(f, mid ?: hn);
+        id = mid ?: hn;
+        if (rd->sender) {
+                /* One sender, one host: the first machine it names. */
+                if (!rd->bound) {
+                        rd->bound = strdup(id);
+                        if (!rd->bound)
+                                return -ENOMEM;
+                } else if (!streq(rd->bound, id)) {
+                        rd->foreign++;
+                        if (!rd->foreign_id)
+                                rd->foreign_id = strdup(id);
+                        return 0;
+                }
+                h = fleet_get(f, rd->key, rd->sender);
+        } else
+                h = fleet_get(f, id, NULL);
         if (!h)
                 return -ENOMEM;
         if (hn && !streq_ptr(h->hostname, hn)) {
@@ -271,6 +423,11 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
         if (tries >= 0)
                 h->tries = tries;
         item = field(j, "LASTGOOD_ITEM");
+        if (f->want_verdicts) {
+                r = fleet_add_verdict(f, (size_t) (h - f->hosts), j, item, usec);
+                if (r < 0)
+                        return r;
+        }
 
         switch (m) {
         case LG_MSG_BOOT_COUNTED:
@@ -291,7 +448,8 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
         case LG_MSG_WITHHELD:
                 kind = field(j, "LASTGOOD_ITEM_KIND");
                 reason = field(j, "LASTGOOD_REASON");
-                if (item && host_withhold(h, item, kind, reason) < 0)
+                sha = field(j, "LASTGOOD_ITEM_SHA256");
+                if (item && host_withhold(h, item, kind, reason, sha) < 0)
                         return -ENOMEM;
                 if (level >= 0)
                         h->level = level;
@@ -318,6 +476,239 @@ static int fleet_add_entry(fleet *f, sd_journal *j) {
                 break;
         }
         return 0;
+}
+
+/* ---- the journal files, grouped by sender ---------------------------------- */
+
+typedef struct jfile {
+        char *path;     /* relative to the directory */
+        char *sender;   /* from remote-SENDER[@...].journal[~], else NULL */
+} jfile;
+
+static void jfiles_free(jfile *l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(l[i].path);
+                free(l[i].sender);
+        }
+        free(l);
+}
+
+static bool journal_name(const char *name) {
+        size_t n = strlen(name);
+
+        return (n > 8 && streq(name + n - 8, ".journal")) || (n > 9 && streq(name + n - 9, ".journal~"));
+}
+
+/* journal-remote --split-mode=host writes remote-SENDER.journal and
+ * rotates it to remote-SENDER@SEQNUM-HEAD-TIME.journal (or .journal~ when
+ * it was not closed cleanly). NULL for other names (or on ENOMEM). */
+static char *sender_of(const char *name) {
+        const char *p, *end;
+
+        if (strncmp(name, "remote-", 7) != 0)
+                return NULL;
+        p = name + 7;
+        end = strrchr(p, '@');
+        if (!end)
+                end = strstr(p, ".journal");
+        if (!end || end == p)
+                return NULL;
+        return strndup(p, (size_t) (end - p));
+}
+
+static int jfile_cmp(const void *a, const void *b) {
+        const jfile *x = a, *y = b;
+        int r;
+
+        /* The files of no sender first, then sender by sender. */
+        if (!x->sender != !y->sender)
+                return x->sender ? 1 : -1;
+        r = x->sender ? strcmp(x->sender, y->sender) : 0;
+        return r ? r : strcmp(x->path, y->path);
+}
+
+/* The journal files of dfd: regular files only (no link is followed), in
+ * the folder and in its subfolders one level down, as journalctl -D reads
+ * machine-id folders. Only top-level files carry a sender. */
+static int list_dir_entries(DIR *d, int dfd, const char *prefix, jfile **l, size_t *n, size_t *allocated);
+
+static int list_dir(int dfd, const char *prefix, jfile **l, size_t *n, size_t *allocated) {
+        int fd = dup(dfd), r;
+        DIR *d;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        rewinddir(d);
+        r = list_dir_entries(d, dfd, prefix, l, n, allocated);
+        closedir(d);
+        return r;
+}
+
+static int list_dir_entries(DIR *d, int dfd, const char *prefix, jfile **l, size_t *n, size_t *allocated) {
+        struct dirent *de;
+
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode) && !prefix) {
+                        _cleanup_close_ int sub = openat(dfd, de->d_name,
+                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int r;
+
+                        if (sub < 0)
+                                continue;
+                        r = list_dir(sub, de->d_name, l, n, allocated);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!S_ISREG(st.st_mode) || !journal_name(de->d_name))
+                        continue;
+                if (*n >= JOURNAL_FILES_MAX)
+                        return -E2BIG;
+                if (*n == *allocated) {
+                        size_t a = *allocated ? *allocated * 2 : 64;
+                        jfile *t = realloc(*l, sizeof(*t) * a);
+
+                        if (!t)
+                                return -ENOMEM;
+                        *l = t;
+                        *allocated = a;
+                }
+                jfile *jf = &(*l)[*n];
+                *jf = (jfile) {};
+                if (prefix) {
+                        if (asprintf(&jf->path, "%s/%s", prefix, de->d_name) < 0)
+                                return -ENOMEM;
+                } else {
+                        jf->path = strdup(de->d_name);
+                        if (!jf->path)
+                                return -ENOMEM;
+                        jf->sender = sender_of(de->d_name);
+                }
+                (*n)++;
+        }
+        return errno ? -errno : 0;
+}
+
+/* Read l[0..n) (one group) into f. */
+static int read_group(fleet *f, int dfd, const jfile *l, size_t n) {
+        _cleanup_free_ int *fds = calloc(n, sizeof(int));
+        sd_journal *j = NULL;
+        reader rd = { .sender = l[0].sender };
+        size_t n_fds = 0;
+        int r;
+
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                int fd = openat(dfd, l[i].path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+                if (fd >= 0)
+                        fds[n_fds++] = fd;
+        }
+        r = 0;
+        if (n_fds == 0)
+                goto done;
+        if (rd.sender && asprintf(&rd.key, "/%s", rd.sender) < 0) {
+                r = -ENOMEM;
+                goto done;
+        }
+        r = sd_journal_open_files_fd(&j, fds, (unsigned) n_fds, 0);
+        if (r < 0)
+                goto done;
+        r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=lastgood", 0);
+        if (r < 0)
+                goto done;
+        SD_JOURNAL_FOREACH(j) {
+                r = fleet_add_entry(f, &rd, j);
+                if (r < 0)
+                        goto done;
+        }
+        if (rd.foreign > 0) {
+                _cleanup_free_ char *e = lg_escape_string(LG_ESCAPE_LINE, rd.foreign_id);
+
+                log_warning("Dropped %" PRIu64 " entr%s of sender %s that speak for another host (%s): "
+                            "an uploaded journal speaks only for its own host.",
+                            rd.foreign, rd.foreign == 1 ? "y" : "ies", rd.sender, strna(e));
+                f->foreign += rd.foreign;
+                f->foreign_senders++;
+        }
+done:
+        sd_journal_close(j);
+        for (size_t i = 0; i < n_fds; i++)
+                close(fds[i]);
+        free(rd.bound);
+        free(rd.key);
+        free(rd.foreign_id);
+        return r;
+}
+
+/* Two senders that name the same machine: at most one of them is that
+ * machine. Both stay apart (neither speaks for the other); it is said. */
+static int warn_shared_machines(const fleet *f) {
+        _cleanup_(lg_strmap_done) lg_strmap by_mid = {};
+        size_t k, said = 0;
+
+        for (size_t i = 0; i < f->n; i++) {
+                const host *h = &f->hosts[i];
+
+                if (!h->sender || !h->machine_id)
+                        continue;
+                if (!lg_strmap_get(&by_mid, h->machine_id, &k)) {
+                        if (lg_strmap_put(&by_mid, h->machine_id, i) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
+                if (said++ < 10) {
+                        _cleanup_free_ char *a = lg_escape_string(LG_ESCAPE_LINE, f->hosts[k].sender),
+                                            *b = lg_escape_string(LG_ESCAPE_LINE, h->sender),
+                                            *m = lg_escape_string(LG_ESCAPE_LINE, h->machine_id);
+
+                        log_warning("Senders %s and %s both name machine %s: each is shown as its own host.",
+                                    strna(a), strna(b), strna(m));
+                }
+        }
+        return 0;
+}
+
+/* Every journal file of dir, sender by sender. -ENOENT when there is
+ * none (journalctl -D: "No journal files were found."). */
+static int fleet_read(fleet *f, const char *dir) {
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        jfile *l = NULL;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        if (dfd < 0)
+                return -errno;
+        r = list_dir(dfd, NULL, &l, &n, &allocated);
+        if (r >= 0 && n == 0)
+                r = -ENOMEDIUM;
+        if (r < 0)
+                goto done;
+        qsort(l, n, sizeof(*l), jfile_cmp);
+        for (size_t i = 0, k; i < n; i = k) {
+                for (k = i + 1; k < n && streq_ptr(l[k].sender, l[i].sender); k++)
+                        ;
+                r = read_group(f, dfd, l + i, k - i);
+                if (r < 0)
+                        goto done;
+        }
+        r = warn_shared_machines(f);
+done:
+        jfiles_free(l, n);
+        return r;
 }
 
 static fleet_state host_state(const host *h) {
@@ -570,6 +961,7 @@ static int print_json(const selection *s, const item_count *items, size_t n_item
                         json_object_object_add(it, "kind", lg_json_str(h->withheld[k].kind));
                         json_object_object_add(it, "reason", lg_json_str(h->withheld[k].reason));
                         json_object_object_add(it, "agent", NULL);
+                        json_object_object_add(it, "sha256", lg_json_str(h->withheld[k].sha256));
                         json_object_array_add(w, it);
                 }
                 json_object_object_add(e, "host", lg_json_str(h->hostname));
@@ -603,22 +995,22 @@ static int print_json(const selection *s, const item_count *items, size_t n_item
 
 /* ---- OpenMetrics ------------------------------------------------------------ */
 
-/* A label value: '\\', '"' and newlines escaped (OpenMetrics, "ABNF":
- * escaped-char); other bytes as they are (names are UTF-8 or hashed). */
-static void label(FILE *out, const char *s) {
-        fputc('"', out);
-        for (; s && *s; s++) {
-                if (*s == '\\' || *s == '"')
-                        fprintf(out, "\\%c", *s);
-                else if (*s == '\n')
-                        fputs("\\n", out);
-                else
-                        fputc(*s, out);
-        }
-        fputc('"', out);
+/* A label value as the text format has it (OpenMetrics, "ABNF":
+ * escaped-char): '\\', '"' and newlines escaped, invalid UTF-8 and
+ * controls as U+FFFD (never \x: the parsers reject it and drop the whole
+ * file). Host and item names come from other hosts' journals. */
+static int label(FILE *out, const char *s) {
+        _cleanup_free_ char *e = lg_escape_string(LG_ESCAPE_LABEL, s ?: "");
+
+        if (!e)
+                return -ENOMEM;
+        fprintf(out, "\"%s\"", e);
+        return 0;
 }
 
 static int print_metrics(const selection *s, const item_count *items, size_t n_items) {
+        int r = 0;
+
         printf("# TYPE lastgood_fleet_hosts gauge\n"
                "# HELP lastgood_fleet_hosts Hosts per lastgood state, from their journals.\n");
         for (int k = 0; k < _FS_MAX; k++)
@@ -635,30 +1027,32 @@ static int print_metrics(const selection *s, const item_count *items, size_t n_i
                "# HELP lastgood_fleet_item_hosts Hosts withholding the item in their last boot.\n");
         for (size_t k = 0; k < n_items; k++) {
                 printf("lastgood_fleet_item_hosts{item=");
-                label(stdout, items[k].name);
+                r |= label(stdout, items[k].name);
                 printf(",kind=");
-                label(stdout, items[k].kind ?: "");
+                r |= label(stdout, items[k].kind ?: "");
                 printf("} %zu\n", items[k].n);
         }
         printf("# TYPE lastgood_fleet_host_level gauge\n"
                "# HELP lastgood_fleet_host_level Safe-mode level of the host's last boot (3: exhausted).\n");
         for (size_t i = 0; i < s->n; i++) {
                 printf("lastgood_fleet_host_level{host=");
-                label(stdout, host_name(s->hosts[i]));
+                r |= label(stdout, host_name(s->hosts[i]));
                 printf(",machine_id=");
-                label(stdout, s->hosts[i]->machine_id ?: "");
+                r |= label(stdout, s->hosts[i]->machine_id ?: "");
                 printf("} %d\n", MAX(s->hosts[i]->level, 0));
         }
         printf("# TYPE lastgood_fleet_host_last_event_seconds gauge\n"
                "# HELP lastgood_fleet_host_last_event_seconds Time of the host's last lastgood event.\n");
         for (size_t i = 0; i < s->n; i++) {
                 printf("lastgood_fleet_host_last_event_seconds{host=");
-                label(stdout, host_name(s->hosts[i]));
+                r |= label(stdout, host_name(s->hosts[i]));
                 printf(",machine_id=");
-                label(stdout, s->hosts[i]->machine_id ?: "");
+                r |= label(stdout, s->hosts[i]->machine_id ?: "");
                 printf("} %" PRIu64 "\n", s->hosts[i]->last_usec / 1000000);
         }
         printf("# EOF\n");
+        if (r < 0)
+                return -ENOMEM;
         return fflush(stdout) == 0 ? 0 : -EIO;
 }
 
@@ -779,8 +1173,48 @@ static int print_text(const selection *s, const item_count *items, size_t n_item
         return 0;
 }
 
+/* ---- the deny list ------------------------------------------------------------ */
+
+static int print_deny_list(const lg_ctl *c, fleet *f, const selection *s, uint64_t since) {
+        _cleanup_free_ ctl_deny_entry *e = NULL;
+        unsigned min = c->min_hosts ?: 1;
+        size_t n = 0;
+        char t[32];
+
+        for (size_t i = 0; i < s->n; i++)
+                for (size_t k = 0; k < s->hosts[i]->n_verdicts; k++)
+                        f->verdicts[s->hosts[i]->verdicts[k]].hosts++;
+        e = calloc(f->n_verdicts + 1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        for (size_t k = 0; k < f->n_verdicts; k++) {
+                const verdict *v = &f->verdicts[k];
+
+                if (v->hosts < min)
+                        continue;
+                e[n] = (ctl_deny_entry) { .kind = v->kind, .name = v->name, .agent = v->agent,
+                                          .hosts = v->hosts, .usec = v->first_usec, .time_word = "first seen" };
+                memcpy(e[n].fp, v->fp, sizeof(v->fp));
+                n++;
+        }
+        ctl_deny_sort(e, n);
+        printf("# lastgood deny list (lastgood-deny.d(5)), made by lastgoodctl fleet --deny-list\n"
+               "# from the journals of %zu host%s: %zu fingerprint%s that %s a verdict\n"
+               "# (crash-log, narrowed, only-change) on at least %u host%s",
+               s->n, s->n == 1 ? "" : "s", n, n == 1 ? "" : "s", n == 1 ? "was" : "were", min,
+               min == 1 ? "" : "s");
+        if (since) {
+                ctl_deny_time(since, t);
+                printf(" since %s", t);
+        }
+        printf(".\n");
+        for (size_t k = 0; k < n; k++)
+                if (ctl_deny_print(stdout, &e[k]) < 0)
+                        return -EIO;
+        return fflush(stdout) == 0 ? 0 : -EIO;
+}
+
 int verb_fleet(lg_ctl *c, int argc, char **argv) {
-        sd_journal *j = NULL;
         fleet f = {};
         selection s = {};
         item_count *items = NULL;
@@ -796,8 +1230,12 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
                         "fleet needs --directory=DIR (a journal directory, as written by systemd-journal-remote).");
                 return LG_EXIT_USAGE;
         }
-        if (c->json && c->metrics) {
-                log_error("--json and --metrics exclude each other.");
+        if (c->json + c->metrics + c->deny_list > 1) {
+                log_error("--json, --metrics and --deny-list exclude each other.");
+                return LG_EXIT_USAGE;
+        }
+        if (c->min_hosts && !c->deny_list) {
+                log_error("--min-hosts= goes with --deny-list.");
                 return LG_EXIT_USAGE;
         }
         if (c->state_filter) {
@@ -819,20 +1257,24 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
                 return LG_EXIT_USAGE;
         }
 
-        r = sd_journal_open_directory(&j, dir, 0);
-        if (r < 0) {
-                log_error("cannot open journal directory %s: %s", dir, strerror(-r));
+        f.want_verdicts = c->deny_list;
+        f.verdict_since = since;
+        r = fleet_read(&f, dir);
+        if (r == -ENOMEDIUM) {
+                log_error("No journal files were found in %s.", dir);
+                fleet_done(&f);
                 return LG_EXIT_FAILURE;
         }
-        r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=lastgood", 0);
+        if (r == -ENOENT || r == -ENOTDIR || r == -EACCES) {
+                log_error("cannot open journal directory %s: %s", dir, strerror(-r));
+                fleet_done(&f);
+                return LG_EXIT_FAILURE;
+        }
         if (r < 0)
                 goto fail;
-
-        SD_JOURNAL_FOREACH(j) {
-                r = fleet_add_entry(&f, j);
-                if (r < 0)
-                        goto fail;
-        }
+        if (f.foreign_senders > 1)
+                log_warning("%" PRIu64 " entr%s of %zu sender%s dropped: they spoke for another host.", f.foreign,
+                            f.foreign == 1 ? "y" : "ies", f.foreign_senders, f.foreign_senders == 1 ? "" : "s");
 
         s.silent_usec = c->since                                ? since
                         : f.newest_usec > SILENT_DEFAULT_USEC ? f.newest_usec - SILENT_DEFAULT_USEC
@@ -843,21 +1285,20 @@ int verb_fleet(lg_ctl *c, int argc, char **argv) {
         r = count_items(&s, &items, &n_items);
         if (r < 0)
                 goto fail;
-        r = c->metrics ? print_metrics(&s, items, n_items)
-            : c->json  ? print_json(&s, items, n_items)
-                       : print_text(&s, items, n_items);
+        r = c->deny_list ? print_deny_list(c, &f, &s, since)
+            : c->metrics ? print_metrics(&s, items, n_items)
+            : c->json    ? print_json(&s, items, n_items)
+                         : print_text(&s, items, n_items);
         items_free(items, n_items);
         if (r < 0)
                 goto fail;
         free(s.hosts);
-        sd_journal_close(j);
         fleet_done(&f);
         return LG_EXIT_OK;
 
 fail:
         log_error("reading the journals of %s failed: %s", dir, strerror(-r));
         free(s.hosts);
-        sd_journal_close(j);
         fleet_done(&f);
         return LG_EXIT_FAILURE;
 }

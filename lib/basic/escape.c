@@ -70,6 +70,12 @@ int lg_escape(lg_escape_mode mode, const char *s, size_t n, bool final, char **r
 
                 if (len < 0 && !final)
                         break; /* the rest comes with the next call */
+                if (mode == LG_ESCAPE_LABEL && len == 1 && (cp == '\\' || cp == '"' || cp == '\n')) {
+                        out[o++] = '\\';
+                        out[o++] = cp == '\n' ? 'n' : (char) cp;
+                        i++;
+                        continue;
+                }
                 if (len > 0 && (mode == LG_ESCAPE_UTF8 || !terminal_unsafe(cp, mode == LG_ESCAPE_LINE))) {
                         memcpy(out + o, p + i, (size_t) len);
                         o += (size_t) len;
@@ -79,7 +85,7 @@ int lg_escape(lg_escape_mode mode, const char *s, size_t n, bool final, char **r
                 /* Invalid (one byte at a time, so that the next ASCII byte is
                  * never swallowed), or unsafe on a terminal (all its bytes). */
                 for (int k = 0; k < (len > 0 ? len : 1); k++, i++) {
-                        if (mode == LG_ESCAPE_UTF8) {
+                        if (mode == LG_ESCAPE_UTF8 || mode == LG_ESCAPE_LABEL) {
                                 memcpy(out + o, "\xef\xbf\xbd", 3);
                                 o += 3;
                         } else {

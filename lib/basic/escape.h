@@ -16,11 +16,16 @@
  * LG_ESCAPE_LINE: as TERMINAL, and '\n' and '\t' too: one log line stays
  *   one line (a name holding "\n<0>..." must not forge a journal line).
  * LG_ESCAPE_UTF8: every byte that is no valid UTF-8 becomes U+FFFD; all else
- *   is kept (for JSON, whose serializer escapes the controls itself). */
+ *   is kept (for JSON, whose serializer escapes the controls itself).
+ * LG_ESCAPE_LABEL: a Prometheus/OpenMetrics label value (the text
+ *   exposition format knows only \\, \" and \n): '\\', '"' and '\n'
+ *   escaped so; every byte that is no valid UTF-8, and what TERMINAL
+ *   escapes, as U+FFFD (never \x, which the parsers reject). */
 typedef enum lg_escape_mode {
         LG_ESCAPE_TERMINAL,
         LG_ESCAPE_LINE,
         LG_ESCAPE_UTF8,
+        LG_ESCAPE_LABEL,
 } lg_escape_mode;
 
 /* Escape s[0..n). Unless final, an incomplete UTF-8 sequence at the end is

@@ -10,6 +10,11 @@
 #   every other host      steady: a change, counted, healthy, proven
 # With HOSTS=10000: 200 safe-mode, 20 exhausted, 100 armed (all silent),
 # 9680 steady; 40,000 entries.
+# Fingerprints (fleet --deny-list): the safe-mode hosts' falco module and
+# content are verdicts (only-change), one build of each among FINGERPRINTS
+# (i // 50 % FINGERPRINTS, 1000 by default), so that a list of 100,000
+# hosts holds up to 2,000 entries; the exhausted hosts' items carry a
+# fingerprint but are suspects (no verdict), as are the steady hosts'.
 import hashlib
 import sys
 
@@ -28,6 +33,13 @@ DAY = 86400 * 1000000
 
 def md5(s):
     return hashlib.md5(s.encode()).hexdigest()
+
+
+FINGERPRINTS = 1000
+
+
+def sha(s):
+    return "sha256:" + hashlib.sha256(s.encode()).hexdigest()
 
 
 def kind_of(i):
@@ -49,22 +61,27 @@ def main():
         mid = md5(host)
         boot = md5(host + "/boot")
         k = kind_of(i)
+        build = i // 50 % FINGERPRINTS
         t0 = BASE + i * 1000 - (2 * DAY if k == "silent" else 0)
         if k == "safe":
             events = [
                 (COUNTED, "boot counted", ["LASTGOOD_TRIES=1", "LASTGOOD_LEVEL=1"]),
                 (SAFE, "safe mode", ["LASTGOOD_LEVEL=1", "LASTGOOD_MODE=auto"]),
                 (WITHHELD, "withheld falco", ["LASTGOOD_ITEM=falco", "LASTGOOD_ITEM_KIND=module",
-                                              "LASTGOOD_REASON=changed", "LASTGOOD_LEVEL=1"]),
+                                              "LASTGOOD_REASON=changed", "LASTGOOD_LEVEL=1",
+                                              "LASTGOOD_VERDICT=only-change",
+                                              "LASTGOOD_ITEM_SHA256=" + sha("falco.ko/%d" % build)]),
                 (WITHHELD, "withheld content", ["LASTGOOD_ITEM=/etc/falco/rules.d/update.yaml",
                                                 "LASTGOOD_ITEM_KIND=content", "LASTGOOD_REASON=changed",
-                                                "LASTGOOD_LEVEL=1"]),
+                                                "LASTGOOD_LEVEL=1", "LASTGOOD_VERDICT=only-change",
+                                                "LASTGOOD_ITEM_SHA256=" + sha("update.yaml/%d" % build)]),
             ]
         elif k == "exhausted":
             events = [
                 (COUNTED, "boot counted", ["LASTGOOD_TRIES=2", "LASTGOOD_LEVEL=2"]),
                 (WITHHELD, "withheld nvidia", ["LASTGOOD_ITEM=nvidia", "LASTGOOD_ITEM_KIND=module",
-                                               "LASTGOOD_REASON=all-third-party", "LASTGOOD_LEVEL=2"]),
+                                               "LASTGOOD_REASON=all-third-party", "LASTGOOD_LEVEL=2",
+                                               "LASTGOOD_ITEM_SHA256=" + sha("nvidia.ko")]),
                 (WITHHELD, "withheld zfs", ["LASTGOOD_ITEM=zfs", "LASTGOOD_ITEM_KIND=module",
                                             "LASTGOOD_REASON=all-third-party", "LASTGOOD_LEVEL=2"]),
                 (EXHAUSTED, "exhausted", ["LASTGOOD_LEVEL=3"]),

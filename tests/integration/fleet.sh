@@ -191,8 +191,9 @@ for h in d["hosts"]:
     assert len(h["machine_id"]) == 32
 w = hosts["web-03"]
 assert w["level"] == 1 and w["armed"] is True and w["state"] == "safe-mode" and w["silent"] is False, w
-assert w["withheld"] == [{"name": "falco", "kind": "module", "reason": "changed", "agent": None},
-                         {"name": "/etc/falco/rules.d/update.yaml", "kind": "content", "reason": "changed", "agent": None}], w
+assert w["withheld"] == [{"name": "falco", "kind": "module", "reason": "changed", "agent": None, "sha256": None},
+                         {"name": "/etc/falco/rules.d/update.yaml", "kind": "content", "reason": "changed", "agent": None,
+                          "sha256": None}], w
 assert w["culprits"] == ["falco"], w
 assert w["last_event"] == "healthy", w
 assert w["last_event_time"].endswith("Z") and w["last_event_time"].startswith("2025-11-29T"), w
@@ -234,9 +235,17 @@ assert len([k for k in v if k[0] == "lastgood_fleet_host_level"]) == 57
 print("fleet metrics ok")
 PYEOF
 
-# An empty directory: no hosts, no failure; a missing one: a clear error.
+# A directory without journal files is an error, as journalctl -D says
+# (issue 19, row 9); so is one holding only other files or a link to a
+# journal file (never followed); a missing one: a clear error.
 mkdir "$T/empty"
-"$CTL" fleet --directory="$T/empty" | grep -q '^0 hosts: 0 exhausted, 0 safe-mode, 0 armed, 0 steady\.$'
+if "$CTL" fleet --directory="$T/empty" >"$T/out" 2>"$T/err"; then exit 1; fi
+grep -q 'No journal files were found' "$T/err"
+[ ! -s "$T/out" ]
+echo x >"$T/empty/notes.txt"
+ln -s "$J/remote-web-01.journal" "$T/empty/remote-link.journal"
+if "$CTL" fleet --directory="$T/empty" --json 2>"$T/err"; then exit 1; fi
+grep -q 'No journal files were found' "$T/err"
 if "$CTL" fleet --directory="$T/missing" 2>"$T/err"; then exit 1; fi
 grep -q 'cannot open journal directory' "$T/err"
 # No directory: usage error.

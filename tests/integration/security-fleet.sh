@@ -9,6 +9,14 @@
 # 2. A host name and an item name with ESC/CR bytes and a non-UTF-8 byte:
 #    no raw control byte reaches the terminal, and --json stays valid JSON
 #    (U+FFFD in place of the bad byte); the same for lastgoodctl list.
+# 3. (issue 18, row 6) A sender uploads a journal whose entries carry the
+#    victim's _MACHINE_ID and say "proven": an uploaded journal speaks only
+#    for its own host, so the victim stays in safe mode, and the entries
+#    that speak for a second machine are dropped and said.
+# 4. (issue 18, row 10) --metrics with those names: the label values are
+#    what the Prometheus text format allows (\\, \", \n; U+FFFD for
+#    invalid UTF-8 and controls, never \x): python3-prometheus-client's
+#    parsers read the whole file.
 set -euo pipefail
 source "$top_srcdir/tests/integration/lib-generator.sh"
 
@@ -64,6 +72,16 @@ import() { "$REMOTE" --output="$J/remote-$1.journal" - 2>"$T/remote.log" || { ca
         entry "evil${ESC}]0;pwned${ESC}\\${CR}host" 0 lastgood-watchd "$WITHHELD" \
                 "LASTGOOD_ITEM=/opt/x/${ESC}[2J${FF}bad.sig" LASTGOOD_LEVEL=1
 } | import evil
+# The forger: its first entries name a machine of its own, then it speaks
+# for the victim (its _MACHINE_ID and _HOSTNAME) and says "proven"; and a
+# name with a quote, a backslash, a newline and a non-UTF-8 byte.
+TAB=$'\t'
+{
+        printf '%s\n' "forger${TAB}-${TAB}0${TAB}lastgood-watchd${TAB}$SAFE${TAB}1${TAB}LASTGOOD_LEVEL=1"
+        printf '%s\n' "forger${TAB}-${TAB}0${TAB}lastgood-watchd${TAB}$WITHHELD${TAB}2${TAB}"'LASTGOOD_ITEM=/opt/q/a"b\x5cc\xff\x0a}'"${TAB}LASTGOOD_LEVEL=1"
+        printf '%s\n' "victim${TAB}-${TAB}0${TAB}lastgood-watchd${TAB}$PROVEN${TAB}3${TAB}LASTGOOD_LEVEL=0"
+        printf '%s\n' "victim${TAB}-${TAB}0${TAB}lastgood-watchd${TAB}$PROVEN${TAB}4${TAB}LASTGOOD_LEVEL=0"
+} | /usr/bin/python3 "$top_srcdir/tests/integration/fleet-entries.py" | import forger
 
 "$CTL" fleet --directory="$J" --json >"$T/fleet.json"
 python3 - "$T/fleet.json" <<'EOP' || fail "fleet --json: forged events believed, or invalid JSON"
@@ -74,11 +92,51 @@ hosts = {h["host"]: h for h in j["hosts"]}
 v = hosts["victim"]
 assert v["state"] == "safe-mode" and v["level"] == 1 and v["armed"], v
 assert v["last_event"] != "proven", v
-evil = [h for h in j["hosts"] if h["host"] != "victim"][0]
+assert not any(h["last_event"] == "proven" for h in j["hosts"]), j["hosts"]
+assert len(j["hosts"]) == 3, [h["host"] for h in j["hosts"]]
+evil = [h for h in j["hosts"] if h["host"].startswith("evil")][0]
 assert "\x1b" in evil["host"]  # kept as data, escaped by the JSON serializer
 assert any("\ufffd" in w["name"] for w in evil["withheld"]), evil  # withheld: {name, kind, reason, agent}
 EOP
 ok "fleet --json: forged 'proven' events ignored; non-UTF-8 names as U+FFFD, valid JSON"
+
+"$CTL" fleet --directory="$J" >"$T/fleet.txt" 2>"$T/fleet.err"
+grep -q 'Dropped 2 entries of sender forger that speak for another host' "$T/fleet.err" ||
+        fail "the entries for another host were not said: $(cat "$T/fleet.err")"
+grep -q '^victim .* safe-mode ' "$T/fleet.txt" || fail "victim not in safe mode"
+# A sender whose every entry names the victim: its own host, shown apart
+# (the victim's row stays its own), and said.
+TAB=$'\t'
+printf '%s\n' "victim${TAB}-${TAB}0${TAB}lastgood-watchd${TAB}$PROVEN${TAB}9${TAB}LASTGOOD_LEVEL=0" |
+        /usr/bin/python3 "$top_srcdir/tests/integration/fleet-entries.py" | import impostor
+"$CTL" fleet --directory="$J" >"$T/fleet.txt" 2>"$T/fleet.err"
+grep -q '^victim .* safe-mode ' "$T/fleet.txt" || fail "victim not in safe mode beside an impostor"
+grep -q 'Senders impostor and victim both name machine' "$T/fleet.err" || fail "impostor not said: $(cat "$T/fleet.err")"
+rm "$J/remote-impostor.journal"
+ok "a sender's journal speaks only for its own host: the victim stays in safe mode, 2 entries dropped and said; a sender naming only the victim's machine is shown apart and said"
+
+"$CTL" fleet --directory="$J" --metrics >"$T/fleet.prom" 2>/dev/null
+! grep -q '\\x' "$T/fleet.prom" || fail "--metrics writes \\x: $(grep '\\x' "$T/fleet.prom")"
+/usr/bin/python3 - "$T/fleet.prom" <<'EOP' || fail "--metrics: not readable by the Prometheus parsers"
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om
+from prometheus_client.parser import text_string_to_metric_families as prom
+raw = open(sys.argv[1], "rb").read().decode("utf-8")  # strict: valid UTF-8
+assert "\x1b" not in raw and "\r" not in raw
+for parse, text in ((om, raw), (prom, raw.replace("# EOF\n", ""))):
+    items = {}
+    hosts = set()
+    for fam in parse(text):
+        for s in fam.samples:
+            if s.name == "lastgood_fleet_item_hosts":
+                items[s.labels["item"]] = s.value
+            if s.name == "lastgood_fleet_host_level":
+                hosts.add(s.labels["host"])
+    assert '/opt/q/a"b\\c\ufffd\n}' in items, items
+    assert "/opt/x/\ufffd[2J\ufffdbad.sig" in items, items
+    assert "evil\ufffd]0;pwned\ufffd\\\ufffdhost" in hosts, hosts
+EOP
+ok "fleet --metrics: label values escaped per the text format (U+FFFD, no \\x), both Prometheus parsers read it"
 
 "$CTL" fleet --directory="$J" >"$T/fleet.txt"
 ! grep -q "[$ESC$CR]" "$T/fleet.txt" || fail "a raw ESC/CR byte reached the terminal"

@@ -491,6 +491,27 @@ static void test_escape(void **state) {
         _cleanup_free_ char *l = lg_escape_string(LG_ESCAPE_LINE, "x\n<0>forged\tline\033");
         assert_string_equal(l, "x\\x0a<0>forged\\x09line\\x1b");
 
+        /* LABEL: a Prometheus label value: backslash, quote and newline escaped,
+         * U+FFFD for invalid or unsafe bytes (never \x, which parsers reject). */
+        static const struct {
+                const char *in, *label;
+        } labels[] = {
+                { "/etc/x.yaml", "/etc/x.yaml" },
+                { "a\"b\\c\nd", "a\\\"b\\\\c\\nd" },
+                { "esc\033[2J\r", "esc\xef\xbf\xbd[2J\xef\xbf\xbd" },
+                { "bad\xff", "bad\xef\xbf\xbd" },
+                { "caf\xc3\xa9\ttab", "caf\xc3\xa9\ttab" },
+                { "bidi\xe2\x80\xae", "bidi\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+                { "\\x41", "\\\\x41" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(labels); i++) {
+                _cleanup_free_ char *b = lg_escape_string(LG_ESCAPE_LABEL, labels[i].in);
+
+                assert_non_null(b);
+                if (!streq(b, labels[i].label))
+                        fail_msg("case %zu label: %s", i, b);
+        }
+
         /* A sequence split across two writes is held back, not escaped. */
         char *out;
         size_t len, used;
