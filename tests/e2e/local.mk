@@ -23,7 +23,8 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-hang-loop.sh \
 	%reldir%/scenario-update-then-reboot.sh \
 	%reldir%/scenario-late-crash-loop.sh \
-	%reldir%/scenario-narrowing.sh
+	%reldir%/scenario-narrowing.sh \
+	%reldir%/scenario-fleet-immunity.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
