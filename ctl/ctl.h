@@ -110,6 +110,9 @@ struct lg_withheld;
 struct lg_quarantine;
 int ctl_fingerprints(lg_ctl *c, const struct lg_withheld *w, const struct lg_quarantine *q, char (**ret_w)[72],
                      char (**ret_q)[72], char ***ret_q_agent);
+/* deny.c: "sha256:HEX" of the third-party module name of kernel (NULL:
+ * --kernel-release= or the running one) on this host into out, or NULL. */
+const char *ctl_module_sha256(lg_ctl *c, const char *name, const char *kernel, char out[static 72]);
 /* deny.c: the deny list line that withholds name (this boot's hand-over
  * first, then the lists by their NAME field), "FILE:LINE" in buf, or NULL. */
 const char *ctl_denied_by(lg_ctl *c, const char *name, char *buf, size_t size);

@@ -75,6 +75,32 @@ int ctl_fingerprints(lg_ctl *c, const lg_withheld *w, const lg_quarantine *q, ch
         return 0;
 }
 
+const char *ctl_module_sha256(lg_ctl *c, const char *name, const char *kernel, char out[static 72]) {
+        _cleanup_free_ char *k = NULL;
+        lg_config cfg = {};
+        lg_agents agents = {};
+        lg_cmdline cmdline = {};
+        lg_fp_lookup l = {};
+        const char *r = NULL;
+
+        if (!lg_module_name_valid(name) || ctl_load_policy_inputs(c, &k, &cfg, &agents, &cmdline) != LG_EXIT_OK)
+                goto finish;
+        /* The crash log's kernel when its tree is here, else this one. */
+        if (lg_fp_lookup_open(c->root, kernel ?: k, &cfg, &agents, &l) >= 0)
+                r = lg_fp_lookup_sha256(&l, LG_ITEM_MODULE, name, 0, out);
+        if (!r && kernel && !streq(kernel, k)) {
+                lg_fp_lookup_done(&l);
+                if (lg_fp_lookup_open(c->root, k, &cfg, &agents, &l) >= 0)
+                        r = lg_fp_lookup_sha256(&l, LG_ITEM_MODULE, name, 0, out);
+        }
+        lg_fp_lookup_done(&l);
+finish:
+        lg_agents_done(&agents);
+        lg_config_done(&cfg);
+        lg_cmdline_done(&cmdline);
+        return r;
+}
+
 const char *ctl_denied_by(lg_ctl *c, const char *name, char *buf, size_t size) {
         _cleanup_(lg_runstate_done) lg_runstate rs = {};
         lg_deny d = {};

@@ -1,7 +1,8 @@
 #!/bin/bash
 # lastgoodctl and deny lists (lastgood-deny.d(5)): status, list and plan
 # show a denied item with its list's file and line; the proof of a level-1
-# recovery says its only change as a verdict; status --json and list
+# recovery says its only change as a verdict; crash --json, status --json
+# and list
 # --json carry each item's SHA-256 (a cold-record item's too, found again in
 # the quarantine); status --metrics exports lastgood_withheld_info for every
 # persistently withheld and every denied item, parsed by the Prometheus
@@ -89,6 +90,19 @@ q = found["/opt/scanner/sig/main.sig"]
 assert q.labels["sha256"] == "sha256:" + sig and q.labels["reason"] == "quarantine" and q.labels["agent"] == "scanner", q
 PYEOF
 echo "ok - status --metrics: lastgood_withheld_info for the record and the denied item"
+
+# crash --json: the culprit module's fingerprint when its file is here.
+mkdir -p "$R/lib/modules/$KVER/updates"
+"$top_srcdir/tests/fixtures/modules/mkmod.sh" "$R/lib/modules/$KVER/updates/nvidia.ko" license=NVIDIA
+nv_sha=$(sha256sum "$R/lib/modules/$KVER/updates/nvidia.ko" | cut -d' ' -f1)
+ctl crash --json "$top_srcdir/tests/fixtures/oops/01-nvidia-nullderef-gpu-off-bus-lkml.txt" >"$T/crash.json" || true
+schema crash "$T/crash.json" || fail "crash --json does not match the schema"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["culprit"] == "nvidia" and d["sha256"] == "sha256:" + sys.argv[2], d' \
+        "$T/crash.json" "$nv_sha" || fail "crash --json: $(cat "$T/crash.json")"
+ctl crash --json "$top_srcdir/tests/fixtures/oops/02-nvidia_modeset-nullderef-xorg-ubuntuforums.txt" >"$T/crash2.json" || true
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["sha256"] is None, d' "$T/crash2.json" ||
+        fail "crash --json: a module not on this host has a fingerprint"
+echo "ok - crash --json: the culprit's SHA-256 when its file is on this host, null otherwise"
 
 if ctl release /etc/falco/falco_rules.yaml 2>"$T/release.err"; then
         fail "release of a denied item succeeded"
