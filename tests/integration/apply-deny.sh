@@ -70,3 +70,21 @@ grep -q "Deny list /usr/lib/lastgood/deny.d/vendor.list is writable by others; i
 [ "$(cat "$R/etc/falco/falco_rules.yaml")" = "rules v2 (bad)" ]
 [ "$(state_field armed)" = true ]
 echo "ok - a world-writable list is ignored and said; the content is then a change"
+
+# The watchdog (ProtectSystem=strict) gets the agents' content folders
+# writable through the generator's drop-in, so that it can move denied
+# content away at run time; a folder like /etc as a whole never.
+mkdir -p "$T/gen/normal" "$T/gen/early" "$T/gen/late"
+cat >"$R/etc/lastgood/agents.d/wide.conf" <<'EOC'
+[Agent]
+Units=wide.service
+Content=/etc/wide.conf /opt/odd\ name/*
+EOC
+"$GEN" --root="$R" --kernel-release="$KVER" "$T/gen/normal" "$T/gen/early" "$T/gen/late" 2>"$T/gen.log" || true
+conf="$T/gen/normal/lastgood-watchdog.service.d/50-lastgood-content.conf"
+for d in /etc/falco /etc/falco/rules.d /opt/scanner/sig /etc/keeper /etc/edr; do
+        grep -qx "ReadWritePaths=-$d" "$conf" || { cat "$conf"; echo "FAIL: $d not writable for the watchdog" >&2; exit 1; }
+done
+! grep -q "ReadWritePaths=-/etc\$" "$conf"
+! grep -q "odd" "$conf"
+echo "ok - the generator makes the content folders writable for the watchdog, never /etc as a whole"
