@@ -23,8 +23,10 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-hang-loop.sh \
 	%reldir%/scenario-update-then-reboot.sh \
 	%reldir%/scenario-late-crash-loop.sh \
-	%reldir%/scenario-narrowing.sh \
-	%reldir%/scenario-fleet-immunity.sh
+	%reldir%/scenario-narrowing.sh
+# Not yet in E2E_SCENARIOS: scenario-fleet-immunity.sh has not passed three
+# runs in a row yet (run it with make check TESTS=tests/e2e/scenario-fleet-immunity.sh).
+E2E_PENDING = %reldir%/scenario-fleet-immunity.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)
@@ -52,7 +54,7 @@ EXTRA_DIST += \
 	%reldir%/boot.sh \
 	%reldir%/demo.sh \
 	$(E2E_SELFTEST) \
-	$(E2E_SCENARIOS) \
+	$(E2E_SCENARIOS) $(E2E_PENDING) \
 	%reldir%/modules/lgcrash/Makefile \
 	%reldir%/modules/lgcrash/lgcrash.c \
 	%reldir%/guest/e2e-report \
