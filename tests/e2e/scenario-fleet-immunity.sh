@@ -139,7 +139,8 @@ e2e_assert_eq "B: the agent keeps running" active "$(e2e_report fakeagent)"
 e2e_assert "B: on its last good content" grep -q "rules-001.dat:$good_sum" <<<"$(e2e_report fakeagent_content)"
 e2e_assert_eq "B: the content file is the last good one" "${GOOD%$'\n'}" "$(e2e_img_cat /opt/fakeagent/content/rules-001.dat)"
 j=$(e2e_journal_json)
-t_push=$(grep '"MESSAGE":"e2e: pushing bad content"' <<<"$j" | tail -1 | e2e_json __REALTIME_TIMESTAMP)
+# journald files a kmsg line "e2e: ..." under SYSLOG_IDENTIFIER=e2e.
+t_push=$(grep '"MESSAGE":"pushing bad content"' <<<"$j" | tail -1 | e2e_json __REALTIME_TIMESTAMP)
 denied=$(grep '"MESSAGE_ID":"9e4cca18777541b5a0e7af80d37aeb7e"' <<<"$j" | grep 'rules-001.dat' | tail -1)
 e2e_assert "B: an item-denied event for the content" test -n "$denied"
 t_denied=$(e2e_json __REALTIME_TIMESTAMP <<<"$denied")
