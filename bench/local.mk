@@ -16,4 +16,10 @@ bench-fleet: lastgoodctl$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(abs_top_srcdir)/bench/fleet.sh
 
-.PHONY: bench-early bench-watchdog bench-fleet
+# The boot-time cost of a 100,000-entry deny list and of fingerprints
+# (issue #20).
+bench-deny: lastgood-early$(EXEEXT) tests/integration/early-helper$(EXEEXT)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(abs_top_srcdir)/bench/deny.sh
+
+.PHONY: bench-early bench-watchdog bench-fleet bench-deny

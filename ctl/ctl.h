@@ -123,3 +123,23 @@ struct lg_agents;
 struct lg_cmdline;
 int ctl_load_policy_inputs(lg_ctl *c, char **ret_kernel, struct lg_config *cfg, struct lg_agents *agents,
                            struct lg_cmdline *cmdline);
+
+/* deny.c: the SHA-256 ("sha256:HEX", "" when not on this host) of each
+ * item of w and of the cold record q, and the agent of each record (NULL:
+ * none), found on disk (ops/fingerprints.h). Arrays of w->n and q->n
+ * entries, freed by the caller (q_agent's strings too). 0 or -ENOMEM. */
+struct lg_withheld;
+struct lg_quarantine;
+int ctl_fingerprints(lg_ctl *c, const struct lg_withheld *w, const struct lg_quarantine *q, char (**ret_w)[72],
+                     char (**ret_q)[72], char ***ret_q_agent);
+/* deny.c: "sha256:HEX" of the third-party module name of kernel (NULL:
+ * --kernel-release= or the running one) on this host into out, or NULL. */
+const char *ctl_module_sha256(lg_ctl *c, const char *name, const char *kernel, char out[static 72]);
+/* deny.c: the deny list line that withholds name (this boot's hand-over
+ * first, then the lists by their NAME field), "FILE:LINE" in buf, or NULL. */
+const char *ctl_denied_by(lg_ctl *c, const char *name, char *buf, size_t size);
+/* deny.c: doctor's checks of the deny lists (owner, mode, parse errors):
+ * each problem printed as doctor prints them; returns the number of
+ * problems. */
+unsigned ctl_doctor_deny(lg_ctl *c, void (*report)(bool ok, const char *what, const char *detail, void *ud),
+                         void *ud);

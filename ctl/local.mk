@@ -16,6 +16,7 @@ lastgoodctl_SOURCES = \
 	%reldir%/verb-arm.c \
 	%reldir%/verb-doctor.c \
 	%reldir%/verb-plan.c \
+	%reldir%/deny.c \
 	%reldir%/json-out.c %reldir%/json-out.h \
 	%reldir%/strmap.c %reldir%/strmap.h
 lastgoodctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ctl \
@@ -36,6 +37,7 @@ EXTRA_DIST += tests/integration/ctl-monitoring.sh
 ADMIN_TESTS = \
 	tests/integration/ctl-plan.sh \
 	tests/integration/ctl-status.sh \
+	tests/integration/ctl-deny.sh \
 	tests/integration/watchdog-notice.sh \
 	tests/integration/fleet-large.sh \
 	tests/integration/watchdog-health-tiers.sh

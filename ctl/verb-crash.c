@@ -76,9 +76,9 @@ static void json_add_record(json_object *o, const lg_pstore_info *info) {
         json_object_object_add(o, "record", rec);
 }
 
-static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
+static int print_json(lg_ctl *c, const lg_crash_report *r, const lg_pstore_info *info) {
         json_object *o = lg_json_doc_new(), *ev = json_object_new_array();
-        char id[16];
+        char id[16], sha[72];
 
         if (!o || !ev) {
                 json_object_put(o);
@@ -90,6 +90,9 @@ static int print_json(const lg_crash_report *r, const lg_pstore_info *info) {
          * agent named by its process or eBPF programs. */
         json_add_string(o, "culprit_kind", r->culprit_kind);
         json_add_string(o, "comm", r->comm);
+        /* The culprit module's fingerprint, when its file is on this host
+         * (for a deny list: lastgood-deny.d(5)). */
+        json_add_string(o, "sha256", r->culprit ? ctl_module_sha256(c, r->culprit, r->kernel, sha) : NULL);
         json_add_string(o, "confidence", lg_confidence_to_string(r->confidence));
         json_add_string(o, "family", r->family);
         json_add_string(o, "agent", r->agent);
@@ -192,7 +195,7 @@ int verb_crash(lg_ctl *c, int argc, char **argv) {
                 return LG_EXIT_FAILURE;
         }
         if (c->json)
-                r = print_json(&rep, parts > 0 ? &info : NULL);
+                r = print_json(c, &rep, parts > 0 ? &info : NULL);
         else
                 print_human(&rep);
         bool named = rep.culprit != NULL;

@@ -595,6 +595,18 @@ finish:
         lg_config_done(&cfg);
 }
 
+/* The deny lists (ctl/deny.c): a file not owned by root or writable by
+ * others is ignored at boot, a bad line too: each is a warning. */
+static void deny_report(bool ok, const char *what, const char *detail, void *ud) {
+        report(ud, "deny-lists", ok ? DOC_OK : DOC_WARN,
+               ok ? NULL : "fix or remove it (lastgood-deny.d(5)): root-owned, not writable by others",
+               "%s: %s", what, detail);
+}
+
+static void check_deny(doctor *d) {
+        (void) ctl_doctor_deny(d->c, deny_report, d);
+}
+
 int verb_doctor(lg_ctl *c, int argc, char **argv) {
         _cleanup_free_ char *kernel = NULL;
         doctor d = { .c = c };
@@ -620,6 +632,7 @@ int verb_doctor(lg_ctl *c, int argc, char **argv) {
         check_reset(&d, kernel);
         check_cmdline(&d);
         check_agents(&d);
+        check_deny(&d);
 
         if (c->json) {
                 /* The one JSON style of every verb (json-out.h). */

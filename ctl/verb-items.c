@@ -50,8 +50,12 @@ static json_object *json_str(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
+static json_object *sha_json(char (*sha)[72], size_t k) {
+        return sha && sha[k][0] ? json_object_new_string(sha[k]) : NULL;
+}
+
 static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q, const lg_qfile *files,
-                     size_t n_files) {
+                     size_t n_files, char (*w_sha)[72], char (*q_sha)[72]) {
         json_object *o = lg_json_doc_new(), *a;
         char fp[17];
 
@@ -66,6 +70,8 @@ static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q
                 json_object_object_add(e, "kind", json_str(lg_item_kind_to_string(it->kind)));
                 json_object_object_add(e, "reason", json_str(lg_reason_to_string(it->reason)));
                 json_object_object_add(e, "agent", json_str(it->agent));
+                json_object_object_add(e, "sha256", sha_json(w_sha, i));
+                json_object_object_add(e, "denied_by", json_str(it->denied_by));
                 json_object_array_add(a, e);
         }
         json_object_object_add(o, "withheld", a);
@@ -78,6 +84,7 @@ static int list_json(const lg_runstate *rs, bool have_rs, const lg_quarantine *q
                 json_object_object_add(e, "name", json_str(q->items[i].name));
                 json_object_object_add(e, "kind", json_str(lg_item_kind_to_string(q->items[i].kind)));
                 json_object_object_add(e, "fingerprint", json_str(fp));
+                json_object_object_add(e, "sha256", sha_json(q_sha, i));
                 json_object_array_add(a, e);
         }
         json_object_object_add(o, "persistently_withheld", a);
@@ -111,8 +118,9 @@ static void list_human(const lg_runstate *rs, bool have_rs, const lg_quarantine 
         for (size_t i = 0; have_rs && i < rs->withheld.n; i++) {
                 const lg_withheld_item *it = &rs->withheld.items[i];
 
-                printf("  %-7s %s (%s%s%s)\n", strna(lg_item_kind_to_string(it->kind)), it->name,
-                       ctl_reason_word(it->reason), it->agent ? ", agent " : "", it->agent ?: "");
+                printf("  %-7s %s (%s%s%s%s%s)\n", strna(lg_item_kind_to_string(it->kind)), it->name,
+                       ctl_reason_word(it->reason), it->agent ? ", agent " : "", it->agent ?: "",
+                       it->denied_by ? ", by " : "", it->denied_by ?: "");
         }
         printf("Persistently withheld:%s\n", q->n ? "" : " nothing");
         for (size_t i = 0; i < q->n; i++)
@@ -168,8 +176,18 @@ int verb_list(lg_ctl *c, int argc, char **argv) {
         if (r < 0)
                 log_error("cannot list %s: %s", LG_QUARANTINE_DIR, strerror(-r));
 
-        if (c->json)
-                r = list_json(&rs, have_rs, &q, files, n_files);
+        if (c->json) {
+                char(*w_sha)[72] = NULL, (*q_sha)[72] = NULL, **q_agent = NULL;
+
+                r = ctl_fingerprints(c, have_rs ? &rs.withheld : NULL, &q, &w_sha, &q_sha, &q_agent);
+                if (r >= 0)
+                        r = list_json(&rs, have_rs, &q, files, n_files, w_sha, q_sha);
+                for (size_t k = 0; q_agent && k < q.n; k++)
+                        free(q_agent[k]);
+                free(q_agent);
+                free(w_sha);
+                free(q_sha);
+        }
         else {
                 list_human(&rs, have_rs, &q, files, n_files);
                 r = 0;
@@ -333,6 +351,18 @@ int verb_release(lg_ctl *c, int argc, char **argv) {
         }
         if (ctl_open_store(c, &s) < 0 || read_cold(s, &q) < 0)
                 return LG_EXIT_FAILURE;
+        /* A denied item is the deny list's: only removing its line lets it
+         * load again (lastgood-deny.d(5)). */
+        for (int i = 1; i < argc; i++) {
+                char where[512];
+
+                if (ctl_denied_by(c, argv[i], where, sizeof(where))) {
+                        log_error("%s is denied by %s: remove that line from the list to let it load "
+                                  "(release cannot).",
+                                  argv[i], where);
+                        return LG_EXIT_FAILURE;
+                }
+        }
         for (int i = 0; names[i]; i++) {
                 char *one[] = { names[i], NULL };
                 bool known = false;

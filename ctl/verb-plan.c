@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "deny.h"
 #include "inventory.h"
 #include "json-out.h"
 #include "log.h"
@@ -36,6 +37,8 @@ static const char *reason_text(lg_reason r) {
                 return "blocked by the administrator";
         case LG_REASON_QUARANTINE:
                 return "persistently withheld (cold record) and unchanged since";
+        case LG_REASON_DENIED:
+                return "denied by a deny list (its fingerprint), at every level";
         default:
                 return "unknown reason";
         }
@@ -83,6 +86,7 @@ static int plan_json(const plan *p) {
                 json_object_object_add(it, "policy",
                                        lg_json_str(ag ? lg_policy_to_string(ag->on_safe_mode) : NULL));
                 json_object_object_add(it, "why", lg_json_str(reason_text(w->reason)));
+                json_object_object_add(it, "denied_by", lg_json_str(w->denied_by));
                 json_object_array_add(a, it);
         }
         json_object_object_add(o, "withheld", a);
@@ -123,8 +127,9 @@ static void plan_human(const plan *p) {
                 const lg_withheld_item *w = &p->withheld.items[k];
                 const lg_agent *ag = w->agent ? lg_agents_find(p->agents, w->agent) : NULL;
 
-                printf("  %-7s %s: %s%s%s%s%s%s\n", strna(lg_item_kind_to_string(w->kind)), w->name,
-                       reason_text(w->reason), w->agent ? " (agent " : "", w->agent ?: "",
+                printf("  %-7s %s: %s%s%s%s%s%s%s%s%s\n", strna(lg_item_kind_to_string(w->kind)), w->name,
+                       reason_text(w->reason), w->denied_by ? " (" : "", w->denied_by ?: "",
+                       w->denied_by ? ")" : "", w->agent ? " (agent " : "", w->agent ?: "",
                        ag ? ", OnSafeMode=" : "", ag ? lg_policy_to_string(ag->on_safe_mode) : "",
                        w->agent ? ")" : "");
         }
@@ -247,6 +252,7 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
         _cleanup_(lg_changes_done) lg_changes changes = {};
         _cleanup_free_ char *kernel = NULL;
         lg_quarantine quarantine = {};
+        lg_deny deny = {};
         lg_state st = {};
         unsigned skipped = 0;
         _cleanup_(plan_done) plan p = {};
@@ -329,8 +335,16 @@ int verb_plan(lg_ctl *c, int argc, char **argv) {
                 .cmdline = &cmdline,
                 .config = &cfg,
                 .agents = &agents,
+                .deny = &deny,
         };
+        r = lg_deny_load(c->root, &deny);
+        if (r < 0)
+                log_error("cannot read the deny lists: %s", strerror(-r));
+        for (size_t k = 0; k < deny.n_problems; k++)
+                log_error("deny list %s%s%.0u: %s (ignored).", deny.files[deny.problems[k].file],
+                          deny.problems[k].line ? ", line " : "", deny.problems[k].line, deny.problems[k].what);
         r = lg_policy_compute(&in, &p.withheld);
+        lg_deny_done(&deny);
         lg_quarantine_done(&quarantine);
         if (r >= 0)
                 r = plan_on_host(c, &p, &now);

@@ -22,6 +22,7 @@
 #include "machine.h"
 #include "log.h"
 #include "macro.h"
+#include "fingerprints.h"
 #include "metrics.h"
 #include "proven.h"
 #include "runstate.h"
@@ -93,9 +94,20 @@ typedef struct status_info {
         const lg_root *root;
         bool healthy;
         lg_summary summary;
+        /* --json and --metrics: the SHA-256 of each withheld item and of
+         * each cold-record item found on this host ("" when none), and the
+         * agent of each cold-record item. */
+        char (*w_sha)[LG_SHA256_STRING_MAX];
+        char (*q_sha)[LG_SHA256_STRING_MAX];
+        char **q_agent;
 } status_info;
 
 static void status_info_done(status_info *i) {
+        for (size_t k = 0; i->q_agent && k < i->quarantine.n; k++)
+                free(i->q_agent[k]);
+        free(i->q_agent);
+        free(i->w_sha);
+        free(i->q_sha);
         lg_quarantine_done(&i->quarantine);
         if (i->run_r >= 0)
                 lg_runstate_done(&i->run);
@@ -205,6 +217,14 @@ static json_object *json_string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
+static int status_fingerprints(lg_ctl *c, status_info *i) {
+        return ctl_fingerprints(c, &i->run.withheld, &i->quarantine, &i->w_sha, &i->q_sha, &i->q_agent);
+}
+
+static json_object *sha_or_null(const char *s) {
+        return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
 static int status_json(lg_ctl *c, const status_info *i) {
         _cleanup_free_ char *state_err = state_error_text(i), *q_err = quarantine_error_text(i);
         json_object *o = lg_json_doc_new(), *a;
@@ -243,6 +263,8 @@ static int status_json(lg_ctl *c, const status_info *i) {
                 json_object_object_add(it, "kind", json_string_or_null(lg_item_kind_to_string(w->kind)));
                 json_object_object_add(it, "reason", json_string_or_null(lg_reason_to_string(w->reason)));
                 json_object_object_add(it, "agent", lg_json_str(w->agent));
+                json_object_object_add(it, "sha256", sha_or_null(i->w_sha ? i->w_sha[k] : NULL));
+                json_object_object_add(it, "denied_by", lg_json_str(w->denied_by));
                 json_object_array_add(a, it);
         }
         json_object_object_add(o, "withheld", a);
@@ -262,6 +284,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
                 json_object_object_add(it, "name", json_object_new_string(q->name));
                 json_object_object_add(it, "kind", json_string_or_null(lg_item_kind_to_string(q->kind)));
                 json_object_object_add(it, "fingerprint", json_object_new_string(buf));
+                json_object_object_add(it, "sha256", sha_or_null(i->q_sha ? i->q_sha[k] : NULL));
                 json_object_array_add(a, it);
         }
         json_object_object_add(o, "persistently_withheld", a);
@@ -348,10 +371,10 @@ static void status_human(const status_info *i) {
                 for (size_t k = 0; k < i->run.withheld.n; k++) {
                         const lg_withheld_item *w = &i->run.withheld.items[k];
 
-                        printf("%s %s %s (%s%s%s)\n", k == 0 ? "     Withheld:" : "              ",
+                        printf("%s %s %s (%s%s%s%s%s)\n", k == 0 ? "     Withheld:" : "              ",
                                strna(lg_item_kind_to_string(w->kind)), w->name,
                                ctl_reason_word(w->reason), w->agent ? ", agent " : "",
-                               w->agent ? w->agent : "");
+                               w->agent ? w->agent : "", w->denied_by ? ", by " : "", w->denied_by ?: "");
                 }
         } else
                 printf("     Decision: none from lastgood-early (%s)\n",
@@ -374,12 +397,39 @@ static void status_human(const status_info *i) {
         status_reset_print(i->root, i->state.armed, i->run_r >= 0);
 }
 
+/* The host's gauges, then lastgood_withheld_info for every persistently
+ * withheld item (the cold record, reason "quarantine") and every item a
+ * deny list withholds this boot (reason "denied"). */
 static int status_metrics(const status_info *i) {
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *info = NULL;
+        _cleanup_free_ lg_withheld_info *items = NULL;
+        size_t n = 0;
 
         if (lg_metrics_host(&i->summary, &i->state, &text) < 0)
                 return -ENOMEM;
-        if (fputs(text, stdout) < 0 || fflush(stdout) != 0)
+        items = calloc(i->quarantine.n + i->run.withheld.n + 1, sizeof(*items));
+        if (!items)
+                return -ENOMEM;
+        for (size_t k = 0; k < i->quarantine.n; k++)
+                items[n++] = (lg_withheld_info) {
+                        .kind = lg_item_kind_to_string(i->quarantine.items[k].kind),
+                        .name = i->quarantine.items[k].name,
+                        .agent = i->q_agent ? i->q_agent[k] : NULL,
+                        .sha256 = i->q_sha ? i->q_sha[k] : NULL,
+                        .reason = "quarantine",
+                };
+        for (size_t k = 0; k < i->run.withheld.n; k++)
+                if (i->run.withheld.items[k].reason == LG_REASON_DENIED)
+                        items[n++] = (lg_withheld_info) {
+                                .kind = lg_item_kind_to_string(i->run.withheld.items[k].kind),
+                                .name = i->run.withheld.items[k].name,
+                                .agent = i->run.withheld.items[k].agent,
+                                .sha256 = i->w_sha ? i->w_sha[k] : NULL,
+                                .reason = "denied",
+                        };
+        if (lg_metrics_withheld_info(items, n, &info) < 0)
+                return -ENOMEM;
+        if (fputs(text, stdout) < 0 || fputs(info, stdout) < 0 || fflush(stdout) != 0)
                 return -EIO;
         return 0;
 }
@@ -406,6 +456,10 @@ int verb_status(lg_ctl *c, int argc, char **argv) {
         if (i.state_r < 0 && i.state_r != -ENOENT)
                 log_error("%s state record: %s", record_corrupt(i.state_r) ? "corrupt" : "unreadable",
                           record_error(i.state_r));
+        if ((c->metrics || c->json) && status_fingerprints(c, &i) < 0) {
+                log_error("out of memory");
+                return LG_EXIT_FAILURE;
+        }
         if (c->metrics)
                 r = status_metrics(&i);
         else if (c->json)

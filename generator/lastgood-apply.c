@@ -10,7 +10,9 @@
  *     content (rollback: last good copy back, new file to the quarantine;
  *     quarantine: move only; keep: nothing; disable: the generator masked
  *     the units). At every level, content persistently withheld in the cold
- *     record whose fingerprint still matches is moved away again.
+ *     record whose fingerprint still matches is moved away again, and so is
+ *     content a deny list names (lastgood-deny.d(5)): its last good copy
+ *     goes back, whatever the agent's OnSafeMode=, and the agent runs.
  *
  * Never fails the boot: every error is logged and the program exits 0. */
 #include <getopt.h>
@@ -25,6 +27,7 @@
 
 #include "apply.h"
 #include "copy.h"
+#include "deny.h"
 #include "events.h"
 #include "journal.h"
 #include "log.h"
@@ -205,7 +208,7 @@ static unsigned effective_level(const lg_runstate *rs, bool have_rs, const lg_st
 static uint64_t rollback_budget = LG_CONTENT_TOTAL_MAX;
 
 static int withhold_content(const lg_root *root, const lg_agents *agents, const lg_withheld_item *it,
-                            unsigned level, uint32_t boot_seq) {
+                            unsigned level, uint32_t boot_seq, const lg_inventory *now) {
         const lg_agent *a = it->agent ? lg_agents_find(agents, it->agent) : NULL;
         lg_policy p;
         _cleanup_free_ char *anchor = NULL, *msg = NULL;
@@ -224,6 +227,10 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         }
         p = a->on_safe_mode;
         agent = a->name;
+        /* Denied: the list is the administrator's word on these very
+         * bytes; the last good copy goes back whatever the policy says. */
+        if (it->reason == LG_REASON_DENIED)
+                p = LG_POLICY_ROLLBACK;
         if (p == LG_POLICY_KEEP)
                 return 0;
         anchor = lg_content_anchor(a, it->name);
@@ -245,7 +252,13 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         if (res.vanished && !res.restored)
                 return 0; /* gone already: nothing was withheld */
 
-        if (asprintf(&msg, "Agent %s: content %s withheld (%s, level %u)%s%s%s%s.", agent, it->name,
+        if (it->reason == LG_REASON_DENIED) {
+                if (asprintf(&msg, "Agent %s: content %s denied by %s%s%s%s%s.", agent, it->name,
+                             strna(it->denied_by), res.quarantined ? "; moved to " : "", res.quarantined ?: "",
+                             res.restored ? "; last good copy restored" : "",
+                             res.no_good_copy ? "; no usable last good copy, quarantined only" : "") < 0)
+                        msg = NULL;
+        } else if (asprintf(&msg, "Agent %s: content %s withheld (%s, level %u)%s%s%s%s.", agent, it->name,
                      lg_policy_to_string(p), level, res.quarantined ? "; moved to " : "",
                      res.quarantined ?: "", res.restored ? "; last good copy restored" : "",
                      !res.no_good_copy      ? ""
@@ -253,7 +266,8 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
                      : res.over_budget  ? "; the last good copy is over the byte budget, quarantined only"
                                         : "; no last good copy was kept, quarantined only") < 0)
                 msg = NULL;
-        lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);
+        char sha[LG_SHA256_STRING_MAX];
+        lg_event e = LG_EVENT_INIT(it->reason == LG_REASON_DENIED ? LG_MSG_DENIED : LG_MSG_WITHHELD);
         /* Loud: an attacker who can crash a host must not silently switch
          * its agent's content off. */
         e.priority = LOG_WARNING;
@@ -263,6 +277,8 @@ static int withhold_content(const lg_root *root, const lg_agents *agents, const 
         e.item = it->name;
         e.item_kind = "content";
         e.reason = lg_reason_to_string(it->reason);
+        e.item_sha256 = lg_inventory_sha256(now, LG_ITEM_CONTENT, it->name, sha);
+        e.deny_list = it->denied_by;
         emit(root, &e);
         return 1;
 }
@@ -278,6 +294,7 @@ static int run(int argc, char *argv[]) {
         lg_inventory good = {}, now = {};
         lg_changes changes = {};
         lg_quarantine q = {};
+        lg_deny deny = {};
         lg_withheld w = {};
         lg_state state = {};
         bool have_rs, differs, have_q;
@@ -363,7 +380,30 @@ static int run(int argc, char *argv[]) {
                        "Cold record unreadable (%s); no persistently withheld content this boot.",
                        strerror(-r));
 
-        differs = lg_manifest_differs(manifest_r >= 0 ? &good : NULL, &now, have_q ? &q : NULL);
+        /* Deny lists: what they name is withheld and is no change. */
+        {
+                /* Only the entries the host's items can match (deny.h). */
+                lg_deny_filter f = {};
+
+                r = lg_deny_filter_build(&f, &now);
+                if (r >= 0)
+                        r = lg_deny_load_filtered(root, &f, &deny);
+                lg_deny_filter_done(&f);
+        }
+        if (r < 0) {
+                lg_log(LOG_WARNING, "Cannot read the deny lists (%s); nothing denied this boot.", strerror(-r));
+                deny = (lg_deny) {};
+        }
+        for (size_t i = 0; i < deny.n_problems; i++) {
+                const lg_deny_problem *pb = &deny.problems[i];
+
+                if (pb->line)
+                        lg_log(LOG_WARNING, "Deny list %s, line %u: %s; the line is ignored.",
+                               deny.files[pb->file], pb->line, pb->what);
+                else
+                        lg_log(LOG_WARNING, "Deny list %s %s; it is ignored.", deny.files[pb->file], pb->what);
+        }
+        differs = lg_manifest_differs_deny(manifest_r >= 0 ? &good : NULL, &now, have_q ? &q : NULL, &deny);
         r = lg_manifest_diff(manifest_r >= 0 ? &good : &(lg_inventory) {}, &now, &changes);
         if (r < 0) {
                 lg_log(LOG_ERR, "Out of memory.");
@@ -385,6 +425,7 @@ static int run(int argc, char *argv[]) {
                 .config = &config,
                 .agents = &agents,
                 .culprit = have_rs ? rs.culprit : NULL,
+                .deny = &deny,
         };
         r = lg_policy_compute(&in, &w);
         if (r < 0) {
@@ -396,7 +437,9 @@ static int run(int argc, char *argv[]) {
                 const lg_withheld_item *it = &rs.withheld.items[i];
 
                 if (it->kind == LG_ITEM_CONTENT &&
-                    lg_withheld_add(&w, it->kind, it->name, it->reason, it->agent, it->fingerprint) < 0) {
+                    (it->reason == LG_REASON_DENIED
+                             ? lg_withheld_set_denied(&w, it->kind, it->name, it->agent, it->fingerprint, it->denied_by)
+                             : lg_withheld_add(&w, it->kind, it->name, it->reason, it->agent, it->fingerprint)) < 0) {
                         lg_log(LOG_ERR, "Out of memory.");
                         goto finish;
                 }
@@ -417,10 +460,14 @@ static int run(int argc, char *argv[]) {
 
                 if (it->kind != LG_ITEM_CONTENT)
                         continue;
-                if (withhold_content(root, &agents, it, level, boot_seq) > 0) {
+                if (withhold_content(root, &agents, it, level, boot_seq, &now) > 0) {
                         n_withheld++;
-                        (void) lg_withheld_add(&rs.withheld, it->kind, it->name, it->reason, it->agent,
-                                               it->fingerprint);
+                        if (it->reason == LG_REASON_DENIED)
+                                (void) lg_withheld_set_denied(&rs.withheld, it->kind, it->name, it->agent,
+                                                              it->fingerprint, it->denied_by);
+                        else
+                                (void) lg_withheld_add(&rs.withheld, it->kind, it->name, it->reason, it->agent,
+                                                       it->fingerprint);
                 }
         }
 
@@ -437,6 +484,7 @@ static int run(int argc, char *argv[]) {
 
 finish:
         lg_withheld_done(&w);
+        lg_deny_done(&deny);
         lg_quarantine_done(&q);
         lg_changes_done(&changes);
         lg_inventory_done(&now);

@@ -292,6 +292,87 @@ static bool runs_with_dropin(const lg_agents *agents, const char *unit) {
         return false;
 }
 
+/* The watchdog moves denied agent content away at run time (and content
+ * of the cold record that reappears): under ProtectSystem=strict it needs
+ * the content folders writable. Each agent's Content= folder (the part of
+ * the pattern before the first glob) goes into a drop-in, "-" so that a
+ * missing one is no error; never a top-level folder or a system tree as a
+ * whole (DESIGN.md, "Trust boundaries"), never a name systemd would parse
+ * differently (blanks, quotes, escapes, specifiers). */
+static bool rw_path_ok(const char *d) {
+        static const char *const never[] = { "/usr/lib", "/usr/share", "/usr/local", "/var/lib", "/var/lib/lastgood",
+                                             "/usr/bin", "/usr/sbin", "/var/log", "/var/cache" };
+        static const char *const never_under[] = { "/proc/", "/sys/", "/run/", "/dev/", "/boot/", "/var/lib/lastgood/" };
+
+        if (d[0] != '/' || !strchr(d + 1, '/') || strstr(d, "/..") || strstr(d, "/./") || strstr(d, "//"))
+                return false;
+        for (const char *p = d; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("/._-+@:", *p)))
+                        return false;
+        for (size_t i = 0; i < ELEMENTSOF(never); i++)
+                if (streq(d, never[i]))
+                        return false;
+        for (size_t i = 0; i < ELEMENTSOF(never_under); i++)
+                if (strncmp(d, never_under[i], strlen(never_under[i])) == 0)
+                        return false;
+        return true;
+}
+
+static int content_rw_paths(const lg_agents *agents) {
+        _cleanup_free_ char *dir = NULL, *p = NULL, *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t size = 0, n = 0;
+        FILE *f;
+        int r;
+
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs("# Written by lastgood-generator: the agents' content folders, where the watchdog\n"
+              "# moves denied or persistently withheld content away at run time.\n[Service]\n", f);
+        for (size_t a = 0; agents && a < agents->n; a++)
+                for (char **c = agents->agents[a].content; c && *c; c++) {
+                        _cleanup_free_ char *d = strdup(*c);
+                        char *glob, *slash;
+
+                        if (!d) {
+                                fclose(f);
+                                return -ENOMEM;
+                        }
+                        glob = strpbrk(d, "*?[");
+                        if (glob)
+                                *glob = '\0';
+                        slash = strrchr(d, '/');
+                        if (!slash)
+                                continue;
+                        *slash = '\0';
+                        if (!rw_path_ok(d)) {
+                                lg_log(LOG_NOTICE, "Content folder %s of agent %s is not made writable for "
+                                       "lastgood-watchdog (a system folder or an unusual name): add a drop-in.",
+                                       d[0] ? d : "/", agents->agents[a].name);
+                                continue;
+                        }
+                        fprintf(f, "ReadWritePaths=-%s\n", d);
+                        n++;
+                }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        if (n == 0)
+                return 0;
+        r = mkdir_in(arg_dest_normal, WATCHDOG_UNIT ".d", &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/50-lastgood-content.conf", dir) < 0)
+                return -ENOMEM;
+        fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, text, size) != (ssize_t) size)
+                return -EIO;
+        return 1;
+}
+
 static bool has_efi(const lg_root *root) {
         /* Under --root only the root's own /sys counts. */
         return faccessat(root->fd, "sys/firmware/efi", F_OK, 0) >= 0;
@@ -717,6 +798,10 @@ static int run(int argc, char *argv[]) {
                                it->agent ?: "");
         }
 
+        r = content_rw_paths(&agents);
+        if (r < 0)
+                lg_log(LOG_ERR, "Cannot make the agents' content folders writable for " WATCHDOG_UNIT ": %s",
+                       strerror(-r));
         for (size_t a = 0; a < agents.n; a++)
                 for (char **u = agents.agents[a].units; u && *u; u++) {
                         if (!unit_name_ok(*u))

@@ -22,6 +22,7 @@ GENERATOR_TESTS = \
 	tests/integration/generator-basic.sh \
 	tests/integration/generator-nonefi.sh \
 	tests/integration/apply-policies.sh \
+	tests/integration/apply-deny.sh \
 	tests/integration/castore-upgrade.sh \
 	tests/integration/fleet.sh \
 	tests/integration/install-five-boots.sh

@@ -13,6 +13,7 @@
  *
  * Do no harm: every error is a message and a normal boot. It always exits
  * 0, bounds its own run time with alarm(), waits on nothing. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,6 +31,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "crash.h"
+#include "deny.h"
 #include "events.h"
 #include "inventory.h"
 #include "log.h"
@@ -150,8 +152,15 @@ static void log_warnings(char **w) {
                 lg_log(4, "%s", *w);
 }
 
-static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision *d, const lg_state *s,
-                 const char *item, const char *kind, const char *reason) {
+/* An event about an item: its fingerprint (sha: "sha256:HEX" or NULL),
+ * whether it is a verdict (DESIGN.md, "Fleet immunity"), the deny list's
+ * line. */
+typedef struct item_facts {
+        const char *sha256, *verdict, *deny_list;
+} item_facts;
+
+static void emit_item(const ctx *c, lg_msg m, const char *message, const lg_decision *d, const lg_state *s,
+                      const char *item, const char *kind, const char *reason, const item_facts *f) {
         lg_event e = LG_EVENT_INIT(m);
 
         e.message = message;
@@ -168,10 +177,97 @@ static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision 
         e.item = item;
         e.item_kind = kind;
         e.reason = reason;
+        if (f) {
+                e.item_sha256 = f->sha256;
+                e.verdict = f->verdict;
+                e.deny_list = f->deny_list;
+        }
         if (m == LG_MSG_SAFE_MODE || m == LG_MSG_EXHAUSTED || m == LG_MSG_WITHHELD || m == LG_MSG_CULPRIT ||
-            m == LG_MSG_STATE_CORRUPT)
+            m == LG_MSG_STATE_CORRUPT || m == LG_MSG_DENIED)
                 e.priority = 4;
         (void) lg_event_emit(c->root, LG_SINK_EARLY, &e);
+}
+
+static void emit(const ctx *c, lg_msg m, const char *message, const lg_decision *d, const lg_state *s,
+                 const char *item, const char *kind, const char *reason) {
+        emit_item(c, m, message, d, s, item, kind, reason, NULL);
+}
+
+/* The deny lists of root (the initramfs's copies before udev, the real
+ * root's at pre-switch). Each problem is said once, as a warning: a bad
+ * line or an untrusted file is ignored, never the boot's problem. */
+static void deny_load(const lg_root *root, const lg_inventory *now, lg_deny *ret) {
+        lg_deny_filter f = {};
+        int r;
+
+        /* Only the entries this host's items can match (deny.h): a long
+         * list costs one pass over its text. */
+        r = now ? lg_deny_filter_build(&f, now) : 0;
+        if (r >= 0)
+                r = lg_deny_load_filtered(root, now ? &f : NULL, ret);
+        lg_deny_filter_done(&f);
+        if (r < 0) {
+                lg_log(4, "cannot read the deny lists (%s): nothing denied this boot", strerror(-r));
+                *ret = (lg_deny) {};
+                return;
+        }
+        for (size_t i = 0; i < ret->n_problems; i++) {
+                const lg_deny_problem *p = &ret->problems[i];
+
+                if (p->line)
+                        lg_log(4, "deny list %s, line %u: %s; the line is ignored", ret->files[p->file], p->line,
+                               p->what);
+                else
+                        lg_log(4, "deny list %s %s; it is ignored", ret->files[p->file], p->what);
+        }
+        if (ret->n_problems_total > ret->n_problems)
+                lg_log(4, "deny lists: %zu more problems", ret->n_problems_total - ret->n_problems);
+}
+
+/* Whether any deny list file may be there (a folder with an entry): the
+ * steady pre-udev scans the image's modules only then. */
+static bool deny_lists_exist(const lg_root *root) {
+        static const char *const dirs[] = { LG_DENY_DIR_ETC, LG_DENY_DIR_USR };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_close_ int fd = lg_root_open(root, dirs[i], O_RDONLY | O_DIRECTORY, 0);
+                DIR *d;
+                struct dirent *de;
+                bool any = false;
+
+                if (fd < 0)
+                        continue;
+                d = fdopendir(TAKE_FD(fd));
+                if (!d)
+                        continue;
+                while (!any && (de = readdir(d)))
+                        any = de->d_name[0] != '.';
+                closedir(d);
+                if (any)
+                        return true;
+        }
+        return false;
+}
+
+/* The in-tree modules the lists deny (an administrator's word, honoured
+ * and said). */
+static void deny_intree(const ctx *c, const lg_root *root, const lg_inventory *now, const lg_deny *deny,
+                        lg_inventory *ret) {
+        int r = lg_deny_intree(root, c->kernel, now, deny, ret);
+
+        if (r < 0) {
+                lg_log(4, "cannot match the deny lists against the in-tree modules (%s)", strerror(-r));
+                *ret = (lg_inventory) {};
+        }
+        for (size_t i = 0; i < ret->n; i++)
+                lg_log(4, "deny list names the in-tree module %s: withheld as the list says", ret->items[i].name);
+}
+
+static const char *item_sha(const lg_inventory *a, const lg_inventory *b, lg_item_kind kind, const char *name,
+                            char out[static LG_SHA256_STRING_MAX]) {
+        const char *r = a ? lg_inventory_sha256(a, kind, name, out) : NULL;
+
+        return r ? r : b ? lg_inventory_sha256(b, kind, name, out) : NULL;
 }
 
 static int ctx_init(ctx *c, const lg_root *config_root, bool boot) {
@@ -364,20 +460,31 @@ static void write_run(const ctx *c, const lg_runstate *rs, bool handover) {
                 lg_log(3, "cannot write %s (%s)", LG_RUN_DIR, strerror(-r));
 }
 
-static void emit_withheld(const ctx *c, const lg_withheld *w, const lg_withheld *already, const lg_decision *d) {
+static void emit_withheld(const ctx *c, const lg_withheld *w, const lg_withheld *already, const lg_decision *d,
+                          const lg_inventory *now, const lg_inventory *intree) {
         for (size_t i = 0; i < w->n; i++) {
                 const lg_withheld_item *it = &w->items[i];
                 bool seen = false;
-                char msg[512];
+                char msg[1024], sha[LG_SHA256_STRING_MAX];
+                item_facts f = {};
 
                 for (size_t j = 0; already && j < already->n && !seen; j++)
                         seen = already->items[j].kind == it->kind && streq(already->items[j].name, it->name);
                 if (seen)
                         continue;
+                f.sha256 = item_sha(now, intree, it->kind, it->name, sha);
+                if (it->reason == LG_REASON_DENIED) {
+                        f.deny_list = it->denied_by;
+                        snprintf(msg, sizeof(msg), "%s %s denied by %s: withheld (not a change, nothing counted)",
+                                 lg_item_kind_to_string(it->kind), it->name, strna(it->denied_by));
+                        emit_item(c, LG_MSG_DENIED, msg, d, NULL, it->name, lg_item_kind_to_string(it->kind),
+                                  "denied", &f);
+                        continue;
+                }
                 snprintf(msg, sizeof(msg), "withholding %s %s (%s)", lg_item_kind_to_string(it->kind), it->name,
                          lg_reason_to_string(it->reason));
-                emit(c, LG_MSG_WITHHELD, msg, d, NULL, it->name, lg_item_kind_to_string(it->kind),
-                     lg_reason_to_string(it->reason));
+                emit_item(c, LG_MSG_WITHHELD, msg, d, NULL, it->name, lg_item_kind_to_string(it->kind),
+                          lg_reason_to_string(it->reason), &f);
         }
 }
 
@@ -475,8 +582,9 @@ static int scan_changes(const ctx *c, const lg_root *root, const lg_inventory *c
 static int run_pre_udev(ctx *c) {
         _cleanup_store_ lg_store *store = NULL;
         _cleanup_free_ char *culprit = NULL;
-        lg_inventory manifest = {}, image = {}, now = {};
+        lg_inventory manifest = {}, image = {}, now = {}, intree_denied = {};
         lg_quarantine quarantine = {};
+        lg_deny deny = {};
         lg_changes changes = {};
         lg_runstate rs = {};
         lg_state old = {}, new;
@@ -537,7 +645,7 @@ static int run_pre_udev(ctx *c) {
         /* Steady state: nothing to withhold, nothing to hand over, so no
          * module file is read and nothing is written. */
         need_withheld = d.level > 0 || d.fast_path || lg_strv_length(c->cmdline.block) > 0 ||
-                        has_module_quarantine(&quarantine);
+                        has_module_quarantine(&quarantine) || deny_lists_exist(c->root);
         if (!need_withheld && !d.counted && !d.override && !d.reset && !rewrite && !d.exhausted)
                 goto finish;
 
@@ -547,6 +655,11 @@ static int run_pre_udev(ctx *c) {
                  * as stat cache. */
                 (void) scan_changes(c, c->root, have_image ? &image : &manifest, LG_STAT_LOOSE, "the initramfs modules",
                                     have_manifest ? &manifest : NULL, &now, &changes);
+                /* The initramfs's copies of the deny lists (the hooks put
+                 * them there): a denied module of the image is withheld
+                 * before udev. */
+                deny_load(c->root, &now, &deny);
+                deny_intree(c, c->root, &now, &deny, &intree_denied);
         }
 
         lg_policy_input in = {
@@ -558,6 +671,8 @@ static int run_pre_udev(ctx *c) {
                 .config = &c->config,
                 .agents = &c->agents,
                 .culprit = d.fast_path ? culprit : NULL,
+                .deny = &deny,
+                .denied_intree = &intree_denied,
         };
         if (need_withheld) {
                 r = lg_policy_compute(&in, &rs.withheld);
@@ -589,18 +704,21 @@ static int run_pre_udev(ctx *c) {
         reset_tried = true;
         emit_decision(c, &d, &new);
         if (d.fast_path && culprit) {
-                char msg[300];
+                char msg[300], sha[LG_SHA256_STRING_MAX];
+                item_facts f = { .verdict = "crash-log" };
 
                 bool agent = !lg_inventory_find(&now, LG_ITEM_MODULE, culprit) &&
                              !lg_agents_find_module(&c->agents, culprit) && lg_agents_find(&c->agents, culprit);
 
                 if (agent)
                         snprintf(msg, sizeof(msg), "crash log names agent %s: its fallback runs this boot", culprit);
-                else
+                else {
+                        f.sha256 = item_sha(&now, have_image ? &image : NULL, LG_ITEM_MODULE, culprit, sha);
                         snprintf(msg, sizeof(msg), "crash log names %s: withheld this boot", culprit);
-                emit(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, agent ? "agent" : "module", "crash-log");
+                }
+                emit_item(c, LG_MSG_CULPRIT, msg, &d, &new, culprit, agent ? "agent" : "module", "crash-log", &f);
         }
-        emit_withheld(c, &rs.withheld, NULL, &d);
+        emit_withheld(c, &rs.withheld, NULL, &d, &now, &intree_denied);
 
 finish:
         /* An armed boot that left the path above early (its counting
@@ -611,6 +729,8 @@ finish:
                 emit_reset(c, &d, &new, &reset);
         lg_withheld_done(&rs.withheld);
         lg_changes_done(&changes);
+        lg_inventory_done(&intree_denied);
+        lg_deny_done(&deny);
         lg_inventory_done(&now);
         lg_inventory_done(&image);
         lg_inventory_done(&manifest);
@@ -687,9 +807,14 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
         for (size_t i = 0; i < rep.n_guilty; i++) {
                 const lg_suspect *s = &ret->items[rep.guilty[i]];
 
+                char sha[LG_SHA256_STRING_MAX];
+                item_facts f = { .verdict = "narrowed" };
+
+                f.sha256 = item_sha(now, NULL, LG_ITEM_MODULE, s->name, sha);
                 snprintf(msg, sizeof(msg), "narrowing names %s %s: its re-admission was followed by %u failed boots",
                          lg_suspect_kind_to_string(s->kind), s->name, ret->threshold);
-                emit(c, LG_MSG_NARROWING, msg, NULL, st, s->name, lg_suspect_kind_to_string(s->kind), "guilty");
+                emit_item(c, LG_MSG_NARROWING, msg, NULL, st, s->name, lg_suspect_kind_to_string(s->kind), "guilty",
+                          &f);
         }
         r = lg_narrow_quarantine(ret, &c->agents, now, q);
         if (r > 0 && counting) {
@@ -726,8 +851,9 @@ static void narrowing_step(const ctx *c, lg_store *store, bool counting, lg_stat
 
 static int run_pre_switch(ctx *c, lg_root *sysroot) {
         _cleanup_store_ lg_store *store = NULL;
-        lg_inventory manifest = {}, now = {};
+        lg_inventory manifest = {}, now = {}, intree_denied = {};
         lg_quarantine quarantine = {};
+        lg_deny deny = {};
         lg_changes changes = {};
         lg_runstate early = { .mode = LG_MODE_AUTO }, rs = {};
         lg_state st = {};
@@ -766,7 +892,11 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 lg_log(4, "last-known-good manifest is corrupt: treated as missing");
         r = scan_changes(c, sysroot, have_manifest ? &manifest : NULL, LG_STAT_STRICT, "the modules of the real root",
                          have_manifest ? &manifest : NULL, &now, &changes);
-        changed = r >= 0 && lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &quarantine);
+        /* The real root's deny lists: a denied item is withheld, and is no
+         * change (it neither arms nor counts). */
+        deny_load(sysroot, &now, &deny);
+        deny_intree(c, sysroot, &now, &deny, &intree_denied);
+        changed = r >= 0 && lg_manifest_differs_deny(have_manifest ? &manifest : NULL, &now, &quarantine, &deny);
         /* A narrowing keeps the host armed: its boots count. */
         narrowing = counting && narrowing_load(c, sysroot, &narrow_rec);
         changed = changed || narrowing;
@@ -843,6 +973,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                 .agents = &c->agents,
                 .culprit = culprit,
                 .narrow = narrowing && lg_narrow_active(&narrow) ? &narrow : NULL,
+                .deny = &deny,
+                .denied_intree = &intree_denied,
         };
         r = lg_policy_compute(&in, &rs.withheld);
         if (r < 0)
@@ -870,7 +1002,7 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
                      have_manifest ? "real root differs from the last known good: counting armed"
                                    : "no usable last-known-good manifest: counting armed",
                      &arm_d, &st, NULL, NULL, NULL);
-        emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d);
+        emit_withheld(c, &rs.withheld, have_early ? &early.withheld : NULL, &d, &now, &intree_denied);
         emit_released(c, &quarantine, &d, &st);
         if (reset_applied)
                 emit_reset(c, &d, &st, &reset);
@@ -880,6 +1012,8 @@ static int run_pre_switch(ctx *c, lg_root *sysroot) {
         lg_withheld_done(&rs.withheld);
         lg_runstate_done(&early);
         lg_changes_done(&changes);
+        lg_inventory_done(&intree_denied);
+        lg_deny_done(&deny);
         lg_inventory_done(&now);
         lg_inventory_done(&manifest);
         lg_quarantine_done(&quarantine);
@@ -978,12 +1112,16 @@ static int run_arm_if_changed(ctx *c) {
         r = lg_store_open(c->root, LG_STORE_AUTO, &store);
         if (r >= 0) {
                 lg_quarantine q = {};
+                lg_deny deny = {};
                 bool differs;
 
-                /* Persistently withheld modules do not load: no change. */
+                /* Persistently withheld modules do not load, and neither do
+                 * denied ones: no change. */
                 if (lg_store_read_quarantine(store, &q) < 0)
                         q = (lg_quarantine) {};
-                differs = lg_manifest_differs(have_manifest ? &manifest : NULL, &now, &q);
+                deny_load(c->root, &now, &deny);
+                differs = lg_manifest_differs_deny(have_manifest ? &manifest : NULL, &now, &q, &deny);
+                lg_deny_done(&deny);
                 lg_quarantine_done(&q);
                 if (!differs)
                         goto finish;

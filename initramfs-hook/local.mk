@@ -64,6 +64,7 @@ EARLY_TESTS = \
 	tests/integration/early-levels.sh \
 	tests/integration/early-overrides.sh \
 	tests/integration/early-quarantine.sh \
+	tests/integration/early-deny.sh \
 	tests/integration/early-modprobe.sh \
 	tests/integration/early-bad-tree.sh \
 	tests/integration/early-many-modules.sh \

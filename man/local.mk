@@ -7,7 +7,8 @@ LG_MAN_PAGES = \
 	%reldir%/lastgood-watchdog.8 \
 	%reldir%/lastgood-generator.8 \
 	%reldir%/lastgood.conf.5 \
-	%reldir%/lastgood-agents.d.5
+	%reldir%/lastgood-agents.d.5 \
+	%reldir%/lastgood-deny.d.5
 EXTRA_DIST += $(LG_MAN_PAGES:=.scd)
 
 if ENABLE_MAN
@@ -29,6 +30,8 @@ LG_SCDOC = $(AM_V_GEN)$(MKDIR_P) $(@D) && $(SCDOC) < $< > $@.tmp && mv $@.tmp $@
 %reldir%/lastgood.conf.5: %reldir%/lastgood.conf.5.scd
 	$(LG_SCDOC)
 %reldir%/lastgood-agents.d.5: %reldir%/lastgood-agents.d.5.scd
+	$(LG_SCDOC)
+%reldir%/lastgood-deny.d.5: %reldir%/lastgood-deny.d.5.scd
 	$(LG_SCDOC)
 
 # Every page renders without a warning, every option of each program's

@@ -14,7 +14,8 @@ libops_a_SOURCES = \
 	%reldir%/apply.c %reldir%/apply.h \
 	%reldir%/runstate.c %reldir%/runstate.h \
 	%reldir%/summary.c %reldir%/summary.h \
-	%reldir%/metrics.c %reldir%/metrics.h
+	%reldir%/metrics.c %reldir%/metrics.h \
+	%reldir%/fingerprints.c %reldir%/fingerprints.h
 libops_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
 # Unit test of the moves, with failures injected through the linker

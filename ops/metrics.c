@@ -3,9 +3,12 @@
  * boot state for node_exporter's textfile collector. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "escape.h"
 #include "macro.h"
 #include "metrics.h"
 
@@ -47,6 +50,65 @@ int lg_metrics_host(const lg_summary *s, const lg_state *state, char **ret) {
                 fprintf(f, "lastgood_host_state{state=\"%s\"} %d\n", lg_host_state_to_string(h),
                         h == s->host);
         if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* A label value: valid UTF-8 (lg_escape()), then \\, \" and \n as the text
+ * format escapes them; nothing else (no \x: Prometheus has none). */
+static int put_label(FILE *f, const char *key, const char *v, bool last) {
+        _cleanup_free_ char *u = NULL;
+        size_t len;
+
+        if (lg_escape(LG_ESCAPE_UTF8, v ?: "", strlen(v ?: ""), true, &u, &len, NULL) < 0)
+                return -ENOMEM;
+        fprintf(f, "%s=\"", key);
+        for (size_t i = 0; i < len; i++)
+                switch (u[i]) {
+                case '\\':
+                        fputs("\\\\", f);
+                        break;
+                case '"':
+                        fputs("\\\"", f);
+                        break;
+                case '\n':
+                        fputs("\\n", f);
+                        break;
+                default:
+                        fputc(u[i], f);
+                }
+        fputs(last ? "\"" : "\",", f);
+        return 0;
+}
+
+int lg_metrics_withheld_info(const lg_withheld_info *items, size_t n, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        int r = 0;
+
+        if (!f)
+                return -ENOMEM;
+        if (n > 0)
+                fputs("# HELP lastgood_withheld_info An item this host withholds at every boot (the cold record, "
+                      "or a deny list), by its SHA-256 fingerprint.\n"
+                      "# TYPE lastgood_withheld_info gauge\n",
+                      f);
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                fputs("lastgood_withheld_info{", f);
+                r = put_label(f, "kind", items[i].kind, false);
+                if (r >= 0)
+                        r = put_label(f, "name", items[i].name, false);
+                if (r >= 0)
+                        r = put_label(f, "agent", items[i].agent, false);
+                if (r >= 0)
+                        r = put_label(f, "sha256", items[i].sha256, false);
+                if (r >= 0)
+                        r = put_label(f, "reason", items[i].reason, true);
+                fputs("} 1\n", f);
+        }
+        if (fclose(f) != 0 || r < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(buf);
         return 0;

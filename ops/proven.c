@@ -173,7 +173,8 @@ static int item_copy(lg_inv_item *dst, const lg_inv_item *src) {
  * a bad module withheld stays in steady state. */
 static bool nothing_to_record(const lg_withheld *w) {
         for (size_t i = 0; w && i < w->n; i++)
-                if (w->items[i].reason != LG_REASON_QUARANTINE && w->items[i].reason != LG_REASON_BLOCK)
+                if (w->items[i].reason != LG_REASON_QUARANTINE && w->items[i].reason != LG_REASON_BLOCK &&
+                    w->items[i].reason != LG_REASON_DENIED)
                         return false;
         return true;
 }
@@ -764,6 +765,11 @@ static int add_to_quarantine(const lg_proven_input *in, const uint64_t *fps, boo
                  * released during this boot (lastgoodctl release): then it
                  * must not come back. */
                 if (w->reason == LG_REASON_BLOCK || w->reason == LG_REASON_QUARANTINE)
+                        continue;
+                /* A denied item is the deny list's business, never the
+                 * cold record's (DESIGN.md, "Fleet immunity": no NVRAM
+                 * write); it keeps its old last-known-good entry. */
+                if (w->reason == LG_REASON_DENIED)
                         continue;
                 /* Level-2 suspects are not verdicts: the narrowing names
                  * the culprit among them (proven-narrow.c). */

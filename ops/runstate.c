@@ -116,6 +116,13 @@ int lg_runstate_write(const lg_root *root, const lg_runstate *rs) {
                  * the proven write fingerprints it there. */
                 if (it->fingerprint && it->kind == LG_ITEM_CONTENT)
                         fprintf(f, "\t%016" PRIx64, it->fingerprint);
+                else if (it->denied_by)
+                        fputs("\t-", f);
+                /* Denied: the list's file and line (status, list, plan). */
+                if (it->denied_by) {
+                        fputc('\t', f);
+                        fputs_escaped(f, it->denied_by);
+                }
                 fputc('\n', f);
         }
         if (fclose(f) != 0)
@@ -219,8 +226,8 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 size_t len = nl ? (size_t) (nl - p) : (size_t) (end - p);
                 _cleanup_free_ char *line = strndup(p, len);
-                _cleanup_free_ char *name = NULL, *agent = NULL;
-                char *f[5], *s, *e;
+                _cleanup_free_ char *name = NULL, *agent = NULL, *where = NULL;
+                char *f[6], *s, *e;
                 lg_item_kind kind;
                 lg_reason reason;
                 uint64_t fp = 0;
@@ -229,7 +236,7 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 p += len + 1;
                 if (!line)
                         return -ENOMEM;
-                for (s = line; n < 5; n++) {
+                for (s = line; n < 6; n++) {
                         f[n] = s;
                         s = strchr(s, '\t');
                         if (!s) {
@@ -240,7 +247,7 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 }
                 if (s || n < 4)
                         continue; /* too many or too few fields */
-                if (n == 5) {
+                if (n >= 5 && !streq(f[4], "-")) {
                         errno = 0;
                         fp = strtoull(f[4], &e, 16);
                         if (errno != 0 || e == f[4] || *e || strlen(f[4]) != 16)
@@ -250,11 +257,19 @@ int lg_runstate_parse_withheld(const char *buf, size_t size, lg_withheld *w) {
                 reason = lg_reason_from_string(f[2]);
                 if (kind < 0 || reason < 0 || f[1][0] == '\0')
                         continue;
+                if (n == 6 && reason != LG_REASON_DENIED)
+                        continue; /* only a denied item has a sixth field */
                 name = unescape(f[1], strlen(f[1]));
                 agent = streq(f[3], "-") ? NULL : unescape(f[3], strlen(f[3]));
                 if (!name || (!agent && !streq(f[3], "-")))
                         return -ENOMEM;
-                r = lg_withheld_add(w, kind, name, reason, agent, fp);
+                if (reason == LG_REASON_DENIED) {
+                        where = n == 6 ? unescape(f[5], strlen(f[5])) : NULL;
+                        if (n == 6 && !where)
+                                return -ENOMEM;
+                        r = lg_withheld_set_denied(w, kind, name, agent, fp, where);
+                } else
+                        r = lg_withheld_add(w, kind, name, reason, agent, fp);
                 if (r < 0)
                         return r;
         }

@@ -22,6 +22,9 @@
  *                            proven write records in the cold record (the
  *                            file is gone from its place by then); '\\',
  *                            '\t', '\n' in names are written as C escapes.
+ *                            A denied item (reason "denied") then has
+ *                            <TAB>FILE:LINE of its deny list entry (the
+ *                            fingerprint field "-" for a module).
  *
  * Readers must treat both as untrusted input. */
 

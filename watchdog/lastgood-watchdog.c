@@ -33,7 +33,9 @@
 #include "bus.h"
 #include "cmdline.h"
 #include "config.h"
+#include "deny-watch.h"
 #include "events.h"
+#include "fingerprints.h"
 #include "health.h"
 #include "inventory.h"
 #include "journal.h"
@@ -94,6 +96,7 @@ typedef struct Context {
         char **watch_dirs;      /* index = position of the wd in wds */
         int *wds;
         size_t n_wds;
+        lg_wdeny deny;          /* deny lists, reloaded when they change (deny-watch.h) */
         struct udev *udev;
         struct udev_monitor *monitor;
 
@@ -581,6 +584,62 @@ static void copy_changed_hook(const char *agent, const char *path, const char *w
                a ?: "(out of memory)", p ?: "(out of memory)", why);
 }
 
+/* Verdicts (DESIGN.md, "Fleet immunity"): once a proof records this
+ * boot's withheld items as persistently withheld, each item named from a
+ * crash log, and the only changed item of a level-1 recovery, is said with
+ * its SHA-256 and LASTGOOD_VERDICT, for fleets to deny it on other hosts.
+ * Level-2 suspects are never verdicts (the narrowing names its culprit
+ * from lastgood-early). */
+static void emit_verdicts(Context *c, const lg_proven_result *res) {
+        const lg_withheld *w = c->have_rs ? &c->rs.withheld : NULL;
+        const lg_withheld_item *only = NULL;
+        size_t n_changed = 0;
+        lg_fp_lookup l = {};
+
+        if (!w || !res->decision.proven || res->n_quarantined == 0)
+                return;
+        for (size_t i = 0; i < w->n; i++)
+                if (w->items[i].reason == LG_REASON_CHANGED && w->items[i].kind != LG_ITEM_UNIT) {
+                        n_changed++;
+                        only = &w->items[i];
+                }
+        (void) lg_fp_lookup_open(c->root, c->kernel, &c->config, &c->agents, &l);
+        for (size_t i = 0; i < w->n; i++) {
+                const lg_withheld_item *it = &w->items[i];
+                const char *verdict = it->reason == LG_REASON_CRASH_LOG                            ? "crash-log"
+                                      : c->rs.level == 1 && n_changed == 1 && it == only ? "only-change"
+                                                                                         : NULL;
+                char sha[LG_SHA256_STRING_MAX];
+                lg_event e = LG_EVENT_INIT(LG_MSG_WITHHELD);
+                _cleanup_free_ char *msg = NULL;
+
+                if (!verdict || it->kind == LG_ITEM_UNIT)
+                        continue;
+                if (asprintf(&msg, "%s %s is persistently withheld: a verdict (%s) of this recovery.",
+                             strna(lg_item_kind_to_string(it->kind)), it->name, verdict) < 0)
+                        msg = NULL;
+                e.priority = LOG_WARNING;
+                e.message = msg ?: "Verdict.";
+                e.item = it->name;
+                e.item_kind = lg_item_kind_to_string(it->kind);
+                e.reason = "quarantine";
+                e.verdict = verdict;
+                e.item_sha256 = lg_fp_lookup_sha256(&l, it->kind, it->name,
+                                                    it->kind == LG_ITEM_CONTENT ? it->fingerprint : 0, sha);
+                e.kernel = c->kernel;
+                e.level = (int) c->rs.level;
+                e.boot_seq = c->rs.boot_seq;
+                (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
+                if (c->export) {
+                        lg_export_meta meta = { .realtime_usec = realtime_usec() };
+
+                        (void) lg_event_format_export(&e, &meta, c->export);
+                        fflush(c->export);
+                }
+        }
+        lg_fp_lookup_done(&l);
+}
+
 static int do_proven(Context *c, lg_step step, const char *why) {
         unsigned n_changed_logged = 0;
         uint64_t now = realtime_usec(), stable = (uint64_t) c->config.stable_sec * 1000000ULL;
@@ -672,6 +731,7 @@ static int do_proven(Context *c, lg_step step, const char *why) {
                 narrowing_neutral(c);
         }
         emit_narrowing(c, &res);
+        emit_verdicts(c, &res);
         lg_proven_result_done(&res);
         return 0;
 }
@@ -945,9 +1005,81 @@ static void manifest_refresh(Context *c) {
         c->good_loaded = true;
 }
 
+/* ---- deny lists (watchdog/deny-watch.c) ------------------------------------ */
+
+/* Denied content written at run time: moved away, its last good copy
+ * back, the agent keeps running. Not a change: nothing armed, no try, no
+ * NVRAM write (DESIGN.md, "Fleet immunity"). */
+static void deny_content(Context *c, const char *path, const char *sha256, const char *where) {
+        _cleanup_(lg_withhold_result_done) lg_withhold_result res = {};
+        const char *agent = NULL;
+        lg_event e = LG_EVENT_INIT(LG_MSG_DENIED);
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        r = lg_wdeny_withhold(c->root, &c->agents, path, boot_seq(c), &agent, &res);
+        if (r < 0) {
+                lg_log(LOG_ERR, "Could not withhold the denied content %s: %s", path, strerror(-r));
+                return;
+        }
+        if (res.same_as_good || (res.vanished && !res.restored))
+                return;
+        if (asprintf(&msg, "Agent %s: content %s denied by %s; moved to %s%s.", strna(agent), path, where,
+                     strna(res.quarantined),
+                     res.restored ? ", last good copy restored" : ", no last good copy (quarantined only)") < 0)
+                msg = NULL;
+        e.priority = LOG_WARNING;
+        e.message = msg ?: "Denied agent content withheld.";
+        e.item = path;
+        e.item_kind = "content";
+        e.reason = "denied";
+        e.item_sha256 = sha256;
+        e.deny_list = where;
+        e.kernel = c->kernel;
+        e.boot_seq = boot_seq(c);
+        (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
+        if (c->export) {
+                lg_export_meta meta = { .realtime_usec = realtime_usec() };
+
+                (void) lg_event_format_export(&e, &meta, c->export);
+                fflush(c->export);
+        }
+        refresh_notice(c, NULL);
+}
+
+static void deny_sweep_one(const char *path, const char *sha256, const char *where, void *userdata) {
+        deny_content(userdata, path, sha256, where);
+}
+
+/* A list changed: read them again and withhold what they deny now. */
+static void deny_reload(Context *c) {
+        int r;
+
+        lg_wdeny_watch(&c->deny, c->root, c->inotify_fd);
+        r = lg_wdeny_reload(&c->deny, c->root);
+        if (r < 0) {
+                lg_log(LOG_WARNING, "Could not read the deny lists again (%s); the old ones stay.", strerror(-r));
+                return;
+        }
+        for (size_t i = 0; i < c->deny.deny.n_problems; i++) {
+                const lg_deny_problem *p = &c->deny.deny.problems[i];
+
+                if (p->line)
+                        lg_log(LOG_WARNING, "Deny list %s, line %u: %s; the line is ignored.",
+                               c->deny.deny.files[p->file], p->line, p->what);
+                else
+                        lg_log(LOG_WARNING, "Deny list %s %s; it is ignored.", c->deny.deny.files[p->file], p->what);
+        }
+        lg_log(LOG_INFO, "Deny lists read: %zu entr%s.", c->deny.deny.n, c->deny.deny.n == 1 ? "y" : "ies");
+        r = lg_wdeny_sweep(&c->deny, c->root, c->kernel, &c->agents, deny_sweep_one, c);
+        if (r < 0)
+                lg_log(LOG_WARNING, "Could not check the agents' content against the deny lists: %s", strerror(-r));
+}
+
 static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
         _cleanup_free_ char *dest = NULL;
         lg_quarantine q = {};
+        lg_watch_denial denial = {};
         lg_watch_verdict v;
         lg_decision d = {};
         uint64_t fp;
@@ -959,6 +1091,8 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
                 .agents = &c->agents,
                 .good_given = true,
                 .budget = &c->judge_budget,
+                .deny = &c->deny.deny,
+                .denial = &denial,
         };
         int r;
 
@@ -975,6 +1109,9 @@ static void runtime_change(Context *c, lg_item_kind kind, const char *name) {
 
         switch (v) {
         case LG_WATCH_NONE:
+                return;
+        case LG_WATCH_DENY:
+                deny_content(c, name, denial.sha256, denial.where);
                 return;
         case LG_WATCH_WITHHOLD:
                 r = lg_content_withhold(c->root, name, boot_seq(c), &dest);
@@ -1035,6 +1172,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         char buf[sizeof(struct inotify_event) + NAME_MAX + 1] __attribute__((aligned(8)));
         _cleanup_strv_free_ char **paths = NULL;
         size_t n_paths = 0, cap = 0;
+        bool deny_changed = false;
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof buf);
@@ -1045,6 +1183,10 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         struct inotify_event *ev = (struct inotify_event *) p;
 
                         p += sizeof(*ev) + ev->len;
+                        if (lg_wdeny_owns(&c->deny, ev->wd)) {
+                                deny_changed = true;
+                                continue;
+                        }
                         if (ev->len == 0 || (ev->mask & IN_ISDIR))
                                 continue;
                         if (ev->wd == c->run_wd) {
@@ -1059,6 +1201,11 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                         continue;
                                 if (asprintf(&path, "%s/%s", streq(c->watch_dirs[i], "/") ? "" : c->watch_dirs[i],
                                              ev->name) < 0)
+                                        break;
+                                /* A new file is judged once written (its
+                                 * IN_CLOSE_WRITE), never half written. */
+                                if ((ev->mask & (IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO)) == IN_CREATE &&
+                                    lg_watch_create_wait_close(c->root, path))
                                         break;
                                 if (!lg_watch_content_agent(&c->agents, path))
                                         break;
@@ -1079,6 +1226,8 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         }
                 }
         }
+        if (deny_changed)
+                deny_reload(c);
         /* One judgement per file for a burst of events (sorted, each name
          * once: no quadratic look-up), each of that file alone, and the
          * burst's reads bounded together. */
@@ -1140,6 +1289,9 @@ static int setup_inotify(Context *c) {
                 if (wd < 0)
                         lg_log(LOG_INFO, "Not watching %s: %m", *d);
         }
+        /* The deny lists, and their folders watched: a changed list is
+         * picked up without a restart. */
+        deny_reload(c);
         r = sd_event_add_io(c->event, &c->inotify_source, c->inotify_fd, EPOLLIN, on_inotify, c);
         return r;
 }
@@ -1354,6 +1506,7 @@ static void context_done(Context *c) {
         free(c->wds);
         lg_strv_free(c->watch_dirs);
         lg_inventory_done(&c->good);
+        lg_wdeny_done(&c->deny);
         c->bus = sd_bus_flush_close_unref(c->bus);
         c->event = sd_event_unref(c->event);
         if (c->export)
@@ -1591,7 +1744,7 @@ static int run_check(Context *c) {
 }
 
 int main(int argc, char *argv[]) {
-        Context c = { .inotify_fd = -1, .run_wd = -1 };
+        Context c = { .inotify_fd = -1, .run_wd = -1, .deny = LG_WDENY_INIT };
         sigset_t ss;
         int r;
 

@@ -5,6 +5,7 @@ noinst_LIBRARIES += libwatchdog.a
 libwatchdog_a_SOURCES = \
 	%reldir%/health.c %reldir%/health.h \
 	%reldir%/watch.c %reldir%/watch.h \
+	%reldir%/deny-watch.c %reldir%/deny-watch.h \
 	%reldir%/bus.c %reldir%/bus.h \
 	%reldir%/notice.c %reldir%/notice.h \
 	%reldir%/health-tiers.c %reldir%/health-tiers.h \
@@ -53,6 +54,7 @@ WATCHDOG_TESTS = \
 	tests/integration/watchdog-crash-steps.sh \
 	tests/integration/watchdog-bad-input.sh \
 	tests/integration/watchdog-runtime.sh \
+	tests/integration/watchdog-deny.sh \
 	tests/integration/watchdog-units.sh \
 	tests/integration/watchdog-private-bus.sh \
 	tests/integration/watchdog-installed.sh

@@ -108,7 +108,19 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
         } else {
                 const lg_qitem *q = ctx->quarantine ? lg_quarantine_find(ctx->quarantine, kind, name) : NULL;
 
-                if (kind == LG_ITEM_CONTENT && q && q->fingerprint == it->fingerprint)
+                const lg_deny_entry *e = it->has_sha256 && ctx->deny
+                                                 ? lg_deny_find(ctx->deny, kind, it->sha256)
+                                                 : NULL;
+
+                /* Denied first: the list is the administrator's word on
+                 * these bytes, and a denied item is no change. */
+                if (kind == LG_ITEM_CONTENT && e) {
+                        *ret = LG_WATCH_DENY;
+                        if (ctx->denial) {
+                                lg_sha256_to_string(it->sha256, ctx->denial->sha256);
+                                lg_deny_where(ctx->deny, e, ctx->denial->where, sizeof(ctx->denial->where));
+                        }
+                } else if (kind == LG_ITEM_CONTENT && q && q->fingerprint == it->fingerprint)
                         *ret = LG_WATCH_WITHHOLD;
                 else if (g && g->fingerprint == it->fingerprint && streq_ptr(good->kernel, ctx->kernel))
                         *ret = LG_WATCH_NONE;
@@ -119,6 +131,17 @@ int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
         lg_inventory_done(&now);
         lg_inventory_done(&loaded);
         return 0;
+}
+
+bool lg_watch_create_wait_close(const lg_root *root, const char *path) {
+        _cleanup_close_ int dfd = -EBADF;
+        const char *base;
+        struct stat st;
+
+        dfd = lg_safe_open_parent(root, path, &base);
+        if (dfd < 0 || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return false;
+        return S_ISREG(st.st_mode) && st.st_nlink == 1;
 }
 
 /* Copy in (a regular file, st its fstat()) to a new file name of dirfd,

@@ -6,6 +6,7 @@
 
 #include "bootstate.h"
 #include "config.h"
+#include "deny.h"
 #include "inventory.h"
 #include "rootfs.h"
 
@@ -18,7 +19,14 @@ typedef enum lg_watch_verdict {
         LG_WATCH_NONE,      /* not ours, or the same as the last known good */
         LG_WATCH_ARM,       /* a change against the last known good: arm */
         LG_WATCH_WITHHOLD,  /* content matching a cold-record item: withhold again */
+        LG_WATCH_DENY,      /* content a deny list names: move away, last good copy back; no arming */
 } lg_watch_verdict;
+
+/* Why LG_WATCH_DENY: the item's fingerprint and the list's line. */
+typedef struct lg_watch_denial {
+        char sha256[LG_SHA256_STRING_MAX];
+        char where[512];        /* "FILE:LINE" */
+} lg_watch_denial;
 
 typedef struct lg_watch_ctx {
         const lg_root *root;
@@ -32,6 +40,8 @@ typedef struct lg_watch_ctx {
         bool good_given;
         const lg_inventory *good;
         uint64_t *budget;                 /* bytes left to read (NULL: a budget of its own) */
+        const lg_deny *deny;              /* deny lists, may be NULL */
+        lg_watch_denial *denial;          /* filled for LG_WATCH_DENY, may be NULL */
 } lg_watch_ctx;
 
 /* Judge one item (a module by name, against a fresh scan of the module
@@ -43,6 +53,12 @@ typedef struct lg_watch_ctx {
  * Returns 0 or -errno. */
 int lg_watch_judge(const lg_watch_ctx *ctx, lg_item_kind kind, const char *name,
                    lg_watch_verdict *ret, uint64_t *ret_fingerprint, const char **ret_agent);
+
+/* An IN_CREATE of path that needs no judgement of its own: a new regular
+ * file with one link is being written, and its IN_CLOSE_WRITE follows
+ * (judged then, whole: a denied file is never judged half written and
+ * taken for a change). Never follows a symlink. */
+bool lg_watch_create_wait_close(const lg_root *root, const char *path);
 
 /* The agent whose Content= patterns match path, or NULL. */
 const char *lg_watch_content_agent(const lg_agents *agents, const char *path);

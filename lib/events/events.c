@@ -47,6 +47,7 @@ static const struct {
         [LG_MSG_RESET] = { "c1777c1426114746bc56bdfbf1d02426", "reset-on-failure",
                            "Reset on failure set up for an armed boot." },
         [LG_MSG_NARROWING] = { "7dc2bf4fc2304e85b2bdb5dc504b4bde", "narrowing", "Narrowing step." },
+        [LG_MSG_DENIED] = { "9e4cca18777541b5a0e7af80d37aeb7e", "denied", "Item denied by a fleet list." },
 };
 
 const char *lg_msg_id(lg_msg m) {
@@ -117,6 +118,12 @@ int lg_event_fields(const lg_event *e, char ***ret) {
                 r = push_int(&l, "LASTGOOD_BOOT_SEQ", e->boot_seq);
         if (r >= 0)
                 r = push_str(&l, "LASTGOOD_EVIDENCE", e->evidence);
+        if (r >= 0)
+                r = push_str(&l, "LASTGOOD_ITEM_SHA256", e->item_sha256);
+        if (r >= 0)
+                r = push_str(&l, "LASTGOOD_VERDICT", e->verdict);
+        if (r >= 0)
+                r = push_str(&l, "LASTGOOD_DENY_LIST", e->deny_list);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(l);

@@ -30,6 +30,7 @@ typedef enum lg_msg {
         LG_MSG_OVERRIDE,
         LG_MSG_RESET, /* a reset-on-failure setting of an armed boot (lib/reset/reset.h) */
         LG_MSG_NARROWING,
+        LG_MSG_DENIED, /* an item a deny list names (DESIGN.md, "Fleet immunity") */
         _LG_MSG_MAX,
 } lg_msg;
 
@@ -47,6 +48,9 @@ typedef struct lg_event {
         long long boot_seq;    /* < 0: absent */
         const char *mode, *item, *item_kind, *reason, *kernel;
         const char *evidence;  /* culprit: the deciding log line (LASTGOOD_EVIDENCE) */
+        const char *item_sha256; /* "sha256:HEX" of the item (LASTGOOD_ITEM_SHA256) */
+        const char *verdict;   /* crash-log|narrowed|only-change (LASTGOOD_VERDICT), never for a suspect */
+        const char *deny_list; /* denied: "FILE:LINE" of the list entry (LASTGOOD_DENY_LIST) */
 } lg_event;
 
 #define LG_EVENT_INIT(m) \

@@ -16,6 +16,7 @@
 
 #include "kmod-api.h"
 #include "copy.h"
+#include "deny.h"
 #include "inventory.h"
 #include "macro.h"
 #include "safepath.h"
@@ -93,9 +94,19 @@ static bool ctime_match(lg_stat_match match, uint64_t ctime_ns, const struct sta
         return match == LG_STAT_LOOSE || (ctime_ns != 0 && ctime_ns == stat_ctime_ns(st));
 }
 
-static int fingerprint_fd_max(int fd, uint64_t max, uint64_t *ret) {
+static unsigned long long files_hashed;
+
+unsigned long long lg_inventory_files_hashed(void) {
+        return files_hashed;
+}
+
+static int fingerprint_fd_max(int fd, uint64_t max, uint64_t *ret, uint8_t *ret_sha256) {
         char buf[65536];
         uint64_t h = FNV_OFFSET, total = 0;
+        lg_sha256 sha;
+
+        files_hashed++;
+        lg_sha256_init(&sha);
 
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof(buf));
@@ -108,18 +119,22 @@ static int fingerprint_fd_max(int fd, uint64_t max, uint64_t *ret) {
                 if (n == 0)
                         break;
                 h = fnv1a(h, buf, (size_t) n);
+                if (ret_sha256)
+                        lg_sha256_update(&sha, buf, (size_t) n);
                 total += (uint64_t) n;
                 if (total > max)
                         return -EFBIG;
         }
         h = fnv1a(h, &total, sizeof(total));
+        if (ret_sha256)
+                lg_sha256_final(&sha, ret_sha256);
         /* 0 means "no fingerprint" in the cold record. */
         *ret = h ? h : 1;
         return 0;
 }
 
-static int fingerprint_fd(int fd, uint64_t *ret) {
-        return fingerprint_fd_max(fd, MODULE_FILE_MAX, ret);
+static int fingerprint_fd(int fd, uint64_t *ret, uint8_t *ret_sha256) {
+        return fingerprint_fd_max(fd, MODULE_FILE_MAX, ret, ret_sha256);
 }
 
 /* Content: by what it holds, so that the same bad file downloaded again
@@ -127,7 +142,8 @@ static int fingerprint_fd(int fd, uint64_t *ret) {
  * target, never followed. What cannot be read (gone, EACCES, larger than
  * CONTENT_FILE_MAX) falls back to its stat() data: still a change when it
  * changes, only never matched again. */
-static uint64_t content_fingerprint(int dirfd, const char *name, const struct stat *st, uint64_t *budget) {
+static uint64_t content_fingerprint(int dirfd, const char *name, const struct stat *st, uint64_t *budget,
+                                    uint8_t sha256[LG_SHA256_SIZE], bool *ret_has_sha256) {
         uint64_t h = FNV_OFFSET, v[3] = { (uint64_t) st->st_size, stat_mtime_ns(st), (uint64_t) st->st_ino };
 
         if (S_ISLNK(st->st_mode)) {
@@ -151,20 +167,36 @@ static uint64_t content_fingerprint(int dirfd, const char *name, const struct st
                 if (fd >= 0 && fstat(fd, &now) == 0 && S_ISREG(now.st_mode) && now.st_ino == st->st_ino &&
                     (uint64_t) now.st_size <= MIN(LG_CONTENT_FILE_MAX, *budget)) {
                         *budget -= (uint64_t) now.st_size;
-                        if (fingerprint_fd_max(fd, (uint64_t) now.st_size, &fp) == 0)
+                        if (fingerprint_fd_max(fd, (uint64_t) now.st_size, &fp, sha256) == 0) {
+                                *ret_has_sha256 = true;
                                 return fp;
+                        }
                 }
         }
         h = fnv1a(h, v, sizeof(v));
         return h ? h : 1;
 }
 
-int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret) {
+int lg_module_fingerprints(const lg_root *root, const char *path, uint64_t *ret,
+                           uint8_t ret_sha256[LG_SHA256_SIZE]) {
         _cleanup_close_ int fd = lg_root_open(root, path, O_RDONLY | O_NOCTTY, 0);
 
         if (fd < 0)
                 return fd;
-        return fingerprint_fd(fd, ret);
+        return fingerprint_fd(fd, ret, ret_sha256);
+}
+
+int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret) {
+        return lg_module_fingerprints(root, path, ret, NULL);
+}
+
+const char *lg_inventory_sha256(const lg_inventory *inv, lg_item_kind kind, const char *name,
+                                char out[static 72]) {
+        const lg_inv_item *it = lg_inventory_find(inv, kind, name);
+
+        if (!it || !it->has_sha256)
+                return NULL;
+        return lg_sha256_to_string(it->sha256, out);
 }
 
 /* written_ns: when the cache was written (0: unknown). On the same file
@@ -411,9 +443,23 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
                             .mtime_ns = stat_mtime_ns(&st),
                             .ino = (uint64_t) st.st_ino,
                             .ctime_ns = stat_ctime_ns(&st) };
-        if (cached)
+        if (cached && cached->has_sha256) {
                 it.fingerprint = cached->fingerprint;
-        else {
+                memcpy(it.sha256, cached->sha256, sizeof(it.sha256));
+                it.has_sha256 = true;
+        } else if (cached) {
+                /* Known, but from a manifest older than the SHA-256s: read
+                 * once more for it (the same FNV comes out). */
+                if (asprintf(&abs, "%s/%s", s->moddir, rel) < 0)
+                        return -ENOMEM;
+                r = lg_module_fingerprints(s->root, abs, &it.fingerprint, it.sha256);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        it.fingerprint = cached->fingerprint;
+                else
+                        it.has_sha256 = true;
+        } else {
                 /* Read it: this validates the ELF even for updates/ files,
                  * so a truncated or non-ELF file is skipped, not listed. */
                 r = read_intree(s, rel);
@@ -427,13 +473,14 @@ static int scan_module(scan *s, int dfd, const char *file, const char *rel) {
                         return push_intree(s, rel, &st);
                 if (asprintf(&abs, "%s/%s", s->moddir, rel) < 0)
                         return -ENOMEM;
-                r = lg_module_fingerprint(s->root, abs, &it.fingerprint);
+                r = lg_module_fingerprints(s->root, abs, &it.fingerprint, it.sha256);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
                         s->skipped++;
                         return 0;
                 }
+                it.has_sha256 = true;
         }
 
         it.name = TAKE_PTR(name);
@@ -536,23 +583,29 @@ typedef struct content_walk {
 static void content_item(int dirfd, const char *name, const char *path, const struct stat *st,
                          const lg_inventory *cache, uint64_t *budget, lg_inv_item *it) {
         const lg_inv_item *cached;
+        uint8_t sha[LG_SHA256_SIZE] = {};
+        bool has_sha = false;
         uint64_t fp;
 
         /* Unchanged stat key: the cached fingerprint, no read (10,000 files
          * cost 10,000 lstat()). */
         cached = cache ? lg_inventory_find(cache, LG_ITEM_CONTENT, path) : NULL;
-        if (cached && cached->fingerprint &&
+        if (cached && cached->fingerprint && (cached->has_sha256 || S_ISLNK(st->st_mode)) &&
             stat_key_match(LG_STAT_STRICT, cached->size, cached->mtime_ns, cached->ino, cache->written_ns, st) &&
-            ctime_match(LG_STAT_STRICT, cached->ctime_ns, st))
+            ctime_match(LG_STAT_STRICT, cached->ctime_ns, st)) {
                 fp = cached->fingerprint;
-        else
-                fp = content_fingerprint(dirfd, name, st, budget);
+                memcpy(sha, cached->sha256, sizeof(sha));
+                has_sha = cached->has_sha256;
+        } else
+                fp = content_fingerprint(dirfd, name, st, budget, sha, &has_sha);
         *it = (lg_inv_item){ .kind = LG_ITEM_CONTENT,
                              .fingerprint = fp,
                              .size = (uint64_t) st->st_size,
                              .mtime_ns = stat_mtime_ns(st),
                              .ino = (uint64_t) st->st_ino,
-                             .ctime_ns = stat_ctime_ns(st) };
+                             .ctime_ns = stat_ctime_ns(st),
+                             .has_sha256 = has_sha };
+        memcpy(it->sha256, sha, sizeof(sha));
 }
 
 static int content_match(int dirfd, const char *name, const char *path, const struct stat *st,

@@ -9,12 +9,16 @@
 #include "cmdline.h"
 #include "config.h"
 #include "rootfs.h"
+#include "sha256.h"
 
 /* The inventory of third-party items (libkmod), the last-known-good
  * manifest, the diff between them, and the withheld set of a boot.
  *
- * Fingerprints are cheap and stable: derived from stat() data (size, mtime
- * ns, inode) and, for modules, the modinfo srcversion/vermagic when read. */
+ * Each item has two fingerprints of its bytes as installed, computed in one
+ * read: a 64-bit FNV-1a (the manifest's and the cold record's, 8 bytes in
+ * NVRAM) and the SHA-256 that fleets compare (DESIGN.md, "Fleet
+ * immunity"). Both are cached by the stat key: a steady boot reads no
+ * file. */
 
 #define LG_MANIFEST_PATH "/var/lib/lastgood/manifest"
 #define LG_RUN_DIR "/run/lastgood"
@@ -26,6 +30,10 @@ typedef struct lg_inv_item {
         char *path;            /* module: path relative to /lib/modules/KVER; content: NULL */
         char *agent;           /* owning agent, or NULL */
         uint64_t fingerprint;
+        /* SHA-256 of the same bytes; has_sha256 false for a symlink, a
+         * file that could not be read, or an older manifest's entry. */
+        uint8_t sha256[LG_SHA256_SIZE];
+        bool has_sha256;
         /* stat() key the fingerprint was computed under: a later scan that
          * sees the same key reuses the fingerprint without reading the file.
          * ctime_ns is in the key because no user can set it: a rewrite with
@@ -92,6 +100,15 @@ void lg_inv_item_done(lg_inv_item *it);
 /* Fingerprint of one module file (content hash; compressed files as
  * stored). path is an absolute host path under root. 0 or -errno. */
 int lg_module_fingerprint(const lg_root *root, const char *path, uint64_t *ret);
+/* Both fingerprints in one read; ret_sha256 may be NULL. 0 or -errno. */
+int lg_module_fingerprints(const lg_root *root, const char *path, uint64_t *ret,
+                           uint8_t ret_sha256[LG_SHA256_SIZE]);
+/* "sha256:HEX" of the item of inv (kind, name) into out, or NULL when it
+ * has none. */
+const char *lg_inventory_sha256(const lg_inventory *inv, lg_item_kind kind, const char *name,
+                                char out[static 72]);
+/* How many files the scans of this process hashed (tests and bench/). */
+unsigned long long lg_inventory_files_hashed(void);
 /* 1 when the uncompressed module open at fd (file_size bytes) carries
  * intree=Y in its .modinfo, 0 when it does not; -EPROTONOSUPPORT when the
  * file is no plain ELF64 object this reader vouches for (ask libkmod),
@@ -104,6 +121,15 @@ bool lg_module_name_valid(const char *name);
 /* Binary search: items must be sorted (as scan and load leave them). */
 const lg_inv_item *lg_inventory_find(const lg_inventory *inv, lg_item_kind kind, const char *name);
 void lg_inventory_done(lg_inventory *inv);
+
+/* The in-tree modules of now (its in-tree stat list) that a deny list
+ * names: found by the entry's name, each file read and kept only when its
+ * SHA-256 is denied. *ret holds them (kind MODULE, with path and
+ * fingerprints), sorted by name; empty when the lists name no module.
+ * Returns 0 or -ENOMEM. */
+struct lg_deny;
+int lg_deny_intree(const lg_root *root, const char *kernel, const lg_inventory *now, const struct lg_deny *deny,
+                   lg_inventory *ret);
 
 /* The manifest is an inventory written to a file (text, one item a line).
  * load: 0, -ENOENT, -EBADMSG when corrupt. save: atomic. */
@@ -128,6 +154,11 @@ void lg_changes_done(lg_changes *c);
  * a host that keeps a bad module or content withheld is in steady state and
  * writes nothing. */
 bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld);
+/* Same, and an item of now that a deny list names (deny may be NULL) is no
+ * change either (DESIGN.md, "Fleet immunity": a denied item does not arm). */
+struct lg_deny;
+bool lg_manifest_differs_deny(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld,
+                              const struct lg_deny *deny);
 
 /* The withheld set of one boot. */
 typedef enum lg_reason {
@@ -136,6 +167,7 @@ typedef enum lg_reason {
         LG_REASON_ALL_THIRD_PARTY,
         LG_REASON_BLOCK,
         LG_REASON_QUARANTINE,
+        LG_REASON_DENIED,       /* a deny list names its fingerprint (deny.h) */
         _LG_REASON_MAX,
         _LG_REASON_INVALID = -1,
 } lg_reason;
@@ -148,6 +180,7 @@ typedef struct lg_withheld_item {
         lg_reason reason;
         char *agent;          /* owning agent or NULL */
         uint64_t fingerprint;
+        char *denied_by;      /* DENIED: "FILE:LINE" of the deny list entry */
 } lg_withheld_item;
 
 typedef struct lg_withheld {
@@ -165,15 +198,24 @@ typedef struct lg_policy_input {
         const lg_agents *agents;
         const char *culprit;            /* crash-log fast path, or NULL */
         const struct lg_narrow *narrow; /* a narrowing's probe (narrow.h), or NULL */
+        const struct lg_deny *deny;     /* deny lists (deny.h), or NULL */
+        const lg_inventory *denied_intree; /* lg_deny_intree(), or NULL */
 } lg_policy_input;
 
 /* Pure. Level 1: changed items (+ agent policies), level 2: every
  * third-party module and every agent whose policy is not keep, level 3 and
  * level 0: only quarantine/block/culprit; a narrowing adds the suspects its
  * probe does not re-admit. allow= and Allow= always win,
- * release= drops. Returns 0 or -ENOMEM. */
+ * release= drops -- except for denied items (in->deny), withheld at every
+ * level and in every mode but off, whatever allow= or release= say (the
+ * list's line is the administrator's word; removing it is the way back).
+ * Returns 0 or -ENOMEM. */
 int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret);
 /* Adds unless (kind, name) is there already: 1 added, 0 present, -ENOMEM. */
 int lg_withheld_add(lg_withheld *w, lg_item_kind kind, const char *name, lg_reason reason,
                     const char *agent, uint64_t fingerprint);
+/* The item denied by where ("FILE:LINE"): added, or its reason turned to
+ * DENIED when present. 0 or -ENOMEM. */
+int lg_withheld_set_denied(lg_withheld *w, lg_item_kind kind, const char *name, const char *agent,
+                           uint64_t fingerprint, const char *where);
 void lg_withheld_done(lg_withheld *w);

@@ -12,7 +12,8 @@ libinventory_a_SOURCES = \
 	%reldir%/names.c \
 	%reldir%/modinfo.c \
 	%reldir%/narrow.c %reldir%/narrow.h \
-	%reldir%/narrow-file.c
+	%reldir%/narrow-file.c \
+	%reldir%/deny.c %reldir%/deny.h %reldir%/deny-match.c
 libinventory_a_CFLAGS = $(AM_CFLAGS) $(LG_PKG_CFLAGS)
 
 
@@ -43,3 +44,11 @@ tests_unit_test_modinfo_SOURCES = tests/unit/test-modinfo.c
 tests_unit_test_modinfo_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
 tests_unit_test_modinfo_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
 tests_unit_test_modinfo_DEPENDENCIES = $(LG_LIBS)
+
+# Deny lists (lastgood-deny.d(5)): every bad line, the trust rule, the loader.
+check_PROGRAMS += tests/unit/test-deny
+TESTS += tests/unit/test-deny
+tests_unit_test_deny_SOURCES = tests/unit/test-deny.c
+tests_unit_test_deny_CFLAGS = $(TEST_CFLAGS) $(LG_PKG_CFLAGS)
+tests_unit_test_deny_LDADD = $(LG_LINK) $(LG_PKG_LIBS) $(TEST_LIBS)
+tests_unit_test_deny_DEPENDENCIES = $(LG_LIBS)

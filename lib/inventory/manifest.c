@@ -4,13 +4,15 @@
  *
  *   lastgood-manifest 1
  *   kernel RELEASE
- *   module NAME PATH AGENT|- FINGERPRINT SIZE MTIME_NS INO
- *   content PATH AGENT|- FINGERPRINT SIZE MTIME_NS INO
+ *   module NAME PATH AGENT|- FINGERPRINT SIZE MTIME_NS INO [CTIME_NS [SHA256]]
+ *   content PATH AGENT|- FINGERPRINT SIZE MTIME_NS INO [CTIME_NS [SHA256]]
  *   intree PATH SIZE MTIME_NS INO
  *   end COUNT
  *
  * Fields are separated by one space; bytes that are spaces, control bytes
- * or '\' are written as \xHH. FINGERPRINT is 16 hex digits. The trailer
+ * or '\' are written as \xHH. FINGERPRINT is 16 hex digits, SHA256
+ * "sha256:" and 64 (or "-": none); both optional fields came later, and a
+ * manifest without them is still read. The trailer
  * counts the item lines, so a truncated file is told from a short one. */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "deny.h"
 #include "inventory.h"
 #include "macro.h"
 
@@ -73,8 +76,16 @@ int lg_manifest_format(const lg_inventory *inv, char **ret, size_t *ret_size) {
                         fputc('-', f);
                 /* ctime last: a manifest written before it was kept has
                  * one field less, and is still read. */
-                fprintf(f, " %016" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-                        it->fingerprint, it->size, it->mtime_ns, it->ino, it->ctime_ns);
+                fprintf(f, " %016" PRIx64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, it->fingerprint,
+                        it->size, it->mtime_ns, it->ino, it->ctime_ns);
+                if (it->has_sha256) {
+                        char sha[LG_SHA256_STRING_MAX];
+
+                        fputc(' ', f);
+                        fputs(lg_sha256_to_string(it->sha256, sha), f);
+                } else
+                        fputs(" -", f);
+                fputc('\n', f);
                 count++;
         }
         for (size_t i = 0; i < inv->n_intree; i++) {
@@ -171,11 +182,11 @@ static int cmp_stat(const void *a, const void *b) {
 }
 
 static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, char *line) {
-        char *f[9], *name, *path = NULL, *agent;
+        char *f[10], *name, *path = NULL, *agent;
         uint64_t v[5] = {};
         int n, r;
 
-        n = split(line, f, 9);
+        n = split(line, f, 10);
         if (n < 0)
                 return n;
         if (streq(f[0], "intree")) {
@@ -207,12 +218,12 @@ static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, ch
         /* The ctime field is optional: a manifest written before it was
          * kept has none (0: unknown, the file is read again once). */
         if (streq(f[0], "module")) {
-                if (n != 8 && n != 9)
+                if (n < 8 || n > 10)
                         return -EBADMSG;
                 it.kind = LG_ITEM_MODULE;
                 off = 1;
         } else if (streq(f[0], "content")) {
-                if (n != 7 && n != 8)
+                if (n < 7 || n > 9)
                         return -EBADMSG;
                 it.kind = LG_ITEM_CONTENT;
                 off = 0;
@@ -228,8 +239,13 @@ static int parse_line(lg_inventory *inv, size_t *alloc, size_t *alloc_intree, ch
         if (unescape(f[2 + off], &agent) < 0 || parse_u64(f[3 + off], 16, &v[0]) < 0 ||
             strlen(f[3 + off]) != 16 || parse_u64(f[4 + off], 10, &v[1]) < 0 ||
             parse_u64(f[5 + off], 10, &v[2]) < 0 || parse_u64(f[6 + off], 10, &v[3]) < 0 ||
-            (n == 8 + off && parse_u64(f[7 + off], 10, &v[4]) < 0))
+            (n >= 8 + off && parse_u64(f[7 + off], 10, &v[4]) < 0))
                 return -EBADMSG;
+        if (n == 9 + off && !streq(f[8 + off], "-")) {
+                if (lg_sha256_from_string(f[8 + off], strlen(f[8 + off]), it.sha256) < 0)
+                        return -EBADMSG;
+                it.has_sha256 = true;
+        }
 
         if (inv->n == *alloc) {
                 size_t want = *alloc ? *alloc * 2 : 64;
@@ -384,6 +400,15 @@ int lg_manifest_diff(const lg_inventory *good, const lg_inventory *now, lg_chang
 }
 
 bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld) {
+        return lg_manifest_differs_deny(good, now, withheld, NULL);
+}
+
+static bool is_denied(const lg_deny *deny, const lg_inv_item *it) {
+        return deny && it->has_sha256 && lg_deny_find(deny, it->kind, it->sha256);
+}
+
+bool lg_manifest_differs_deny(const lg_inventory *good, const lg_inventory *now, const lg_quarantine *withheld,
+                              const lg_deny *deny) {
         lg_changes c;
         bool differs = false;
 
@@ -400,7 +425,7 @@ bool lg_manifest_differs(const lg_inventory *good, const lg_inventory *now, cons
                 const lg_qitem *q = withheld ? lg_quarantine_find(withheld, c.items[i]->kind, c.items[i]->name)
                                              : NULL;
 
-                differs = !q || q->fingerprint != c.items[i]->fingerprint;
+                differs = (!q || q->fingerprint != c.items[i]->fingerprint) && !is_denied(deny, c.items[i]);
         }
         lg_changes_done(&c);
         return differs;

@@ -33,6 +33,7 @@ static const char *const reason_table[_LG_REASON_MAX] = {
         [LG_REASON_ALL_THIRD_PARTY] = "all-third-party",
         [LG_REASON_BLOCK] = "block",
         [LG_REASON_QUARANTINE] = "quarantine",
+        [LG_REASON_DENIED] = "denied",
 };
 
 const char *lg_reason_to_string(lg_reason r) {
@@ -54,6 +55,7 @@ void lg_withheld_done(lg_withheld *w) {
         for (size_t i = 0; i < w->n; i++) {
                 free(w->items[i].name);
                 free(w->items[i].agent);
+                free(w->items[i].denied_by);
         }
         free(w->items);
         w->items = NULL;
@@ -87,6 +89,29 @@ int lg_withheld_add(lg_withheld *w, lg_item_kind kind, const char *name, lg_reas
         }
         w->n++;
         return 1;
+}
+
+int lg_withheld_set_denied(lg_withheld *w, lg_item_kind kind, const char *name, const char *agent,
+                           uint64_t fingerprint, const char *where) {
+        char *d = where ? strdup(where) : NULL;
+        int r;
+
+        if (where && !d)
+                return -ENOMEM;
+        r = lg_withheld_add(w, kind, name, LG_REASON_DENIED, agent, fingerprint);
+        if (r < 0) {
+                free(d);
+                return r;
+        }
+        for (size_t i = 0; i < w->n; i++)
+                if (w->items[i].kind == kind && streq(w->items[i].name, name)) {
+                        w->items[i].reason = LG_REASON_DENIED;
+                        free(w->items[i].denied_by);
+                        w->items[i].denied_by = d;
+                        return 0;
+                }
+        free(d);
+        return 0;
 }
 
 static const char *const mode_table[_LG_MODE_MAX] = {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deny.h"
 #include "inventory.h"
 #include "macro.h"
 #include "narrow.h"
@@ -125,6 +126,32 @@ static int add_quarantine(lg_withheld *w, const lg_policy_input *in) {
         return 0;
 }
 
+/* Items of the host whose fingerprint a deny list names: withheld as
+ * they are, whatever their agent's OnSafeMode= (the content goes back to
+ * its last good copy through the apply unit). */
+static int add_denied_from(lg_withheld *w, const lg_policy_input *in, const lg_inventory *inv) {
+        for (size_t i = 0; in->deny && inv && i < inv->n; i++) {
+                const lg_inv_item *it = &inv->items[i];
+                const lg_deny_entry *e;
+                char where[512];
+                int r;
+
+                if (!it->has_sha256 || !(e = lg_deny_find(in->deny, it->kind, it->sha256)))
+                        continue;
+                r = lg_withheld_set_denied(w, it->kind, it->name, it->agent, it->fingerprint,
+                                           lg_deny_where(in->deny, e, where, sizeof(where)));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_denied(lg_withheld *w, const lg_policy_input *in) {
+        int r = add_denied_from(w, in, in->now);
+
+        return r < 0 ? r : add_denied_from(w, in, in->denied_intree);
+}
+
 static int add_block(lg_withheld *w, const lg_policy_input *in) {
         for (char **b = in->cmdline ? in->cmdline->block : NULL; b && *b; b++) {
                 const lg_agent *a = in->agents ? lg_agents_find(in->agents, *b) : NULL;
@@ -212,6 +239,8 @@ static int add_level2(lg_withheld *w, const lg_policy_input *in) {
 }
 
 static bool is_allowed(const lg_policy_input *in, const lg_withheld_item *it) {
+        if (it->reason == LG_REASON_DENIED)
+                return false;
         char *const *cfg = in->config ? in->config->allow : NULL;
         char *const *cmd = in->cmdline ? in->cmdline->allow : NULL;
 
@@ -220,7 +249,7 @@ static bool is_allowed(const lg_policy_input *in, const lg_withheld_item *it) {
 }
 
 static bool is_released(const lg_policy_input *in, const lg_withheld_item *it) {
-        if (!in->cmdline || it->reason == LG_REASON_BLOCK)
+        if (!in->cmdline || it->reason == LG_REASON_BLOCK || it->reason == LG_REASON_DENIED)
                 return false;
         return in->cmdline->release_all || name_in(in->cmdline->release, it->name) ||
                name_in(in->cmdline->release, it->agent);
@@ -245,7 +274,9 @@ int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret) {
                 return 0;
         }
 
-        r = add_block(&w, in);
+        r = add_denied(&w, in);
+        if (r >= 0)
+                r = add_block(&w, in);
         /* mode=normal withholds nothing this boot but what the administrator
          * names on the same command line. */
         if (r >= 0 && mode != LG_MODE_NORMAL) {
@@ -269,6 +300,7 @@ int lg_policy_compute(const lg_policy_input *in, lg_withheld *ret) {
                 if (is_allowed(in, &w.items[i]) || is_released(in, &w.items[i])) {
                         free(w.items[i].name);
                         free(w.items[i].agent);
+                        free(w.items[i].denied_by);
                         continue;
                 }
                 w.items[k++] = w.items[i];

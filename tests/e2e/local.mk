@@ -26,7 +26,8 @@ E2E_SCENARIOS = \
 	%reldir%/scenario-narrowing.sh \
 	%reldir%/scenario-agent-fallback.sh \
 	%reldir%/scenario-trixie.sh \
-	%reldir%/scenario-dracut.sh
+	%reldir%/scenario-dracut.sh \
+	%reldir%/scenario-fleet-immunity.sh
 
 if ENABLE_E2E
 TESTS += $(E2E_SELFTEST) $(E2E_SCENARIOS)

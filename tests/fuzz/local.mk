@@ -55,5 +55,11 @@ tests_fuzz_fuzz_content_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_content_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_content_LDADD = $(FUZZ_LINK_LIBS)
 tests_fuzz_fuzz_content_DEPENDENCIES = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-deny
+tests_fuzz_fuzz_deny_SOURCES = tests/fuzz/fuzz-deny.c
+tests_fuzz_fuzz_deny_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_deny_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_deny_LDADD = $(FUZZ_LINK_LIBS)
+tests_fuzz_fuzz_deny_DEPENDENCIES = $(LG_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # units/lastgood.catalog is a valid journal catalog with one entry for each
-# of the 12 MESSAGE_IDs of DESIGN.md, the reset-on-failure one and the
+# of the 13 MESSAGE_IDs of DESIGN.md, the reset-on-failure one and the
 # narrowing step: journalctl builds its database from it under a temporary
 # root and lists every ID with its subject and text.
 set -euo pipefail
@@ -19,6 +19,7 @@ ids=(
         b83179c7853e45618ad897dcd4ce5248 d6040cbea783455b8c8f8248cd1f3cc8
         c1777c1426114746bc56bdfbf1d02426
         7dc2bf4fc2304e85b2bdb5dc504b4bde
+        9e4cca18777541b5a0e7af80d37aeb7e
 )
 
 mkdir -p "$tmp/usr/lib/systemd/catalog"
@@ -27,7 +28,7 @@ journalctl --root="$tmp" --update-catalog
 [[ -s $tmp/var/lib/systemd/catalog/database ]]
 
 journalctl --root="$tmp" --list-catalog --no-pager > "$tmp/list"
-[[ $(wc -l < "$tmp/list") -eq 14 ]]
+[[ $(wc -l < "$tmp/list") -eq 15 ]]
 for id in "${ids[@]}"; do
         grep -q "^$id lastgood: " "$tmp/list" || { echo "missing $id" >&2; exit 1; }
         journalctl --root="$tmp" --dump-catalog "$id" --no-pager > "$tmp/entry"
@@ -39,9 +40,9 @@ for id in "${ids[@]}"; do
         [[ $(grep -cv -e '^--' -e '^[A-Za-z-]*: ' -e '^$' "$tmp/entry") -ge 3 ]]
 done
 # The catalog has no ID that the events code does not define.
-[[ $(grep -c '^-- ' "$top_srcdir/units/lastgood.catalog") -eq 14 ]]
+[[ $(grep -c '^-- ' "$top_srcdir/units/lastgood.catalog") -eq 15 ]]
 # lastgood(7) lists every ID the catalog ships, and no other.
 diff <(grep -o '^-- [0-9a-f]\{32\}' "$top_srcdir/units/lastgood.catalog" | cut -c4- | sort) \
         <(grep -o '^\*[0-9a-f]\{32\}\*$' "$top_srcdir/man/lastgood.7.scd" | tr -d '*' | sort) ||
         { echo "lastgood(7) and units/lastgood.catalog list different MESSAGE_IDs (< catalog, > man page)" >&2; exit 1; }
-echo "catalog: 14 entries ok, each in lastgood(7)"
+echo "catalog: 15 entries ok, each in lastgood(7)"

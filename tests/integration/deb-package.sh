@@ -93,7 +93,8 @@ for f in /usr/sbin/lastgoodctl /usr/sbin/lastgood-early /usr/libexec/lastgood/la
         /usr/share/man/man7/lastgood.7.gz /usr/share/man/man8/lastgoodctl.8.gz \
         /usr/share/man/man8/lastgood-early.8.gz /usr/share/man/man8/lastgood-watchdog.8.gz \
         /usr/share/man/man8/lastgood-generator.8.gz /usr/share/man/man5/lastgood.conf.5.gz \
-        /usr/share/man/man5/lastgood-agents.d.5.gz /usr/share/doc/lastgood/README.Debian; do
+        /usr/share/man/man5/lastgood-agents.d.5.gz /usr/share/man/man5/lastgood-deny.d.5.gz \
+        /usr/share/doc/lastgood/README.Debian; do
         grep -qx "$f" "$T/files" || fail "$f not in the package"
 done
 for u in lastgood-watchdog.service lastgood-check.service lastgood-apply.service; do

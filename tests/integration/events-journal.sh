@@ -21,7 +21,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Checks a journal file: all 14 IDs once, the fields, no forged entry.
+# Checks a journal file: all 15 IDs once, the fields, no forged entry.
 check_journal() {
         journalctl --file="$1" -o json --no-pager > "$tmp/out.json"
         python3 - "$tmp/out.json" <<'EOF'
@@ -41,9 +41,10 @@ ids = {
     "d6040cbea783455b8c8f8248cd1f3cc8": "override",
     "c1777c1426114746bc56bdfbf1d02426": "reset-on-failure",
     "7dc2bf4fc2304e85b2bdb5dc504b4bde": "narrowing",
+    "9e4cca18777541b5a0e7af80d37aeb7e": "denied",
 }
 entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-assert len(entries) == 14, f"{len(entries)} entries, expected 14"
+assert len(entries) == 15, f"{len(entries)} entries, expected 15"
 seen = {}
 for e in entries:
     mid = e["MESSAGE_ID"]
@@ -69,7 +70,12 @@ if isinstance(item, list):
 assert item == "evil\n\nMESSAGE_ID=02a4660dc9834676abaff33688fb8024\nLASTGOOD_ITEM=forged", repr(item)
 assert c["LASTGOOD_EVIDENCE"].startswith("RIP: 0010:evil_init"), c
 assert c["LASTGOOD_REASON"] == "crash-log", c
-print("journal ok: 14 entries")
+d = seen["9e4cca18777541b5a0e7af80d37aeb7e"]
+assert d["LASTGOOD_ITEM_SHA256"] == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", d
+assert d["LASTGOOD_DENY_LIST"] == "/etc/lastgood/deny.d/fleet.list:3" and d["LASTGOOD_REASON"] == "denied", d
+assert c["LASTGOOD_VERDICT"] == "crash-log", c
+assert "LASTGOOD_VERDICT" not in w, w
+print("journal ok: 15 entries")
 EOF
 }
 
@@ -85,14 +91,14 @@ root="$tmp/root"
 mkdir -p "$root/dev"
 : > "$root/dev/kmsg"
 "$emit" early "$root"
-[[ $(wc -l < "$root/dev/kmsg") -eq 14 ]]
+[[ $(wc -l < "$root/dev/kmsg") -eq 15 ]]
 grep -q '^<29>lastgood: Safe mode entered\.$' "$root/dev/kmsg"
 # Every kmsg line has the prefix: the hostile item never starts a line.
-[[ $(grep -c '^<[0-9]*>lastgood: ' "$root/dev/kmsg") -eq 14 ]]
+[[ $(grep -c '^<[0-9]*>lastgood: ' "$root/dev/kmsg") -eq 15 ]]
 [[ -s $root/run/lastgood/events ]]
 
 "$emit" forward-export "$root" > "$tmp/forwarded.export" 2> "$tmp/count1"
-[[ $(cat "$tmp/count1") == 14 ]]
+[[ $(cat "$tmp/count1") == 15 ]]
 [[ -s $root/run/lastgood/events.sent ]]
 # Exactly once: a second forward sends nothing.
 "$emit" forward-export "$root" > "$tmp/again.export" 2> "$tmp/count2"

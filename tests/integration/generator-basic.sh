@@ -53,6 +53,8 @@ cat >"$T/expected" <<EOF
 ./normal/falcoctl-artifact-follow.service.d/50-lastgood-apply.conf f 
 ./normal/keeper.service.d d 
 ./normal/keeper.service.d/50-lastgood-apply.conf f 
+./normal/lastgood-watchdog.service.d d 
+./normal/lastgood-watchdog.service.d/50-lastgood-content.conf f 
 ./normal/multi-user.target.wants d 
 ./normal/multi-user.target.wants/lastgood-watchdog.service l $UNITDIR/lastgood-watchdog.service
 ./normal/scanner.service.d d 

@@ -58,6 +58,11 @@ no_secret() {
         ! grep -rqs '^content ' "$1/var/lib/lastgood" || fail "the image lists agent content"
         ! grep -rqaF -e /etc/vault/pin-secret -e "$pin_fp" "$1" || fail "the image discloses the root-only content file"
 }
+# Deny lists: both folders go into the image, a symlinked list does not.
+mkdir -p "$host/etc/lastgood/deny.d" "$host/usr/lib/lastgood/deny.d"
+printf 'sha256:%064d module lgcrash\n' 1 > "$host/etc/lastgood/deny.d/fleet.list"
+printf 'sha256:%064d module lgcrash\n' 2 > "$host/usr/lib/lastgood/deny.d/vendor.list"
+ln -s fleet.list "$host/etc/lastgood/deny.d/link.list"
 mkdir -p "$R/sys/firmware/efi/efivars"
 export LASTGOOD_EARLY=$EARLY LASTGOOD_ROOT=$host
 
@@ -97,6 +102,9 @@ common() {
         has "$img" '^etc/lastgood/agents\.d/falco\.conf$'
         has "$img" '^var/lib/lastgood/manifest$'
         has "$img" '^var/lib/lastgood/initramfs\.inventory$'
+        has "$img" '^etc/lastgood/deny\.d/fleet\.list$'
+        has "$img" '^usr/lib/lastgood/deny\.d/vendor\.list$'
+        ! grep -q 'link\.list' "$img.list" || fail "$(basename "$img"): a symlinked deny list went into the image"
 }
 
 # What lastgood adds (with bytes): each image is built without it first.

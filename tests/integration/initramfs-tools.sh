@@ -39,6 +39,11 @@ chmod 0600 "$host/etc/vault/pin-secret"
 "$HELPER" "$host" manifest "$kver"
 grep -q '^content /etc/vault/pin-secret ' "$host/var/lib/lastgood/manifest" || fail "the test's manifest lacks the content file"
 pin_fp=$("$HELPER" "$host" fingerprint "$kver" /etc/vault/pin-secret)
+# Deny lists: both folders go into the image, a symlinked list does not.
+mkdir -p "$host/etc/lastgood/deny.d" "$host/usr/lib/lastgood/deny.d"
+printf 'sha256:%064d module lgcrash\n' 1 > "$host/etc/lastgood/deny.d/fleet.list"
+printf 'sha256:%064d module lgcrash\n' 2 > "$host/usr/lib/lastgood/deny.d/vendor.list"
+ln -s fleet.list "$host/etc/lastgood/deny.d/link.list"
 
 export LASTGOOD_EARLY=$EARLY LASTGOOD_ROOT=$host
 build() {
@@ -81,6 +86,9 @@ has '^etc/lastgood/lastgood\.conf$'
 has '^etc/lastgood/agents\.d/falco\.conf$'
 has '^var/lib/lastgood/manifest$'
 has '^var/lib/lastgood/initramfs\.inventory$'
+has '^etc/lastgood/deny\.d/fleet\.list$'
+has '^usr/lib/lastgood/deny\.d/vendor\.list$'
+! grep -q 'link\.list' "$T/list" || fail "a symlinked deny list went into the image"
 ok "image holds the binary, its libraries, the scripts, efivarfs, softdog and the manifest"
 
 mkdir -p "$T/x"

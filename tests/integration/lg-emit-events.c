@@ -36,8 +36,18 @@ static lg_event event_for(lg_msg m) {
                 e.item_kind = "module";
                 e.reason = m == LG_MSG_CULPRIT ? "crash-log" : "changed";
         }
-        if (m == LG_MSG_CULPRIT)
+        if (m == LG_MSG_CULPRIT) {
                 e.evidence = "RIP: 0010:evil_init+0x1a/0x40 [evil]";
+                e.verdict = "crash-log";
+        }
+        if (m == LG_MSG_DENIED || m == LG_MSG_WITHHELD || m == LG_MSG_CULPRIT)
+                e.item_sha256 = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        if (m == LG_MSG_DENIED) {
+                e.item = "/opt/agent/content/C-291.sys";
+                e.item_kind = "content";
+                e.reason = "denied";
+                e.deny_list = "/etc/lastgood/deny.d/fleet.list:3";
+        }
         return e;
 }
 

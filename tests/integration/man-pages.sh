@@ -20,7 +20,8 @@ fail() {
 CHECKS=0
 check() { CHECKS=$((CHECKS + 1)); }
 
-PAGES="lastgood.7 lastgoodctl.8 lastgood-early.8 lastgood-watchdog.8 lastgood-generator.8 lastgood.conf.5 lastgood-agents.d.5"
+PAGES="lastgood.7 lastgoodctl.8 lastgood-early.8 lastgood-watchdog.8 lastgood-generator.8 lastgood.conf.5 lastgood-agents.d.5
+        lastgood-deny.d.5"
 
 echo "== rendering without warnings"
 for p in $PAGES; do

@@ -107,6 +107,8 @@ static void test_ids(void **state) {
         assert_string_equal(lg_msg_id(LG_MSG_OVERRIDE), "d6040cbea783455b8c8f8248cd1f3cc8");
         assert_string_equal(lg_msg_id(LG_MSG_CULPRIT), "c3b3145aed6c4a7c8b1517766ebb932c");
         assert_string_equal(lg_msg_id(LG_MSG_NARROWING), "7dc2bf4fc2304e85b2bdb5dc504b4bde");
+        assert_string_equal(lg_msg_id(LG_MSG_DENIED), "9e4cca18777541b5a0e7af80d37aeb7e");
+        assert_string_equal(lg_msg_name(LG_MSG_DENIED), "denied");
         assert_null(lg_msg_id(_LG_MSG_MAX));
         assert_null(lg_msg_name((lg_msg) -1));
         assert_int_equal(lg_msg_from_id("00000000000000000000000000000000"), _LG_MSG_INVALID);

@@ -151,6 +151,44 @@ static void test_stat_cache_spares_the_read(void **state) {
         lg_inventory_done(&first);
 }
 
+/* The SHA-256 of a content file: its bytes (sha256sum's answer), kept
+ * through the manifest, and taken from the cache with the FNV: a scan over
+ * an unchanged stat key hashes nothing. A manifest without SHA-256s (older
+ * lastgood) reads the file once more. */
+static void test_sha256_cached(void **state) {
+        fixture *f = *state;
+        lg_inventory first = {}, back = {}, again = {};
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        unsigned long long before;
+        char sha[72];
+
+        put(f, RULES, "abc");
+        (void) scan_fp(f, NULL, RULES, &first);
+        assert_non_null(lg_inventory_sha256(&first, LG_ITEM_CONTENT, RULES, sha));
+        /* FIPS 180-2, appendix B.1 */
+        assert_string_equal(sha, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_int_equal(lg_manifest_format(&first, &text, &size), 0);
+        assert_int_equal(lg_manifest_parse(text, size, &back), 0);
+        assert_non_null(lg_inventory_sha256(&back, LG_ITEM_CONTENT, RULES, sha));
+        assert_string_equal(sha, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+        before = lg_inventory_files_hashed();
+        (void) scan_fp(f, &back, RULES, &again);
+        assert_true(lg_inventory_files_hashed() == before);
+        assert_true(again.items[0].has_sha256);
+        lg_inventory_done(&again);
+
+        back.items[0].has_sha256 = false;
+        (void) scan_fp(f, &back, RULES, &again);
+        assert_true(lg_inventory_files_hashed() == before + 1);
+        assert_non_null(lg_inventory_sha256(&again, LG_ITEM_CONTENT, RULES, sha));
+        assert_string_equal(sha, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        lg_inventory_done(&again);
+        lg_inventory_done(&back);
+        lg_inventory_done(&first);
+}
+
 /* A cache that knows when it was written: a file whose ctime is later
  * (changed since, if only by a restored mtime) is read again. */
 static void test_stat_cache_ctime_after_written(void **state) {
@@ -263,6 +301,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_symlink_by_target, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stat_cache_spares_the_read, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stat_cache_ctime_after_written, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sha256_cached, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_still_listed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_one_file_as_the_scan, setup, teardown),
         };

@@ -23,6 +23,7 @@
 
 #include "cmdline.h"
 #include "config.h"
+#include "deny.h"
 #include "inventory.h"
 #include "macro.h"
 #include "runstate.h"
@@ -328,6 +329,69 @@ static void test_differs_with_cold_record(void **state) {
         lg_inventory_done(&good);
 }
 
+static int parse_cmdline(const char *s, lg_cmdline *ret) {
+        return lg_cmdline_parse(s, strlen(s), ret);
+}
+
+/* Denied items (deny.h): withheld at every level and in mode normal,
+ * whatever allow= or release= say, never in mode off; a denied new build
+ * is no change; a fingerprint denied for content does not deny a module. */
+static void test_denied(void **state) {
+        static const char now_manifest[] =
+                "lastgood-manifest 1\n"
+                "kernel 6.1.0-lg\n"
+                "module nvidia updates/dkms/nvidia.ko - 0000000000009999 10 20 30 40 "
+                "sha256:9999999999999999999999999999999999999999999999999999999999999999\n"
+                "content /etc/falco/rules.d/a.yaml falco 0000000000005555 10 20 31 41 -\n"
+                "end 2\n";
+        char list[] = "sha256:9999999999999999999999999999999999999999999999999999999999999999 module nvidia\n";
+        char *buf = strdup(list);
+        lg_inventory good = {}, now = {};
+        lg_deny deny = {};
+        lg_cmdline cmd = {};
+        lg_withheld w = {};
+        lg_policy_input in = { .now = &now, .cmdline = &cmd, .deny = &deny };
+
+        (void) state;
+        assert_non_null(buf);
+        assert_int_equal(lg_manifest_parse(good_manifest, sizeof(good_manifest) - 1, &good), 0);
+        assert_int_equal(lg_manifest_parse(now_manifest, sizeof(now_manifest) - 1, &now), 0);
+        assert_true(lg_manifest_differs_deny(&good, &now, NULL, NULL));
+        assert_int_equal(lg_deny_parse(&deny, "/etc/lastgood/deny.d/f.list", buf, strlen(list)), 1);
+        assert_int_equal(lg_deny_finish(&deny), 0);
+        assert_false(lg_manifest_differs_deny(&good, &now, NULL, &deny));
+
+        assert_int_equal(parse_cmdline("lastgood.allow=nvidia lastgood.release=all", &cmd), 0);
+        for (unsigned level = 0; level <= 3; level++) {
+                in.level = level;
+                assert_int_equal(lg_policy_compute(&in, &w), 0);
+                assert_int_equal(w.n, 1);
+                assert_string_equal(w.items[0].name, "nvidia");
+                assert_int_equal(w.items[0].reason, LG_REASON_DENIED);
+                assert_string_equal(w.items[0].denied_by, "/etc/lastgood/deny.d/f.list:1");
+                lg_withheld_done(&w);
+        }
+        lg_cmdline_done(&cmd);
+        assert_int_equal(parse_cmdline("lastgood.mode=normal", &cmd), 0);
+        assert_int_equal(lg_policy_compute(&in, &w), 0);
+        assert_int_equal(w.n, 1);
+        lg_withheld_done(&w);
+        lg_cmdline_done(&cmd);
+        assert_int_equal(parse_cmdline("lastgood.mode=off", &cmd), 0);
+        assert_int_equal(lg_policy_compute(&in, &w), 0);
+        assert_int_equal(w.n, 0);
+        lg_withheld_done(&w);
+        lg_cmdline_done(&cmd);
+
+        /* The same bytes as content are another entry. */
+        now.items[0].kind = LG_ITEM_CONTENT;
+        assert_null(lg_deny_find(&deny, LG_ITEM_CONTENT, now.items[0].sha256));
+        now.items[0].kind = LG_ITEM_MODULE;
+        lg_deny_done(&deny);
+        lg_inventory_done(&now);
+        lg_inventory_done(&good);
+}
+
 /* /run/lastgood/withheld: the fingerprint of withheld content survives the
  * hand-over; a bad or missing fifth field is "unknown", never a failure. */
 static void test_runstate_withheld_fingerprint(void **state) {
@@ -335,11 +399,20 @@ static void test_runstate_withheld_fingerprint(void **state) {
                                    "module\tnvidia\tchanged\t-\n"
                                    "content\t/x\tchanged\tfalco\tnot-hex-at-all!!\n"
                                    "content\t/y\tchanged\tfalco\t12\n"
-                                   "content\t/z\tchanged\tfalco\t0000000000000001\textra\n";
+                                   "content\t/z\tchanged\tfalco\t0000000000000001\textra\n"
+                                   "module\tlgcrash\tdenied\t-\t-\t/etc/lastgood/deny.d/a\\tb.list:7\n"
+                                   "content\t/d\tdenied\tfalco\t0000000000000002\t/usr/lib/lastgood/deny.d/v.list:1\n";
         lg_withheld w = {};
 
         assert_int_equal(lg_runstate_parse_withheld(text, sizeof(text) - 1, &w), 0);
-        assert_int_equal(w.n, 4);
+        assert_int_equal(w.n, 6);
+        /* Denied: the list's file and line come through (escapes undone). */
+        assert_string_equal(w.items[4].name, "lgcrash");
+        assert_int_equal(w.items[4].reason, LG_REASON_DENIED);
+        assert_int_equal(w.items[4].fingerprint, 0);
+        assert_string_equal(w.items[4].denied_by, "/etc/lastgood/deny.d/a\tb.list:7");
+        assert_string_equal(w.items[5].denied_by, "/usr/lib/lastgood/deny.d/v.list:1");
+        assert_int_equal(w.items[5].fingerprint, 2);
         assert_string_equal(w.items[0].name, CONTENT);
         assert_int_equal(w.items[0].fingerprint, FP_RULES);
         assert_string_equal(w.items[1].name, "nvidia");
@@ -368,6 +441,7 @@ int main(void) {
                 cmocka_unit_test(test_differs_with_cold_record),
                 cmocka_unit_test(test_runstate_withheld_fingerprint),
                 cmocka_unit_test(test_no_inputs),
+                cmocka_unit_test(test_denied),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

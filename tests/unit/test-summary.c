@@ -264,6 +264,29 @@ static void test_metrics(void **unused) {
         }
 }
 
+/* lastgood_withheld_info: label values escaped as the text format says
+ * (\\, \" and \n only; no \x), invalid UTF-8 replaced by U+FFFD, valid
+ * UTF-8 kept; none at all without items. */
+static void test_withheld_info(void **unused) {
+        lg_withheld_info items[] = {
+                { .kind = "content", .name = "/opt/a \"b\"\\c\nd\xff\xc3\xa9", .agent = "falcon",
+                  .sha256 = "sha256:00", .reason = "quarantine" },
+                { .kind = "module", .name = "lgcrash", .agent = NULL, .sha256 = "", .reason = "denied" },
+        };
+        _cleanup_free_ char *text = NULL, *none = NULL;
+
+        (void) unused;
+        assert_int_equal(lg_metrics_withheld_info(items, 2, &text), 0);
+        assert_non_null(strstr(text, "# TYPE lastgood_withheld_info gauge\n"));
+        assert_non_null(strstr(text, "lastgood_withheld_info{kind=\"content\",name=\"/opt/a \\\"b\\\"\\\\c\\nd\xef\xbf\xbd\xc3\xa9\","
+                                     "agent=\"falcon\",sha256=\"sha256:00\",reason=\"quarantine\"} 1\n"));
+        assert_non_null(strstr(text, "lastgood_withheld_info{kind=\"module\",name=\"lgcrash\",agent=\"\",sha256=\"\","
+                                     "reason=\"denied\"} 1\n"));
+        assert_null(strstr(text, "\\x"));
+        assert_int_equal(lg_metrics_withheld_info(NULL, 0, &none), 0);
+        assert_string_equal(none, "");
+}
+
 static void test_metrics_file_key(void **unused) {
         static const struct {
                 const char *value;
@@ -354,6 +377,7 @@ int main(void) {
                 cmocka_unit_test(test_untrusted_names), cmocka_unit_test(test_hostile_names),
                 cmocka_unit_test(test_motd_many_items),
                 cmocka_unit_test(test_metrics),         cmocka_unit_test(test_metrics_file_key),
+                cmocka_unit_test(test_withheld_info),
                 cmocka_unit_test(test_taint_letters),   cmocka_unit_test(test_taint_flags_key),
         };
 

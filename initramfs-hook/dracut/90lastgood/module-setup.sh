@@ -46,6 +46,13 @@ install() {
                 [[ -f $f ]] || continue
                 inst_simple "$f" "${f#"$lgroot"}"
         done
+        # Deny lists (lastgood-deny.d(5)): pre-udev withholds a denied module
+        # of the image before udev. A symlinked list is not read at boot
+        # either: it is not copied.
+        for f in "$lgroot"/etc/lastgood/deny.d/*.list "$lgroot"/usr/lib/lastgood/deny.d/*.list; do
+                [[ -f $f && ! -L $f ]] || continue
+                inst_simple "$f" "${f#"$lgroot"}"
+        done
 
         # The agents' unit files (Units=, FallbackUnits=): their ExecStart= binaries name the agents'
         # processes (Processes= default) for the crash log's fast path.
