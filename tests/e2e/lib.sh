@@ -640,7 +640,7 @@ e2e_mkinitramfs() {
 # ---------------------------------------------------------------- image edits
 # Changes to the disk image between boots, without mounting it.
 e2e_img_cat() { debugfs -R "cat $1" "$IMG" 2>/dev/null; }
-e2e_img_exists() { debugfs -R "stat $1" "$IMG" 2>&1 | grep -q '^Inode:'; }
+e2e_img_exists() { debugfs -R "stat $1" "$IMG" 2>&1 | grep '^Inode:' >/dev/null ; }
 e2e_img_ls() { debugfs -R "ls -l $1" "$IMG" 2>/dev/null; }
 e2e_img_rm() { debugfs -w -R "rm $1" "$IMG" >/dev/null 2>&1 || true; }
 # e2e_img_write HOSTFILE GUESTPATH (replaces; the parent must exist)

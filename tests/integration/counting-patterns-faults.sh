@@ -53,7 +53,7 @@ power_loss() { # killed after each step N of the proven write at an orderly shut
                 [ "$zfs_new" != "$zfs_old" ] || fail "step $n: zfs not recorded after the next proof"
                 [ "$(manifest_line nvidia)" != "$nv" ] || fail "step $n: nvidia not recorded after it ran"
                 check
-                ! ls "$S/var/lib/lastgood/generations" | grep -q tmp || fail "step $n: temporary generation left"
+                ! ls "$S/var/lib/lastgood/generations" | grep tmp >/dev/null || fail "step $n: temporary generation left"
                 check
         done
 }

@@ -198,7 +198,7 @@ check "$out" 'len(j["withheld"]) == 2 and j["withheld"][1]["kind"] == "content"'
         "withheld: both items"
 check "$out" 'j["level"] == 1 and j["stored_level"] == 0 and j["this_boot"]["level"] == 1' \
         "level: the one in force this boot (hand-over), stored_level: the record's"
-{ ctl status || true; } | grep -q "Level: 1 in force this boot (safe, changed third-party items withheld); 0 recorded" ||
+{ ctl status || true; } | grep "Level: 1 in force this boot (safe, changed third-party items withheld); 0 recorded" >/dev/null ||
         fail "human status: the level in force and the recorded one"
 check "$out" 'j["last_crash"] == {"culprit": "evil_mod", "evidence": ["RIP: 0010:evil_func+0x10/0x20 [evil_mod]"]}' \
         "last_crash from the hand-over"
@@ -221,7 +221,7 @@ out=$(ctl list) || true
 grep -q "unit    agent.service (persistently withheld, agent agent)" <<<"$out" || fail "list: reason quarantine"
 if grep -qi "quarantine " <<<"$out"; then fail "list says: $(grep -i "quarantine " <<<"$out")"; fi
 out=$(ctl status --json) || true
-check "$out" '{"name": "agent.service", "kind": "unit", "reason": "quarantine", "agent": "agent"} in j["withheld"]' \
+check "$out" '{"name": "agent.service", "kind": "unit", "reason": "quarantine", "agent": "agent"} in [{k: w.get(k) for k in ("name", "kind", "reason", "agent")} for w in j["withheld"]]' \
         "JSON reason: quarantine (the contract's word)"
 ok "human status lists withheld, persistently withheld and culprit"
 

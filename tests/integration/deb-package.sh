@@ -102,7 +102,7 @@ for u in lastgood-watchdog.service lastgood-check.service lastgood-apply.service
 done
 grep -qE "^(/usr)?/lib/systemd/system-generators/lastgood-generator$" "$T/files" || fail "generator not in the package"
 dpkg-deb -x "$deb" "$T/x"
-"$T/x/usr/sbin/lastgoodctl" --version | grep -q "^lastgoodctl " || fail "packaged lastgoodctl --version"
+"$T/x/usr/sbin/lastgoodctl" --version | grep "^lastgoodctl " >/dev/null || fail "packaged lastgoodctl --version"
 # The arm hook's default lastgoodctl is the packaged one.
 grep -q '/usr/sbin/lastgoodctl' "$T/x/usr/libexec/lastgood/arm-hook" || fail "arm-hook does not know /usr/sbin"
 grep -q '/usr/libexec/lastgood/arm-hook' "$T/x/etc/kernel/postinst.d/zz-lastgood" || fail "zz-lastgood path"
@@ -120,9 +120,9 @@ grep -q "deb-systemd-helper enable 'lastgood-watchdog.service'" "$T/ctl/postinst
 grep -q "deb-systemd-helper enable 'lastgood-check.service'" "$T/ctl/postinst" || fail "check unit not enabled"
 grep -q '/usr/libexec/lastgood/arm-hook' "$T/ctl/postinst" || fail "postinst does not arm on trigger"
 # remove keeps the state, purge removes it.
-awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep -q 'rm -rf /var/lib/lastgood' || fail "purge keeps /var/lib/lastgood"
-awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep -q 'LastGoodState' || fail "purge keeps the EFI records"
-if sed '/"\$1" = purge/,/^fi/d; /^ *#/d' "$T/ctl/postrm" | grep -q '/var/lib/lastgood'; then
+awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep 'rm -rf /var/lib/lastgood' >/dev/null || fail "purge keeps /var/lib/lastgood"
+awk '/"\$1" = purge/,/^fi/' "$T/ctl/postrm" | grep 'LastGoodState' >/dev/null || fail "purge keeps the EFI records"
+if sed '/"\$1" = purge/,/^fi/d; /^ *#/d' "$T/ctl/postrm" | grep '/var/lib/lastgood' >/dev/null ; then
         fail "postrm touches /var/lib/lastgood outside purge"
 fi
 echo OK

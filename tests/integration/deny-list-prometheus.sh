@@ -54,9 +54,9 @@ grep -v '^#' "$T/list" >"$T/entries"
 [ "$(wc -l <"$T/entries")" = 4 ] || fail "not 4 entries"
 awk 'length($0) > 4096 { exit 1 }' "$T/list" || fail "a line longer than 4096 bytes"
 grep -q "^sha256:c\{64\} module \(\\\\x[0-9a-f][0-9a-f]\)\{400,\}\.\.\. -  # 1 host" "$T/entries" || fail "the long name is not cut with ..."
-sed -n 1p "$T/entries" | grep -qx "sha256:$X content /etc/falco/rules.d/bad.yaml falco  # 9 hosts, counted 2025-11-29T07:06:40Z" ||
+sed -n 1p "$T/entries" | grep -x "sha256:$X content /etc/falco/rules.d/bad.yaml falco  # 9 hosts, counted 2025-11-29T07:06:40Z" >/dev/null ||
         fail "X: $(sed -n 1p "$T/entries")"
-sed -n 2p "$T/entries" | grep -qx "sha256:$Y module nvidia -  # 3 hosts, counted 2025-11-29T07:06:40Z" || fail "Y"
+sed -n 2p "$T/entries" | grep -x "sha256:$Y module nvidia -  # 3 hosts, counted 2025-11-29T07:06:40Z" >/dev/null || fail "Y"
 grep -q 'Skipped 9 results' "$T/err" || fail "skipped results not said: $(cat "$T/err")"
 $PY - "$T/entries" <<'PYEOF' || fail "hostile name"
 import re, sys

@@ -60,7 +60,7 @@ mkdir -p "$m/weak-updates"
 ln -s ../updates/zfs.ko.xz "$m/weak-updates/zfs.ko.xz"
 # .ko.gz: usable only when this libkmod has zlib (as is modprobe).
 "$MODS/mkmod.sh" "$m/updates/gzmod.ko.gz" license=GPL srcversion=GZ1
-if kmod --version | grep -q '+ZLIB'; then
+if kmod --version | grep '+ZLIB' >/dev/null ; then
         gz=gzmod
 else
         gz=

@@ -106,7 +106,7 @@ grep -qx "sha256:$X content /etc/falco/rules.d/bad.yaml falco  # 3 hosts, first 
 grep -qx "sha256:$Y module falco falco  # 1 host, first seen 2025-11-29T07:06:43Z" "$T/entries" || fail "Y"
 grep -qx "sha256:$V content edr -  # 1 host, first seen 2025-11-29T07:06:51Z" "$T/entries" || fail "V: one sender, one host"
 # Most hosts first.
-head -n 1 "$T/entries" | grep -q "^sha256:$X " || fail "not sorted by hosts"
+head -n 1 "$T/entries" | grep "^sha256:$X " >/dev/null || fail "not sorted by hosts"
 ok "verdicts only, each host once, upper-case hex folded, sorted by hosts"
 
 for fp in $S $F1 $F2 $F3 $K abc; do
@@ -142,7 +142,7 @@ grep -q 'on at least 4 hosts' "$T/m4" || fail "header"
 grep -q "^sha256:$X content .*  # 2 hosts, first seen 2025-11-29T07:07:30Z$" "$T/since" || fail "--since: $(cat "$T/since")"
 ! grep -q "$Y" "$T/since" || fail "--since: Y is older"
 grep -q 'since 2025-11-29T07:06:45Z' "$T/since" || fail "--since not in the header"
-"$CTL" fleet --directory="$J" --deny-list --host='h[12]' | grep -q "^sha256:$X .*# 2 hosts" || fail "--host"
+"$CTL" fleet --directory="$J" --deny-list --host='h[12]' | grep "^sha256:$X .*# 2 hosts" >/dev/null || fail "--host"
 ok "--min-hosts, --since, --host"
 
 # fleet --json shows each withheld item's fingerprint (lower case).

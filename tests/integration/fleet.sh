@@ -145,7 +145,7 @@ grep -Eq "^odd-1 +safe-mode +1 +yes +released +$T0 +- +vboxdrv\$" "$T/out"
 grep -Eq '^late-1 +armed +0 +yes +boot-counted +2025-11-27T.* +- +-  \(silent\)$' "$T/out"
 ! grep -q '^other ' "$T/out"
 # Worst first: exhausted, safe mode, armed, steady.
-awk '/^HOST /{on=1; next} on && NF {print $2}' "$T/out" | uniq | tr '\n' ' ' | grep -qx 'exhausted safe-mode armed steady '
+awk '/^HOST /{on=1; next} on && NF {print $2}' "$T/out" | uniq | tr '\n' ' ' | grep -x 'exhausted safe-mode armed steady ' >/dev/null
 # A terminal of 100 columns: no line is longer.
 COLUMNS=100 "$CTL" fleet --directory="$J" >"$T/narrow"
 [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/narrow")" -le 100 ]
@@ -157,7 +157,7 @@ grep -q '^5 hosts: 5 exhausted, 0 safe-mode, 0 armed, 0 steady\.$' "$T/f"
 [ "$(grep -c '^gpu-' "$T/f")" -eq 5 ] && ! grep -q '^web-' "$T/f"
 "$CTL" fleet --directory="$J" --host='web-0*' >"$T/f"
 grep -q '^9 hosts: 0 exhausted, 9 safe-mode, 0 armed, 0 steady\.$' "$T/f"
-"$CTL" fleet --directory="$J" --host="$(machine_id db-03)" | grep -q '^db-03 '
+"$CTL" fleet --directory="$J" --host="$(machine_id db-03)" | grep '^db-03 ' >/dev/null
 "$CTL" fleet --directory="$J" --state=silent >"$T/f"
 grep -q '^1 host: 0 exhausted, 0 safe-mode, 1 armed, 0 steady\.$' "$T/f"
 # --since: silent since a later time: the hosts without an event since then
@@ -165,14 +165,14 @@ grep -q '^1 host: 0 exhausted, 0 safe-mode, 1 armed, 0 steady\.$' "$T/f"
 "$CTL" fleet --directory="$J" --since=2025-11-29T07:06:44Z --state=silent >"$T/f"
 grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts' "$T/f"
 grep -q '^gpu-1 ' "$T/f" && grep -q '^late-1 ' "$T/f" && ! grep -q '^web-01 ' "$T/f"
-"$CTL" fleet --directory="$J" --since=@1764400004 --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
+"$CTL" fleet --directory="$J" --since=@1764400004 --state=silent | grep '^Silent since 2025-11-29T07:06:44Z: 26 hosts' >/dev/null
 # journalctl's time words: an explicit zone, and words relative to the
 # present (every host of this 2025 journal is silent since yesterday).
-"$CTL" fleet --directory="$J" --since="2025-11-29 07:06:44 UTC" --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
-"$CTL" fleet --directory="$J" --since="Sat 2025-11-29 08:06:44 +01:00" --state=silent | grep -q '^Silent since 2025-11-29T07:06:44Z: 26 hosts'
+"$CTL" fleet --directory="$J" --since="2025-11-29 07:06:44 UTC" --state=silent | grep '^Silent since 2025-11-29T07:06:44Z: 26 hosts' >/dev/null
+"$CTL" fleet --directory="$J" --since="Sat 2025-11-29 08:06:44 +01:00" --state=silent | grep '^Silent since 2025-11-29T07:06:44Z: 26 hosts' >/dev/null
 n_hosts=$("$CTL" fleet --directory="$J" --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["hosts"]))')
-"$CTL" fleet --directory="$J" --since=yesterday --state=silent | grep -q "^Silent since .*: $n_hosts hosts"
-"$CTL" fleet --directory="$J" --since=-2h --state=silent | grep -q "^Silent since .*: $n_hosts hosts"
+"$CTL" fleet --directory="$J" --since=yesterday --state=silent | grep "^Silent since .*: $n_hosts hosts" >/dev/null
+"$CTL" fleet --directory="$J" --since=-2h --state=silent | grep "^Silent since .*: $n_hosts hosts" >/dev/null
 set +e
 "$CTL" fleet --directory="$J" --state=bogus >/dev/null 2>&1; [ $? -eq 2 ] || exit 1
 "$CTL" fleet --directory="$J" --since=the-day-before >/dev/null 2>&1; [ $? -eq 2 ] || exit 1

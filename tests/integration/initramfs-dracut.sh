@@ -88,7 +88,7 @@ common() {
         # sanitizer runtimes and what only they need (libstdc++): not a part
         # of what ships, and not what this test is about.
         for lib in $(ldd "$EARLY" | awk '$3 ~ /^\// { print $3 }'); do
-                if ldd "$EARLY" | grep -q libasan && [[ $(basename "$lib") =~ ^lib(asan|ubsan|lsan|stdc\+\+)\. ]]; then
+                if ldd "$EARLY" | grep libasan >/dev/null && [[ $(basename "$lib") =~ ^lib(asan|ubsan|lsan|stdc\+\+)\. ]]; then
                         continue
                 fi
                 has "$img" "/$(basename "$lib")$"

@@ -23,15 +23,15 @@ cp "$LIB/manifest" "$T/garbage"
 prove || fail "proven write over a corrupt manifest"
 state_has armed=0 tries=0 || fail "not proven"
 grep -q "a.yaml" "$LIB/manifest" || fail "manifest not rewritten"
-journal_json MESSAGE_ID="$MSG_CORRUPT" | grep -q "manifest" || fail "corrupt manifest not reported"
-find "$LIB/generations" -path '*legacy*' -name manifest -exec cmp -s {} "$T/garbage" \; -print | grep -q . ||
+journal_json MESSAGE_ID="$MSG_CORRUPT" | grep "manifest" >/dev/null || fail "corrupt manifest not reported"
+find "$LIB/generations" -path '*legacy*' -name manifest -exec cmp -s {} "$T/garbage" \; -print | grep . >/dev/null ||
         fail "the corrupt manifest was not kept aside"
 
 echo "== corrupt hot record: treated as no state, reported, rewritten"
 head -c 36 /dev/urandom >"$(STATE_VAR)"
 prove || fail "proven write over a corrupt hot record"
 [ "$(state_get)" != corrupt ] || fail "hot record not rewritten"
-journal_json MESSAGE_ID="$MSG_CORRUPT" | grep -q "boot state record" || fail "corrupt state not reported"
+journal_json MESSAGE_ID="$MSG_CORRUPT" | grep "boot state record" >/dev/null || fail "corrupt state not reported"
 
 echo "== hostile content folder: symlink out, FIFO, socket, newline in a name"
 mkdir -p "$T/outside"

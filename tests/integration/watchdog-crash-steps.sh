@@ -84,7 +84,7 @@ for step in 1 2 3 4 5 6 7 8; do
                 fail "step $step: not new after recovery: $(files_state) $(quar_state) $(hot_state)"
         live_intact || fail "step $step: live content touched by recovery"
         # No temporary generation is left behind.
-        ! ls "$LIB/generations" | grep -q tmp || fail "step $step: temporary generation left"
+        ! ls "$LIB/generations" | grep tmp >/dev/null || fail "step $step: temporary generation left"
         # The store holds what the two kept generations name and nothing
         # else (copies put by the killed run and named by no generation
         # are gone).

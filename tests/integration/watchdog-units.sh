@@ -76,7 +76,7 @@ unit_values() {
 }
 unit_value() { unit_values "$@" | tail -n 1; }
 unit_words() { unit_values "$@" | tr ' \t' '\n\n' | sed '/^$/d'; }
-has_word() { unit_words "$1" "$2" "$3" | grep -qxF -- "$4"; }
+has_word() { unit_words "$1" "$2" "$3" | grep -xF -- "$4" >/dev/null ; }
 is_true() {
         case "${1,,}" in 1 | yes | y | true | t | on) return 0 ;; *) return 1 ;; esac
 }
