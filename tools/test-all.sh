@@ -37,7 +37,7 @@ count_suite() { # $1 = label, $2 = test-suite.log
 # read without the build tree.
 show_failures() {
         local t log
-        for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): //p' "$1"); do
+        for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): \([^ ]*\/[^ ]*\)$/\2/p' "$1" | sort -u); do
                 log="$(dirname "$1")/${t%.sh}.log"
                 [ -f "$log" ] || log="$(dirname "$1")/$t.log"
                 echo "== failed: $t"
