@@ -269,7 +269,7 @@ static int agent_handler(void *userdata, unsigned line, const char *section, con
                        key);
 }
 
-static void agent_done(lg_agent *a) {
+void lg_agent_done(lg_agent *a) {
         free(a->name);
         lg_strv_free(a->units);
         lg_strv_free(a->modules);
@@ -317,19 +317,19 @@ static int agent_parse_source(lg_agent *ret, const char *name, const char *sourc
         if (r >= 0)
                 r = empty_strv(&a.fallback_units);
         if (r < 0) {
-                agent_done(&a);
+                lg_agent_done(&a);
                 return r;
         }
 
         if (!p.has_section) {
                 r = lg_warn(warnings, "%s: No [Agent] section, file ignored.", source);
-                agent_done(&a);
+                lg_agent_done(&a);
                 return r < 0 ? r : -EINVAL;
         }
         if (!a.units[0] && !a.modules[0] && !a.content[0]) {
                 r = lg_warn(warnings, "%s: [Agent] names no Units=, Modules= or Content=, file ignored.",
                             source);
-                agent_done(&a);
+                lg_agent_done(&a);
                 return r < 0 ? r : -EINVAL;
         }
 
@@ -337,7 +337,7 @@ static int agent_parse_source(lg_agent *ret, const char *name, const char *sourc
                 r = lg_warn(warnings, "%s: OnSafeMode=fallback without FallbackUnits= or FallbackDropIn=, disable used.",
                             source);
                 if (r < 0) {
-                        agent_done(&a);
+                        lg_agent_done(&a);
                         return r;
                 }
                 a.on_safe_mode = LG_POLICY_DISABLE;
@@ -530,7 +530,7 @@ void lg_agents_done(lg_agents *a) {
         if (!a)
                 return;
         for (size_t i = 0; i < a->n; i++)
-                agent_done(&a->agents[i]);
+                lg_agent_done(&a->agents[i]);
         free(a->agents);
         a->agents = NULL;
         a->n = 0;

@@ -96,6 +96,8 @@ typedef struct lg_agents {
  * Returns 0; -EINVAL when the file is unusable (bad name, no [Agent]
  * section, names nothing; the reason is in *warnings); -ENOMEM. */
 int lg_agent_parse(lg_agent *ret, const char *name, const char *buf, size_t size, char ***warnings);
+/* Frees what one parsed agent owns (lg_agent_parse()'s result) and resets it. */
+void lg_agent_done(lg_agent *a);
 
 /* Loads /etc/lastgood/agents.d/ over /usr/lib/lastgood/agents.d/ (same
  * file name: /etc wins; an empty file or a symlink to /dev/null masks).

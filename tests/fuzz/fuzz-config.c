@@ -79,10 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 for (char **s = a.content; *s; s++)
                         if (**s != '/')
                                 abort();
-                free(a.name);
-                lg_strv_free(a.units);
-                lg_strv_free(a.modules);
-                lg_strv_free(a.content);
+                lg_agent_done(&a);
         } else if (r != -EINVAL && r != -ENOMEM)
                 abort();
         check_warnings(warnings);

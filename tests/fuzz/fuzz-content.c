@@ -76,10 +76,7 @@ static void check_agent(const char *buf, size_t size) {
                     lg_content_covers(&a, "/etc/passwd"))
                         abort();
         }
-        free(a.name);
-        lg_strv_free(a.units);
-        lg_strv_free(a.modules);
-        lg_strv_free(a.content);
+        lg_agent_done(&a);
 }
 
 static void check_escape(const char *buf, size_t size) {

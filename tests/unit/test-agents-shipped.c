@@ -94,13 +94,7 @@ static void test_each_definition(void **unused) {
                 assert_int_not_equal(a.on_safe_mode, LG_POLICY_DISABLE);
                 assert_non_null(strstr(buf, "\n# Source: "));
                 assert_non_null(strstr(buf, "\n# Checked against: "));
-                free(a.name);
-                lg_strv_free(a.units);
-                lg_strv_free(a.modules);
-                lg_strv_free(a.content);
-                lg_strv_free(a.processes);
-                lg_strv_free(a.fallback_units);
-                free(a.fallback_dropin);
+                lg_agent_done(&a);
         }
 }
 

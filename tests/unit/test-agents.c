@@ -26,13 +26,7 @@ static bool warned(char **warnings, const char *needle) {
 }
 
 static void agent_free(lg_agent *a) {
-        free(a->name);
-        lg_strv_free(a->units);
-        lg_strv_free(a->modules);
-        lg_strv_free(a->content);
-        lg_strv_free(a->processes);
-        lg_strv_free(a->fallback_units);
-        free(a->fallback_dropin);
+        lg_agent_done(a);
 }
 
 static int parse(const char *name, const char *s, lg_agent *a, char ***w) {
