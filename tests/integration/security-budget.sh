@@ -19,13 +19,14 @@ SIG="$R/opt/scanner/sig"
 as_agent sh -c 'for i in 1 2 3 4; do truncate -s 2G "$1/huge-$i.sig"; done
                 for i in 1 2 3 4 5 6; do truncate -s 200M "$1/mid-$i.sig"; echo x >>"$1/mid-$i.sig"; done' sh "$SIG"
 
-start=$(date +%s)
-timeout 60 "$APPLY" --root="$R" --kernel-release="$KVER" --journal-export="$EXPORT" 2>>"$T/apply.log" ||
-        fail "lastgood-apply failed or took over 60 s"
-took=$(($(date +%s) - start))
+# Bounded work: CPU time, not wall time (the suite runs this beside its
+# QEMU guests, the ASan pass under nice); the timeout only stops a hang.
+took=$(cpu_ms timeout 600 "$APPLY" --root="$R" --kernel-release="$KVER" --journal-export="$EXPORT") ||
+        { cat "$T/cpu.out" >>"$T/apply.log"; fail "lastgood-apply failed or took over 600 s"; }
+cat "$T/cpu.out" >>"$T/apply.log"
 [ "$(state_field armed)" = true ] || fail "the new files did not arm the host"
-[ "$took" -le 30 ] || fail "lastgood-apply took $took s"
-ok "arming over 8.4 GiB of sparse files: bounded ($took s)"
+[ "$took" -le 30000 ] || fail "lastgood-apply took $took ms of CPU"
+ok "arming over 8.4 GiB of sparse files: bounded ($took ms of CPU)"
 
 timeout 120 "$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now >"$T/prove.log" 2>&1 ||
         fail "the proven write failed or took over 120 s"

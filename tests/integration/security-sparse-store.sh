@@ -27,14 +27,6 @@ kib=$(du -sk "$D" | cut -f1)
 # budget is shared out among the agents, so it keeps its last good copy.
 head -c 8M /dev/urandom >"$R/opt/scanner/sig/big.sig"
 
-# cpu_ms CMD...: run CMD (its output in $T/cpu.out), print the CPU time it
-# took in ms (user + system: the machine's load does not count).
-cpu_ms() {
-        local TIMEFORMAT='%3U %3S' t rc=0
-        t=$({ time "$@" >"$T/cpu.out" 2>&1; } 2>&1) || rc=$?
-        [ "$rc" = 0 ] || return "$rc"
-        echo "$t" | awk '{ printf "%d\n", ($1 + $2) * 1000 }'
-}
 took=$(cpu_ms timeout 300 "$WATCHDOG" --root="$R" --kernel-release="$KVER" --prove-now) ||
         { cp "$T/cpu.out" "$T/prove.log"; fail "the proven write failed or took over 300 s"; }
 cp "$T/cpu.out" "$T/prove.log"
