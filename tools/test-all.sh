@@ -60,7 +60,9 @@ if "$top/configure" -q --enable-werror --prefix=/usr --sysconfdir=/etc --localst
    make -s -j"$jobs" && make -s -j"$jobs" check TESTS= >/dev/null; then
         # The guests, beside everything else (the test programs are built:
         # the two makes only read the tree from here on).
-        make -j"${LASTGOOD_E2E_JOBS:-2}" check-e2e TEST_SUITE_LOG=test-suite-e2e.log 2>&1 |
+        # One make job more than guest slots: the Debian 13 build and the
+        # image builds of a test run while two guests boot.
+        make -j"$(( ${LASTGOOD_E2E_JOBS:-2} + 1 ))" check-e2e TEST_SUITE_LOG=test-suite-e2e.log 2>&1 |
                 grep --line-buffered -E '^(PASS|FAIL|ERROR|XPASS|XFAIL|SKIP):' | sed -u 's/^/[QEMU] /' &
         e2e_pid=$!
         nice -n 10 make -j"$jobs" check-no-e2e || true

@@ -276,7 +276,10 @@ e2e_release_deb() {
                 rm -rf "$b"; mkdir -p "$b/lastgood"
                 (cd "$top_srcdir" && git ls-files -co --exclude-standard -z | cpio -0pdm --quiet "$b/lastgood")
                 set +e
-                e2e_chroot "$E2E_BUILDROOT" env HOME=/root DEB_BUILD_OPTIONS="$opts" \
+                # As from a shell: the test's make (MAKEFLAGS carries its
+                # TESTS= and TEST_SUITE_LOG=) must not reach the package's.
+                e2e_chroot "$E2E_BUILDROOT" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+                        HOME=/root DEB_BUILD_OPTIONS="$opts" \
                         sh -c "cd /build/$key/lastgood && dpkg-buildpackage -us -uc -b" >"$out/build.log" 2>&1
                 rc=$?
                 set -e
@@ -467,7 +470,8 @@ e2e_lastgood_deb() {
         src="$E2E_CACHE/deb-build/lastgood"
         mkdir -p "$src" "$E2E_CACHE/deb-$key"
         (cd "$top_srcdir" && git ls-files -co --exclude-standard -z | cpio -0pdm --quiet "$src")
-        (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
+        (cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+                DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
                 >"$E2E_CACHE/deb-build.log" 2>&1 ||
                 { tail -30 "$E2E_CACHE/deb-build.log" >&2; e2e_die "dpkg-buildpackage failed"; }
         mv "$E2E_CACHE"/deb-build/lastgood_*.deb "$E2E_CACHE/deb-$key/"
