@@ -199,6 +199,20 @@ static void forward_spool(Context *c) {
                 lg_log(LOG_INFO, "Forwarded %d event(s) of the initramfs to the journal.", r);
 }
 
+/* One event to the journal (or stderr when it is unavailable: never
+ * fatal) and, with --journal-export, in the export format with the
+ * _BOOT_ID journal-remote needs. Every event of the daemon goes here. */
+static void emit_event(Context *c, lg_event *e) {
+        (void) lg_event_emit(c->root, LG_SINK_JOURNAL, e);
+        if (c->export) {
+                lg_export_meta meta = { .realtime_usec = realtime_usec(), .boot_id = export_boot_id() };
+
+                if (lg_event_format_export(e, &meta, c->export) < 0)
+                        lg_log(LOG_WARNING, "Could not write to %s.", arg_journal_export);
+                fflush(c->export);
+        }
+}
+
 static void emit(Context *c, lg_msg msg, int prio, const char *item, const char *kind, const char *reason,
                  const char *fmt, ...) _printf_(7, 8);
 static void emit(Context *c, lg_msg msg, int prio, const char *item, const char *kind, const char *reason,
@@ -230,14 +244,7 @@ static void emit(Context *c, lg_msg msg, int prio, const char *item, const char 
         }
         e.threshold = (int) (c->cmdline.threshold ?: c->config.threshold);
 
-        /* The journal, or stderr when it is unavailable: never fatal. */
-        (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
-        if (c->export) {
-                lg_export_meta meta = { .realtime_usec = realtime_usec(), .boot_id = export_boot_id() };
-                if (lg_event_format_export(&e, &meta, c->export) < 0)
-                        lg_log(LOG_WARNING, "Could not write to %s.", arg_journal_export);
-                fflush(c->export);
-        }
+        emit_event(c, &e);
 }
 
 /* ---- state machine steps --------------------------------------------------- */
@@ -629,13 +636,7 @@ static void emit_verdicts(Context *c, const lg_proven_result *res) {
                 e.kernel = c->kernel;
                 e.level = (int) c->rs.level;
                 e.boot_seq = c->rs.boot_seq;
-                (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
-                if (c->export) {
-                        lg_export_meta meta = { .realtime_usec = realtime_usec() };
-
-                        (void) lg_event_format_export(&e, &meta, c->export);
-                        fflush(c->export);
-                }
+                emit_event(c, &e);
         }
         lg_fp_lookup_done(&l);
 }
@@ -1037,13 +1038,7 @@ static void deny_content(Context *c, const char *path, const char *sha256, const
         e.deny_list = where;
         e.kernel = c->kernel;
         e.boot_seq = boot_seq(c);
-        (void) lg_event_emit(c->root, LG_SINK_JOURNAL, &e);
-        if (c->export) {
-                lg_export_meta meta = { .realtime_usec = realtime_usec() };
-
-                (void) lg_event_format_export(&e, &meta, c->export);
-                fflush(c->export);
-        }
+        emit_event(c, &e);
         refresh_notice(c, NULL);
 }
 
