@@ -15,8 +15,11 @@ if ENABLE_MAN
 man_MANS = $(LG_MAN_PAGES)
 CLEANFILES += $(LG_MAN_PAGES)
 # One explicit rule per page (pattern rules are a GNU make extension that
-# automake -Wall refuses).
-LG_SCDOC = $(AM_V_GEN)$(MKDIR_P) $(@D) && $(SCDOC) < $< > $@.tmp && mv $@.tmp $@
+# automake -Wall refuses). A page with a table starts with the '\" t hint,
+# so that man runs tbl (groff warns otherwise; lintian on Debian 13 too).
+LG_SCDOC = $(AM_V_GEN)$(MKDIR_P) $(@D) && $(SCDOC) < $< > $@.tmp && \
+	{ ! grep -q '^\.TS' $@.tmp || { printf '%s\n' "'\\\" t" | cat - $@.tmp > $@.tbl && mv $@.tbl $@.tmp; }; } && \
+	mv $@.tmp $@
 %reldir%/lastgood.7: %reldir%/lastgood.7.scd
 	$(LG_SCDOC)
 %reldir%/lastgoodctl.8: %reldir%/lastgoodctl.8.scd
