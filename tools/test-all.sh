@@ -42,7 +42,8 @@ show_failures() {
                 [ -f "$log" ] || log="$(dirname "$1")/$t.log"
                 echo "== failed: $t"
                 grep -a -m5 -E 'FAIL|not ok|error|Assertion|expected' "$log" 2>/dev/null | cut -c1-300 | sed 's/^/   why| /'
-                tail -n 8 "$log" 2>/dev/null | cut -c1-300 | sed 's/^/  tail| /'
+                # 40 lines: a QEMU test's end holds the serial log's last lines.
+                tail -n 40 "$log" 2>/dev/null | cut -c1-300 | sed 's/^/  tail| /'
         done
 }
 

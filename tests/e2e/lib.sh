@@ -766,6 +766,12 @@ e2e_boot() {
                 cat "$E2E_GUEST_DIR/logs/qemu-$E2E_BOOTN.out" >&2
         fi
         [[ "${LASTGOOD_E2E_VERBOSE:-0}" == 1 ]] && sed 's/^/  | /' "$E2E_LOG" >&2
+        # e2e-report asked for the poweroff again (its first request was not
+        # acted on in 30 s): not lastgood's outcome, but never silent.
+        if grep -aq '^E2E: poweroff request [0-9]* \(failed\|not acted on\)' "$E2E_LOG"; then
+                e2e_log "WARNING: boot $E2E_BOOTN: the guest's poweroff request was not acted on at once:"
+                grep -a '^E2E: poweroff request' "$E2E_LOG" | cut -c1-400 >&2
+        fi
         [[ $stock == 1 ]] && E2E_STOCK_BOOTS=$((E2E_STOCK_BOOTS + 1))
         e2e_log "boot $E2E_BOOTN ($([[ $stock == 1 ]] && echo 'stock kernel, ')$*): $E2E_RESULT in $E2E_BOOT_SECS s$(e2e_reached && echo ', reached multi-user')"
         # After a crash the ext4 journal holds transactions debugfs neither
@@ -785,6 +791,14 @@ e2e_boot_expect() {
         e2e_boot "$@"
         if [[ "$E2E_RESULT" != "$want" ]]; then
                 tail -40 "$E2E_LOG" | sed 's/^/  | /' >&2
+                if [[ $E2E_RESULT == timeout ]]; then
+                        # What the guest's journal kept of a boot that ended
+                        # in no outcome (whatever journald had written out).
+                        echo "  guest journal, last boot (end):" >&2
+                        e2e_journal_json >/dev/null
+                        journalctl --directory="$E2E_GUEST_DIR/journal/journal" -b -o short-monotonic \
+                                --no-pager 2>/dev/null | tail -40 | cut -c1-300 | sed 's/^/  j| /' >&2 || true
+                fi
                 e2e_die "boot $E2E_BOOTN: expected $want, got $E2E_RESULT (log $E2E_LOG)"
         fi
         e2e_ok "boot $E2E_BOOTN ends in $want"
