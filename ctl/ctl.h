@@ -81,6 +81,9 @@ void status_reset_print(const lg_root *root, bool armed, bool early_ran);
 /* status-agents.c: agents in their fallback this boot, the eBPF record. */
 struct lg_withheld;
 void status_agents_print(const lg_root *root, const struct lg_withheld *w);
+/* The same agents as a JSON array of {agent, units, drop_in}: empty when
+ * none (or w is NULL: no decision this boot). */
+struct json_object *status_fallback_json(const lg_root *root, const struct lg_withheld *w);
 /* good: the boot is proven, so the hang reset of this armed boot is
  * stopped as the watchdog does at healthy (says so on stdout). */
 void ctl_reset_release(const lg_root *root);

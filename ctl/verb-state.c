@@ -315,6 +315,7 @@ static int status_json(lg_ctl *c, const status_info *i) {
         } else
                 json_object_object_add(o, "this_boot", NULL);
 
+        json_object_object_add(o, "fallback", status_fallback_json(i->root, i->run_r >= 0 ? &i->run.withheld : NULL));
         json_object_object_add(o, "reset_on_failure", status_reset_json(i->root));
         json_object_object_add(o, "store", json_object_new_string(lg_store_backend_to_string(i->backend)));
         json_object_object_add(o, "record", json_object_new_boolean(i->state_r >= 0));

@@ -81,5 +81,7 @@ e2e_show_boot
 e2e_assert_eq "the agent runs in its fallback" active "$(e2e_report fakeagent_fallback)"
 e2e_assert "status says the agent runs in its fallback" \
         e2e_serial_grep -q 'Fallback: agent fakeagent runs in its fallback'
+e2e_assert_eq "status --json names the agent in its fallback" fakeagent \
+        "$(e2e_json fallback.0.agent <<<"$(e2e_guest_status)")"
 e2e_assert_eq "not armed" false "$(e2e_state armed)"
 e2e_phase_end

@@ -75,6 +75,15 @@ rc=0; "$CTL" --root="$R" --store=file status >"$T/status" || rc=$?
 [ "$rc" = 4 ] # safe mode in force
 cat "$T/status"
 grep -q 'sensor.*runs in its fallback' "$T/status"
+rc=0; "$CTL" --root="$R" --store=file status --json >"$T/status.json" || rc=$?
+[ "$rc" = 0 ]
+/usr/bin/python3 "$top_srcdir/tests/integration/check-json.py" "$top_srcdir/schemas/lastgoodctl.schema.json" \
+        status "$T/status.json"
+/usr/bin/python3 - "$T/status.json" <<'EOP'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["fallback"] == [{"agent": "sensor", "units": ["sensor-kmod.service"], "drop_in": None}], j["fallback"]
+EOP
 # What the watchdog recorded of the eBPF programs is shown too.
 printf 'lastgood-bpf-record 1\nkernel %s\nprog 896bb3a8c2cab17b - 1187 sensor.service\n' "$KVER" >"$R/var/lib/lastgood/bpf-progs"
 "$CTL" --root="$R" --store=file status >"$T/status" || true
@@ -93,6 +102,12 @@ boot
 [ ! -e "$T/out/early/tracer.service" ]
 grep -q '^Environment=TRACER_BACKEND=kmod$' "$T/out/normal/tracer.service.d/60-lastgood-fallback.conf"
 grep -q 'Agent tracer runs in its fallback' "$R/run/lastgood/events"
+"$CTL" --root="$R" --store=file status --json >"$T/status.json" || true
+/usr/bin/python3 - "$T/status.json" <<'EOP'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["fallback"] == [{"agent": "tracer", "units": [], "drop_in": "/etc/lastgood/fallback/tracer.conf"}], j["fallback"]
+EOP
 
 # A crash of a process that no agent claims, or of the idle task, names
 # nothing: counting goes on, nothing masked.
