@@ -30,7 +30,7 @@ lastgoodctl_DEPENDENCIES = $(LG_LIBS)
 TESTS += tests/integration/ctl-doctor.sh
 EXTRA_DIST += tests/integration/ctl-doctor.sh
 TESTS += tests/integration/ctl-monitoring.sh
-EXTRA_DIST += tests/integration/ctl-monitoring.sh
+EXTRA_DIST += tests/integration/ctl-monitoring.sh tests/integration/lib-protected.sh
 
 # The administrator's view: status and its exit codes, plan, the JSON
 # schemas of every verb, metrics, the login notice.

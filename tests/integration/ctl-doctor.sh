@@ -8,10 +8,6 @@ set -euo pipefail
 : "${top_srcdir:?}" "${top_builddir:?}"
 CTL=$top_builddir/lastgoodctl
 KVER=6.1.0-lgdoc
-GUID=5d6f9d7f-8fb2-447b-889a-27e408146ce9
-UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd)
-GENDIR=$(pkg-config --variable=systemdsystemgeneratordir systemd)
-PY=/usr/bin/python3
 
 T=$(mktemp -d)
 trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
@@ -24,17 +20,9 @@ fail() {
 }
 
 # A protected host.
-mkdir -p "$R"/{proc,dev,run/lastgood,var/lib/lastgood,sys/firmware/efi/efivars,sys/module/pstore/parameters} \
-        "$R"/etc/lastgood/agents.d "$R"/etc/falco/rules.d "$R"/etc/systemd/system "$R$UNITDIR" "$R$GENDIR" \
-        "$R/boot" "$R/lib/modules/$KVER/kernel"
-echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet" >"$R/proc/cmdline"
-for u in lastgood-watchdog.service lastgood-check.service lastgood-apply.service; do
-        echo "[Unit]" >"$R$UNITDIR/$u"
-done
-echo "#!/bin/true" >"$R$GENDIR/lastgood-generator"
-: >"$R/run/lastgood/healthy"
-echo efi_pstore >"$R/sys/module/pstore/parameters/backend"
-: >"$R/dev/watchdog0"
+source "$top_srcdir/tests/integration/lib-protected.sh"
+make_protected_root "$KVER"
+mkdir -p "$R"/etc/falco/rules.d
 printf '[Boot]\nThreshold=3\n' >"$R/etc/lastgood/lastgood.conf"
 printf '[Agent]\nUnits=falco.service\nContent=/etc/falco/rules.d/*\nOnSafeMode=rollback\n' \
         >"$R/etc/lastgood/agents.d/falco.conf"
@@ -55,18 +43,10 @@ mkimage() { # FILE...: an initramfs holding these files
 IMAGE_FILES="usr/sbin/lastgood-early usr/bin/kmod etc/lastgood/lastgood.conf etc/lastgood/agents.d/falco.conf"
 mkimage $IMAGE_FILES
 # Seven shipped definitions of agents that are not installed here.
-mkdir -p "$R/usr/lib/lastgood/agents.d"
 for a in crowdstrike sentinelone defender elastic wazuh tetragon osquery; do
         printf '[Agent]\nUnits=%s.service\nContent=/opt/%s/content/*\nOnSafeMode=rollback\n' "$a" "$a" \
                 >"$R/usr/lib/lastgood/agents.d/$a.conf"
 done
-export EFIVARFS_PATH=$R/sys/firmware/efi/efivars/ LIBEFIVAR_OPS=efivarfs
-
-# state_set level=N tries=N armed=N: the hot record (efi/record.c layout).
-state_set() {
-        "$PY" "$top_srcdir/tests/integration/hot-record.py" "$R/sys/firmware/efi/efivars/LastGoodState-$GUID" \
-                boot_seq=1 "$@"
-}
 
 # without_dac CMD...: as root, without the capabilities that ignore file
 # modes, so that a read-only folder is not writable.

@@ -11,10 +11,6 @@ set -euo pipefail
 : "${top_srcdir:?}" "${top_builddir:?}"
 CTL=$top_builddir/lastgoodctl
 KVER=6.1.0-lgmon
-GUID=5d6f9d7f-8fb2-447b-889a-27e408146ce9
-UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd)
-GENDIR=$(pkg-config --variable=systemdsystemgeneratordir systemd)
-PY=/usr/bin/python3
 
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -29,16 +25,8 @@ ok() {
         echo "ok $n - $*"
 }
 
-mkdir -p "$R"/{proc,dev,run/lastgood,var/lib/lastgood,sys/firmware/efi/efivars,sys/module/pstore/parameters} \
-        "$R"/etc/lastgood "$R"/usr/lib/lastgood/agents.d "$R$UNITDIR" "$R$GENDIR" "$R/boot" "$R/lib/modules/$KVER"
-echo "BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro quiet" >"$R/proc/cmdline"
-for u in lastgood-watchdog.service lastgood-check.service lastgood-apply.service; do
-        echo "[Unit]" >"$R$UNITDIR/$u"
-done
-echo "#!/bin/true" >"$R$GENDIR/lastgood-generator"
-: >"$R/run/lastgood/healthy"
-echo efi_pstore >"$R/sys/module/pstore/parameters/backend"
-: >"$R/dev/watchdog0"
+source "$top_srcdir/tests/integration/lib-protected.sh"
+make_protected_root "$KVER"
 # The package's own shipped definitions, none of whose agents is here.
 shipped=0
 for f in "$top_srcdir"/agents/*.conf; do
@@ -48,12 +36,7 @@ done
 [ "$shipped" -gt 1 ] || fail "no shipped agent definitions in agents/"
 mkdir -p "$T/image/usr/sbin" && echo x >"$T/image/usr/sbin/lastgood-early"
 (cd "$T/image" && find . | cpio -o -H newc --quiet) >"$R/boot/initrd.img-$KVER"
-export EFIVARFS_PATH=$R/sys/firmware/efi/efivars/ LIBEFIVAR_OPS=efivarfs
 ctl() { "$CTL" --root="$R" --kernel-release="$KVER" "$@"; }
-state_set() {
-        "$PY" "$top_srcdir/tests/integration/hot-record.py" "$R/sys/firmware/efi/efivars/LastGoodState-$GUID" \
-                boot_seq=1 "$@"
-}
 
 echo "== doctor on a protected host with shipped definitions of absent agents"
 rc=0
