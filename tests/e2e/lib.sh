@@ -811,6 +811,41 @@ e2e_boot_proven() {
         e2e_assert_eq "boot $E2E_BOOTN became healthy (guest saw lastgood's healthy event)" yes "$(e2e_report healthy)"
 }
 
+# e2e_boot_until_recovery [--stock] PATTERN [CHECK]: the boots of a bad
+#   update, until one recovers (ends in an orderly poweroff). Each boot
+#   before must end in a panic whose serial log matches PATTERN (grep -E);
+#   a --stock boot must also have reset itself as lastgood set it up in the
+#   initramfs (kernel.panic=10). CHECK, a function, runs after each failed
+#   boot with the number of failed boots so far, for a scenario's own
+#   checks. More than THRESHOLD + 1 failed boots is a failure. Sets
+#   E2E_FAILED_BOOTS.
+e2e_boot_until_recovery() {
+        local -a stock=()
+        local pattern check
+        [[ ${1:-} == --stock ]] && { stock=(--stock); shift; }
+        pattern=$1 check=${2:-}
+        E2E_FAILED_BOOTS=0
+        while :; do
+                e2e_boot "${stock[@]}"
+                e2e_show_boot
+                [[ $E2E_RESULT == panic || $E2E_RESULT == poweroff ]] ||
+                        e2e_die "boot $E2E_BOOTN: $E2E_RESULT: neither a panic nor a recovery (log $E2E_LOG)"
+                [[ $E2E_RESULT == poweroff ]] && break
+                E2E_FAILED_BOOTS=$((E2E_FAILED_BOOTS + 1))
+                e2e_ok "boot $E2E_BOOTN ends in a panic$([[ ${#stock[@]} -gt 0 ]] && echo ' that reset the guest') (failed boot $E2E_FAILED_BOOTS)"
+                e2e_assert "boot $E2E_BOOTN: $pattern" grep -aqE "$pattern" "$E2E_LOG"
+                if [[ ${#stock[@]} -gt 0 ]]; then
+                        e2e_assert "boot $E2E_BOOTN: lastgood set kernel.panic in the initramfs" \
+                                grep -aq 'lastgood: kernel.panic set to 10 for this armed boot' "$E2E_LOG"
+                        e2e_assert "boot $E2E_BOOTN: the kernel reset itself after PanicRebootSec=10" \
+                                grep -aq 'Rebooting in 10 seconds' "$E2E_LOG"
+                fi
+                [[ -z $check ]] || "$check" "$E2E_FAILED_BOOTS"
+                [[ $E2E_FAILED_BOOTS -le $((THRESHOLD + 1)) ]] ||
+                        e2e_die "no recovery within Threshold+1 = $((THRESHOLD + 1)) failed boots"
+        done
+}
+
 # Print what a boot left for a reader: serial lastgood lines, decoded state.
 e2e_show_boot() {
         e2e_serial_lastgood | sed "s/^/  boot $E2E_BOOTN serial| /" >&2

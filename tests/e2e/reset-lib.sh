@@ -26,6 +26,11 @@ ARMED_SYSCTL="panic:10 panic_on_oops:1 softlockup_panic:1 hardlockup_panic:1"
 STOCK_SYSCTL="panic:0 panic_on_oops:0 softlockup_panic:0 hardlockup_panic:0"
 ARMED_STATUS="kernel.panic:set kernel.panic_on_oops:set kernel.softlockup_panic:set kernel.hardlockup_panic:set hang-reset:released"
 
+# Each failed boot of the update was armed and counted.
+reset_failed_boot() {
+        e2e_assert_eq "boot $E2E_BOOTN: armed, counted" true "$(e2e_state armed)"
+}
+
 # reset_scenario NAME VARIANT SIGNATURE [--steady]: the last good lgcrash
 # (and, with --steady, an unarmed boot that must change nothing), then the
 # update VARIANT whose boots must end in a panic whose serial log matches
@@ -60,23 +65,8 @@ reset_scenario() {
         # kernel has time to write before it resets) names lgcrash.
         e2e_phase "the update ($variant) on a stock kernel, until recovery"
         e2e_img_module "$variant"
-        while :; do
-                e2e_boot --stock
-                e2e_show_boot
-                [[ $E2E_RESULT == panic || $E2E_RESULT == poweroff ]] ||
-                        e2e_die "boot $E2E_BOOTN: $E2E_RESULT: neither a reset nor a recovery (log $E2E_LOG)"
-                [[ $E2E_RESULT == poweroff ]] && break
-                failed=$((failed + 1))
-                e2e_ok "boot $E2E_BOOTN ends in a panic that reset the guest (failed boot $failed)"
-                e2e_assert "boot $E2E_BOOTN: $variant: $sig" grep -aqE "$sig" "$E2E_LOG"
-                e2e_assert "boot $E2E_BOOTN: the kernel reset itself after PanicRebootSec=10" \
-                        grep -aq 'Rebooting in 10 seconds' "$E2E_LOG"
-                e2e_assert "boot $E2E_BOOTN: lastgood set kernel.panic in the initramfs" \
-                        grep -aq 'lastgood: kernel.panic set to 10 for this armed boot' "$E2E_LOG"
-                e2e_assert_eq "boot $E2E_BOOTN: armed, counted" true "$(e2e_state armed)"
-                [[ $failed -le $((THRESHOLD + 1)) ]] ||
-                        e2e_die "no recovery within Threshold+1 = $((THRESHOLD + 1)) failed boots"
-        done
+        e2e_boot_until_recovery --stock "$sig" reset_failed_boot
+        failed=$E2E_FAILED_BOOTS
         e2e_phase_end
 
         e2e_phase "recovery boot"

@@ -83,22 +83,8 @@ e2e_assert "journal: the run-time change armed counting" grep -q . <<<"$(e2e_jou
 e2e_phase_end
 
 e2e_phase "the upgrade on a stock kernel, until recovery"
-failed=0
-while :; do
-        e2e_boot --stock
-        e2e_show_boot
-        [[ $E2E_RESULT == panic || $E2E_RESULT == poweroff ]] ||
-                e2e_die "boot $E2E_BOOTN: $E2E_RESULT: neither a reset nor a recovery (log $E2E_LOG)"
-        [[ $E2E_RESULT == poweroff ]] && break
-        failed=$((failed + 1))
-        e2e_ok "boot $E2E_BOOTN ends in a panic that reset the guest (failed boot $failed)"
-        e2e_assert "boot $E2E_BOOTN: $SIG" grep -aqF "$SIG" "$E2E_LOG"
-        e2e_assert "boot $E2E_BOOTN: lastgood set kernel.panic in the initramfs" \
-                grep -aq 'lastgood: kernel.panic set to 10 for this armed boot' "$E2E_LOG"
-        e2e_assert "boot $E2E_BOOTN: the kernel reset itself after PanicRebootSec=10" \
-                grep -aq 'Rebooting in 10 seconds' "$E2E_LOG"
-        [[ $failed -le $((THRESHOLD + 1)) ]] || e2e_die "no recovery within Threshold+1 = $((THRESHOLD + 1)) failed boots"
-done
+e2e_boot_until_recovery --stock "$SIG"
+failed=$E2E_FAILED_BOOTS
 e2e_phase_end
 
 e2e_phase "recovery boot"
