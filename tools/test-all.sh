@@ -107,7 +107,9 @@ mkdir -p "$out/fuzz" && cd "$out/fuzz"
 if CC=clang "$top/configure" -q --enable-fuzzing --disable-e2e \
         CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined" && nice -n 10 make -s -j"$jobs"; then
         nice -n 10 make -s -j"$jobs" $(sed -n 's/^noinst_PROGRAMS += \(tests\/fuzz\/fuzz-[a-z0-9-]*\).*/\1/p' "$top/tests/fuzz/local.mk") &&
-        if nice -n 10 "$top/tests/fuzz/run-fuzzers.sh" "$out/fuzz" "$fuzz_seconds" | tee fuzz.log; then :; fi
+        # One fuzzer a core, niced as the rest: guests still running keep
+        # their CPU.
+        if FUZZ_JOBS=$jobs nice -n 10 "$top/tests/fuzz/run-fuzzers.sh" "$out/fuzz" "$fuzz_seconds" | tee fuzz.log; then :; fi
         fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' fuzz.log)
         ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' fuzz.log)
         echo "== fuzz: ${fp:-0} passed, ${ff:-1} failed"
