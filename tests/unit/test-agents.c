@@ -25,10 +25,6 @@ static bool warned(char **warnings, const char *needle) {
         return false;
 }
 
-static void agent_free(lg_agent *a) {
-        lg_agent_done(a);
-}
-
 static int parse(const char *name, const char *s, lg_agent *a, char ***w) {
         return lg_agent_parse(a, name, s, strlen(s), w);
 }
@@ -53,7 +49,7 @@ static void test_design_example(void **state) {
         assert_int_equal(lg_strv_length(a.content), 2);
         assert_string_equal(a.content[1], "/etc/falco/rules.d/*");
         assert_int_equal(a.on_safe_mode, LG_POLICY_ROLLBACK);
-        agent_free(&a);
+        lg_agent_done(&a);
 }
 
 static void test_policies(void **state) {
@@ -75,7 +71,7 @@ static void test_policies(void **state) {
                 assert_int_equal(parse("x", buf, &a, &w), 0);
                 assert_int_equal(a.on_safe_mode, t[i].p);
                 assert_int_equal(lg_strv_length(w), 0);
-                agent_free(&a);
+                lg_agent_done(&a);
         }
 }
 
@@ -87,7 +83,7 @@ static void test_bad_policy(void **state) {
         assert_int_equal(a.on_safe_mode, LG_POLICY_ROLLBACK);
         assert_int_equal(lg_strv_length(w), 1);
         assert_true(warned(w, "x.conf:3: OnSafeMode=delete-everything"));
-        agent_free(&a);
+        lg_agent_done(&a);
 }
 
 static void test_missing_section(void **state) {
@@ -113,7 +109,7 @@ static void test_unknown_keys(void **state) {
         assert_string_equal(a.modules[0], "x_y");
         assert_true(warned(w, "x.conf:2: Unknown key Unit="));
         assert_true(warned(w, "x.conf:5: Unknown section [Extra]"));
-        agent_free(&a);
+        lg_agent_done(&a);
 }
 
 static void test_unsafe_values(void **state) {
@@ -135,7 +131,7 @@ static void test_unsafe_values(void **state) {
         /* Each says what is wrong in the administrator's terms. */
         assert_true(warned(w, "Content=relative/path: not an absolute path, ignored."));
         assert_true(warned(w, "Content=/etc/../shadow: a '..' component climbs out of the folder, ignored."));
-        agent_free(&a);
+        lg_agent_done(&a);
         lg_strv_free(w);
         w = NULL;
 
@@ -146,7 +142,7 @@ static void test_unsafe_values(void **state) {
         assert_true(warned(w, "Content=//: / itself is never content, refused."));
         for (char **p = w; *p; p++)
                 assert_null(strstr(*p, "not an absolute path"));
-        agent_free(&a);
+        lg_agent_done(&a);
         lg_strv_free(w);
         w = NULL;
 
@@ -155,7 +151,7 @@ static void test_unsafe_values(void **state) {
         assert_true(warned(w, "x.conf:1: Units= before any section (it belongs in [Agent]), ignored."));
         for (char **p = w; *p; p++)
                 assert_null(strstr(*p, "(none)"));
-        agent_free(&a);
+        lg_agent_done(&a);
 }
 
 static void test_unsafe_names(void **state) {
@@ -179,7 +175,7 @@ static void test_binary_junk(void **state) {
         assert_int_equal(lg_strv_length(a.units), 1);
         assert_int_equal(lg_strv_length(a.modules), 0);
         assert_int_equal(lg_strv_length(w), 3);
-        agent_free(&a);
+        lg_agent_done(&a);
 }
 
 /* A temporary root with both agent folders. */
@@ -287,7 +283,7 @@ static void test_processes_and_fallback(void **state) {
         assert_string_equal(a.fallback_dropin, "/etc/lastgood/fallback/falcon-kernel.conf");
         assert_int_equal(a.on_safe_mode, LG_POLICY_FALLBACK);
         assert_true(lg_agent_uses_fallback(&a));
-        agent_free(&a);
+        lg_agent_done(&a);
 }
 
 static void test_fallback_dropin_refused(void **state) {
@@ -311,7 +307,7 @@ static void test_fallback_dropin_refused(void **state) {
                 /* Nothing left to fall back to: disable, said. */
                 assert_int_equal(a.on_safe_mode, LG_POLICY_DISABLE);
                 assert_true(warned(w, "OnSafeMode=fallback without FallbackUnits= or FallbackDropIn=, disable used"));
-                agent_free(&a);
+                lg_agent_done(&a);
         }
         assert_true(lg_fallback_dropin_allowed("/usr/lib/lastgood/fallback/falcon-sensor-kernel.conf"));
         assert_true(lg_fallback_dropin_allowed("/etc/lastgood/fallback.d/x.conf"));
